@@ -1,0 +1,46 @@
+//! What views ask the app to do. Views never change state directly: they push a
+//! [`Command`], and the app applies all of them at the end of the frame.
+
+use std::path::PathBuf;
+
+use crate::data::{OpenRequest, Pipeline};
+
+/// A request from the UI.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Show the file dialog for a matrix.
+    OpenMatrixDialog,
+    /// Show the file dialog for an annotations file.
+    OpenAnnotationsDialog,
+    /// Show the "open from path" prompt.
+    OpenPathPrompt,
+    /// Open a matrix file (no annotations, detected orientation).
+    OpenMatrix(PathBuf),
+    /// Open with everything specified (recent files, sample datasets).
+    Open(OpenRequest),
+    /// Open a bundled dataset by name.
+    OpenSample(&'static str),
+    /// Join an annotations file onto the current dataset.
+    OpenAnnotations(PathBuf),
+    /// Re-run preprocessing with this pipeline.
+    SetPipeline(Pipeline),
+    /// Reload the current file in the other orientation.
+    Transpose,
+    /// Cancel the running data job.
+    CancelJob,
+    /// Click on a table row: select it; `toggle` adds/removes, `extend` selects a range.
+    SelectRow {
+        /// Row in the processed dataset.
+        row: usize,
+        /// Ctrl/Cmd held.
+        toggle: bool,
+        /// Shift held.
+        extend: bool,
+    },
+    /// Clear the selection.
+    ClearSelection,
+    /// Dismiss notice `k`.
+    DismissNotice(usize),
+    /// Close the app.
+    Quit,
+}

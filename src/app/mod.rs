@@ -1,0 +1,572 @@
+//! The desktop app: the only egui code. `logic` polls jobs, dialogs and dropped files;
+//! `ui` draws the menu bar, notices, the status bar and the views; views push
+//! [`commands::Command`]s that [`BiolensApp`] applies at the end of the frame.
+
+pub mod commands;
+pub mod file_dialog;
+pub mod settings;
+pub mod state;
+pub mod views;
+pub mod widgets;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText};
+
+use crate::data::{self, OpenRequest, samples};
+use crate::jobs::{Job, JobError, Poll, Waker};
+use commands::Command;
+use file_dialog::{DialogOutcome, DialogPurpose, PendingDialog};
+use settings::{RecentFile, STORAGE_KEY, Settings};
+use state::{AppState, Current, DataJob, DataJobKind};
+use views::data::DataView;
+
+/// Keyboard shortcuts of the common actions (shown in the menus).
+pub mod shortcuts {
+    use super::{Key, KeyboardShortcut, Modifiers};
+    /// File ▸ Open matrix…
+    pub const OPEN_MATRIX: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+    /// File ▸ Open annotations…
+    pub const OPEN_ANNOTATIONS: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::O);
+    /// File ▸ Open from path…
+    pub const OPEN_PATH: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::L);
+    /// Data ▸ Transpose
+    pub const TRANSPOSE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::T);
+    /// File ▸ Quit
+    pub const QUIT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Q);
+}
+
+/// What to open when the app starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Startup {
+    /// The last dataset of the previous run, else the default sample dataset.
+    Restore,
+    /// Nothing (tests).
+    Empty,
+    /// This request.
+    Open(OpenRequest),
+}
+
+/// Starts the desktop app (wgpu renderer).
+pub fn run() -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Biolens")
+            .with_app_id("biolens")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([640.0, 400.0])
+            .with_drag_and_drop(true),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Biolens",
+        options,
+        Box::new(|cc| Ok(Box::new(BiolensApp::new(cc, Startup::Restore)))),
+    )
+    .map_err(|err| anyhow::anyhow!("cannot start the window: {err}"))
+}
+
+/// The app.
+pub struct BiolensApp {
+    state: AppState,
+    data_view: DataView,
+    commands: Vec<Command>,
+    dialog: Option<PendingDialog>,
+    path_prompt: Option<String>,
+    waker: Waker,
+    egui_ctx: egui::Context,
+}
+
+impl BiolensApp {
+    /// Creates the app, restoring settings and opening the start dataset.
+    pub fn new(cc: &eframe::CreationContext<'_>, startup: Startup) -> Self {
+        let settings: Settings = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, STORAGE_KEY))
+            .unwrap_or_default();
+        let ctx = cc.egui_ctx.clone();
+        let waker: Waker = Arc::new(move || ctx.request_repaint());
+        let mut app = Self {
+            state: AppState {
+                settings,
+                ..AppState::default()
+            },
+            data_view: DataView::default(),
+            commands: Vec::new(),
+            dialog: None,
+            path_prompt: None,
+            waker,
+            egui_ctx: cc.egui_ctx.clone(),
+        };
+        let request = match startup {
+            Startup::Empty => None,
+            Startup::Open(request) => Some(request),
+            Startup::Restore => Some(
+                app.state
+                    .settings
+                    .last_opened
+                    .as_ref()
+                    .map(RecentFile::request)
+                    .filter(|r| r.matrix.exists())
+                    .unwrap_or_else(default_request),
+            ),
+        };
+        if let Some(request) = request {
+            app.start_open(request);
+        }
+        app
+    }
+
+    /// The state, for tests.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Queues a command as if a view had pushed it (tests, drag and drop).
+    pub fn push_command(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    fn start_open(&mut self, request: OpenRequest) {
+        let kind = DataJobKind::Open(request.clone());
+        let job = Job::spawn("open", Arc::clone(&self.waker), move |ctx| {
+            let dataset = data::open(&request, &|fraction, message| ctx.progress(fraction, message)).map_err(JobError::failed)?;
+            ctx.check()?;
+            ctx.progress(None, "Summarising");
+            Ok(Current::compute(dataset))
+        });
+        self.state.data_job = Some(DataJob { job, kind });
+    }
+
+    fn start_derived(&mut self, kind: DataJobKind, derive: impl FnOnce(&data::Dataset) -> Result<data::Dataset, String> + Send + 'static) {
+        let Some(current) = &self.state.current else {
+            self.state.error("Open a matrix first.");
+            return;
+        };
+        let dataset = Arc::clone(&current.dataset);
+        let job = Job::spawn("derive", Arc::clone(&self.waker), move |ctx| {
+            let derived = derive(&dataset).map_err(JobError::Failed)?;
+            ctx.check()?;
+            Ok(Current::compute(derived))
+        });
+        self.state.data_job = Some(DataJob { job, kind });
+    }
+
+    fn poll_jobs(&mut self) {
+        let Some(data_job) = &mut self.state.data_job else { return };
+        let Poll::Done(result) = data_job.job.poll() else { return };
+        let Some(DataJob { kind, .. }) = self.state.data_job.take() else { return };
+        match (result, kind) {
+            (Ok(current), DataJobKind::Open(request)) => {
+                self.state.settings.remember(RecentFile::from_request(&request));
+                self.set_title(&current.dataset.name);
+                self.state.replace_dataset(current);
+            }
+            (Ok(current), DataJobKind::Annotations(path)) => {
+                if let Some(report) = current.dataset.join_reports.last() {
+                    self.state.info(format!("{}: {}", path.display(), report.describe()));
+                }
+                if let Some(last) = &mut self.state.settings.last_opened {
+                    last.annotations = current.dataset.source.annotations.clone();
+                    let entry = last.clone();
+                    self.state.settings.remember(entry);
+                }
+                self.state.replace_dataset(current);
+            }
+            (Ok(current), DataJobKind::Preprocess) => self.state.replace_dataset(current),
+            (Err(JobError::Cancelled), _) => {}
+            (Err(err), DataJobKind::Preprocess) => {
+                self.state.error(format!("Preprocessing not applied: {err}"));
+                // Resync the editor with the pipeline still in force.
+                if let Some(current) = &mut self.state.current {
+                    self.state.generations += 1;
+                    current.generation = self.state.generations;
+                }
+            }
+            (Err(err), _) => self.state.error(err.to_string()),
+        }
+    }
+
+    fn poll_dialog(&mut self) {
+        let Some(outcome) = self.dialog.as_ref().and_then(PendingDialog::poll) else { return };
+        self.dialog = None;
+        match outcome {
+            DialogOutcome::Chosen(DialogPurpose::Matrix, path) => self.commands.push(Command::OpenMatrix(path)),
+            DialogOutcome::Chosen(DialogPurpose::Annotations, path) => self.commands.push(Command::OpenAnnotations(path)),
+            DialogOutcome::Dismissed { suspiciously_fast: true } => self.state.info(
+                "No file dialog appeared: this desktop may lack xdg-desktop-portal. Use File > Open from path… (Ctrl+L) or drop a file onto the window.",
+            ),
+            DialogOutcome::Dismissed { .. } => {}
+        }
+    }
+
+    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect());
+        if dropped.is_empty() {
+            return;
+        }
+        // Two files: the larger is the matrix, the other its annotations. One file named
+        // like an annotations table, with a dataset open: join it. Otherwise: a matrix.
+        let mut by_size: Vec<(u64, PathBuf)> = dropped
+            .into_iter()
+            .map(|p| (std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0), p))
+            .collect();
+        by_size.sort_by(|a, b| b.0.cmp(&a.0));
+        let mut paths = by_size.into_iter().map(|(_, p)| p);
+        let Some(first) = paths.next() else { return };
+        let rest: Vec<PathBuf> = paths.collect();
+        if rest.is_empty() && self.state.current.is_some() && looks_like_annotations(&first) {
+            self.commands.push(Command::OpenAnnotations(first));
+        } else {
+            self.commands.push(Command::Open(OpenRequest {
+                matrix: first,
+                annotations: rest,
+                ..OpenRequest::default()
+            }));
+        }
+    }
+
+    fn handle_shortcuts(&mut self, ctx: &egui::Context) {
+        let pressed = |s: &KeyboardShortcut| ctx.input_mut(|i| i.consume_shortcut(s));
+        if pressed(&shortcuts::OPEN_ANNOTATIONS) {
+            self.commands.push(Command::OpenAnnotationsDialog);
+        }
+        if pressed(&shortcuts::OPEN_MATRIX) {
+            self.commands.push(Command::OpenMatrixDialog);
+        }
+        if pressed(&shortcuts::OPEN_PATH) {
+            self.commands.push(Command::OpenPathPrompt);
+        }
+        if pressed(&shortcuts::TRANSPOSE) {
+            self.commands.push(Command::Transpose);
+        }
+        if pressed(&shortcuts::QUIT) {
+            self.commands.push(Command::Quit);
+        }
+        if self.path_prompt.is_none() && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
+            if self.state.data_job.is_some() {
+                self.commands.push(Command::CancelJob);
+            } else {
+                self.commands.push(Command::ClearSelection);
+            }
+        }
+    }
+
+    fn apply_commands(&mut self) {
+        for command in std::mem::take(&mut self.commands) {
+            self.apply(command);
+        }
+    }
+
+    fn apply(&mut self, command: Command) {
+        match command {
+            Command::OpenMatrixDialog => self.open_dialog(DialogPurpose::Matrix),
+            Command::OpenAnnotationsDialog => self.open_dialog(DialogPurpose::Annotations),
+            Command::OpenPathPrompt => self.path_prompt = Some(String::new()),
+            Command::OpenMatrix(matrix) => self.start_open(OpenRequest {
+                matrix,
+                ..OpenRequest::default()
+            }),
+            Command::Open(request) => self.start_open(request),
+            Command::OpenSample(name) => match samples::SampleDataset::find(name) {
+                Some(sample) => self.start_open(sample.open_request()),
+                None => self.state.error(format!("no bundled dataset named {name}")),
+            },
+            Command::OpenAnnotations(path) => {
+                let job_path = path.clone();
+                self.start_derived(DataJobKind::Annotations(path), move |d| {
+                    data::add_annotations(d, &job_path).map_err(|e| format!("{e:#}"))
+                });
+            }
+            Command::SetPipeline(pipeline) => self.start_derived(DataJobKind::Preprocess, move |d| {
+                d.with_pipeline(pipeline).map_err(|e| format!("{e:#}"))
+            }),
+            Command::Transpose => self.transpose(),
+            Command::CancelJob => {
+                if self.state.data_job.take().is_some() {
+                    self.state.info("Cancelled.");
+                    if let Some(current) = &mut self.state.current {
+                        self.state.generations += 1;
+                        current.generation = self.state.generations;
+                    }
+                }
+            }
+            Command::SelectRow { row, toggle, extend } => self.state.selection.click(row, toggle, extend),
+            Command::ClearSelection => self.state.selection.clear(),
+            Command::DismissNotice(k) => {
+                if k < self.state.notices.len() {
+                    self.state.notices.remove(k);
+                }
+            }
+            Command::Quit => self.egui_ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+        }
+    }
+
+    fn open_dialog(&mut self, purpose: DialogPurpose) {
+        if self.dialog.is_some() {
+            return;
+        }
+        let waker = Arc::clone(&self.waker);
+        self.dialog = Some(PendingDialog::open(purpose, move || waker()));
+    }
+
+    fn transpose(&mut self) {
+        let Some(current) = &self.state.current else { return };
+        let dataset = &current.dataset;
+        let Some(matrix) = dataset.source.matrix.clone() else { return };
+        let orientation = dataset.load_report.orientation.flipped();
+        // The annotations were joined by sample id, which changes meaning: drop them.
+        self.start_open(OpenRequest {
+            matrix,
+            annotations: Vec::new(),
+            load: data::LoadOptions {
+                orientation: Some(orientation),
+            },
+            pipeline: data::Pipeline {
+                missing: dataset.pipeline().missing,
+                steps: Vec::new(),
+            },
+            name: Some(dataset.name.clone()),
+        });
+    }
+
+    fn set_title(&self, name: &str) {
+        self.egui_ctx.send_viewport_cmd(egui::ViewportCommand::Title(format!("Biolens — {name}")));
+    }
+
+    fn menu_bar_ui(&mut self, ui: &mut egui::Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| self.file_menu_ui(ui));
+            ui.menu_button("Data", |ui| {
+                let has_file = self.state.current.as_ref().is_some_and(|c| c.dataset.source.matrix.is_some());
+                if ui
+                    .add_enabled(has_file, egui::Button::new("Transpose").shortcut_text(ui.ctx().format_shortcut(&shortcuts::TRANSPOSE)))
+                    .on_hover_text("Read the file the other way round: rows become columns")
+                    .clicked()
+                {
+                    self.commands.push(Command::Transpose);
+                }
+                if ui
+                    .add_enabled(!self.state.selection.samples.is_empty(), egui::Button::new("Clear selection").shortcut_text("Esc"))
+                    .clicked()
+                {
+                    self.commands.push(Command::ClearSelection);
+                }
+            });
+            ui.menu_button("Help", |ui| {
+                ui.label(RichText::new(format!("Biolens {}", env!("CARGO_PKG_VERSION"))).strong());
+                ui.label("Explore expression matrices: open a file, preprocess, select samples.");
+                ui.separator();
+                for (what, keys) in [
+                    ("Open matrix", ui.ctx().format_shortcut(&shortcuts::OPEN_MATRIX)),
+                    ("Open annotations", ui.ctx().format_shortcut(&shortcuts::OPEN_ANNOTATIONS)),
+                    ("Open from path", ui.ctx().format_shortcut(&shortcuts::OPEN_PATH)),
+                    ("Transpose", ui.ctx().format_shortcut(&shortcuts::TRANSPOSE)),
+                    ("Cancel / clear selection", "Esc".to_owned()),
+                    ("Quit", ui.ctx().format_shortcut(&shortcuts::QUIT)),
+                ] {
+                    ui.horizontal(|ui| {
+                        ui.label(what);
+                        ui.label(RichText::new(keys).weak());
+                    });
+                }
+            });
+        });
+    }
+
+    fn file_menu_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let shortcut = |s: &KeyboardShortcut| ctx.format_shortcut(s);
+        if ui.add(egui::Button::new("Open matrix…").shortcut_text(shortcut(&shortcuts::OPEN_MATRIX))).clicked() {
+            self.commands.push(Command::OpenMatrixDialog);
+        }
+        let has_dataset = self.state.current.is_some();
+        if ui
+            .add_enabled(has_dataset, egui::Button::new("Open annotations…").shortcut_text(shortcut(&shortcuts::OPEN_ANNOTATIONS)))
+            .on_disabled_hover_text("Open a matrix first")
+            .clicked()
+        {
+            self.commands.push(Command::OpenAnnotationsDialog);
+        }
+        if ui.add(egui::Button::new("Open from path…").shortcut_text(shortcut(&shortcuts::OPEN_PATH))).clicked() {
+            self.commands.push(Command::OpenPathPrompt);
+        }
+        ui.menu_button("Sample datasets", |ui| {
+            for sample in samples::ALL {
+                if ui.button(sample.name).on_hover_text(sample.description).clicked() {
+                    self.commands.push(Command::OpenSample(sample.name));
+                }
+            }
+        });
+        ui.menu_button("Recent files", |ui| {
+            if self.state.settings.recent.is_empty() {
+                ui.label(RichText::new("none yet").weak());
+            }
+            for recent in &self.state.settings.recent {
+                let label = recent.name.clone().unwrap_or_else(|| recent.matrix.display().to_string());
+                if ui.button(label).on_hover_text(recent.matrix.display().to_string()).clicked() {
+                    self.commands.push(Command::Open(recent.request()));
+                }
+            }
+        });
+        ui.separator();
+        if ui.add(egui::Button::new("Quit").shortcut_text(shortcut(&shortcuts::QUIT))).clicked() {
+            self.commands.push(Command::Quit);
+        }
+    }
+
+    fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            match &self.state.current {
+                Some(c) => {
+                    let d = &c.dataset;
+                    ui.label(RichText::new(&d.name).strong());
+                    ui.label(format!("{} samples × {} genes", d.n_samples(), d.n_genes()));
+                    ui.label(RichText::new(d.load_report.orientation.describe()).weak())
+                        .on_hover_text(&d.load_report.orientation_reason);
+                }
+                None => {
+                    ui.label("No dataset");
+                }
+            }
+            if let Some(job) = &self.state.data_job {
+                ui.separator();
+                ui.spinner();
+                let progress = job.job.progress();
+                let what = match &job.kind {
+                    DataJobKind::Open(r) => format!("Opening {}", data::display_name(&r.matrix)),
+                    DataJobKind::Annotations(p) => format!("Joining {}", data::display_name(p)),
+                    DataJobKind::Preprocess => "Preprocessing".to_owned(),
+                };
+                ui.label(format!("{what}: {}", progress.message));
+                if let Some(f) = progress.fraction {
+                    ui.add(egui::ProgressBar::new(f).desired_width(120.0));
+                }
+                if ui.button("Cancel").on_hover_text("Esc").clicked() {
+                    self.commands.push(Command::CancelJob);
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let n = self.state.selection.samples.len();
+                if n > 0 {
+                    if ui.small_button("✖").on_hover_text("Clear selection (Esc)").clicked() {
+                        self.commands.push(Command::ClearSelection);
+                    }
+                    ui.label(format!("{n} selected"));
+                }
+            });
+        });
+    }
+
+    fn notices_ui(&mut self, ui: &mut egui::Ui) {
+        for (k, notice) in self.state.notices.iter().enumerate() {
+            let (fill, text_color) = if notice.is_error {
+                (ui.visuals().error_fg_color.gamma_multiply(0.15), ui.visuals().error_fg_color)
+            } else {
+                (ui.visuals().selection.bg_fill.gamma_multiply(0.25), ui.visuals().text_color())
+            };
+            egui::Frame::new().fill(fill).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    if ui.small_button("✖").on_hover_text("Dismiss").clicked() {
+                        self.commands.push(Command::DismissNotice(k));
+                    }
+                    let icon = if notice.is_error { "⚠" } else { "ℹ" };
+                    ui.add(egui::Label::new(RichText::new(format!("{icon} {}", notice.text)).color(text_color)).wrap());
+                });
+            });
+        }
+    }
+
+    fn path_prompt_ui(&mut self, ctx: &egui::Context) {
+        let Some(text) = &mut self.path_prompt else { return };
+        let mut close = false;
+        let mut open = None;
+        egui::Modal::new(egui::Id::unique("open_path")).show(ctx, |ui| {
+            ui.heading("Open from path");
+            ui.label("A matrix file, a 10x directory, or (with a dataset open) an annotations file.");
+            let edit = ui.add(egui::TextEdit::singleline(text).desired_width(480.0).hint_text("/path/to/expression.csv"));
+            edit.request_focus();
+            let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            ui.horizontal(|ui| {
+                if ui.button("Open matrix").clicked() || enter {
+                    open = Some(Command::OpenMatrix(PathBuf::from(text.trim())));
+                }
+                if ui.add_enabled(self.state.current.is_some(), egui::Button::new("Open annotations")).clicked() {
+                    open = Some(Command::OpenAnnotations(PathBuf::from(text.trim())));
+                }
+                if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(Key::Escape)) {
+                    close = true;
+                }
+            });
+        });
+        if let Some(command) = open {
+            self.commands.push(command);
+            close = true;
+        }
+        if close {
+            self.path_prompt = None;
+        }
+    }
+
+    fn drop_overlay_ui(ctx: &egui::Context) {
+        let hovering = ctx.input(|i| !i.raw.hovered_files.is_empty());
+        if !hovering {
+            return;
+        }
+        let screen = ctx.content_rect();
+        let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, egui::Id::unique("drop_overlay")));
+        painter.rect_filled(screen, 0.0, egui::Color32::from_black_alpha(160));
+        painter.text(
+            screen.center(),
+            egui::Align2::CENTER_CENTER,
+            "Drop to open: a matrix (or a matrix and its annotations)",
+            egui::TextStyle::Heading.resolve(&ctx.global_style()),
+            egui::Color32::WHITE,
+        );
+    }
+}
+
+/// The request that opens the default sample dataset.
+fn default_request() -> OpenRequest {
+    samples::SampleDataset::find(samples::DEFAULT).map_or_else(OpenRequest::default, |s| s.open_request())
+}
+
+/// File names that suggest a table of sample annotations rather than a matrix.
+fn looks_like_annotations(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    ["sample", "annot", "meta", "pheno", "coldata", "obs", "clinical", "design"]
+        .iter()
+        .any(|w| name.contains(w))
+}
+
+impl eframe::App for BiolensApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.poll_jobs();
+        self.poll_dialog();
+        self.handle_dropped_files(ctx);
+        self.handle_shortcuts(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
+        if !self.state.notices.is_empty() {
+            egui::Panel::top("notices").show(ui, |ui| self.notices_ui(ui));
+        }
+        self.data_view.ui(ui, &self.state, &mut self.commands);
+        self.path_prompt_ui(&ctx);
+        Self::drop_overlay_ui(&ctx);
+        self.apply_commands();
+        // Keep polling while work runs even if a waker call was missed.
+        if self.state.data_job.is_some() || self.dialog.is_some() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, &self.state.settings);
+    }
+}

@@ -1,0 +1,206 @@
+//! The app's state, owned by [`super::BiolensApp`]: the current dataset with its summary,
+//! the one global selection, the running data job, notices and settings.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::data::{Dataset, Histogram, OpenRequest, Summary};
+use crate::jobs::Job;
+
+use super::settings::Settings;
+
+/// Bins of the value histogram.
+pub const HISTOGRAM_BINS: usize = 60;
+
+/// The open dataset and what was computed from it off the UI thread.
+#[derive(Debug, Clone)]
+pub struct Current {
+    /// The dataset.
+    pub dataset: Arc<Dataset>,
+    /// Shape, range, annotations.
+    pub summary: Summary,
+    /// Distribution of processed values.
+    pub histogram: Histogram,
+    /// Increases every time the dataset is replaced; views compare it to resync.
+    pub generation: u64,
+}
+
+impl Current {
+    /// Computes the summary and histogram (call on a worker thread).
+    pub fn compute(dataset: Dataset) -> Self {
+        let summary = dataset.summary();
+        let histogram = Histogram::of(dataset.matrix().iter(), HISTOGRAM_BINS);
+        Self {
+            dataset: Arc::new(dataset),
+            summary,
+            histogram,
+            generation: 0,
+        }
+    }
+}
+
+/// What the running data job is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataJobKind {
+    /// Opening a dataset.
+    Open(OpenRequest),
+    /// Joining an annotations file.
+    Annotations(PathBuf),
+    /// Re-running the pipeline.
+    Preprocess,
+}
+
+/// The running data job.
+pub struct DataJob {
+    /// The work.
+    pub job: Job<Current>,
+    /// What it is.
+    pub kind: DataJobKind,
+}
+
+/// The global selection: processed sample indices, shared by every view.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Selected samples.
+    pub samples: BTreeSet<usize>,
+    /// The last row clicked without Shift (range start).
+    anchor: Option<usize>,
+}
+
+impl Selection {
+    /// Applies a click on `row`: plain click selects only it, `toggle` adds/removes it,
+    /// `extend` selects the range from the last click.
+    pub fn click(&mut self, row: usize, toggle: bool, extend: bool) {
+        match (extend, self.anchor) {
+            (true, Some(anchor)) => {
+                if !toggle {
+                    self.samples.clear();
+                }
+                self.samples.extend(anchor.min(row)..=anchor.max(row));
+            }
+            _ => {
+                if toggle {
+                    if !self.samples.remove(&row) {
+                        self.samples.insert(row);
+                    }
+                } else {
+                    self.samples.clear();
+                    self.samples.insert(row);
+                }
+                self.anchor = Some(row);
+            }
+        }
+    }
+
+    /// Clears the selection.
+    pub fn clear(&mut self) {
+        self.samples.clear();
+        self.anchor = None;
+    }
+
+    /// Keeps the same samples (by id) across a change of dataset.
+    pub fn remap(&mut self, old_ids: &[String], new_ids: &[String]) {
+        if old_ids == new_ids {
+            return;
+        }
+        let chosen: std::collections::HashSet<&str> = self.samples.iter().filter_map(|&i| old_ids.get(i)).map(String::as_str).collect();
+        self.samples = new_ids
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| chosen.contains(id.as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        self.anchor = None;
+    }
+}
+
+/// A message for the user, shown until dismissed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Error (red) or information.
+    pub is_error: bool,
+    /// The message.
+    pub text: String,
+}
+
+/// Everything the views read.
+#[derive(Default)]
+pub struct AppState {
+    /// The open dataset.
+    pub current: Option<Current>,
+    /// The global selection.
+    pub selection: Selection,
+    /// Opening, joining or preprocessing.
+    pub data_job: Option<DataJob>,
+    /// Messages for the user.
+    pub notices: Vec<Notice>,
+    /// Persisted settings.
+    pub settings: Settings,
+    /// Generation counter for [`Current::generation`].
+    pub generations: u64,
+}
+
+impl AppState {
+    /// True while the pipeline is being re-run.
+    pub fn busy_preprocessing(&self) -> bool {
+        self.data_job.as_ref().is_some_and(|j| j.kind == DataJobKind::Preprocess)
+    }
+
+    /// Adds an error message.
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.push_notice(true, text.into());
+    }
+
+    /// Adds an information message.
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.push_notice(false, text.into());
+    }
+
+    fn push_notice(&mut self, is_error: bool, text: String) {
+        const MAX_NOTICES: usize = 5;
+        self.notices.retain(|n| n.text != text);
+        self.notices.push(Notice { is_error, text });
+        if self.notices.len() > MAX_NOTICES {
+            self.notices.remove(0);
+        }
+    }
+
+    /// Makes `current` the open dataset, keeping the selection by sample id.
+    pub fn replace_dataset(&mut self, mut current: Current) {
+        self.generations += 1;
+        current.generation = self.generations;
+        match &self.current {
+            Some(old) => self.selection.remap(old.dataset.sample_ids(), current.dataset.sample_ids()),
+            None => self.selection.clear(),
+        }
+        self.current = Some(current);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn click_toggle_and_range() {
+        let mut s = Selection::default();
+        s.click(2, false, false);
+        s.click(5, false, true);
+        assert_eq!(s.samples.iter().copied().collect::<Vec<_>>(), vec![2, 3, 4, 5]);
+        s.click(3, true, false);
+        assert_eq!(s.samples.iter().copied().collect::<Vec<_>>(), vec![2, 4, 5]);
+        s.click(7, false, false);
+        assert_eq!(s.samples.iter().copied().collect::<Vec<_>>(), vec![7]);
+    }
+
+    #[test]
+    fn remap_follows_ids() {
+        let mut s = Selection::default();
+        s.click(1, false, false);
+        let old = vec!["a".to_owned(), "b".to_owned(), "c".to_owned()];
+        let new = vec!["c".to_owned(), "b".to_owned()];
+        s.remap(&old, &new);
+        assert_eq!(s.samples.iter().copied().collect::<Vec<_>>(), vec![1]);
+    }
+}

@@ -1,0 +1,349 @@
+//! The data view: a summary panel (shape, values, missing cells, annotations with their
+//! levels), a histogram of values, the preprocessing pipeline editor, and the virtualised
+//! table of samples × (annotations, genes).
+
+use eframe::egui::{self, RichText};
+use egui_plot::{Bar, BarChart, Plot};
+
+use super::super::commands::Command;
+use super::super::state::{AppState, Current};
+use super::super::widgets::table::{TableSource, matrix_table_ui};
+use crate::data::annotations::{AnnotationSummary, AnnotationValues, format_number};
+use crate::data::{Dataset, MissingPolicy, Pipeline, Step};
+
+/// State of the data view: the pipeline being edited.
+#[derive(Debug, Default)]
+pub struct DataView {
+    /// The pipeline as edited; sent as a command when it changes.
+    draft: Pipeline,
+    /// Which dataset generation the draft was taken from.
+    draft_generation: u64,
+}
+
+impl DataView {
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        let Some(current) = &state.current else {
+            empty_ui(ui, commands);
+            return;
+        };
+        if self.draft_generation != current.generation {
+            self.draft = current.dataset.pipeline().clone();
+            self.draft_generation = current.generation;
+        }
+        egui::Panel::left("data_side")
+            .resizable(true)
+            .default_size(ui.text_style_height(&egui::TextStyle::Body) * 24.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().id_salt("data_side_scroll").show(ui, |ui| {
+                    summary_ui(ui, current, commands);
+                    ui.separator();
+                    histogram_ui(ui, current);
+                    ui.separator();
+                    self.pipeline_ui(ui, &current.dataset, state.busy_preprocessing(), commands);
+                });
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            let source = DatasetTable::new(&current.dataset);
+            let response = matrix_table_ui(ui, "data_table", &source, &state.selection.samples);
+            if let Some((row, toggle, extend)) = response.clicked_row {
+                commands.push(Command::SelectRow { row, toggle, extend });
+            }
+        });
+    }
+
+    fn pipeline_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset, busy: bool, commands: &mut Vec<Command>) {
+        ui.heading("Preprocessing");
+        ui.label(RichText::new("Steps run in order, always from the raw matrix.").weak());
+        let before = self.draft.clone();
+        let missing = dataset.raw().missing();
+        ui.add_enabled_ui(missing > 0, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!("Missing values ({missing}):"));
+                ui.radio_value(&mut self.draft.missing, MissingPolicy::ImputeMean, "impute gene mean");
+                ui.radio_value(&mut self.draft.missing, MissingPolicy::DropGenes, "drop genes");
+            });
+        });
+        let mut remove = None;
+        let mut swap = None;
+        let n_steps = self.draft.steps.len();
+        for (k, step) in self.draft.steps.iter_mut().enumerate() {
+            ui.horizontal(|ui| {
+                ui.label(format!("{}.", k + 1));
+                step_editor_ui(ui, step, dataset);
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.small_button("✖").on_hover_text("Remove this step").clicked() {
+                        remove = Some(k);
+                    }
+                    if ui.add_enabled(k + 1 < n_steps, egui::Button::new("⏷").small()).on_hover_text("Move down").clicked() {
+                        swap = Some((k, k + 1));
+                    }
+                    if ui.add_enabled(k > 0, egui::Button::new("⏶").small()).on_hover_text("Move up").clicked() {
+                        swap = Some((k - 1, k));
+                    }
+                });
+            });
+        }
+        if let Some(k) = remove {
+            self.draft.steps.remove(k);
+        }
+        if let Some((a, b)) = swap {
+            self.draft.steps.swap(a, b);
+        }
+        ui.horizontal(|ui| {
+            ui.menu_button("➕ Add step", |ui| {
+                let n_genes = dataset.raw().gene_ids().len();
+                let first_categorical = dataset.raw().annotations().iter().find_map(|a| match &a.values {
+                    AnnotationValues::Categorical { levels, .. } => Some((a.name.clone(), levels.clone())),
+                    AnnotationValues::Numeric(_) => None,
+                });
+                let mut options = vec![
+                    Step::Cpm,
+                    Step::Log2,
+                    Step::Ln,
+                    Step::DropConstant,
+                    Step::TopVariable { n: n_genes.min(1000) },
+                    Step::ZScore,
+                ];
+                if let Some((column, levels)) = first_categorical {
+                    options.insert(0, Step::SubsetSamples { column, keep: levels });
+                }
+                for step in options {
+                    let label = match &step {
+                        Step::SubsetSamples { .. } => "Subset samples by annotation".to_owned(),
+                        other => other.describe(),
+                    };
+                    if ui.button(label).clicked() {
+                        self.draft.steps.push(step);
+                        ui.close();
+                    }
+                }
+            });
+            if busy {
+                ui.spinner();
+                ui.label("applying…");
+            }
+        });
+        for note in dataset.pipeline_notes() {
+            ui.label(RichText::new(format!("• {note}")).weak());
+        }
+        if self.draft != before {
+            commands.push(Command::SetPipeline(self.draft.clone()));
+        }
+    }
+}
+
+fn empty_ui(ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.vertical_centered(|ui| {
+            ui.add_space(ui.available_height() * 0.3);
+            ui.heading("No dataset open");
+            ui.label("Open a matrix (CSV, TSV, gzipped, Parquet, 10x) or drop a file onto this window.");
+            ui.add_space(8.0);
+            if ui.button("Open matrix…").clicked() {
+                commands.push(Command::OpenMatrixDialog);
+            }
+            if ui.button(format!("Open the sample dataset {}", crate::data::samples::DEFAULT)).clicked() {
+                commands.push(Command::OpenSample(crate::data::samples::DEFAULT));
+            }
+        });
+    });
+}
+
+fn step_editor_ui(ui: &mut egui::Ui, step: &mut Step, dataset: &Dataset) {
+    match step {
+        Step::TopVariable { n } => {
+            ui.label("keep the");
+            let max = dataset.raw().gene_ids().len().max(1);
+            ui.add(egui::DragValue::new(n).range(1..=max).speed(10));
+            ui.label("most variable genes");
+        }
+        Step::SubsetSamples { column, keep } => {
+            ui.label("keep samples where");
+            let categorical: Vec<(String, Vec<String>)> = dataset
+                .raw()
+                .annotations()
+                .iter()
+                .filter_map(|a| match &a.values {
+                    AnnotationValues::Categorical { levels, .. } => Some((a.name.clone(), levels.clone())),
+                    AnnotationValues::Numeric(_) => None,
+                })
+                .collect();
+            egui::ComboBox::from_id_salt("subset_column")
+                .selected_text(column.as_str())
+                .show_ui(ui, |ui| {
+                    for (name, levels) in &categorical {
+                        if ui.selectable_label(name == column, name).clicked() {
+                            column.clone_from(name);
+                            keep.clone_from(levels);
+                        }
+                    }
+                });
+            let levels = categorical.iter().find(|(n, _)| n == column).map(|(_, l)| l.clone()).unwrap_or_default();
+            ui.menu_button(format!("is one of {} levels", keep.len()), |ui| {
+                for level in &levels {
+                    let mut on = keep.contains(level);
+                    if ui.checkbox(&mut on, level).changed() {
+                        if on {
+                            keep.push(level.clone());
+                        } else {
+                            keep.retain(|l| l != level);
+                        }
+                    }
+                }
+            });
+        }
+        other => {
+            ui.label(other.describe());
+        }
+    }
+}
+
+fn summary_ui(ui: &mut egui::Ui, current: &Current, commands: &mut Vec<Command>) {
+    let d = &current.dataset;
+    let s = &current.summary;
+    ui.heading(&d.name);
+    egui::Grid::new("summary_grid").num_columns(2).striped(true).show(ui, |ui| {
+        ui.label("Samples");
+        ui.label(shape_text(s.samples, s.raw_samples));
+        ui.end_row();
+        ui.label("Genes");
+        ui.label(shape_text(s.genes, s.raw_genes));
+        ui.end_row();
+        ui.label("Values");
+        ui.label(format!("{} … {}", format_number(s.value_min), format_number(s.value_max)));
+        ui.end_row();
+        ui.label("Missing");
+        ui.label(s.missing.to_string());
+        ui.end_row();
+        ui.label("Format");
+        ui.label(&d.load_report.format);
+        ui.end_row();
+        ui.label("Orientation");
+        ui.horizontal(|ui| {
+            ui.label(d.load_report.orientation.describe())
+                .on_hover_text(&d.load_report.orientation_reason);
+            if d.source.matrix.is_some() && ui.small_button("Transpose").on_hover_text("Read the file the other way round (Ctrl+T)").clicked() {
+                commands.push(Command::Transpose);
+            }
+        });
+        ui.end_row();
+    });
+    for join in &d.join_reports {
+        ui.label(RichText::new(format!("Annotations: {}", join.describe())).weak());
+    }
+    for note in &d.load_report.notes {
+        ui.label(RichText::new(format!("• {note}")).weak());
+    }
+    if s.annotations.is_empty() {
+        ui.label(RichText::new("No annotations. File > Open annotations… joins a table by sample id.").weak());
+    }
+    for a in &s.annotations {
+        match a {
+            AnnotationSummary::Categorical { name, levels, missing } => {
+                egui::CollapsingHeader::new(format!("{name} — {} levels", levels.len()))
+                    .id_salt(("annotation", name))
+                    .show(ui, |ui| {
+                        for (level, count) in levels {
+                            ui.label(format!("{level}: {count}"));
+                        }
+                        if *missing > 0 {
+                            ui.label(RichText::new(format!("missing: {missing}")).weak());
+                        }
+                    });
+            }
+            AnnotationSummary::Numeric { name, min, max, missing } => {
+                let missing = if *missing > 0 { format!(", {missing} missing") } else { String::new() };
+                ui.label(format!("{name} — numeric {} … {}{missing}", format_number(*min), format_number(*max)));
+            }
+        }
+    }
+}
+
+fn shape_text(now: usize, raw: usize) -> String {
+    if now == raw { now.to_string() } else { format!("{now} (of {raw})") }
+}
+
+fn histogram_ui(ui: &mut egui::Ui, current: &Current) {
+    ui.label(RichText::new("Distribution of values").strong());
+    let h = &current.histogram;
+    let bars: Vec<Bar> = h
+        .counts
+        .iter()
+        .enumerate()
+        .map(|(k, &c)| Bar::new(h.min + (k as f64 + 0.5) * h.width, c as f64).width(h.width))
+        .collect();
+    Plot::new("value_histogram")
+        .height(ui.text_style_height(&egui::TextStyle::Body) * 9.0)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .show_y(false)
+        .y_axis_label("cells")
+        .show(ui, |plot| plot.bar_chart(BarChart::new("values", bars)));
+}
+
+/// The dataset as a table: annotation columns first, then genes.
+struct DatasetTable<'a> {
+    dataset: &'a Dataset,
+    n_annotations: usize,
+}
+
+impl<'a> DatasetTable<'a> {
+    fn new(dataset: &'a Dataset) -> Self {
+        Self {
+            dataset,
+            n_annotations: dataset.annotations().len(),
+        }
+    }
+}
+
+impl TableSource for DatasetTable<'_> {
+    fn rows(&self) -> usize {
+        self.dataset.n_samples()
+    }
+    fn columns(&self) -> usize {
+        self.n_annotations + self.dataset.n_genes()
+    }
+    fn row_id(&self, i: usize) -> &str {
+        &self.dataset.sample_ids()[i]
+    }
+    fn column_name(&self, j: usize) -> &str {
+        if j < self.n_annotations {
+            &self.dataset.annotations()[j].name
+        } else {
+            &self.dataset.gene_ids()[j - self.n_annotations]
+        }
+    }
+    fn cell(&self, i: usize, j: usize) -> String {
+        if j < self.n_annotations {
+            self.dataset.annotations()[j].value_text(i).unwrap_or_else(|| "—".to_owned())
+        } else {
+            format_cell(self.dataset.matrix()[[i, j - self.n_annotations]])
+        }
+    }
+    fn is_text_column(&self, j: usize) -> bool {
+        j < self.n_annotations
+    }
+    fn cell_tooltip(&self, i: usize, j: usize) -> String {
+        let sample = &self.dataset.sample_ids()[i];
+        if j < self.n_annotations {
+            let a = &self.dataset.annotations()[j];
+            format!("{sample}\n{}: {}", a.name, a.value_text(i).unwrap_or_else(|| "missing".to_owned()))
+        } else {
+            let gene = &self.dataset.gene_ids()[j - self.n_annotations];
+            format!("{sample} × {gene}\n{}", self.dataset.matrix()[[i, j - self.n_annotations]])
+        }
+    }
+}
+
+/// Four significant decimals, scientific for very large or small values.
+fn format_cell(v: f64) -> String {
+    if v.is_nan() {
+        "NA".to_owned()
+    } else if v == 0.0 || (1e-3..1e6).contains(&v.abs()) {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.2e}")
+    }
+}

@@ -1,0 +1,3 @@
+//! Views: each draws one part of the app from the state and pushes commands.
+
+pub mod data;

@@ -1,0 +1,3 @@
+//! Reusable widgets drawn with the painter for speed.
+
+pub mod table;

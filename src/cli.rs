@@ -1,0 +1,247 @@
+//! The command line: the same data and analysis code as the app, no window.
+//!
+//! Every subcommand that reads a matrix flattens [`DataArgs`] (the file, annotations,
+//! orientation, missing values and preprocessing flags), so later analyses (`pca`,
+//! `tsne`, `cluster`, …) accept exactly the flags of `info`.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use crate::data::{self, Dataset, MissingPolicy, OpenRequest, Orientation, Pipeline, Step};
+
+/// Biolens: explore expression matrices. Without a subcommand, starts the app.
+#[derive(Debug, Parser)]
+#[command(name = "biolens", version, about)]
+pub struct Cli {
+    /// What to do; none starts the app.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Describe a matrix: shape, orientation, values, missing cells, annotations.
+    Info(InfoArgs),
+}
+
+/// Reading a matrix and preprocessing it; shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Matrix file (CSV, TSV, white-space text, optionally .gz; Parquet; .mtx) or 10x directory.
+    pub matrix: PathBuf,
+    /// Sample annotations file (CSV/TSV, first column sample ids); repeatable.
+    #[arg(long, short = 'a')]
+    pub annotations: Vec<PathBuf>,
+    /// The file has one row per gene (overrides detection).
+    #[arg(long, conflicts_with = "samples_in_rows")]
+    pub genes_in_rows: bool,
+    /// The file has one row per sample (overrides detection).
+    #[arg(long)]
+    pub samples_in_rows: bool,
+    /// What to do with missing values.
+    #[arg(long, value_enum, default_value_t = MissingArg::Impute)]
+    pub missing: MissingArg,
+    /// Keep samples whose annotation COLUMN is one of the values: COLUMN=V1,V2 (first step).
+    #[arg(long, value_name = "COLUMN=VALUES")]
+    pub subset: Option<String>,
+    /// Library-size normalise to counts per million (before the log).
+    #[arg(long)]
+    pub cpm: bool,
+    /// log2(x + 1).
+    #[arg(long, conflicts_with = "ln")]
+    pub log2: bool,
+    /// ln(x + 1).
+    #[arg(long)]
+    pub ln: bool,
+    /// Drop genes with (near) zero variance.
+    #[arg(long)]
+    pub drop_constant: bool,
+    /// Keep the N most variable genes.
+    #[arg(long, value_name = "N")]
+    pub top_genes: Option<usize>,
+    /// Z-score every gene (population SD, as scikit-learn's StandardScaler); last step.
+    #[arg(long)]
+    pub scale: bool,
+}
+
+/// `--missing` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MissingArg {
+    /// Replace with the gene mean.
+    Impute,
+    /// Drop genes with missing values.
+    Drop,
+}
+
+impl DataArgs {
+    /// The pipeline the flags describe, in a fixed order: subset, CPM, log, drop constant,
+    /// top genes, z-score.
+    pub fn pipeline(&self) -> anyhow::Result<Pipeline> {
+        let mut steps = Vec::new();
+        if let Some(spec) = &self.subset {
+            let (column, values) = spec
+                .split_once('=')
+                .context("--subset takes COLUMN=VALUE1,VALUE2")?;
+            steps.push(Step::SubsetSamples {
+                column: column.to_owned(),
+                keep: values.split(',').map(str::to_owned).collect(),
+            });
+        }
+        if self.cpm {
+            steps.push(Step::Cpm);
+        }
+        if self.log2 {
+            steps.push(Step::Log2);
+        }
+        if self.ln {
+            steps.push(Step::Ln);
+        }
+        if self.drop_constant {
+            steps.push(Step::DropConstant);
+        }
+        if let Some(n) = self.top_genes {
+            steps.push(Step::TopVariable { n });
+        }
+        if self.scale {
+            steps.push(Step::ZScore);
+        }
+        let missing = match self.missing {
+            MissingArg::Impute => MissingPolicy::ImputeMean,
+            MissingArg::Drop => MissingPolicy::DropGenes,
+        };
+        Ok(Pipeline { missing, steps })
+    }
+
+    /// The open request the flags describe.
+    pub fn request(&self) -> anyhow::Result<OpenRequest> {
+        let orientation = if self.genes_in_rows {
+            Some(Orientation::GenesInRows)
+        } else if self.samples_in_rows {
+            Some(Orientation::SamplesInRows)
+        } else {
+            None
+        };
+        Ok(OpenRequest {
+            matrix: self.matrix.clone(),
+            annotations: self.annotations.clone(),
+            load: data::LoadOptions { orientation },
+            pipeline: self.pipeline()?,
+            name: None,
+        })
+    }
+
+    /// Opens the dataset.
+    pub fn open(&self) -> anyhow::Result<Dataset> {
+        let request = self.request()?;
+        Ok(data::open(&request, &|_, _| {})?)
+    }
+}
+
+/// `biolens info`.
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Loading and preprocessing.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs a subcommand, writing its output to `out`.
+pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match command {
+        Command::Info(args) => info(args, out),
+    }
+}
+
+/// The JSON `info --json` prints.
+#[derive(Debug, Serialize)]
+struct InfoJson<'a> {
+    file: &'a std::path::Path,
+    name: &'a str,
+    format: &'a str,
+    samples: usize,
+    genes: usize,
+    orientation: Orientation,
+    orientation_reason: &'a str,
+    value_min: f64,
+    value_max: f64,
+    missing: usize,
+    missing_policy: MissingPolicy,
+    annotations: Vec<data::annotations::AnnotationSummary>,
+    annotation_joins: &'a [data::annotations::JoinReport],
+    pipeline: &'a [Step],
+    notes: Vec<String>,
+}
+
+fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let dataset = args.data.open()?;
+    let summary = dataset.summary();
+    let report = &dataset.load_report;
+    let notes: Vec<String> = report.notes.iter().chain(dataset.pipeline_notes()).cloned().collect();
+    if args.json {
+        let json = InfoJson {
+            file: &args.data.matrix,
+            name: &dataset.name,
+            format: &report.format,
+            samples: summary.samples,
+            genes: summary.genes,
+            orientation: report.orientation,
+            orientation_reason: &report.orientation_reason,
+            value_min: summary.value_min,
+            value_max: summary.value_max,
+            missing: summary.missing,
+            missing_policy: dataset.pipeline().missing,
+            annotations: summary.annotations,
+            annotation_joins: &dataset.join_reports,
+            pipeline: &dataset.pipeline().steps,
+            notes,
+        };
+        serde_json::to_writer_pretty(&mut *out, &json)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "{}  ({})", args.data.matrix.display(), report.format)?;
+    writeln!(out, "samples      {}", summary.samples)?;
+    writeln!(out, "genes        {}", summary.genes)?;
+    writeln!(
+        out,
+        "orientation  {} ({})",
+        report.orientation.describe(),
+        report.orientation_reason
+    )?;
+    writeln!(out, "values       {} … {}", summary.value_min, summary.value_max)?;
+    writeln!(
+        out,
+        "missing      {} ({})",
+        summary.missing,
+        dataset.pipeline().missing.describe()
+    )?;
+    for step in &dataset.pipeline().steps {
+        writeln!(out, "step         {}", step.describe())?;
+    }
+    for join in &dataset.join_reports {
+        writeln!(out, "annotations  {}", join.describe())?;
+    }
+    for a in &summary.annotations {
+        match a {
+            data::annotations::AnnotationSummary::Categorical { name, levels, missing } => {
+                let levels: Vec<String> = levels.iter().map(|(l, n)| format!("{l} ({n})")).collect();
+                let missing = if *missing > 0 { format!(", {missing} missing") } else { String::new() };
+                writeln!(out, "  {name}: {} levels{missing}: {}", levels.len(), levels.join(", "))?;
+            }
+            data::annotations::AnnotationSummary::Numeric { name, min, max, missing } => {
+                writeln!(out, "  {name}: numeric {min} … {max}, {missing} missing")?;
+            }
+        }
+    }
+    for note in notes {
+        writeln!(out, "note         {note}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! Errors of loading: one message that names the file and, where it applies, the line and
+//! column, so a user can open the file and find the problem.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A column of the input file, 1-based as a spreadsheet or text editor would number it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnRef {
+    /// 1-based column number in the file.
+    pub number: usize,
+    /// The column's header text.
+    pub name: String,
+}
+
+/// What went wrong while loading a file. Displayed through [`LoadError`], which adds where.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadErrorKind {
+    /// The file does not exist (any more).
+    #[error("file not found (was it moved or deleted?)")]
+    NotFound,
+    /// Any other I/O failure.
+    #[error("cannot read the file: {0}")]
+    Io(std::io::Error),
+    /// Zero bytes, or only blank lines.
+    #[error("the file is empty")]
+    Empty,
+    /// A header line and nothing else.
+    #[error("the file has a header but no data rows")]
+    HeaderOnly,
+    /// NUL bytes or invalid UTF-8 near the start: not a text table.
+    #[error("this is not a text table (binary data at byte {offset})")]
+    Binary {
+        /// Byte offset of the first binary byte (in the decompressed stream).
+        offset: usize,
+    },
+    /// The gzip stream could not be decompressed.
+    #[error("the gzip data is truncated or corrupt ({0})")]
+    Gzip(String),
+    /// A row with a different number of fields than the header.
+    #[error("this row has {found} fields but the header has {expected}")]
+    Ragged {
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in the offending row.
+        found: usize,
+    },
+    /// A cell in the numeric block that is not a number.
+    #[error("'{value}' is not a number (the other values in this column are numbers)")]
+    NotNumeric {
+        /// The offending cell, truncated for display.
+        value: String,
+    },
+    /// The same sample id twice.
+    #[error("duplicate sample id '{id}' (first seen on line {first_line})")]
+    DuplicateSampleId {
+        /// The repeated id.
+        id: String,
+        /// Line of its first occurrence.
+        first_line: usize,
+    },
+    /// The same gene id twice.
+    #[error("duplicate gene id '{id}' (first seen in column {first_column})")]
+    DuplicateGeneId {
+        /// The repeated id.
+        id: String,
+        /// Column of its first occurrence.
+        first_column: usize,
+    },
+    /// The same id twice in the header (orientation not yet known).
+    #[error("duplicate column name '{id}' (first seen in column {first_column})")]
+    DuplicateColumn {
+        /// The repeated name.
+        id: String,
+        /// Column of its first occurrence.
+        first_column: usize,
+    },
+    /// A row without an id in its first column.
+    #[error("this row has no id in its first column")]
+    MissingId,
+    /// Only one column, or no numeric column at all.
+    #[error("no numeric columns: a matrix needs an id column and at least one column of numbers")]
+    NoNumericColumns,
+    /// The parquet reader failed.
+    #[error("cannot read this Parquet file: {0}")]
+    Parquet(String),
+    /// The CSV parser failed in a way our diagnosis could not pin down.
+    #[error("cannot parse this table: {0}")]
+    Parse(String),
+    /// A Matrix Market file that does not follow the format.
+    #[error("not a valid Matrix Market file: {0}")]
+    Mtx(String),
+    /// The annotation file shares no sample id with the matrix.
+    #[error("{0}")]
+    Annotations(String),
+}
+
+/// A loading error with its place: file, and line and column where they apply.
+#[derive(Debug)]
+pub struct LoadError {
+    /// The file being read.
+    pub path: PathBuf,
+    /// 1-based line in the (decompressed) file.
+    pub line: Option<usize>,
+    /// The column, where one is at fault.
+    pub column: Option<ColumnRef>,
+    /// What went wrong.
+    pub kind: LoadErrorKind,
+}
+
+impl LoadError {
+    /// An error about the whole file.
+    pub fn file(path: &Path, kind: LoadErrorKind) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            kind,
+        }
+    }
+
+    /// An error at a line (and optionally a column).
+    pub fn at(path: &Path, line: usize, column: Option<ColumnRef>, kind: LoadErrorKind) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            line: Some(line),
+            column,
+            kind,
+        }
+    }
+
+    /// An I/O error, with "not found" told apart.
+    pub fn io(path: &Path, err: std::io::Error) -> Self {
+        let kind = if err.kind() == std::io::ErrorKind::NotFound {
+            LoadErrorKind::NotFound
+        } else {
+            LoadErrorKind::Io(err)
+        };
+        Self::file(path, kind)
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some(col) = &self.column {
+            write!(f, ", column {} ('{}')", col.number, short(&col.name))?;
+        }
+        write!(f, ": {}", self.kind)
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            LoadErrorKind::Io(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+/// Truncates a cell or name for a one-line message.
+pub(crate) fn short(text: &str) -> String {
+    const MAX: usize = 40;
+    let printable: String = text
+        .chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect();
+    if printable.chars().count() <= MAX {
+        printable
+    } else {
+        let head: String = printable.chars().take(MAX).collect();
+        format!("{head}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_names_file_line_and_column() {
+        let err = LoadError::at(
+            Path::new("x.csv"),
+            7,
+            Some(ColumnRef {
+                number: 3,
+                name: "TP53".into(),
+            }),
+            LoadErrorKind::NotNumeric { value: "abc".into() },
+        );
+        let text = err.to_string();
+        assert!(text.starts_with("x.csv, line 7, column 3 ('TP53'): 'abc' is not a number"));
+    }
+
+    #[test]
+    fn long_values_are_truncated() {
+        let long = "a".repeat(100);
+        assert_eq!(short(&long).chars().count(), 41);
+    }
+}

@@ -1,0 +1,88 @@
+//! Data: reading files into a [`Dataset`] (the only place polars appears), sample
+//! annotations, and the recorded preprocessing pipeline.
+//!
+//! [`open`] is the one entry point the app and the CLI share: matrix file → orientation →
+//! annotations joined by sample id → pipeline run → [`Dataset`].
+
+pub mod annotations;
+pub mod dataset;
+pub mod error;
+pub mod io;
+pub mod preprocess;
+pub mod samples;
+
+use std::path::{Path, PathBuf};
+
+pub use dataset::{Dataset, Histogram, RawData, Source, Summary};
+pub use error::{LoadError, LoadErrorKind};
+pub use io::{LoadOptions, LoadReport, Orientation};
+pub use preprocess::{MissingPolicy, Pipeline, PreprocessError, Step};
+
+/// Everything needed to open a dataset; also what a session records.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpenRequest {
+    /// Matrix file or 10x directory.
+    pub matrix: PathBuf,
+    /// Annotation files to join, in order.
+    pub annotations: Vec<PathBuf>,
+    /// Orientation override.
+    pub load: LoadOptions,
+    /// Preprocessing to run.
+    pub pipeline: Pipeline,
+    /// Display name; the file stem when `None`.
+    pub name: Option<String>,
+}
+
+/// Why a dataset could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Reading the matrix or an annotation file failed.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The pipeline failed on this data.
+    #[error("preprocessing: {0}")]
+    Preprocess(#[from] PreprocessError),
+}
+
+/// Opens a dataset: loads the matrix, joins annotation files, runs the pipeline.
+pub fn open(request: &OpenRequest, progress: io::Progress<'_>) -> Result<Dataset, OpenError> {
+    let loaded = io::load_matrix(&request.matrix, &request.load, progress)?;
+    let name = request.name.clone().unwrap_or_else(|| display_name(&request.matrix));
+    let source = Source {
+        matrix: Some(request.matrix.clone()),
+        annotations: Vec::new(),
+    };
+    let mut dataset = Dataset::new(name, source, loaded.report, loaded.data, Pipeline {
+        missing: request.pipeline.missing,
+        steps: Vec::new(),
+    })?;
+    for path in &request.annotations {
+        progress(None, "Joining annotations");
+        dataset = add_annotations(&dataset, path)?;
+    }
+    progress(None, "Preprocessing");
+    Ok(dataset.with_pipeline(request.pipeline.clone())?)
+}
+
+/// Reads an annotations file and joins it onto `dataset` by sample id.
+pub fn add_annotations(dataset: &Dataset, path: &Path) -> Result<Dataset, OpenError> {
+    let table = annotations::read_annotation_table(path)?;
+    let raw = dataset.raw();
+    let (columns, report) = annotations::join(path, raw.sample_ids(), raw.gene_ids(), &table)?;
+    Ok(dataset.with_annotations(columns, report, path.to_path_buf())?)
+}
+
+/// A short name for a file: its stem without `.gz`/`.csv`, or the folder name for
+/// `expression.*`/`matrix.*` files that sit in a dataset folder.
+pub fn display_name(path: &Path) -> String {
+    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = file.split('.').next().unwrap_or(&file).to_owned();
+    let generic = matches!(stem.as_str(), "expression" | "matrix" | "counts" | "data" | "");
+    if generic || path.is_dir() {
+        let folder = if path.is_dir() { Some(path) } else { path.parent() };
+        if let Some(name) = folder.and_then(Path::file_name) {
+            return name.to_string_lossy().into_owned();
+        }
+    }
+    stem
+}

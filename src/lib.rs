@@ -1,0 +1,14 @@
+//! Biolens: explore biological expression matrices by pointing and clicking.
+//!
+//! Data flows one way: a file is read into a [`data::Dataset`] (`data`, the only place
+//! polars appears), analyses run on it inside [`jobs`] (worker threads with progress and
+//! cancel), and the app (`app`, the only egui code, behind the `gui` feature) or the
+//! command line ([`cli`]) shows the results. The core — `data`, `jobs`, `cli` — builds
+//! without default features and pulls in no egui.
+
+pub mod cli;
+pub mod data;
+pub mod jobs;
+
+#[cfg(feature = "gui")]
+pub mod app;

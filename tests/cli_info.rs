@@ -1,0 +1,71 @@
+//! `biolens info`: the same loading code, headless.
+
+mod common;
+
+use std::process::Command;
+
+use common::{sample, write_temp};
+
+fn biolens(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_biolens")).args(args).output().expect("run biolens")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = biolens(args);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+#[test]
+fn info_json_has_the_documented_keys() {
+    let m = sample("khan_srbct/expression.csv");
+    let a = sample("khan_srbct/samples.csv");
+    let v = json(&["info", m.to_str().unwrap(), "--annotations", a.to_str().unwrap(), "--json"]);
+    assert_eq!(v["samples"], 83);
+    assert_eq!(v["genes"], 2308);
+    assert_eq!(v["orientation"], "samples_in_rows");
+    assert_eq!(v["missing"], 0);
+    let annotations = v["annotations"].as_array().unwrap();
+    let label = annotations.iter().find(|a| a["name"] == "label").unwrap();
+    assert_eq!(label["kind"], "categorical");
+    assert_eq!(label["levels"][1], serde_json::json!(["2", 29]));
+    assert!(v["value_min"].as_f64().unwrap() < v["value_max"].as_f64().unwrap());
+}
+
+#[test]
+fn info_orientation_flags_and_preprocessing() {
+    let m = sample("tissue_gene_expression/expression_genes_x_samples.csv");
+    let path = m.to_str().unwrap();
+    let detected = json(&["info", path, "--json"]);
+    assert_eq!(detected["orientation"], "genes_in_rows");
+    assert_eq!((detected["samples"].as_u64(), detected["genes"].as_u64()), (Some(189), Some(500)));
+    let forced = json(&["info", path, "--samples-in-rows", "--json"]);
+    assert_eq!((forced["samples"].as_u64(), forced["genes"].as_u64()), (Some(500), Some(189)));
+    let top = json(&["info", path, "--log2", "--top-genes", "20", "--scale", "--json"]);
+    assert_eq!(top["genes"], 20);
+    assert_eq!(top["pipeline"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn info_text_output_is_readable() {
+    let m = sample("nci60/expression.tsv.gz");
+    let out = biolens(&["info", m.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("gzipped TSV"), "{text}");
+    assert!(text.contains("samples      64"), "{text}");
+    assert!(text.contains("genes        6830"), "{text}");
+}
+
+#[test]
+fn errors_exit_1_with_one_line_on_stderr() {
+    let (_d, path) = write_temp("bad.csv", b"sample_id,g1\na,1\nb,x\n");
+    let out = biolens(&["info", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("bad.csv, line 3, column 2 ('g1')"), "{err}");
+    let missing = biolens(&["info", "/no/such/file.csv"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("file not found"));
+}

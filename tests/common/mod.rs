@@ -1,0 +1,42 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use biolens::data::{self, Dataset, LoadOptions, OpenRequest};
+
+/// A file or folder under the bundled `sample-data/`.
+pub fn sample(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data").join(rel)
+}
+
+/// Loads a matrix with default options, panicking with the loader's message.
+pub fn load(path: &Path) -> data::io::Loaded {
+    data::io::load_matrix(path, &LoadOptions::default(), &|_, _| {}).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Loads a matrix and expects an error; returns its message.
+pub fn load_err(path: &Path) -> String {
+    match data::io::load_matrix(path, &LoadOptions::default(), &|_, _| {}) {
+        Ok(l) => panic!("expected an error, loaded {:?}", l.data.matrix().dim()),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Opens a bundled dataset (expression.csv + samples.csv).
+pub fn open_sample(name: &str) -> Dataset {
+    let request = OpenRequest {
+        matrix: sample(&format!("{name}/expression.csv")),
+        annotations: vec![sample(&format!("{name}/samples.csv"))],
+        ..OpenRequest::default()
+    };
+    data::open(&request, &|_, _| {}).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Writes `content` to a file named `name` in a fresh temporary directory.
+pub fn write_temp(name: &str, content: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).expect("write temp file");
+    (dir, path)
+}

@@ -1,0 +1,88 @@
+//! Drives the real app with egui_kittest: open a bundled dataset through the menus and
+//! find its table; bad files keep the previous dataset open.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use biolens::app::commands::Command;
+use biolens::app::{BiolensApp, Startup};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+fn harness() -> Harness<'static, BiolensApp> {
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(|cc| BiolensApp::new(cc, Startup::Empty))
+}
+
+/// Steps frames until `done` holds (jobs run on worker threads).
+fn run_until(harness: &mut Harness<'static, BiolensApp>, what: &str, done: impl Fn(&BiolensApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+}
+
+#[test]
+fn open_a_sample_dataset_from_the_menu_and_see_its_table() {
+    let mut h = harness();
+    h.run_steps(2);
+    h.get_by_label("No dataset open");
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Sample datasets").hover();
+    h.run_steps(2);
+    h.get_by_label("khan_srbct").click();
+    h.run_steps(1);
+    run_until(&mut h, "khan_srbct to load", |app| app.state().current.is_some());
+    let current = h.state().state().current.as_ref().unwrap();
+    assert_eq!(current.dataset.name, "khan_srbct");
+    assert_eq!((current.dataset.n_samples(), current.dataset.n_genes()), (83, 2308));
+    // 3 annotation columns + 2308 genes.
+    h.get_by_label_contains("Data table: 83 rows × 2311 columns");
+    h.get_by_label_contains("label — 4 levels");
+}
+
+#[test]
+fn a_bad_file_shows_a_message_and_keeps_the_dataset() {
+    let mut h = harness();
+    h.state_mut().push_command(Command::OpenSample("sklearn_iris"));
+    h.run_steps(1);
+    run_until(&mut h, "iris to load", |app| app.state().current.is_some());
+    let (_dir, bad) = common::write_temp("broken.csv", b"sample_id,g1\na,1\nb,1,2\n");
+    h.state_mut().push_command(Command::OpenMatrix(bad));
+    h.run_steps(1);
+    run_until(&mut h, "the error", |app| app.state().data_job.is_none());
+    let state = h.state().state();
+    assert_eq!(state.current.as_ref().unwrap().dataset.name, "sklearn_iris");
+    assert!(state.notices.iter().any(|n| n.is_error && n.text.contains("broken.csv, line 3")));
+    h.get_by_label_contains("broken.csv, line 3");
+}
+
+#[test]
+fn preprocessing_from_the_panel_reruns_the_pipeline() {
+    let mut h = harness();
+    h.state_mut().push_command(Command::OpenSample("khan_srbct"));
+    h.run_steps(1);
+    run_until(&mut h, "khan to load", |app| app.state().current.is_some());
+    h.get_by_label("➕ Add step").click();
+    h.run_steps(2);
+    h.get_by_label("keep the 1000 most variable genes").click();
+    h.run_steps(1);
+    run_until(&mut h, "the pipeline", |app| {
+        app.state().data_job.is_none() && app.state().current.as_ref().is_some_and(|c| !c.dataset.pipeline().steps.is_empty())
+    });
+    assert_eq!(h.state().state().current.as_ref().unwrap().dataset.n_genes(), 1000);
+    // Selecting a row in the table shows the count in the status bar.
+    h.state_mut().push_command(Command::SelectRow {
+        row: 3,
+        toggle: false,
+        extend: false,
+    });
+    h.run_steps(2);
+    h.get_by_label("1 selected");
+}
