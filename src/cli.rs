@@ -30,6 +30,7 @@ pub enum Command {
 
 /// Reading a matrix and preprocessing it; shared by every subcommand.
 #[derive(Debug, Clone, Args)]
+#[allow(clippy::struct_excessive_bools)] // command-line switches are booleans by nature
 pub struct DataArgs {
     /// Matrix file (CSV, TSV, white-space text, optionally .gz; Parquet; .mtx) or 10x directory.
     pub matrix: PathBuf,
@@ -63,7 +64,7 @@ pub struct DataArgs {
     /// Keep the N most variable genes.
     #[arg(long, value_name = "N")]
     pub top_genes: Option<usize>,
-    /// Z-score every gene (population SD, as scikit-learn's StandardScaler); last step.
+    /// Z-score every gene (population SD, as scikit-learn's `StandardScaler`); last step.
     #[arg(long)]
     pub scale: bool,
 }
@@ -83,9 +84,7 @@ impl DataArgs {
     pub fn pipeline(&self) -> anyhow::Result<Pipeline> {
         let mut steps = Vec::new();
         if let Some(spec) = &self.subset {
-            let (column, values) = spec
-                .split_once('=')
-                .context("--subset takes COLUMN=VALUE1,VALUE2")?;
+            let (column, values) = spec.split_once('=').context("--subset takes COLUMN=VALUE1,VALUE2")?;
             steps.push(Step::SubsetSamples {
                 column: column.to_owned(),
                 keep: values.split(',').map(str::to_owned).collect(),
@@ -209,19 +208,9 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     writeln!(out, "{}  ({})", args.data.matrix.display(), report.format)?;
     writeln!(out, "samples      {}", summary.samples)?;
     writeln!(out, "genes        {}", summary.genes)?;
-    writeln!(
-        out,
-        "orientation  {} ({})",
-        report.orientation.describe(),
-        report.orientation_reason
-    )?;
+    writeln!(out, "orientation  {} ({})", report.orientation.describe(), report.orientation_reason)?;
     writeln!(out, "values       {} … {}", summary.value_min, summary.value_max)?;
-    writeln!(
-        out,
-        "missing      {} ({})",
-        summary.missing,
-        dataset.pipeline().missing.describe()
-    )?;
+    writeln!(out, "missing      {} ({})", summary.missing, dataset.pipeline().missing.describe())?;
     for step in &dataset.pipeline().steps {
         writeln!(out, "step         {}", step.describe())?;
     }

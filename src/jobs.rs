@@ -91,10 +91,7 @@ pub struct JobContext<T, P> {
 impl<T, P> JobContext<T, P> {
     /// Reports progress.
     pub fn progress(&self, fraction: Option<f32>, message: &str) {
-        self.send(Message::Progress(ProgressInfo {
-            fraction,
-            message: message.to_owned(),
-        }));
+        self.send(Message::Progress(ProgressInfo { fraction, message: message.to_owned() }));
     }
     /// Hands a partial result to the UI (e.g. the current t-SNE embedding).
     pub fn partial(&self, partial: P) {
@@ -147,31 +144,19 @@ impl<T: Send + 'static, P: Send + 'static> Job<T, P> {
     ) -> Self {
         let (tx, rx) = channel();
         let cancel = CancelToken::default();
-        let ctx = JobContext {
-            tx,
-            waker,
-            cancel: cancel.clone(),
-        };
-        let spawned = std::thread::Builder::new()
-            .name(format!("biolens {name}"))
-            .spawn(move || {
-                let result = catch_unwind(AssertUnwindSafe(|| work(&ctx))).unwrap_or_else(|payload| {
-                    let msg = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown panic".to_owned());
-                    Err(JobError::Panicked(msg))
-                });
-                ctx.send(Message::Done(result));
+        let ctx = JobContext { tx, waker, cancel: cancel.clone() };
+        let spawned = std::thread::Builder::new().name(format!("biolens {name}")).spawn(move || {
+            let result = catch_unwind(AssertUnwindSafe(|| work(&ctx))).unwrap_or_else(|payload| {
+                let msg = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_owned());
+                Err(JobError::Panicked(msg))
             });
-        let mut job = Self {
-            name: name.to_owned(),
-            rx,
-            cancel,
-            progress: ProgressInfo::default(),
-            finished: false,
-        };
+            ctx.send(Message::Done(result));
+        });
+        let mut job = Self { name: name.to_owned(), rx, cancel, progress: ProgressInfo::default(), finished: false };
         if let Err(err) = spawned {
             // No thread: report it through the normal path.
             let (tx, rx) = channel();

@@ -3,7 +3,8 @@
 
 mod common;
 
-use std::io::Write;
+use std::fmt::Write as _;
+use std::io::Write as _;
 
 use biolens::data::LoadOptions;
 use biolens::data::io::read_text_table;
@@ -53,7 +54,7 @@ fn non_numeric_cell_far_down_the_file() {
     let mut text = String::from("sample_id,g1,g2\n");
     for i in 0..3000 {
         let v = if i == 2500 { "1.2.3".to_owned() } else { format!("{i}.5") };
-        text.push_str(&format!("s{i},{v},1\n"));
+        let _ = writeln!(text, "s{i},{v},1");
     }
     let (_d, path) = write_temp("late.csv", text.as_bytes());
     assert_contains(&load_err(&path), &["late.csv", "line 2502", "column 2 ('g1')", "'1.2.3' is not a number"]);
@@ -124,7 +125,8 @@ fn ragged_annotations_file() {
 #[test]
 fn truncated_matrix_market() {
     let text = std::fs::read_to_string(sample("pbmc68k_reduced/mtx_v2/matrix.mtx")).unwrap();
-    let cut: String = text.lines().take(100).map(|l| format!("{l}\n")).collect();
+    let mut cut = text.lines().take(100).collect::<Vec<_>>().join("\n");
+    cut.push('\n');
     let (_d, path) = write_temp("m.mtx", cut.as_bytes());
     assert_contains(&load_err(&path), &["m.mtx", "promises 174400 entries"]);
 }

@@ -1,5 +1,8 @@
 //! Loading the bundled real datasets in every supported format and orientation.
 
+// Parsed values must be bit-identical to the text: exact comparison is the point.
+#![allow(clippy::float_cmp)]
+
 mod common;
 
 use std::io::Write;
@@ -44,9 +47,7 @@ fn both_orientations_give_the_identical_matrix() {
 fn forcing_the_orientation_transposes() {
     let forced = load_matrix(
         &sample("tissue_gene_expression/expression.csv"),
-        &LoadOptions {
-            orientation: Some(Orientation::GenesInRows),
-        },
+        &LoadOptions { orientation: Some(Orientation::GenesInRows) },
         &|_, _| {},
     )
     .unwrap();
@@ -105,11 +106,7 @@ fn ids_stay_text_with_leading_zeros() {
     assert_eq!(l.data.sample_ids(), ["001", "002", "010"]);
     let (_dir2, ann) = write_temp("s.csv", b"sample_id,batch\n001,x\n002,y\n010,x\n");
     let d = biolens::data::open(
-        &biolens::data::OpenRequest {
-            matrix: path,
-            annotations: vec![ann],
-            ..Default::default()
-        },
+        &biolens::data::OpenRequest { matrix: path, annotations: vec![ann], ..Default::default() },
         &|_, _| {},
     )
     .unwrap();
@@ -118,10 +115,8 @@ fn ids_stay_text_with_leading_zeros() {
 
 #[test]
 fn text_columns_of_a_samples_table_become_annotations() {
-    let (_dir, path) = write_temp(
-        "m.csv",
-        b"id,tissue,g1,g2,g3\ns1,liver,1,2,3\ns2,kidney,4,5,6\ns3,liver,7,8,9\ns4,liver,1,1,1\n",
-    );
+    let (_dir, path) =
+        write_temp("m.csv", b"id,tissue,g1,g2,g3\ns1,liver,1,2,3\ns2,kidney,4,5,6\ns3,liver,7,8,9\ns4,liver,1,1,1\n");
     let l = load(&path);
     assert_eq!(l.report.orientation, Orientation::SamplesInRows);
     assert_eq!(l.data.matrix().dim(), (4, 3));
@@ -164,10 +159,7 @@ fn missing_values_are_counted_then_imputed_or_dropped() {
     assert_eq!(l.report.missing, 3);
     let request = |missing| biolens::data::OpenRequest {
         matrix: path.clone(),
-        pipeline: Pipeline {
-            missing,
-            steps: vec![],
-        },
+        pipeline: Pipeline { missing, steps: vec![] },
         ..Default::default()
     };
     let imputed = biolens::data::open(&request(MissingPolicy::ImputeMean), &|_, _| {}).unwrap();

@@ -1,5 +1,8 @@
 //! The recorded preprocessing pipeline on real data.
 
+// Parsed values must be bit-identical to the text: exact comparison is the point.
+#![allow(clippy::float_cmp)]
+
 mod common;
 
 use biolens::data::preprocess::{self, mean_var};
@@ -7,11 +10,7 @@ use biolens::data::{Dataset, MissingPolicy, Pipeline, Step};
 use common::{load, open_sample, sample, write_temp};
 
 fn with(d: &Dataset, steps: Vec<Step>) -> Dataset {
-    d.with_pipeline(Pipeline {
-        missing: MissingPolicy::ImputeMean,
-        steps,
-    })
-    .unwrap_or_else(|e| panic!("{e}"))
+    d.with_pipeline(Pipeline { missing: MissingPolicy::ImputeMean, steps }).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -19,13 +18,7 @@ fn log_transforms() {
     let d = open_sample("guo_qpcr");
     let raw = d.matrix().clone();
     // guo has negative Ct values: log must refuse with a clear message.
-    let err = d
-        .with_pipeline(Pipeline {
-            steps: vec![Step::Log2],
-            ..Pipeline::default()
-        })
-        .unwrap_err()
-        .to_string();
+    let err = d.with_pipeline(Pipeline { steps: vec![Step::Log2], ..Pipeline::default() }).unwrap_err().to_string();
     assert!(err.contains("needs values ≥ −1") && err.contains("sample '"), "{err}");
     let t = open_sample("tissue_gene_expression");
     let log2 = with(&t, vec![Step::Log2]);
@@ -41,10 +34,7 @@ fn cpm_rows_sum_to_a_million() {
     let d = biolens::data::open(
         &biolens::data::OpenRequest {
             matrix: path,
-            pipeline: Pipeline {
-                steps: vec![Step::Cpm],
-                ..Pipeline::default()
-            },
+            pipeline: Pipeline { steps: vec![Step::Cpm], ..Pipeline::default() },
             ..Default::default()
         },
         &|_, _| {},
@@ -54,13 +44,7 @@ fn cpm_rows_sum_to_a_million() {
     assert!((d.matrix().row(1).sum() - 1e6).abs() < 1e-6);
     // Negative values are refused.
     let t = open_sample("khan_srbct");
-    let err = t
-        .with_pipeline(Pipeline {
-            steps: vec![Step::Cpm],
-            ..Pipeline::default()
-        })
-        .unwrap_err()
-        .to_string();
+    let err = t.with_pipeline(Pipeline { steps: vec![Step::Cpm], ..Pipeline::default() }).unwrap_err().to_string();
     assert!(err.contains("counts ≥ 0"), "{err}");
 }
 
@@ -77,18 +61,10 @@ fn zscore_matches_standard_scaler() {
 #[test]
 fn tiny_sd_genes_are_constant_not_blown_up() {
     // FPKM-like: a gene of zeros and 1e-138, and a truly constant one.
-    let (_dir, path) = write_temp(
-        "fpkm.csv",
-        b"sample_id,real,tiny,flat\na,1,0,5\nb,2,1e-138,5\nc,3,0,5\nd,4,1e-138,5\n",
-    );
-    let base = biolens::data::open(
-        &biolens::data::OpenRequest {
-            matrix: path,
-            ..Default::default()
-        },
-        &|_, _| {},
-    )
-    .unwrap();
+    let (_dir, path) =
+        write_temp("fpkm.csv", b"sample_id,real,tiny,flat\na,1,0,5\nb,2,1e-138,5\nc,3,0,5\nd,4,1e-138,5\n");
+    let base =
+        biolens::data::open(&biolens::data::OpenRequest { matrix: path, ..Default::default() }, &|_, _| {}).unwrap();
     let z = with(&base, vec![Step::ZScore]);
     assert!(z.matrix().column(1).iter().all(|&v| v == 0.0));
     assert!(z.matrix().column(2).iter().all(|&v| v == 0.0));
@@ -109,33 +85,21 @@ fn top_variable_genes_keep_the_highest_variance_in_order() {
     let above = var_all.iter().filter(|&&v| v > min_kept).count();
     assert!(above < 100, "{above} genes have more variance than the least kept one");
     // Original order is kept.
-    let positions: Vec<usize> = top
-        .gene_ids()
-        .iter()
-        .map(|g| d.gene_ids().iter().position(|x| x == g).unwrap())
-        .collect();
+    let positions: Vec<usize> =
+        top.gene_ids().iter().map(|g| d.gene_ids().iter().position(|x| x == g).unwrap()).collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]));
 }
 
 #[test]
 fn subset_samples_by_annotation() {
     let d = open_sample("khan_srbct");
-    let train = with(
-        &d,
-        vec![Step::SubsetSamples {
-            column: "split".into(),
-            keep: vec!["train".into()],
-        }],
-    );
+    let train = with(&d, vec![Step::SubsetSamples { column: "split".into(), keep: vec!["train".into()] }]);
     assert_eq!(train.n_samples(), 63);
     assert!(train.sample_ids().iter().all(|s| s.starts_with("train_")));
     assert_eq!(train.annotations()[1].value_text(0).as_deref(), Some("train"));
     let err = d
         .with_pipeline(Pipeline {
-            steps: vec![Step::SubsetSamples {
-                column: "nope".into(),
-                keep: vec![],
-            }],
+            steps: vec![Step::SubsetSamples { column: "nope".into(), keep: vec![] }],
             ..Pipeline::default()
         })
         .unwrap_err();
@@ -165,14 +129,8 @@ fn steps_run_in_order() {
 #[test]
 fn apply_directly_reports_kept_indices() {
     let raw = load(&sample("sklearn_iris/expression.csv")).data;
-    let out = preprocess::apply(
-        &raw,
-        &Pipeline {
-            steps: vec![Step::TopVariable { n: 2 }],
-            ..Pipeline::default()
-        },
-    )
-    .unwrap();
+    let out =
+        preprocess::apply(&raw, &Pipeline { steps: vec![Step::TopVariable { n: 2 }], ..Pipeline::default() }).unwrap();
     // Petal length (var 3.10) and sepal length (0.68) vary most.
     assert_eq!(out.genes, vec![0, 2]);
     assert_eq!(out.samples.len(), 150);

@@ -1,4 +1,4 @@
-//! Drives the real app with egui_kittest: open a bundled dataset through the menus and
+//! Drives the real app with `egui_kittest`: open a bundled dataset through the menus and
 //! find its table; bad files keep the previous dataset open.
 
 mod common;
@@ -11,14 +11,12 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
 fn harness() -> Harness<'static, BiolensApp> {
-    Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_eframe(|cc| BiolensApp::new(cc, Startup::Empty))
+    Harness::builder().with_size([1280.0, 800.0]).build_eframe(|cc| BiolensApp::new(cc, Startup::Empty))
 }
 
 /// Steps frames until `done` holds (jobs run on worker threads).
 fn run_until(harness: &mut Harness<'static, BiolensApp>, what: &str, done: impl Fn(&BiolensApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while !done(harness.state()) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         harness.step();
@@ -74,15 +72,43 @@ fn preprocessing_from_the_panel_reruns_the_pipeline() {
     h.get_by_label("keep the 1000 most variable genes").click();
     h.run_steps(1);
     run_until(&mut h, "the pipeline", |app| {
-        app.state().data_job.is_none() && app.state().current.as_ref().is_some_and(|c| !c.dataset.pipeline().steps.is_empty())
+        app.state().data_job.is_none()
+            && app.state().current.as_ref().is_some_and(|c| !c.dataset.pipeline().steps.is_empty())
     });
     assert_eq!(h.state().state().current.as_ref().unwrap().dataset.n_genes(), 1000);
     // Selecting a row in the table shows the count in the status bar.
-    h.state_mut().push_command(Command::SelectRow {
-        row: 3,
-        toggle: false,
-        extend: false,
-    });
+    h.state_mut().push_command(Command::SelectRow { row: 3, toggle: false, extend: false });
     h.run_steps(2);
     h.get_by_label("1 selected");
+}
+
+/// A file dropped onto the window, as the windowing layer hands it to egui.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn dropping_a_matrix_and_its_annotations_opens_both() {
+    let mut h = harness();
+    h.run_steps(1);
+    let files: Vec<egui::DroppedFileHandle> = vec![
+        std::sync::Arc::new(Dropped(common::sample("guo_qpcr/samples.csv"))),
+        std::sync::Arc::new(Dropped(common::sample("guo_qpcr/expression.csv"))),
+    ];
+    h.input_mut().dropped_files = files;
+    h.run_steps(1);
+    run_until(&mut h, "the dropped files to open", |app| app.state().current.is_some());
+    let d = &h.state().state().current.as_ref().unwrap().dataset;
+    // The larger file is the matrix, the other its annotations.
+    assert_eq!((d.n_samples(), d.n_genes()), (428, 48));
+    assert_eq!(d.join_reports[0].matched, 428);
+    assert!(d.annotations().iter().any(|a| a.name == "label"));
 }

@@ -54,17 +54,9 @@ impl PendingDialog {
         if spawn.is_err() {
             let (tx, rx2) = channel();
             let _ = tx.send(None);
-            return Self {
-                purpose,
-                rx: rx2,
-                opened_at: Instant::now(),
-            };
+            return Self { purpose, rx: rx2, opened_at: Instant::now() };
         }
-        Self {
-            purpose,
-            rx,
-            opened_at: Instant::now(),
-        }
+        Self { purpose, rx, opened_at: Instant::now() }
     }
 
     /// The outcome once the dialog closed.

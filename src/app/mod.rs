@@ -28,7 +28,8 @@ pub mod shortcuts {
     /// File ▸ Open matrix…
     pub const OPEN_MATRIX: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
     /// File ▸ Open annotations…
-    pub const OPEN_ANNOTATIONS: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::O);
+    pub const OPEN_ANNOTATIONS: KeyboardShortcut =
+        KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::O);
     /// File ▸ Open from path…
     pub const OPEN_PATH: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::L);
     /// Data ▸ Transpose
@@ -56,16 +57,13 @@ pub fn run() -> anyhow::Result<()> {
             .with_app_id("biolens")
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([640.0, 400.0])
-            .with_drag_and_drop(true),
+            .with_drag_and_drop(true)
+            .with_icon(app_icon()),
         renderer: eframe::Renderer::Wgpu,
         ..Default::default()
     };
-    eframe::run_native(
-        "Biolens",
-        options,
-        Box::new(|cc| Ok(Box::new(BiolensApp::new(cc, Startup::Restore)))),
-    )
-    .map_err(|err| anyhow::anyhow!("cannot start the window: {err}"))
+    eframe::run_native("Biolens", options, Box::new(|cc| Ok(Box::new(BiolensApp::new(cc, Startup::Restore)))))
+        .map_err(|err| anyhow::anyhow!("cannot start the window: {err}"))
 }
 
 /// The app.
@@ -82,17 +80,11 @@ pub struct BiolensApp {
 impl BiolensApp {
     /// Creates the app, restoring settings and opening the start dataset.
     pub fn new(cc: &eframe::CreationContext<'_>, startup: Startup) -> Self {
-        let settings: Settings = cc
-            .storage
-            .and_then(|s| eframe::get_value(s, STORAGE_KEY))
-            .unwrap_or_default();
+        let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY)).unwrap_or_default();
         let ctx = cc.egui_ctx.clone();
         let waker: Waker = Arc::new(move || ctx.request_repaint());
         let mut app = Self {
-            state: AppState {
-                settings,
-                ..AppState::default()
-            },
+            state: AppState { settings, ..AppState::default() },
             data_view: DataView::default(),
             commands: Vec::new(),
             dialog: None,
@@ -132,7 +124,8 @@ impl BiolensApp {
     fn start_open(&mut self, request: OpenRequest) {
         let kind = DataJobKind::Open(request.clone());
         let job = Job::spawn("open", Arc::clone(&self.waker), move |ctx| {
-            let dataset = data::open(&request, &|fraction, message| ctx.progress(fraction, message)).map_err(JobError::failed)?;
+            let dataset =
+                data::open(&request, &|fraction, message| ctx.progress(fraction, message)).map_err(JobError::failed)?;
             ctx.check()?;
             ctx.progress(None, "Summarising");
             Ok(Current::compute(dataset))
@@ -140,7 +133,11 @@ impl BiolensApp {
         self.state.data_job = Some(DataJob { job, kind });
     }
 
-    fn start_derived(&mut self, kind: DataJobKind, derive: impl FnOnce(&data::Dataset) -> Result<data::Dataset, String> + Send + 'static) {
+    fn start_derived(
+        &mut self,
+        kind: DataJobKind,
+        derive: impl FnOnce(&data::Dataset) -> Result<data::Dataset, String> + Send + 'static,
+    ) {
         let Some(current) = &self.state.current else {
             self.state.error("Open a matrix first.");
             return;
@@ -169,7 +166,7 @@ impl BiolensApp {
                     self.state.info(format!("{}: {}", path.display(), report.describe()));
                 }
                 if let Some(last) = &mut self.state.settings.last_opened {
-                    last.annotations = current.dataset.source.annotations.clone();
+                    last.annotations.clone_from(&current.dataset.source.annotations);
                     let entry = last.clone();
                     self.state.settings.remember(entry);
                 }
@@ -203,17 +200,17 @@ impl BiolensApp {
     }
 
     fn handle_dropped_files(&mut self, ctx: &egui::Context) {
-        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect());
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
+        });
         if dropped.is_empty() {
             return;
         }
         // Two files: the larger is the matrix, the other its annotations. One file named
         // like an annotations table, with a dataset open: join it. Otherwise: a matrix.
-        let mut by_size: Vec<(u64, PathBuf)> = dropped
-            .into_iter()
-            .map(|p| (std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0), p))
-            .collect();
-        by_size.sort_by(|a, b| b.0.cmp(&a.0));
+        let mut by_size: Vec<(u64, PathBuf)> =
+            dropped.into_iter().map(|p| (std::fs::metadata(&p).map_or(0, |m| m.len()), p)).collect();
+        by_size.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
         let mut paths = by_size.into_iter().map(|(_, p)| p);
         let Some(first) = paths.next() else { return };
         let rest: Vec<PathBuf> = paths.collect();
@@ -265,10 +262,7 @@ impl BiolensApp {
             Command::OpenMatrixDialog => self.open_dialog(DialogPurpose::Matrix),
             Command::OpenAnnotationsDialog => self.open_dialog(DialogPurpose::Annotations),
             Command::OpenPathPrompt => self.path_prompt = Some(String::new()),
-            Command::OpenMatrix(matrix) => self.start_open(OpenRequest {
-                matrix,
-                ..OpenRequest::default()
-            }),
+            Command::OpenMatrix(matrix) => self.start_open(OpenRequest { matrix, ..OpenRequest::default() }),
             Command::Open(request) => self.start_open(request),
             Command::OpenSample(name) => match samples::SampleDataset::find(name) {
                 Some(sample) => self.start_open(sample.open_request()),
@@ -321,13 +315,8 @@ impl BiolensApp {
         self.start_open(OpenRequest {
             matrix,
             annotations: Vec::new(),
-            load: data::LoadOptions {
-                orientation: Some(orientation),
-            },
-            pipeline: data::Pipeline {
-                missing: dataset.pipeline().missing,
-                steps: Vec::new(),
-            },
+            load: data::LoadOptions { orientation: Some(orientation) },
+            pipeline: data::Pipeline { missing: dataset.pipeline().missing, steps: Vec::new() },
             name: Some(dataset.name.clone()),
         });
     }
@@ -342,14 +331,20 @@ impl BiolensApp {
             ui.menu_button("Data", |ui| {
                 let has_file = self.state.current.as_ref().is_some_and(|c| c.dataset.source.matrix.is_some());
                 if ui
-                    .add_enabled(has_file, egui::Button::new("Transpose").shortcut_text(ui.ctx().format_shortcut(&shortcuts::TRANSPOSE)))
+                    .add_enabled(
+                        has_file,
+                        egui::Button::new("Transpose").shortcut_text(ui.ctx().format_shortcut(&shortcuts::TRANSPOSE)),
+                    )
                     .on_hover_text("Read the file the other way round: rows become columns")
                     .clicked()
                 {
                     self.commands.push(Command::Transpose);
                 }
                 if ui
-                    .add_enabled(!self.state.selection.samples.is_empty(), egui::Button::new("Clear selection").shortcut_text("Esc"))
+                    .add_enabled(
+                        !self.state.selection.samples.is_empty(),
+                        egui::Button::new("Clear selection").shortcut_text("Esc"),
+                    )
                     .clicked()
                 {
                     self.commands.push(Command::ClearSelection);
@@ -384,7 +379,10 @@ impl BiolensApp {
         }
         let has_dataset = self.state.current.is_some();
         if ui
-            .add_enabled(has_dataset, egui::Button::new("Open annotations…").shortcut_text(shortcut(&shortcuts::OPEN_ANNOTATIONS)))
+            .add_enabled(
+                has_dataset,
+                egui::Button::new("Open annotations…").shortcut_text(shortcut(&shortcuts::OPEN_ANNOTATIONS)),
+            )
             .on_disabled_hover_text("Open a matrix first")
             .clicked()
         {
@@ -486,7 +484,8 @@ impl BiolensApp {
         egui::Modal::new(egui::Id::unique("open_path")).show(ctx, |ui| {
             ui.heading("Open from path");
             ui.label("A matrix file, a 10x directory, or (with a dataset open) an annotations file.");
-            let edit = ui.add(egui::TextEdit::singleline(text).desired_width(480.0).hint_text("/path/to/expression.csv"));
+            let edit =
+                ui.add(egui::TextEdit::singleline(text).desired_width(480.0).hint_text("/path/to/expression.csv"));
             edit.request_focus();
             let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
             ui.horizontal(|ui| {
@@ -528,6 +527,12 @@ impl BiolensApp {
     }
 }
 
+/// The window icon (`assets/icon.png`).
+fn app_icon() -> Arc<egui::IconData> {
+    let icon = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png")).unwrap_or_default();
+    Arc::new(icon)
+}
+
 /// The request that opens the default sample dataset.
 fn default_request() -> OpenRequest {
     samples::SampleDataset::find(samples::DEFAULT).map_or_else(OpenRequest::default, |s| s.open_request())
@@ -536,9 +541,7 @@ fn default_request() -> OpenRequest {
 /// File names that suggest a table of sample annotations rather than a matrix.
 fn looks_like_annotations(path: &Path) -> bool {
     let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    ["sample", "annot", "meta", "pheno", "coldata", "obs", "clinical", "design"]
-        .iter()
-        .any(|w| name.contains(w))
+    ["sample", "annot", "meta", "pheno", "coldata", "obs", "clinical", "design"].iter().any(|w| name.contains(w))
 }
 
 impl eframe::App for BiolensApp {

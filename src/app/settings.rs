@@ -28,12 +28,7 @@ pub struct RecentFile {
 
 impl Default for RecentFile {
     fn default() -> Self {
-        Self {
-            matrix: PathBuf::new(),
-            annotations: Vec::new(),
-            orientation: None,
-            name: None,
-        }
+        Self { matrix: PathBuf::new(), annotations: Vec::new(), orientation: None, name: None }
     }
 }
 
@@ -53,9 +48,7 @@ impl RecentFile {
         OpenRequest {
             matrix: self.matrix.clone(),
             annotations: self.annotations.clone(),
-            load: crate::data::LoadOptions {
-                orientation: self.orientation,
-            },
+            load: crate::data::LoadOptions { orientation: self.orientation },
             pipeline: crate::data::Pipeline::default(),
             name: self.name.clone(),
         }
@@ -90,10 +83,7 @@ mod tests {
     fn recent_list_is_most_recent_first_without_repeats() {
         let mut s = Settings::default();
         for name in ["a", "b", "a"] {
-            s.remember(RecentFile {
-                matrix: name.into(),
-                ..RecentFile::default()
-            });
+            s.remember(RecentFile { matrix: name.into(), ..RecentFile::default() });
         }
         let names: Vec<_> = s.recent.iter().map(|r| r.matrix.to_string_lossy().into_owned()).collect();
         assert_eq!(names, ["a", "b"]);

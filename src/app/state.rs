@@ -31,12 +31,7 @@ impl Current {
     pub fn compute(dataset: Dataset) -> Self {
         let summary = dataset.summary();
         let histogram = Histogram::of(dataset.matrix().iter(), HISTOGRAM_BINS);
-        Self {
-            dataset: Arc::new(dataset),
-            summary,
-            histogram,
-            generation: 0,
-        }
+        Self { dataset: Arc::new(dataset), summary, histogram, generation: 0 }
     }
 }
 
@@ -72,24 +67,21 @@ impl Selection {
     /// Applies a click on `row`: plain click selects only it, `toggle` adds/removes it,
     /// `extend` selects the range from the last click.
     pub fn click(&mut self, row: usize, toggle: bool, extend: bool) {
-        match (extend, self.anchor) {
-            (true, Some(anchor)) => {
-                if !toggle {
-                    self.samples.clear();
-                }
-                self.samples.extend(anchor.min(row)..=anchor.max(row));
+        if let (true, Some(anchor)) = (extend, self.anchor) {
+            if !toggle {
+                self.samples.clear();
             }
-            _ => {
-                if toggle {
-                    if !self.samples.remove(&row) {
-                        self.samples.insert(row);
-                    }
-                } else {
-                    self.samples.clear();
+            self.samples.extend(anchor.min(row)..=anchor.max(row));
+        } else {
+            if toggle {
+                if !self.samples.remove(&row) {
                     self.samples.insert(row);
                 }
-                self.anchor = Some(row);
+            } else {
+                self.samples.clear();
+                self.samples.insert(row);
             }
+            self.anchor = Some(row);
         }
     }
 
@@ -104,13 +96,10 @@ impl Selection {
         if old_ids == new_ids {
             return;
         }
-        let chosen: std::collections::HashSet<&str> = self.samples.iter().filter_map(|&i| old_ids.get(i)).map(String::as_str).collect();
-        self.samples = new_ids
-            .iter()
-            .enumerate()
-            .filter(|(_, id)| chosen.contains(id.as_str()))
-            .map(|(i, _)| i)
-            .collect();
+        let chosen: std::collections::HashSet<&str> =
+            self.samples.iter().filter_map(|&i| old_ids.get(i)).map(String::as_str).collect();
+        self.samples =
+            new_ids.iter().enumerate().filter(|(_, id)| chosen.contains(id.as_str())).map(|(i, _)| i).collect();
         self.anchor = None;
     }
 }

@@ -2,6 +2,7 @@
 //! an annotations file onto a matrix by sample id.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use serde::Serialize;
@@ -41,10 +42,7 @@ impl Annotation {
     /// non-missing cell is a number, unless they are few distinct integers
     /// (≤ [`MAX_INTEGER_LEVELS`]) or the column is called `label`/`class`.
     pub fn from_cells(name: &str, cells: &[Option<&str>]) -> Self {
-        let parsed: Vec<Option<Option<f64>>> = cells
-            .iter()
-            .map(|c| c.map_or(Some(None), text::parse_number))
-            .collect();
+        let parsed: Vec<Option<Option<f64>>> = cells.iter().map(|c| c.map_or(Some(None), text::parse_number)).collect();
         let all_numbers = parsed.iter().all(Option::is_some);
         let values: Vec<f64> = parsed.iter().map(|p| p.flatten().unwrap_or(f64::NAN)).collect();
         let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
@@ -58,10 +56,7 @@ impl Annotation {
             distinct.sort_by(f64::total_cmp);
             distinct.dedup();
             if !(integers && distinct.len() <= MAX_INTEGER_LEVELS) {
-                return Self {
-                    name: name.to_owned(),
-                    values: AnnotationValues::Numeric(values),
-                };
+                return Self { name: name.to_owned(), values: AnnotationValues::Numeric(values) };
             }
         }
         Self::categorical(name, cells)
@@ -69,28 +64,14 @@ impl Annotation {
 
     /// Builds a categorical column from text cells (missing tokens become `None`).
     pub fn categorical(name: &str, cells: &[Option<&str>]) -> Self {
-        let mut levels: Vec<String> = cells
-            .iter()
-            .flatten()
-            .filter(|c| !text::is_missing_token(c))
-            .map(|c| c.trim().to_owned())
-            .collect();
+        let mut levels: Vec<String> =
+            cells.iter().flatten().filter(|c| !text::is_missing_token(c)).map(|c| c.trim().to_owned()).collect();
         levels.sort();
         levels.dedup();
         sort_levels(&mut levels);
-        let index: HashMap<&str, u32> = levels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.as_str(), i as u32))
-            .collect();
-        let codes = cells
-            .iter()
-            .map(|c| c.and_then(|c| index.get(c.trim()).copied()))
-            .collect();
-        Self {
-            name: name.to_owned(),
-            values: AnnotationValues::Categorical { levels, codes },
-        }
+        let index: HashMap<&str, u32> = levels.iter().enumerate().map(|(i, l)| (l.as_str(), i as u32)).collect();
+        let codes = cells.iter().map(|c| c.and_then(|c| index.get(c.trim()).copied())).collect();
+        Self { name: name.to_owned(), values: AnnotationValues::Categorical { levels, codes } }
     }
 
     /// Number of samples.
@@ -115,6 +96,7 @@ impl Annotation {
     }
 
     /// Keeps only the samples in `index`, in that order.
+    #[must_use]
     pub fn subset(&self, index: &[usize]) -> Self {
         let values = match &self.values {
             AnnotationValues::Categorical { levels, codes } => AnnotationValues::Categorical {
@@ -123,10 +105,7 @@ impl Annotation {
             },
             AnnotationValues::Numeric(v) => AnnotationValues::Numeric(index.iter().map(|&i| v[i]).collect()),
         };
-        Self {
-            name: self.name.clone(),
-            values,
-        }
+        Self { name: self.name.clone(), values }
     }
 
     /// A summary for display and JSON: levels with counts, or the numeric range.
@@ -244,15 +223,7 @@ pub fn read_annotation_table(path: &Path) -> Result<AnnotationTable, LoadError> 
         }
         let fields = text::split_fields(line, sep);
         if fields.len() != expected {
-            return Err(LoadError::at(
-                path,
-                line_no,
-                None,
-                LoadErrorKind::Ragged {
-                    expected,
-                    found: fields.len(),
-                },
-            ));
+            return Err(LoadError::at(path, line_no, None, LoadErrorKind::Ragged { expected, found: fields.len() }));
         }
         let mut fields = fields.into_iter();
         let id = fields.next().unwrap_or_default();
@@ -260,12 +231,7 @@ pub fn read_annotation_table(path: &Path) -> Result<AnnotationTable, LoadError> 
             return Err(LoadError::at(path, line_no, None, LoadErrorKind::MissingId));
         }
         if let Some(first_line) = seen.insert(id.clone(), line_no) {
-            return Err(LoadError::at(
-                path,
-                line_no,
-                None,
-                LoadErrorKind::DuplicateSampleId { id, first_line },
-            ));
+            return Err(LoadError::at(path, line_no, None, LoadErrorKind::DuplicateSampleId { id, first_line }));
         }
         ids.push(id);
         for (column, cell) in cells.iter_mut().zip(fields) {
@@ -275,12 +241,7 @@ pub fn read_annotation_table(path: &Path) -> Result<AnnotationTable, LoadError> 
     if ids.is_empty() {
         return Err(LoadError::at(path, header.line, None, LoadErrorKind::HeaderOnly));
     }
-    Ok(AnnotationTable {
-        id_name: header.id_name,
-        ids,
-        names: header.names,
-        cells,
-    })
+    Ok(AnnotationTable { id_name: header.id_name, ids, names: header.names, cells })
 }
 
 /// How an annotations file matched the matrix.
@@ -302,17 +263,10 @@ impl JoinReport {
         let total = self.matched + self.samples_without_annotation.len();
         let mut text = format!("{} of {} samples matched", self.matched, total);
         if !self.samples_without_annotation.is_empty() {
-            text.push_str(&format!(
-                "; without annotation: {}",
-                preview(&self.samples_without_annotation)
-            ));
+            let _ = write!(text, "; without annotation: {}", preview(&self.samples_without_annotation));
         }
         if !self.unknown_ids.is_empty() {
-            text.push_str(&format!(
-                "; {} ids not in the matrix: {}",
-                self.unknown_ids.len(),
-                preview(&self.unknown_ids)
-            ));
+            let _ = write!(text, "; {} ids not in the matrix: {}", self.unknown_ids.len(), preview(&self.unknown_ids));
         }
         text
     }
@@ -321,11 +275,7 @@ impl JoinReport {
 fn preview(ids: &[String]) -> String {
     const SHOWN: usize = 5;
     let head = ids.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
-    if ids.len() > SHOWN {
-        format!("{head}, … ({} in all)", ids.len())
-    } else {
-        head
-    }
+    if ids.len() > SHOWN { format!("{head}, … ({} in all)", ids.len()) } else { head }
 }
 
 /// Joins `table` onto samples `sample_ids`, returning the new columns and the report.
@@ -407,13 +357,7 @@ mod tests {
     fn label_columns_stay_categorical_even_with_many_numbers() {
         let cells: Vec<String> = (0..50).map(|i| i.to_string()).collect();
         let refs: Vec<Option<&str>> = cells.iter().map(|c| Some(c.as_str())).collect();
-        assert!(matches!(
-            Annotation::from_cells("label", &refs).values,
-            AnnotationValues::Categorical { .. }
-        ));
-        assert!(matches!(
-            Annotation::from_cells("n_counts", &refs).values,
-            AnnotationValues::Numeric(_)
-        ));
+        assert!(matches!(Annotation::from_cells("label", &refs).values, AnnotationValues::Categorical { .. }));
+        assert!(matches!(Annotation::from_cells("n_counts", &refs).values, AnnotationValues::Numeric(_)));
     }
 }

@@ -24,17 +24,17 @@ pub struct RawData {
 
 impl RawData {
     /// Assembles raw data; `annotations` have one value per sample.
-    pub fn new(matrix: Array2<f64>, sample_ids: Vec<String>, gene_ids: Vec<String>, annotations: Vec<Annotation>, missing: usize) -> Self {
+    pub fn new(
+        matrix: Array2<f64>,
+        sample_ids: Vec<String>,
+        gene_ids: Vec<String>,
+        annotations: Vec<Annotation>,
+        missing: usize,
+    ) -> Self {
         debug_assert_eq!(matrix.nrows(), sample_ids.len());
         debug_assert_eq!(matrix.ncols(), gene_ids.len());
         debug_assert!(annotations.iter().all(|a| a.len() == sample_ids.len()));
-        Self {
-            matrix: Arc::new(matrix),
-            sample_ids,
-            gene_ids,
-            annotations,
-            missing,
-        }
+        Self { matrix: Arc::new(matrix), sample_ids, gene_ids, annotations, missing }
     }
 
     /// Samples × genes, `NaN` where missing.
@@ -52,6 +52,10 @@ impl RawData {
     /// Sample annotations.
     pub fn annotations(&self) -> &[Annotation] {
         &self.annotations
+    }
+    /// The matrix, shared (a pipeline with nothing to change uses it as is).
+    pub fn shared_matrix(&self) -> Arc<Array2<f64>> {
+        Arc::clone(&self.matrix)
     }
     /// Count of missing cells.
     pub fn missing(&self) -> usize {
@@ -107,32 +111,31 @@ struct Processed {
 
 impl Dataset {
     /// Builds a dataset and runs `pipeline` on it.
-    pub fn new(name: String, source: Source, load_report: LoadReport, raw: RawData, pipeline: Pipeline) -> Result<Self, PreprocessError> {
+    pub fn new(
+        name: String,
+        source: Source,
+        load_report: LoadReport,
+        raw: RawData,
+        pipeline: Pipeline,
+    ) -> Result<Self, PreprocessError> {
         let processed = process(&raw, &pipeline)?;
-        Ok(Self {
-            name,
-            source,
-            load_report,
-            join_reports: Vec::new(),
-            raw,
-            pipeline,
-            processed,
-        })
+        Ok(Self { name, source, load_report, join_reports: Vec::new(), raw, pipeline, processed })
     }
 
     /// The same data under another pipeline (re-run from the raw matrix).
     pub fn with_pipeline(&self, pipeline: Pipeline) -> Result<Self, PreprocessError> {
         let processed = process(&self.raw, &pipeline)?;
-        Ok(Self {
-            pipeline,
-            processed,
-            ..self.clone()
-        })
+        Ok(Self { pipeline, processed, ..self.clone() })
     }
 
     /// The same data with annotation columns added (re-runs the pipeline: a subset step
     /// may use them).
-    pub fn with_annotations(&self, columns: Vec<Annotation>, report: JoinReport, path: PathBuf) -> Result<Self, PreprocessError> {
+    pub fn with_annotations(
+        &self,
+        columns: Vec<Annotation>,
+        report: JoinReport,
+        path: PathBuf,
+    ) -> Result<Self, PreprocessError> {
         let mut raw = self.raw.clone();
         raw.set_annotations(columns);
         let processed = process(&raw, &self.pipeline)?;
@@ -140,13 +143,7 @@ impl Dataset {
         source.annotations.push(path);
         let mut join_reports = self.join_reports.clone();
         join_reports.push(report);
-        Ok(Self {
-            source,
-            join_reports,
-            raw,
-            processed,
-            ..self.clone()
-        })
+        Ok(Self { source, join_reports, raw, processed, ..self.clone() })
     }
 
     /// The processed matrix, samples × genes.
@@ -193,9 +190,7 @@ impl Dataset {
     /// Shape, value range, missing count and annotations, for display and `info`.
     pub fn summary(&self) -> Summary {
         let m = self.matrix();
-        let (min, max) = m
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        let (min, max) = m.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
         Summary {
             samples: self.n_samples(),
             genes: self.n_genes(),
@@ -222,7 +217,7 @@ fn process(raw: &RawData, pipeline: &Pipeline) -> Result<Processed, PreprocessEr
         gene_ids: out.genes.iter().map(|&j| raw.gene_ids[j].clone()).collect(),
         annotations,
         notes: out.notes,
-        matrix: Arc::new(out.matrix),
+        matrix: out.matrix,
     })
 }
 
@@ -267,11 +262,7 @@ impl Histogram {
             .filter(|v| v.is_finite())
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
         if !min.is_finite() {
-            return Self {
-                min: 0.0,
-                width: 1.0,
-                counts: vec![0; bins],
-            };
+            return Self { min: 0.0, width: 1.0, counts: vec![0; bins] };
         }
         let width = if max > min { (max - min) / bins as f64 } else { 1.0 };
         let mut counts = vec![0; bins];

@@ -60,12 +60,12 @@ pub enum LoadErrorKind {
         first_line: usize,
     },
     /// The same gene id twice.
-    #[error("duplicate gene id '{id}' (first seen in column {first_column})")]
+    #[error("duplicate gene id '{id}' (first seen on line {first_line})")]
     DuplicateGeneId {
         /// The repeated id.
         id: String,
-        /// Column of its first occurrence.
-        first_column: usize,
+        /// Line of its first occurrence.
+        first_line: usize,
     },
     /// The same id twice in the header (orientation not yet known).
     #[error("duplicate column name '{id}' (first seen in column {first_column})")]
@@ -111,31 +111,18 @@ pub struct LoadError {
 impl LoadError {
     /// An error about the whole file.
     pub fn file(path: &Path, kind: LoadErrorKind) -> Self {
-        Self {
-            path: path.to_path_buf(),
-            line: None,
-            column: None,
-            kind,
-        }
+        Self { path: path.to_path_buf(), line: None, column: None, kind }
     }
 
     /// An error at a line (and optionally a column).
     pub fn at(path: &Path, line: usize, column: Option<ColumnRef>, kind: LoadErrorKind) -> Self {
-        Self {
-            path: path.to_path_buf(),
-            line: Some(line),
-            column,
-            kind,
-        }
+        Self { path: path.to_path_buf(), line: Some(line), column, kind }
     }
 
     /// An I/O error, with "not found" told apart.
     pub fn io(path: &Path, err: std::io::Error) -> Self {
-        let kind = if err.kind() == std::io::ErrorKind::NotFound {
-            LoadErrorKind::NotFound
-        } else {
-            LoadErrorKind::Io(err)
-        };
+        let kind =
+            if err.kind() == std::io::ErrorKind::NotFound { LoadErrorKind::NotFound } else { LoadErrorKind::Io(err) };
         Self::file(path, kind)
     }
 }
@@ -165,10 +152,7 @@ impl std::error::Error for LoadError {
 /// Truncates a cell or name for a one-line message.
 pub(crate) fn short(text: &str) -> String {
     const MAX: usize = 40;
-    let printable: String = text
-        .chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect();
+    let printable: String = text.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect();
     if printable.chars().count() <= MAX {
         printable
     } else {
@@ -186,10 +170,7 @@ mod tests {
         let err = LoadError::at(
             Path::new("x.csv"),
             7,
-            Some(ColumnRef {
-                number: 3,
-                name: "TP53".into(),
-            }),
+            Some(ColumnRef { number: 3, name: "TP53".into() }),
             LoadErrorKind::NotNumeric { value: "abc".into() },
         );
         let text = err.to_string();

@@ -48,14 +48,14 @@ pub enum OpenError {
 pub fn open(request: &OpenRequest, progress: io::Progress<'_>) -> Result<Dataset, OpenError> {
     let loaded = io::load_matrix(&request.matrix, &request.load, progress)?;
     let name = request.name.clone().unwrap_or_else(|| display_name(&request.matrix));
-    let source = Source {
-        matrix: Some(request.matrix.clone()),
-        annotations: Vec::new(),
-    };
-    let mut dataset = Dataset::new(name, source, loaded.report, loaded.data, Pipeline {
-        missing: request.pipeline.missing,
-        steps: Vec::new(),
-    })?;
+    let source = Source { matrix: Some(request.matrix.clone()), annotations: Vec::new() };
+    let mut dataset = Dataset::new(
+        name,
+        source,
+        loaded.report,
+        loaded.data,
+        Pipeline { missing: request.pipeline.missing, steps: Vec::new() },
+    )?;
     for path in &request.annotations {
         progress(None, "Joining annotations");
         dataset = add_annotations(&dataset, path)?;

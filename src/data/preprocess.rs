@@ -11,6 +11,8 @@
 //! by such an SD would blow rounding noise up to huge values, so they are treated as
 //! constant (z-score 0), as scikit-learn does with exactly zero variance.
 
+use std::sync::Arc;
+
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -80,7 +82,9 @@ impl Step {
             Step::ZScore => "z-score each gene".to_owned(),
             Step::TopVariable { n } => format!("keep the {n} most variable genes"),
             Step::DropConstant => "drop constant genes".to_owned(),
-            Step::SubsetSamples { column, keep } => format!("keep samples where {column} is one of {}", keep.join(", ")),
+            Step::SubsetSamples { column, keep } => {
+                format!("keep samples where {column} is one of {}", keep.join(", "))
+            }
         }
     }
 }
@@ -99,7 +103,9 @@ pub struct Pipeline {
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum PreprocessError {
     /// A log of a value below −1.
-    #[error("{step} needs values ≥ −1, but sample '{sample}', gene '{gene}' is {value} (is the data already log-scaled?)")]
+    #[error(
+        "{step} needs values ≥ −1, but sample '{sample}', gene '{gene}' is {value} (is the data already log-scaled?)"
+    )]
     LogOfNegative {
         /// The step.
         step: String,
@@ -111,7 +117,9 @@ pub enum PreprocessError {
         value: f64,
     },
     /// CPM of negative values.
-    #[error("library-size normalisation needs counts ≥ 0, but sample '{sample}', gene '{gene}' is {value} (is the data already normalised or log-scaled?)")]
+    #[error(
+        "library-size normalisation needs counts ≥ 0, but sample '{sample}', gene '{gene}' is {value} (is the data already normalised or log-scaled?)"
+    )]
     NegativeCounts {
         /// Where.
         sample: String,
@@ -134,8 +142,8 @@ pub enum PreprocessError {
 /// The outcome of a pipeline: the matrix and which raw samples and genes it holds.
 #[derive(Debug, Clone)]
 pub struct Processed {
-    /// Samples × genes.
-    pub matrix: Array2<f64>,
+    /// Samples × genes; shares the raw matrix until a step changes values.
+    pub matrix: Arc<Array2<f64>>,
     /// Raw index of each row.
     pub samples: Vec<usize>,
     /// Raw index of each column.
@@ -152,7 +160,7 @@ pub fn apply(raw: &RawData, pipeline: &Pipeline) -> Result<Processed, Preprocess
             Step::Log2 => log_plus_one(raw, &mut p, step, f64::log2)?,
             Step::Ln => log_plus_one(raw, &mut p, step, f64::ln)?,
             Step::Cpm => cpm(raw, &mut p)?,
-            Step::ZScore => zscore(&mut p.matrix),
+            Step::ZScore => zscore(Arc::make_mut(&mut p.matrix)),
             Step::TopVariable { n } => {
                 let (_, var) = mean_var(p.matrix.view());
                 let mut order: Vec<usize> = (0..var.len()).collect();
@@ -190,25 +198,26 @@ pub fn mean_var(m: ArrayView2<'_, f64>) -> (Vec<f64>, Vec<f64>) {
             *acc += v;
         }
     }
-    mean.iter_mut().for_each(|x| *x /= n);
+    for x in &mut mean {
+        *x /= n;
+    }
     let mut var = vec![0.0; m.ncols()];
     for row in m.axis_iter(Axis(0)) {
         for ((acc, &v), &mu) in var.iter_mut().zip(row).zip(&mean) {
             *acc += (v - mu) * (v - mu);
         }
     }
-    var.iter_mut().for_each(|x| *x /= n);
+    for x in &mut var {
+        *x /= n;
+    }
     (mean, var)
 }
 
 /// Z-scores columns in place (population SD); constant columns become 0.
 pub fn zscore(m: &mut Array2<f64>) {
     let (mean, var) = mean_var(m.view());
-    let scale: Vec<f64> = mean
-        .iter()
-        .zip(&var)
-        .map(|(&mu, &v)| if is_constant(mu, v) { 0.0 } else { 1.0 / v.sqrt() })
-        .collect();
+    let scale: Vec<f64> =
+        mean.iter().zip(&var).map(|(&mu, &v)| if is_constant(mu, v) { 0.0 } else { 1.0 / v.sqrt() }).collect();
     for mut row in m.axis_iter_mut(Axis(0)) {
         for ((x, &mu), &s) in row.iter_mut().zip(&mean).zip(&scale) {
             *x = (*x - mu) * s;
@@ -220,12 +229,7 @@ fn handle_missing(raw: &RawData, policy: MissingPolicy) -> Processed {
     let m = raw.matrix();
     let samples: Vec<usize> = (0..m.nrows()).collect();
     if raw.missing() == 0 {
-        return Processed {
-            matrix: m.clone(),
-            samples,
-            genes: (0..m.ncols()).collect(),
-            notes: Vec::new(),
-        };
+        return Processed { matrix: raw.shared_matrix(), samples, genes: (0..m.ncols()).collect(), notes: Vec::new() };
     }
     // Per gene: sum and count of present values.
     let mut sum = vec![0.0; m.ncols()];
@@ -263,12 +267,7 @@ fn handle_missing(raw: &RawData, policy: MissingPolicy) -> Processed {
             }
         }
     }
-    Processed {
-        matrix,
-        samples,
-        genes,
-        notes,
-    }
+    Processed { matrix: Arc::new(matrix), samples, genes, notes }
 }
 
 fn log_plus_one(raw: &RawData, p: &mut Processed, step: &Step, log: fn(f64) -> f64) -> Result<(), PreprocessError> {
@@ -280,7 +279,7 @@ fn log_plus_one(raw: &RawData, p: &mut Processed, step: &Step, log: fn(f64) -> f
             value,
         });
     }
-    p.matrix.mapv_inplace(|x| log(x + 1.0));
+    Arc::make_mut(&mut p.matrix).mapv_inplace(|x| log(x + 1.0));
     Ok(())
 }
 
@@ -293,7 +292,7 @@ fn cpm(raw: &RawData, p: &mut Processed) -> Result<(), PreprocessError> {
         });
     }
     let mut empty = 0;
-    for mut row in p.matrix.axis_iter_mut(Axis(0)) {
+    for mut row in Arc::make_mut(&mut p.matrix).axis_iter_mut(Axis(0)) {
         let total: f64 = row.sum();
         if total > 0.0 {
             row.mapv_inplace(|x| x * 1e6 / total);
@@ -312,13 +311,19 @@ fn keep_genes(p: &mut Processed, keep: &[usize], step: &Step) -> Result<(), Prep
         return Err(PreprocessError::NoGenesLeft(step.describe()));
     }
     if keep.len() < p.genes.len() {
-        p.matrix = p.matrix.select(Axis(1), keep);
+        p.matrix = Arc::new(p.matrix.select(Axis(1), keep));
         p.genes = keep.iter().map(|&j| p.genes[j]).collect();
     }
     Ok(())
 }
 
-fn subset_samples(raw: &RawData, p: &mut Processed, column: &str, keep: &[String], step: &Step) -> Result<(), PreprocessError> {
+fn subset_samples(
+    raw: &RawData,
+    p: &mut Processed,
+    column: &str,
+    keep: &[String],
+    step: &Step,
+) -> Result<(), PreprocessError> {
     let annotation = raw
         .annotations()
         .iter()
@@ -328,13 +333,12 @@ fn subset_samples(raw: &RawData, p: &mut Processed, column: &str, keep: &[String
         return Err(PreprocessError::UnknownAnnotation(column.to_owned()));
     };
     let wanted: Vec<bool> = levels.iter().map(|l| keep.contains(l)).collect();
-    let rows: Vec<usize> = (0..p.samples.len())
-        .filter(|&i| codes[p.samples[i]].is_some_and(|c| wanted[c as usize]))
-        .collect();
+    let rows: Vec<usize> =
+        (0..p.samples.len()).filter(|&i| codes[p.samples[i]].is_some_and(|c| wanted[c as usize])).collect();
     if rows.is_empty() {
         return Err(PreprocessError::NoSamplesLeft(step.describe()));
     }
-    p.matrix = p.matrix.select(Axis(0), &rows);
+    p.matrix = Arc::new(p.matrix.select(Axis(0), &rows));
     p.samples = rows.iter().map(|&i| p.samples[i]).collect();
     Ok(())
 }

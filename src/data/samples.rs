@@ -26,18 +26,12 @@ pub const ALL: [SampleDataset; 6] = [
         name: "khan_srbct",
         description: "83 tumours × 2,308 genes, 4 small round blue cell tumour classes",
     },
-    SampleDataset {
-        name: "nci60",
-        description: "64 cancer cell lines × 6,830 genes, 14 cancer types",
-    },
+    SampleDataset { name: "nci60", description: "64 cancer cell lines × 6,830 genes, 14 cancer types" },
     SampleDataset {
         name: "pbmc68k_reduced",
         description: "700 blood cells × 765 genes, 10 cell types (scaled scRNA-seq)",
     },
-    SampleDataset {
-        name: "guo_qpcr",
-        description: "428 embryo cells × 48 genes, 6 stages (single-cell qPCR)",
-    },
+    SampleDataset { name: "guo_qpcr", description: "428 embryo cells × 48 genes, 6 stages (single-cell qPCR)" },
     SampleDataset {
         name: "sklearn_iris",
         description: "150 flowers × 4 measurements (a classic control, not expression)",

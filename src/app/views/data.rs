@@ -75,7 +75,11 @@ impl DataView {
                     if ui.small_button("✖").on_hover_text("Remove this step").clicked() {
                         remove = Some(k);
                     }
-                    if ui.add_enabled(k + 1 < n_steps, egui::Button::new("⏷").small()).on_hover_text("Move down").clicked() {
+                    if ui
+                        .add_enabled(k + 1 < n_steps, egui::Button::new("⏷").small())
+                        .on_hover_text("Move down")
+                        .clicked()
+                    {
                         swap = Some((k, k + 1));
                     }
                     if ui.add_enabled(k > 0, egui::Button::new("⏶").small()).on_hover_text("Move up").clicked() {
@@ -169,16 +173,14 @@ fn step_editor_ui(ui: &mut egui::Ui, step: &mut Step, dataset: &Dataset) {
                     AnnotationValues::Numeric(_) => None,
                 })
                 .collect();
-            egui::ComboBox::from_id_salt("subset_column")
-                .selected_text(column.as_str())
-                .show_ui(ui, |ui| {
-                    for (name, levels) in &categorical {
-                        if ui.selectable_label(name == column, name).clicked() {
-                            column.clone_from(name);
-                            keep.clone_from(levels);
-                        }
+            egui::ComboBox::from_id_salt("subset_column").selected_text(column.as_str()).show_ui(ui, |ui| {
+                for (name, levels) in &categorical {
+                    if ui.selectable_label(name == column, name).clicked() {
+                        column.clone_from(name);
+                        keep.clone_from(levels);
                     }
-                });
+                }
+            });
             let levels = categorical.iter().find(|(n, _)| n == column).map(|(_, l)| l.clone()).unwrap_or_default();
             ui.menu_button(format!("is one of {} levels", keep.len()), |ui| {
                 for level in &levels {
@@ -221,9 +223,10 @@ fn summary_ui(ui: &mut egui::Ui, current: &Current, commands: &mut Vec<Command>)
         ui.end_row();
         ui.label("Orientation");
         ui.horizontal(|ui| {
-            ui.label(d.load_report.orientation.describe())
-                .on_hover_text(&d.load_report.orientation_reason);
-            if d.source.matrix.is_some() && ui.small_button("Transpose").on_hover_text("Read the file the other way round (Ctrl+T)").clicked() {
+            ui.label(d.load_report.orientation.describe()).on_hover_text(&d.load_report.orientation_reason);
+            if d.source.matrix.is_some()
+                && ui.small_button("Transpose").on_hover_text("Read the file the other way round (Ctrl+T)").clicked()
+            {
                 commands.push(Command::Transpose);
             }
         });
@@ -291,10 +294,7 @@ struct DatasetTable<'a> {
 
 impl<'a> DatasetTable<'a> {
     fn new(dataset: &'a Dataset) -> Self {
-        Self {
-            dataset,
-            n_annotations: dataset.annotations().len(),
-        }
+        Self { dataset, n_annotations: dataset.annotations().len() }
     }
 }
 

@@ -1,20 +1,20 @@
 //! Reading matrices: CSV, TSV and white-space separated text (plain or gzipped), Parquet,
-//! and 10x Matrix Market directories. The only place polars appears.
+//! and 10x Matrix Market directories. The only place polars appears (Parquet).
 //!
 //! # How it works
-//! Every tabular format becomes a polars `DataFrame` whose first column holds the row ids
-//! (as text: leading zeros are kept) and whose other columns are numbers or text. From its
-//! shape and names we decide the orientation ([`detect_orientation`], overridable), then
-//! copy the numeric columns into one samples × genes `f64` matrix, dropping each polars
-//! column once copied so that peak memory stays near two matrices. Text columns of a
-//! samples × genes table become annotations. Missing cells (empty, `NA`, `NaN`, …) become
-//! `NaN` and are counted; the preprocessing pipeline decides what to do with them.
+//! Delimited text is parsed by [`delimited`] straight into the samples × genes `f64`
+//! matrix (its docs say why not polars); Parquet is read by polars and copied column by
+//! column, each polars column dropped once copied. Row ids are always text (leading zeros
+//! are kept). From the table's shape and names we decide the orientation
+//! ([`detect_orientation`], overridable). Text columns of a samples × genes table become
+//! annotations. Missing cells (empty, `NA`, `NaN`, …) become `NaN` and are counted; the
+//! preprocessing pipeline decides what to do with them.
 
+pub mod delimited;
 pub mod mtx;
 pub mod text;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use ndarray::Array2;
 use polars::prelude::*;
@@ -134,22 +134,17 @@ pub fn read_text_table(
     if header.names.is_empty() {
         return Err(LoadError::file(path, LoadErrorKind::NoNumericColumns));
     }
-    let numeric = text::probe_numeric_columns(&bytes, &header, sep, 1000);
+    let numeric = delimited::probe_numeric_columns(&bytes, &header, sep, PROBE_CELLS);
     progress(Some(0.2), "Parsing");
-    let df = parse_with_polars(&bytes[header.data_offset..], &header, sep, &numeric).map_err(|err| {
-        text::diagnose(path, &bytes, &header, sep, &numeric)
-            .unwrap_or_else(|| LoadError::file(path, LoadErrorKind::Parse(first_line(&err.to_string()))))
+    let mut reason = String::new();
+    let (table, orientation) = delimited::parse(path, &bytes, &header, sep, &numeric, |rows, columns, has_text| {
+        let (orientation, why) = match options.orientation {
+            Some(o) => (o, "chosen by the user".to_owned()),
+            None => detect_orientation(&header.id_name, rows, columns, has_text),
+        };
+        reason = why;
+        orientation
     })?;
-    if df.height() == 0 {
-        return Err(LoadError::at(path, header.line, None, LoadErrorKind::HeaderOnly));
-    }
-    // Nulls where the file has none could be short rows: polars pads them silently.
-    let nulls: usize = df.columns().iter().map(Column::null_count).sum();
-    if nulls > 0
-        && let Some(err) = text::diagnose(path, &bytes, &header, sep, &numeric)
-    {
-        return Err(err);
-    }
     drop(bytes);
     let kind = match sep {
         b'\t' if delimiter == text::Delimiter::Whitespace => "text (white space)",
@@ -159,42 +154,61 @@ pub fn read_text_table(
         _ => "text (pipe)",
     };
     let format = if gzipped { format!("gzipped {kind}") } else { kind.to_owned() };
-    progress(Some(0.7), "Building matrix");
-    let first_data_line = header.line + 1;
-    let table = TableSource {
-        path,
-        id_name: header.id_name,
-        names: header.names,
-        first_data_line,
-    };
-    table.into_loaded(df, options, format)
-}
-
-/// Reads the data lines with a fixed schema: column 0 text, then numbers or text.
-fn parse_with_polars(data: &[u8], header: &Header, sep: u8, numeric: &[bool]) -> PolarsResult<DataFrame> {
-    // Synthetic names: ours may be empty or collide with each other's case; we keep ours by position.
-    let mut fields = Vec::with_capacity(numeric.len() + 1);
-    fields.push(Field::new("c0".into(), DataType::String));
-    for (j, &is_number) in numeric.iter().enumerate() {
-        let dtype = if is_number { DataType::Float64 } else { DataType::String };
-        fields.push(Field::new(format!("c{}", j + 1).into(), dtype));
+    progress(Some(0.8), "Checking ids");
+    check_unique_rows(path, &table.row_ids, &table.row_lines, orientation)?;
+    let mut notes = Vec::new();
+    let mut annotations = Vec::new();
+    for (name, cells) in &table.text_columns {
+        if orientation == Orientation::SamplesInRows {
+            let cells: Vec<Option<&str>> = cells.iter().map(Option::as_deref).collect();
+            annotations.push(Annotation::from_cells(name, &cells));
+        } else {
+            notes.push(format!("text column '{name}' ignored (gene annotations are not used)"));
+        }
     }
-    debug_assert_eq!(fields.len(), header.names.len() + 1);
-    let null_values = NullValues::AllColumns(text::MISSING_TOKENS.iter().map(|&t| t.into()).collect());
-    CsvReadOptions::default()
-        .with_has_header(false)
-        .with_schema(Some(Arc::new(Schema::from_iter(fields))))
-        .with_parse_options(
-            CsvParseOptions::default()
-                .with_separator(sep)
-                .with_quote_char(Some(b'"'))
-                .with_null_values(Some(null_values)),
-        )
-        .into_reader_with_file_handle(std::io::Cursor::new(data))
-        .finish()
+    let missing = table.missing;
+    if missing > 0 {
+        notes.push(format!("{missing} missing values (empty, NA or NaN)"));
+    }
+    let (sample_ids, gene_ids) = match orientation {
+        Orientation::SamplesInRows => (table.row_ids, table.numeric_names),
+        Orientation::GenesInRows => (table.numeric_names, table.row_ids),
+    };
+    Ok(Loaded {
+        data: RawData::new(table.matrix, sample_ids, gene_ids, annotations, missing),
+        report: LoadReport {
+            format,
+            orientation,
+            orientation_reason: reason,
+            missing,
+            notes,
+        },
+    })
 }
 
-use text::Header;
+/// How many cells the column-type probe reads at most.
+const PROBE_CELLS: usize = 200_000;
+
+/// Checks the row ids of a table are unique, naming the first repeat and its lines.
+fn check_unique_rows(path: &Path, row_ids: &[String], row_lines: &[usize], orientation: Orientation) -> Result<(), LoadError> {
+    let mut seen = std::collections::HashMap::with_capacity(row_ids.len());
+    for (i, id) in row_ids.iter().enumerate() {
+        if let Some(first) = seen.insert(id.as_str(), i) {
+            let kind = match orientation {
+                Orientation::SamplesInRows => LoadErrorKind::DuplicateSampleId {
+                    id: id.clone(),
+                    first_line: row_lines[first],
+                },
+                Orientation::GenesInRows => LoadErrorKind::DuplicateGeneId {
+                    id: id.clone(),
+                    first_line: row_lines[first],
+                },
+            };
+            return Err(LoadError::at(path, row_lines[i], None, kind));
+        }
+    }
+    Ok(())
+}
 
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_owned()
@@ -214,9 +228,8 @@ fn load_parquet(path: &Path, raw: Vec<u8>, options: &LoadOptions) -> Result<Load
     let names: Vec<String> = df.get_column_names().iter().map(ToString::to_string).collect();
     let mut columns = df.into_columns();
     // Ids are text; numeric id columns are rendered as text.
-    columns[0] = columns[0]
-        .cast(&DataType::String)
-        .map_err(|e| LoadError::file(path, LoadErrorKind::Parquet(e.to_string())))?;
+    columns[0] =
+        columns[0].cast(&DataType::String).map_err(|e| LoadError::file(path, LoadErrorKind::Parquet(e.to_string())))?;
     for column in columns.iter_mut().skip(1) {
         if column.dtype().is_primitive_numeric() || column.dtype() == &DataType::Boolean {
             *column = column
@@ -228,49 +241,47 @@ fn load_parquet(path: &Path, raw: Vec<u8>, options: &LoadOptions) -> Result<Load
                 .map_err(|e| LoadError::file(path, LoadErrorKind::Parquet(e.to_string())))?;
         }
     }
-    let df = DataFrame::new_infer_height(columns).map_err(|e| LoadError::file(path, LoadErrorKind::Parquet(e.to_string())))?;
-    let mut names = names.into_iter();
-    let id_name = names.next().unwrap_or_default();
-    let table = TableSource {
-        path,
-        id_name,
-        names: names.collect(),
-        first_data_line: 1,
-    };
-    table.into_loaded(df, options, "Parquet".to_owned())
+    let df = DataFrame::new_infer_height(columns)
+        .map_err(|e| LoadError::file(path, LoadErrorKind::Parquet(e.to_string())))?;
+    parquet_to_loaded(path, df, &names, options)
 }
 
 /// Words that name a gene axis or a sample axis in an id column's header.
 const GENE_WORDS: [&str; 12] = [
-    "gene", "genes", "gene_id", "gene_ids", "gene_name", "gene_symbol", "symbol", "feature", "features", "probe",
-    "probe_id", "id_ref",
+    "gene",
+    "genes",
+    "gene_id",
+    "gene_ids",
+    "gene_name",
+    "gene_symbol",
+    "symbol",
+    "feature",
+    "features",
+    "probe",
+    "probe_id",
+    "id_ref",
 ];
-const SAMPLE_WORDS: [&str; 10] = [
-    "sample", "samples", "sample_id", "sample_ids", "sample_name", "cell", "cells", "cell_id", "barcode", "barcodes",
-];
+const SAMPLE_WORDS: [&str; 10] =
+    ["sample", "samples", "sample_id", "sample_ids", "sample_name", "cell", "cells", "cell_id", "barcode", "barcodes"];
 
 /// Decides the orientation of a table with `rows` data rows and `numeric_columns` numeric
 /// columns, from the id column's name, the presence of text (annotation) columns, and
 /// shape (the longer axis is usually genes). Returns the orientation and why.
-pub fn detect_orientation(id_name: &str, rows: usize, numeric_columns: usize, has_text_columns: bool) -> (Orientation, String) {
+pub fn detect_orientation(
+    id_name: &str,
+    rows: usize,
+    numeric_columns: usize,
+    has_text_columns: bool,
+) -> (Orientation, String) {
     let id = id_name.trim().to_ascii_lowercase();
     if GENE_WORDS.contains(&id.as_str()) {
-        return (
-            Orientation::GenesInRows,
-            format!("detected: the first column is named '{id_name}'"),
-        );
+        return (Orientation::GenesInRows, format!("detected: the first column is named '{id_name}'"));
     }
     if SAMPLE_WORDS.contains(&id.as_str()) {
-        return (
-            Orientation::SamplesInRows,
-            format!("detected: the first column is named '{id_name}'"),
-        );
+        return (Orientation::SamplesInRows, format!("detected: the first column is named '{id_name}'"));
     }
     if has_text_columns {
-        return (
-            Orientation::SamplesInRows,
-            "detected: text columns (sample annotations) are present".to_owned(),
-        );
+        return (Orientation::SamplesInRows, "detected: text columns (sample annotations) are present".to_owned());
     }
     if rows > numeric_columns {
         (
@@ -285,147 +296,72 @@ pub fn detect_orientation(id_name: &str, rows: usize, numeric_columns: usize, ha
     }
 }
 
-/// A parsed table on its way to a [`RawData`].
-struct TableSource<'a> {
-    path: &'a Path,
-    id_name: String,
-    names: Vec<String>,
-    first_data_line: usize,
-}
-
-impl TableSource<'_> {
-    fn into_loaded(self, df: DataFrame, options: &LoadOptions, format: String) -> Result<Loaded, LoadError> {
-        let path = self.path;
-        let mut columns = df.into_columns().into_iter();
-        let Some(id_column) = columns.next() else {
-            return Err(LoadError::file(path, LoadErrorKind::NoNumericColumns));
-        };
-        let row_ids = self.row_ids(&id_column)?;
-        drop(id_column);
-        let value_columns: Vec<(String, Column)> = self.names.iter().cloned().zip(columns).collect();
-        let numeric_count = value_columns.iter().filter(|(_, c)| c.dtype() == &DataType::Float64).count();
-        if numeric_count == 0 {
-            return Err(LoadError::file(path, LoadErrorKind::NoNumericColumns));
-        }
-        let has_text = numeric_count < value_columns.len();
-        let (orientation, reason) = match options.orientation {
-            Some(o) => (o, "chosen by the user".to_owned()),
-            None => detect_orientation(&self.id_name, row_ids.len(), numeric_count, has_text),
-        };
-        let (numeric, text): (Vec<_>, Vec<_>) = value_columns
-            .into_iter()
-            .partition(|(_, c)| c.dtype() == &DataType::Float64);
-        let mut notes = Vec::new();
-        let mut annotations = Vec::new();
-        for (name, column) in &text {
-            if orientation == Orientation::SamplesInRows {
-                let cells: Vec<Option<&str>> = column.str().map(|s| s.iter().collect()).unwrap_or_default();
-                annotations.push(Annotation::from_cells(name, &cells));
-            } else {
-                notes.push(format!("text column '{name}' ignored (gene annotations are not used)"));
-            }
-        }
-        let numeric_names: Vec<String> = numeric.iter().map(|(n, _)| n.clone()).collect();
-        let (matrix, missing) = fill_matrix(numeric, row_ids.len(), orientation);
-        let (sample_ids, gene_ids) = match orientation {
-            Orientation::SamplesInRows => (row_ids, numeric_names),
-            Orientation::GenesInRows => (numeric_names, row_ids),
-        };
-        self.check_unique(&sample_ids, &gene_ids, orientation)?;
-        if missing > 0 {
-            notes.push(format!("{missing} missing values (empty, NA or NaN)"));
-        }
-        let data = RawData::new(matrix, sample_ids, gene_ids, annotations, missing);
-        Ok(Loaded {
-            data,
-            report: LoadReport {
-                format,
-                orientation,
-                orientation_reason: reason,
-                missing,
-                notes,
-            },
+/// Builds the raw data from Parquet columns (ids first, already cast to text and `f64`).
+fn parquet_to_loaded(path: &Path, df: DataFrame, names: &[String], options: &LoadOptions) -> Result<Loaded, LoadError> {
+    let mut columns = df.into_columns().into_iter();
+    let Some(id_column) = columns.next() else {
+        return Err(LoadError::file(path, LoadErrorKind::NoNumericColumns));
+    };
+    let ids = id_column.str().map_err(|e| LoadError::file(path, LoadErrorKind::Parquet(e.to_string())))?;
+    let row_ids: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| match id {
+            Some(id) if !id.trim().is_empty() => Ok(id.trim().to_owned()),
+            _ => Err(LoadError::at(path, i + 1, None, LoadErrorKind::MissingId)),
         })
+        .collect::<Result<_, _>>()?;
+    drop(id_column);
+    let (numeric, text): (Vec<_>, Vec<_>) =
+        names[1..].iter().cloned().zip(columns).partition(|(_, c)| c.dtype() == &DataType::Float64);
+    if numeric.is_empty() {
+        return Err(LoadError::file(path, LoadErrorKind::NoNumericColumns));
     }
-
-    fn row_ids(&self, column: &Column) -> Result<Vec<String>, LoadError> {
-        let ids = column
-            .str()
-            .map_err(|e| LoadError::file(self.path, LoadErrorKind::Parse(e.to_string())))?;
-        ids.iter()
-            .enumerate()
-            .map(|(i, id)| match id {
-                Some(id) if !id.trim().is_empty() => Ok(id.trim().to_owned()),
-                _ => Err(LoadError::at(
-                    self.path,
-                    self.first_data_line + i,
-                    None,
-                    LoadErrorKind::MissingId,
-                )),
-            })
-            .collect()
-    }
-
-    /// Checks sample and gene ids are unique, naming the first repeat.
-    fn check_unique(&self, sample_ids: &[String], gene_ids: &[String], orientation: Orientation) -> Result<(), LoadError> {
-        let (row_ids, column_ids, rows_are_samples) = match orientation {
-            Orientation::SamplesInRows => (sample_ids, gene_ids, true),
-            Orientation::GenesInRows => (gene_ids, sample_ids, false),
-        };
-        let mut seen = std::collections::HashMap::with_capacity(row_ids.len());
-        for (i, id) in row_ids.iter().enumerate() {
-            if let Some(first) = seen.insert(id.as_str(), i) {
-                let line = self.first_data_line + i;
-                let first_line = self.first_data_line + first;
-                let kind = if rows_are_samples {
-                    LoadErrorKind::DuplicateSampleId { id: id.clone(), first_line }
-                } else {
-                    LoadErrorKind::DuplicateGeneId {
-                        id: id.clone(),
-                        first_column: first_line,
-                    }
-                };
-                return Err(LoadError::at(self.path, line, None, kind));
-            }
+    let (orientation, reason) = match options.orientation {
+        Some(o) => (o, "chosen by the user".to_owned()),
+        None => detect_orientation(&names[0], row_ids.len(), numeric.len(), !text.is_empty()),
+    };
+    let row_numbers: Vec<usize> = (1..=row_ids.len()).collect();
+    check_unique_rows(path, &row_ids, &row_numbers, orientation)?;
+    let mut notes = Vec::new();
+    let mut annotations = Vec::new();
+    for (name, column) in &text {
+        if orientation == Orientation::SamplesInRows {
+            let cells: Vec<Option<&str>> = column.str().map(|s| s.iter().collect()).unwrap_or_default();
+            annotations.push(Annotation::from_cells(name, &cells));
+        } else {
+            notes.push(format!("text column '{name}' ignored (gene annotations are not used)"));
         }
-        // Column names were already checked for duplicates when the header was parsed
-        // (text); Parquet names are unique by construction.
-        debug_assert!(column_ids.len() <= self.names.len());
-        Ok(())
     }
-}
-
-/// Copies numeric columns into a samples × genes matrix (NaN for missing), dropping each
-/// column once copied. Returns the matrix and its missing-cell count.
-fn fill_matrix(numeric: Vec<(String, Column)>, rows: usize, orientation: Orientation) -> (Array2<f64>, usize) {
-    let n_cols = numeric.len();
+    let numeric_names: Vec<String> = numeric.iter().map(|(n, _)| n.clone()).collect();
     let shape = match orientation {
-        Orientation::SamplesInRows => (rows, n_cols),
-        Orientation::GenesInRows => (n_cols, rows),
+        Orientation::SamplesInRows => (row_ids.len(), numeric.len()),
+        Orientation::GenesInRows => (numeric.len(), row_ids.len()),
     };
     let mut matrix = Array2::<f64>::zeros(shape);
-    let mut missing = 0;
     for (j, (_, column)) in numeric.into_iter().enumerate() {
         let Ok(values) = column.f64() else { continue };
-        missing += values.null_count();
         let mut target = match orientation {
             Orientation::SamplesInRows => matrix.column_mut(j),
             Orientation::GenesInRows => matrix.row_mut(j),
         };
-        if let (Ok(slice), 0) = (values.cont_slice(), values.null_count()) {
-            for (t, &v) in target.iter_mut().zip(slice) {
-                *t = v;
-            }
-        } else {
-            for (t, v) in target.iter_mut().zip(values.iter()) {
-                *t = v.unwrap_or(f64::NAN);
-            }
+        for (t, v) in target.iter_mut().zip(values.iter()) {
+            *t = v.unwrap_or(f64::NAN);
         }
         // `column` drops here, releasing its memory before the next one is copied.
     }
-    // Values that parsed to NaN (e.g. "nan" spelled oddly) count as missing too.
-    let nan_total = matrix.iter().filter(|v| v.is_nan()).count();
-    (matrix, missing.max(nan_total))
+    let missing = matrix.iter().filter(|v| v.is_nan()).count();
+    if missing > 0 {
+        notes.push(format!("{missing} missing values (null or NaN)"));
+    }
+    let (sample_ids, gene_ids) = match orientation {
+        Orientation::SamplesInRows => (row_ids, numeric_names),
+        Orientation::GenesInRows => (numeric_names, row_ids),
+    };
+    Ok(Loaded {
+        data: RawData::new(matrix, sample_ids, gene_ids, annotations, missing),
+        report: LoadReport { format: "Parquet".to_owned(), orientation, orientation_reason: reason, missing, notes },
+    })
 }
 
 #[cfg(test)]

@@ -58,27 +58,17 @@ fn loaded(matrix: Array2<f64>, missing: usize, cells: Vec<String>, genes: Vec<St
 }
 
 fn find(dir: &Path, names: &[&str]) -> Option<PathBuf> {
-    names.iter().find_map(|name| {
-        [dir.join(name), dir.join(format!("{name}.gz"))]
-            .into_iter()
-            .find(|p| p.is_file())
-    })
+    names.iter().find_map(|name| [dir.join(name), dir.join(format!("{name}.gz"))].into_iter().find(|p| p.is_file()))
 }
 
 fn read_lines(path: &Path) -> Result<Vec<String>, LoadError> {
     let bytes = text::read_bytes(path)?;
     text::check_text(path, &bytes)?;
-    Ok(text::lines(&bytes)
-        .filter(|l| !l.is_empty())
-        .map(|l| String::from_utf8_lossy(l).trim().to_owned())
-        .collect())
+    Ok(text::lines(&bytes).filter(|l| !l.is_empty()).map(|l| String::from_utf8_lossy(l).trim().to_owned()).collect())
 }
 
 fn read_features(path: &Path) -> Result<Vec<String>, LoadError> {
-    let rows: Vec<Vec<String>> = read_lines(path)?
-        .iter()
-        .map(|l| l.split('\t').map(str::to_owned).collect())
-        .collect();
+    let rows: Vec<Vec<String>> = read_lines(path)?.iter().map(|l| l.split('\t').map(str::to_owned).collect()).collect();
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for row in &rows {
         *counts.entry(row.get(1).unwrap_or(&row[0]).as_str()).or_default() += 1;
@@ -87,11 +77,7 @@ fn read_features(path: &Path) -> Result<Vec<String>, LoadError> {
         .iter()
         .map(|row| {
             let symbol = row.get(1).unwrap_or(&row[0]);
-            if counts[symbol.as_str()] > 1 && row.len() > 1 {
-                format!("{symbol} ({})", row[0])
-            } else {
-                symbol.clone()
-            }
+            if counts[symbol.as_str()] > 1 && row.len() > 1 { format!("{symbol} ({})", row[0]) } else { symbol.clone() }
         })
         .collect())
 }
@@ -135,15 +121,14 @@ fn parse_mtx(path: &Path, bytes: &[u8], expect: Option<(usize, usize)>) -> Resul
         }
         let text = String::from_utf8_lossy(line);
         let mut parts = text.split_whitespace();
-        let gene: usize = parse_index(parts.next(), n_genes).ok_or_else(|| bad(i, format!("bad row index in '{text}'")))?;
-        let cell: usize = parse_index(parts.next(), n_cells).ok_or_else(|| bad(i, format!("bad column index in '{text}'")))?;
+        let gene: usize =
+            parse_index(parts.next(), n_genes).ok_or_else(|| bad(i, format!("bad row index in '{text}'")))?;
+        let cell: usize =
+            parse_index(parts.next(), n_cells).ok_or_else(|| bad(i, format!("bad column index in '{text}'")))?;
         let value = if pattern {
             1.0
         } else {
-            parts
-                .next()
-                .and_then(|v| v.parse::<f64>().ok())
-                .ok_or_else(|| bad(i, format!("bad value in '{text}'")))?
+            parts.next().and_then(|v| v.parse::<f64>().ok()).ok_or_else(|| bad(i, format!("bad value in '{text}'")))?
         };
         matrix[[cell, gene]] = value;
         seen += 1;

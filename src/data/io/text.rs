@@ -1,19 +1,17 @@
-//! Delimited text: bytes (plain or gzipped), delimiter sniffing, the header, and a
-//! diagnostic scan that pins a parse failure to its line and column.
+//! Delimited text: bytes (plain or gzipped), delimiter sniffing, the header, and the
+//! field splitter shared by the matrix parser and the annotations reader.
 //!
 //! # How it works
 //! The file is read whole (and gunzipped when it starts with the gzip magic). The first
 //! lines choose the delimiter: tab, comma, semicolon or pipe when every sampled line has
 //! the same count of it, else runs of white space, which are rewritten to tabs so that the
-//! polars parser (single-byte separators only) can read them. We parse the header
-//! ourselves — polars then never sees duplicate or empty names — and hand polars the data
-//! lines with our names. When polars fails, [`diagnose`] walks the lines with the same
-//! rules and reports the first ragged row or non-numeric cell.
+//! parser only ever splits on one byte. We parse the header
+//! ourselves (checking its names are unique); [`super::delimited`] parses the data lines.
 
 use std::io::Read;
 use std::path::Path;
 
-use super::super::error::{ColumnRef, LoadError, LoadErrorKind, short};
+use super::super::error::{ColumnRef, LoadError, LoadErrorKind};
 
 /// Spellings of a missing value (compared after trimming).
 pub const MISSING_TOKENS: [&str; 8] = ["", "NA", "N/A", "NaN", "nan", "NAN", "na", "null"];
@@ -94,8 +92,7 @@ pub fn check_text(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
 /// Iterates the lines of `bytes` (without `\n` or `\r\n`), skipping nothing.
 pub fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    body.split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+    body.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l))
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -130,9 +127,7 @@ pub fn sniff_delimiter(bytes: &[u8]) -> Delimiter {
         // Data lines all agree; the header may have one field fewer (R's row-name style).
         let data_counts: Vec<usize> = rest.iter().map(|l| count_unquoted(l, candidate)).collect();
         let consistent = data_counts.windows(2).all(|w| w[0] == w[1]);
-        let fits_header = data_counts
-            .first()
-            .is_none_or(|&c| c == in_header || c == in_header + 1);
+        let fits_header = data_counts.first().is_none_or(|&c| c == in_header || c == in_header + 1);
         if consistent && fits_header {
             return Delimiter::Byte(candidate);
         }
@@ -150,10 +145,7 @@ pub fn whitespace_to_tabs(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     for line in lines(bytes) {
         let mut first = true;
-        for field in line
-            .split(|b| *b == b' ' || *b == b'\t')
-            .filter(|f| !f.is_empty())
-        {
+        for field in line.split(|b| *b == b' ' || *b == b'\t').filter(|f| !f.is_empty()) {
             if !first {
                 out.push(b'\t');
             }
@@ -246,92 +238,12 @@ pub fn parse_header(path: &Path, bytes: &[u8], sep: u8) -> Result<Header, LoadEr
             return Err(LoadError::at(
                 path,
                 line_no,
-                Some(ColumnRef {
-                    number: i + 2,
-                    name: name.clone(),
-                }),
-                LoadErrorKind::DuplicateColumn {
-                    id: name.clone(),
-                    first_column: first,
-                },
+                Some(ColumnRef { number: i + 2, name: name.clone() }),
+                LoadErrorKind::DuplicateColumn { id: name.clone(), first_column: first },
             ));
         }
     }
-    Ok(Header {
-        id_name,
-        names: fields,
-        line: line_no,
-        data_offset,
-    })
-}
-
-/// Classifies value columns from the first `probe_rows` data lines as numeric (`true`) or
-/// text. Text columns before the numeric block are annotations whatever they hold. From
-/// the first all-number column on, extended back over mostly-number columns (the block), a column that is mostly numbers is numeric,
-/// so a stray word inside the block is reported as a bad cell rather than silently turning
-/// a gene into an annotation. With no all-number column, the majority rule applies to all.
-pub fn probe_numeric_columns(bytes: &[u8], header: &Header, sep: u8, probe_rows: usize) -> Vec<bool> {
-    let n = header.names.len();
-    let mut numbers = vec![0usize; n];
-    let mut texts = vec![0usize; n];
-    for line in lines(&bytes[header.data_offset..]).filter(|l| !is_blank(l)).take(probe_rows) {
-        for (j, cell) in split_fields(line, sep).iter().skip(1).enumerate().take(n) {
-            match parse_number(cell) {
-                Some(Some(_)) => numbers[j] += 1,
-                Some(None) => {}
-                None => texts[j] += 1,
-            }
-        }
-    }
-    let mostly_numbers = |j: usize| numbers[j] > 0 && numbers[j] >= texts[j];
-    let mut block_start = (0..n).find(|&j| texts[j] == 0 && numbers[j] > 0).unwrap_or(0);
-    // Mostly-number columns just before it belong to the block (a bad cell early on).
-    while block_start > 0 && mostly_numbers(block_start - 1) {
-        block_start -= 1;
-    }
-    (0..n).map(|j| j >= block_start && mostly_numbers(j)).collect()
-}
-
-/// Scans every data line for the first structural problem: a ragged row, a row without
-/// an id, or a non-numeric cell in a column that `numeric` marks as numbers.
-pub fn diagnose(path: &Path, bytes: &[u8], header: &Header, sep: u8, numeric: &[bool]) -> Option<LoadError> {
-    let expected = header.names.len() + 1;
-    let mut line_no = header.line;
-    for line in lines(&bytes[header.data_offset..]) {
-        line_no += 1;
-        if is_blank(line) {
-            continue;
-        }
-        let fields = split_fields(line, sep);
-        if fields.len() != expected {
-            return Some(LoadError::at(
-                path,
-                line_no,
-                None,
-                LoadErrorKind::Ragged {
-                    expected,
-                    found: fields.len(),
-                },
-            ));
-        }
-        if fields[0].is_empty() {
-            return Some(LoadError::at(path, line_no, None, LoadErrorKind::MissingId));
-        }
-        for (j, cell) in fields.iter().enumerate().skip(1) {
-            if numeric.get(j - 1).copied().unwrap_or(false) && parse_number(cell).is_none() {
-                return Some(LoadError::at(
-                    path,
-                    line_no,
-                    Some(ColumnRef {
-                        number: j + 1,
-                        name: header.names[j - 1].clone(),
-                    }),
-                    LoadErrorKind::NotNumeric { value: short(cell) },
-                ));
-            }
-        }
-    }
-    None
+    Ok(Header { id_name, names: fields, line: line_no, data_offset })
 }
 
 #[cfg(test)]
@@ -350,10 +262,7 @@ mod tests {
 
     #[test]
     fn splits_quoted_fields() {
-        assert_eq!(
-            split_fields(br#""a,b",c,"say ""hi""""#, b','),
-            vec!["a,b", "c", r#"say "hi""#]
-        );
+        assert_eq!(split_fields(br#""a,b",c,"say ""hi""""#, b','), vec!["a,b", "c", r#"say "hi""#]);
     }
 
     #[test]
@@ -366,16 +275,6 @@ mod tests {
     #[test]
     fn whitespace_rewrite() {
         assert_eq!(whitespace_to_tabs(b"  id a  b\nx 1 2\n"), b"id\ta\tb\nx\t1\t2\n");
-    }
-
-    #[test]
-    fn annotations_before_the_block_bad_cells_inside_it() {
-        let text = b"id,batch,label,g1,g2,g3\na,1,x,1,2,3\nb,2,y,oops,5,6\nc,B3,x,7,8,9\n";
-        let header = parse_header(Path::new("t"), text, b',').unwrap();
-        let numeric = probe_numeric_columns(text, &header, b',', 100);
-        assert_eq!(numeric, [false, false, true, true, true]);
-        let err = diagnose(Path::new("t"), text, &header, b',', &numeric).unwrap().to_string();
-        assert!(err.contains("line 3, column 4 ('g1')"), "{err}");
     }
 
     #[test]
