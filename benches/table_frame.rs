@@ -1,4 +1,4 @@
-//! CPU time of one frame of the virtualised data table (criterion, egui_kittest harness,
+//! CPU time of one frame of the virtualised data table (criterion, `egui_kittest` harness,
 //! no GPU): 700 × 20,000 cells against a 40 × 12 table that just fills the same viewport.
 //! Virtualisation makes the cost independent of the table's size, so the ratio should be
 //! about 1, and a frame must stay well under 16 ms for smooth scrolling.

@@ -188,7 +188,17 @@ pub fn matrix_table_ui(
 }
 
 fn header_text(painter: &egui::Painter, cell: Rect, text: &str, font: &FontId, color: Color32, align: Align2) {
-    let pos = if align == Align2::RIGHT_CENTER { cell.right_center() - vec2(4.0, 0.0) } else { cell.left_center() + vec2(4.0, 0.0) };
+    let pos = if align == Align2::RIGHT_CENTER {
+        cell.right_center() - vec2(4.0, 0.0)
+    } else {
+        cell.left_center() + vec2(4.0, 0.0)
+    };
     // A long name is clipped at the cell edge; hovering the header shows it whole.
-    painter.with_clip_rect(cell.shrink2(Vec2::new(2.0, 0.0)).intersect(painter.clip_rect())).text(pos, align, text, font.clone(), color);
+    painter.with_clip_rect(cell.shrink2(Vec2::new(2.0, 0.0)).intersect(painter.clip_rect())).text(
+        pos,
+        align,
+        text,
+        font.clone(),
+        color,
+    );
 }

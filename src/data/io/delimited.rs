@@ -80,13 +80,7 @@ pub fn parse(
         Orientation::GenesInRows => (numeric_count, lines.len()),
     };
     let mut matrix = Array2::<f64>::zeros(shape);
-    let ctx = Context {
-        path,
-        bytes,
-        header,
-        sep,
-        numeric,
-    };
+    let ctx = Context { path, bytes, header, sep, numeric };
     let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
     let per_thread = lines.len().div_ceil(threads).max(BATCH);
     let axis = match orientation {
@@ -107,7 +101,10 @@ pub fn parse(
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(LoadError::file(path, LoadErrorKind::Parse("parser thread failed".into())))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(LoadError::file(path, LoadErrorKind::Parse("parser thread failed".into()))))
+            })
             .collect()
     });
     // Chunks are in file order, so the first error is the earliest line's.
@@ -116,7 +113,13 @@ pub fn parse(
         row_lines: lines.iter().map(|l| l.number).collect(),
         matrix: Array2::zeros((0, 0)),
         numeric_names: header.names.iter().zip(numeric).filter(|(_, n)| **n).map(|(name, _)| name.clone()).collect(),
-        text_columns: header.names.iter().zip(numeric).filter(|(_, n)| !**n).map(|(name, _)| (name.clone(), Vec::new())).collect(),
+        text_columns: header
+            .names
+            .iter()
+            .zip(numeric)
+            .filter(|(_, n)| !**n)
+            .map(|(name, _)| (name.clone(), Vec::new()))
+            .collect(),
         missing: 0,
     };
     for result in results {
@@ -144,11 +147,7 @@ fn data_lines(bytes: &[u8], header: &Header) -> Vec<Line> {
             trimmed_end -= 1;
         }
         if !bytes[start..trimmed_end].iter().all(u8::is_ascii_whitespace) {
-            lines.push(Line {
-                start,
-                end: trimmed_end,
-                number,
-            });
+            lines.push(Line { start, end: trimmed_end, number });
         }
         start = end + 1;
     }
@@ -184,7 +183,9 @@ impl Context<'_> {
     fn parse_rows(&self, lines: &[Line], mut out: ArrayViewMut2<'_, f64>) -> Result<Chunk, LoadError> {
         let mut chunk = self.new_chunk(lines.len());
         for (line, mut row) in lines.iter().zip(out.axis_iter_mut(Axis(0))) {
-            let row = row.as_slice_mut().ok_or_else(|| LoadError::file(self.path, LoadErrorKind::Parse("matrix layout".into())))?;
+            let row = row
+                .as_slice_mut()
+                .ok_or_else(|| LoadError::file(self.path, LoadErrorKind::Parse("matrix layout".into())))?;
             self.parse_line(line, row, &mut chunk)?;
         }
         Ok(chunk)
@@ -253,12 +254,7 @@ impl Context<'_> {
             }
         }
         if count != expected {
-            return Err(LoadError::at(
-                self.path,
-                line.number,
-                None,
-                LoadErrorKind::Ragged { expected, found: count },
-            ));
+            return Err(LoadError::at(self.path, line.number, None, LoadErrorKind::Ragged { expected, found: count }));
         }
         Ok(())
     }
@@ -267,13 +263,8 @@ impl Context<'_> {
         LoadError::at(
             self.path,
             line.number,
-            Some(ColumnRef {
-                number: j + 1,
-                name: self.header.names[j - 1].clone(),
-            }),
-            LoadErrorKind::NotNumeric {
-                value: short(&String::from_utf8_lossy(trim(cell))),
-            },
+            Some(ColumnRef { number: j + 1, name: self.header.names[j - 1].clone() }),
+            LoadErrorKind::NotNumeric { value: short(&String::from_utf8_lossy(trim(cell))) },
         )
     }
 }
@@ -332,7 +323,10 @@ fn parse_cell(cell: &[u8]) -> Option<f64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // parsed values are exact
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     fn run(text: &[u8], orientation: Orientation) -> Result<ParsedTable, LoadError> {
@@ -345,13 +339,13 @@ mod tests {
     fn both_orientations_fill_the_same_matrix() {
         let mut text = String::from("id");
         for j in 0..70 {
-            text.push_str(&format!(",c{j}"));
+            let _ = write!(text, ",c{j}");
         }
         text.push('\n');
         for i in 0..50 {
-            text.push_str(&format!("r{i}"));
+            let _ = write!(text, "r{i}");
             for j in 0..70 {
-                text.push_str(&format!(",{}", i * 100 + j));
+                let _ = write!(text, ",{}", i * 100 + j);
             }
             text.push('\n');
         }
@@ -386,7 +380,7 @@ mod tests {
         let mut text = String::from("id,a\n");
         for i in 0..200 {
             let v = if i == 150 || i == 190 { "bad" } else { "1" };
-            text.push_str(&format!("r{i},{v}\n"));
+            let _ = writeln!(text, "r{i},{v}");
         }
         let err = run(text.as_bytes(), Orientation::SamplesInRows).unwrap_err().to_string();
         assert!(err.contains("line 152"), "{err}");

@@ -176,13 +176,7 @@ pub fn read_text_table(
     };
     Ok(Loaded {
         data: RawData::new(table.matrix, sample_ids, gene_ids, annotations, missing),
-        report: LoadReport {
-            format,
-            orientation,
-            orientation_reason: reason,
-            missing,
-            notes,
-        },
+        report: LoadReport { format, orientation, orientation_reason: reason, missing, notes },
     })
 }
 
@@ -190,19 +184,22 @@ pub fn read_text_table(
 const PROBE_CELLS: usize = 200_000;
 
 /// Checks the row ids of a table are unique, naming the first repeat and its lines.
-fn check_unique_rows(path: &Path, row_ids: &[String], row_lines: &[usize], orientation: Orientation) -> Result<(), LoadError> {
+fn check_unique_rows(
+    path: &Path,
+    row_ids: &[String],
+    row_lines: &[usize],
+    orientation: Orientation,
+) -> Result<(), LoadError> {
     let mut seen = std::collections::HashMap::with_capacity(row_ids.len());
     for (i, id) in row_ids.iter().enumerate() {
         if let Some(first) = seen.insert(id.as_str(), i) {
             let kind = match orientation {
-                Orientation::SamplesInRows => LoadErrorKind::DuplicateSampleId {
-                    id: id.clone(),
-                    first_line: row_lines[first],
-                },
-                Orientation::GenesInRows => LoadErrorKind::DuplicateGeneId {
-                    id: id.clone(),
-                    first_line: row_lines[first],
-                },
+                Orientation::SamplesInRows => {
+                    LoadErrorKind::DuplicateSampleId { id: id.clone(), first_line: row_lines[first] }
+                }
+                Orientation::GenesInRows => {
+                    LoadErrorKind::DuplicateGeneId { id: id.clone(), first_line: row_lines[first] }
+                }
             };
             return Err(LoadError::at(path, row_lines[i], None, kind));
         }
