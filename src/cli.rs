@@ -10,7 +10,9 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
+use crate::analysis::{self, pca::PcaParams, pca::PcaSolver};
 use crate::data::{self, Dataset, MissingPolicy, OpenRequest, Orientation, Pipeline, Step};
+use crate::export;
 
 /// Biolens: explore expression matrices. Without a subcommand, starts the app.
 #[derive(Debug, Parser)]
@@ -26,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Describe a matrix: shape, orientation, values, missing cells, annotations.
     Info(InfoArgs),
+    /// Principal components: explained variance and scores.
+    Pca(PcaArgs),
 }
 
 /// Reading a matrix and preprocessing it; shared by every subcommand.
@@ -151,11 +155,113 @@ pub struct InfoArgs {
     pub json: bool,
 }
 
+/// `biolens pca`.
+#[derive(Debug, Args)]
+pub struct PcaArgs {
+    /// Loading and preprocessing (`--scale` standardises the genes: PCA on z-scores).
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Components to compute (capped at min(samples, genes)).
+    #[arg(long, short = 'k', default_value_t = 50)]
+    pub components: usize,
+    /// SVD: exact for small matrices, randomized (Halko) for large ones.
+    #[arg(long, value_enum, default_value_t = SolverArg::Auto)]
+    pub solver: SolverArg,
+    /// Seed of the randomized solver.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Write the scores as CSV: `sample_id,PC1,PC2,…`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--solver` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SolverArg {
+    /// Exact when small, randomized when large.
+    Auto,
+    /// Thin SVD of the whole matrix.
+    Exact,
+    /// Randomized truncated SVD.
+    Randomized,
+}
+
 /// Runs a subcommand, writing its output to `out`.
 pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     match command {
         Command::Info(args) => info(args, out),
+        Command::Pca(args) => pca(args, out),
     }
+}
+
+/// The JSON `pca --json` prints.
+#[derive(Debug, Serialize)]
+struct PcaJson<'a> {
+    samples: usize,
+    genes: usize,
+    components: usize,
+    solver: PcaSolver,
+    scaled: bool,
+    explained_variance_ratio: &'a [f64],
+    explained_variance: &'a [f64],
+    cumulative_explained_variance_ratio: Vec<f64>,
+    total_variance: f64,
+    pipeline: &'a [Step],
+}
+
+fn pca(args: &PcaArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let dataset = args.data.open()?;
+    let solver = match args.solver {
+        SolverArg::Auto => PcaSolver::Auto,
+        SolverArg::Exact => PcaSolver::Exact,
+        SolverArg::Randomized => PcaSolver::Randomized,
+    };
+    let params = PcaParams::new(args.components).solver(solver).seed(args.seed);
+    let fit = analysis::pca::pca(dataset.matrix().view(), &params, None)?;
+    let k = fit.explained_variance_ratio.len();
+    if let Some(path) = &args.out {
+        let names: Vec<String> = (1..=k).map(|c| format!("PC{c}")).collect();
+        let mut file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        export::csv::write_matrix(&mut file, "sample_id", dataset.sample_ids(), &names, fit.scores.view())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let cumulative: Vec<f64> = fit
+        .explained_variance_ratio
+        .iter()
+        .scan(0.0, |acc, r| {
+            *acc += r;
+            Some(*acc)
+        })
+        .collect();
+    if args.json {
+        let json = PcaJson {
+            samples: dataset.n_samples(),
+            genes: dataset.n_genes(),
+            components: k,
+            solver: fit.solver,
+            scaled: dataset.pipeline().steps.contains(&Step::ZScore),
+            explained_variance_ratio: &fit.explained_variance_ratio,
+            explained_variance: &fit.explained_variance,
+            cumulative_explained_variance_ratio: cumulative,
+            total_variance: fit.total_variance,
+            pipeline: &dataset.pipeline().steps,
+        };
+        serde_json::to_writer_pretty(&mut *out, &json)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "{} samples × {} genes, {k} components ({:?} SVD)", dataset.n_samples(), dataset.n_genes(), fit.solver)?;
+    writeln!(out, "component  explained variance  ratio     cumulative")?;
+    for (c, ((v, r), cum)) in fit.explained_variance.iter().zip(&fit.explained_variance_ratio).zip(&cumulative).enumerate() {
+        writeln!(out, "PC{:<8} {v:>18.6}  {r:>8.6}  {cum:>9.6}", c + 1)?;
+    }
+    if let Some(path) = &args.out {
+        writeln!(out, "scores written to {}", path.display())?;
+    }
+    Ok(())
 }
 
 /// The JSON `info --json` prints.

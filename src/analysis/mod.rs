@@ -1,0 +1,5 @@
+//! Analyses on a dataset's matrix. No egui: every function takes `ArrayView2`/plain data and
+//! returns a plain result struct that the app, the CLI and export all use.
+
+pub mod pca;
+pub mod rng;

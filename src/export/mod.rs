@@ -1,0 +1,3 @@
+//! Writing results: CSV tables now; figures (SVG/PNG) later. No egui.
+
+pub mod csv;

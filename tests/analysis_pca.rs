@@ -1,0 +1,63 @@
+//! PCA against scikit-learn's explained-variance ratios (`sample-data/reference_sklearn_scipy.json`).
+
+mod common;
+
+use biolens::analysis::pca::{PcaParams, PcaSolver, pca};
+use common::{load, sample};
+
+/// (reference key, dataset folder, expression file) for every bundled dataset.
+const DATASETS: [(&str, &str, &str); 7] = [
+    ("tissue_gene_expression", "tissue_gene_expression", "expression.csv"),
+    ("nci60", "nci60", "expression.csv"),
+    ("khan_srbct", "khan_srbct", "expression.csv"),
+    ("guo_qpcr", "guo_qpcr", "expression.csv"),
+    ("pbmc68k_reduced", "pbmc68k_reduced", "expression.csv"),
+    ("pbmc68k_reduced[lognorm]", "pbmc68k_reduced", "expression_lognorm.csv"),
+    ("sklearn_iris", "sklearn_iris", "expression.csv"),
+];
+
+fn reference() -> serde_json::Value {
+    let text = std::fs::read_to_string(sample("reference_sklearn_scipy.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn explained_variance_ratios_match_scikit_learn() {
+    let reference = reference();
+    for (key, folder, file) in DATASETS {
+        let x = load(&sample(&format!("{folder}/{file}"))).data;
+        for (variant, scale) in [("pca_evr_centred", false), ("pca_evr_std", true)] {
+            let expected: Vec<f64> = reference[key][variant]
+                .as_array()
+                .unwrap_or_else(|| panic!("no {variant} for {key}"))
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            for solver in [PcaSolver::Exact, PcaSolver::Randomized] {
+                let params = PcaParams::new(expected.len()).scale(scale).solver(solver);
+                let fit = pca(x.matrix().view(), &params, None).unwrap();
+                for (c, (got, want)) in fit.explained_variance_ratio.iter().zip(&expected).enumerate() {
+                    assert!(
+                        (got - want).abs() <= 1e-4,
+                        "{key} {variant} {solver:?} PC{}: {got:.6} vs scikit-learn {want:.6}",
+                        c + 1
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn results_are_deterministic_for_a_seed_with_fixed_signs() {
+    let x = load(&sample("khan_srbct/expression.csv")).data;
+    let params = PcaParams::new(10).solver(PcaSolver::Randomized).seed(42);
+    let a = pca(x.matrix().view(), &params, None).unwrap();
+    let b = pca(x.matrix().view(), &params, None).unwrap();
+    assert_eq!(a, b);
+    for c in 0..10 {
+        let column = a.loadings.column(c);
+        let largest = column.iter().copied().fold(0.0_f64, |m, v| if v.abs() > m.abs() { v } else { m });
+        assert!(largest > 0.0, "PC{} sign convention", c + 1);
+    }
+}
