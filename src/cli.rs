@@ -253,9 +253,17 @@ fn pca(args: &PcaArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         writeln!(out)?;
         return Ok(());
     }
-    writeln!(out, "{} samples × {} genes, {k} components ({:?} SVD)", dataset.n_samples(), dataset.n_genes(), fit.solver)?;
+    writeln!(
+        out,
+        "{} samples × {} genes, {k} components ({:?} SVD)",
+        dataset.n_samples(),
+        dataset.n_genes(),
+        fit.solver
+    )?;
     writeln!(out, "component  explained variance  ratio     cumulative")?;
-    for (c, ((v, r), cum)) in fit.explained_variance.iter().zip(&fit.explained_variance_ratio).zip(&cumulative).enumerate() {
+    for (c, ((v, r), cum)) in
+        fit.explained_variance.iter().zip(&fit.explained_variance_ratio).zip(&cumulative).enumerate()
+    {
         writeln!(out, "PC{:<8} {v:>18.6}  {r:>8.6}  {cum:>9.6}", c + 1)?;
     }
     if let Some(path) = &args.out {

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod data;
 pub mod export;
 pub mod jobs;
+pub mod palette;
 
 #[cfg(feature = "gui")]
 pub mod app;

@@ -17,8 +17,8 @@ const DATASETS: [(&str, &str, &str); 7] = [
 ];
 
 fn reference() -> serde_json::Value {
-    let text = std::fs::read_to_string(sample("reference_sklearn_scipy.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    let text = std::fs::read_to_string(sample("reference_sklearn_scipy.json")).expect("reference file");
+    serde_json::from_str(&text).expect("reference JSON")
 }
 
 #[test]

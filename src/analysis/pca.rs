@@ -2,7 +2,7 @@
 //! truncated SVD (Halko, Martinsson & Tropp 2011) for large ones.
 //!
 //! # Why not linfa-reduction
-//! linfa-reduction's PCA solves the eigenproblem of XᵀX with LOBPCG: slow on wide
+//! linfa-reduction's PCA solves the eigenproblem of `XᵀX` with LOBPCG: slow on wide
 //! expression matrices (thousands of genes) and it squares the condition number. faer's
 //! SVD and GEMM work on the centred matrix directly.
 //!
@@ -158,10 +158,7 @@ pub fn pca(x: ArrayView2<'_, f64>, params: &PcaParams, cancel: Option<&CancelTok
         vec![1.0; p]
     };
     let xc = Mat::<f64>::from_fn(n, p, |i, j| (x[[i, j]] - mean[j]) * scale[j]);
-    let total_variance = (0..p)
-        .map(|j| xc.col(j).iter().map(|v| v * v).sum::<f64>())
-        .sum::<f64>()
-        / (n - 1) as f64;
+    let total_variance = (0..p).map(|j| xc.col(j).iter().map(|v| v * v).sum::<f64>()).sum::<f64>() / (n - 1) as f64;
     check()?;
     let solver = match params.solver {
         PcaSolver::Auto if n.max(p) <= 500 || k * 5 >= rank * 4 => PcaSolver::Exact,
@@ -242,10 +239,8 @@ fn finish(
     let scores = Array2::from_shape_fn((n, k), |(i, c)| u[(i, c)] * s[c] * signs[c]);
     let loadings = Array2::from_shape_fn((p, k), |(g, c)| v[(g, c)] * signs[c]);
     let explained_variance: Vec<f64> = s.iter().map(|s| s * s / (n - 1) as f64).collect();
-    let explained_variance_ratio = explained_variance
-        .iter()
-        .map(|v| if total_variance > 0.0 { v / total_variance } else { 0.0 })
-        .collect();
+    let explained_variance_ratio =
+        explained_variance.iter().map(|v| if total_variance > 0.0 { v / total_variance } else { 0.0 }).collect();
     Pca {
         scores,
         loadings,
@@ -277,7 +272,8 @@ mod tests {
     #[test]
     fn randomized_matches_exact() {
         let mut rng = Rng::new(1);
-        let x = Array2::from_shape_fn((120, 80), |(i, j)| rng.normal() + if j < 5 { (i % 4) as f64 * 2.0 } else { 0.0 });
+        let x =
+            Array2::from_shape_fn((120, 80), |(i, j)| rng.normal() + if j < 5 { (i % 4) as f64 * 2.0 } else { 0.0 });
         let exact = pca(x.view(), &PcaParams::new(5).solver(PcaSolver::Exact), None).unwrap();
         let rand = pca(x.view(), &PcaParams::new(5).solver(PcaSolver::Randomized), None).unwrap();
         // PC1 carries the (rank-1) signal; PCs 2–5 are near-degenerate noise.

@@ -1,4 +1,4 @@
-//! A small seeded random number generator (xoshiro256++ seeded by SplitMix64), so every
+//! A small seeded random number generator (xoshiro256++ seeded by `SplitMix64`), so every
 //! analysis is reproducible for a seed on every platform without another dependency.
 
 /// xoshiro256++.

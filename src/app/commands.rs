@@ -39,6 +39,15 @@ pub enum Command {
     },
     /// Clear the selection.
     ClearSelection,
+    /// Change the selection by a gesture in a plot.
+    Select {
+        /// Processed sample indices the gesture covered.
+        samples: Vec<usize>,
+        /// Replace, add or remove.
+        mode: crate::app::widgets::scatter::SelectionMode,
+    },
+    /// Turn the selection into a categorical annotation ("selected"/"not selected").
+    AnnotationFromSelection,
     /// Dismiss notice `k`.
     DismissNotice(usize),
     /// Close the app.

@@ -21,6 +21,29 @@ use file_dialog::{DialogOutcome, DialogPurpose, PendingDialog};
 use settings::{RecentFile, STORAGE_KEY, Settings};
 use state::{AppState, Current, DataJob, DataJobKind};
 use views::data::DataView;
+use views::pca::PcaView;
+
+/// The views, one tab each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Tab {
+    /// The table, summary and preprocessing.
+    #[default]
+    Data,
+    /// Principal components.
+    Pca,
+}
+
+impl Tab {
+    /// Every tab, in order.
+    pub const ALL: [Tab; 2] = [Tab::Data, Tab::Pca];
+    /// The tab's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Data => "Data",
+            Tab::Pca => "PCA",
+        }
+    }
+}
 
 /// Keyboard shortcuts of the common actions (shown in the menus).
 pub mod shortcuts {
@@ -69,7 +92,9 @@ pub fn run() -> anyhow::Result<()> {
 /// The app.
 pub struct BiolensApp {
     state: AppState,
+    tab: Tab,
     data_view: DataView,
+    pca_view: PcaView,
     commands: Vec<Command>,
     dialog: Option<PendingDialog>,
     path_prompt: Option<String>,
@@ -84,8 +109,10 @@ impl BiolensApp {
         let ctx = cc.egui_ctx.clone();
         let waker: Waker = Arc::new(move || ctx.request_repaint());
         let mut app = Self {
-            state: AppState { settings, ..AppState::default() },
+            state: AppState { settings, waker: Some(Arc::clone(&waker)), ..AppState::default() },
+            tab: Tab::default(),
             data_view: DataView::default(),
+            pca_view: PcaView::default(),
             commands: Vec::new(),
             dialog: None,
             path_prompt: None,
@@ -114,6 +141,16 @@ impl BiolensApp {
     /// The state, for tests.
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The visible tab.
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    /// The PCA view, for tests.
+    pub fn pca_view(&self) -> &PcaView {
+        &self.pca_view
     }
 
     /// Queues a command as if a view had pushed it (tests, drag and drop).
@@ -173,6 +210,10 @@ impl BiolensApp {
                 self.state.replace_dataset(current);
             }
             (Ok(current), DataJobKind::Preprocess) => self.state.replace_dataset(current),
+            (Ok(current), DataJobKind::Annotate(name)) => {
+                self.state.info(format!("Added the annotation '{name}': colour by it or subset with it."));
+                self.state.replace_dataset(current);
+            }
             (Err(JobError::Cancelled), _) => {}
             (Err(err), DataJobKind::Preprocess) => {
                 self.state.error(format!("Preprocessing not applied: {err}"));
@@ -239,6 +280,12 @@ impl BiolensApp {
         if pressed(&shortcuts::TRANSPOSE) {
             self.commands.push(Command::Transpose);
         }
+        for (k, tab) in Tab::ALL.into_iter().enumerate() {
+            let key = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6][k];
+            if pressed(&KeyboardShortcut::new(Modifiers::COMMAND, key)) {
+                self.tab = tab;
+            }
+        }
         if pressed(&shortcuts::QUIT) {
             self.commands.push(Command::Quit);
         }
@@ -289,6 +336,8 @@ impl BiolensApp {
             }
             Command::SelectRow { row, toggle, extend } => self.state.selection.click(row, toggle, extend),
             Command::ClearSelection => self.state.selection.clear(),
+            Command::Select { samples, mode } => self.state.selection.apply(&samples, mode),
+            Command::AnnotationFromSelection => self.annotation_from_selection(),
             Command::DismissNotice(k) => {
                 if k < self.state.notices.len() {
                     self.state.notices.remove(k);
@@ -296,6 +345,39 @@ impl BiolensApp {
             }
             Command::Quit => self.egui_ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
+    }
+
+    fn annotation_from_selection(&mut self) {
+        let Some(current) = &self.state.current else { return };
+        if self.state.selection.samples.is_empty() {
+            self.state.error("Select some samples first (drag a box in a plot, or click table rows).");
+            return;
+        }
+        let dataset = &current.dataset;
+        let chosen: std::collections::HashSet<&str> = self
+            .state
+            .selection
+            .samples
+            .iter()
+            .filter_map(|&i| dataset.sample_ids().get(i))
+            .map(String::as_str)
+            .collect();
+        let existing: std::collections::HashSet<&str> =
+            dataset.raw().annotations().iter().map(|a| a.name.as_str()).collect();
+        let name = (1..=existing.len() + 1)
+            .map(|k| format!("selection {k}"))
+            .find(|n| !existing.contains(n.as_str()))
+            .unwrap_or_default();
+        let cells: Vec<Option<&str>> = dataset
+            .raw()
+            .sample_ids()
+            .iter()
+            .map(|id| Some(if chosen.contains(id.as_str()) { "selected" } else { "not selected" }))
+            .collect();
+        let column = data::annotations::Annotation::categorical(&name, &cells);
+        self.start_derived(DataJobKind::Annotate(name), move |d| {
+            d.with_annotation(column).map_err(|e| format!("{e:#}"))
+        });
     }
 
     fn open_dialog(&mut self, purpose: DialogPurpose) {
@@ -437,6 +519,7 @@ impl BiolensApp {
                     DataJobKind::Open(r) => format!("Opening {}", data::display_name(&r.matrix)),
                     DataJobKind::Annotations(p) => format!("Joining {}", data::display_name(p)),
                     DataJobKind::Preprocess => "Preprocessing".to_owned(),
+                    DataJobKind::Annotate(name) => format!("Adding {name}"),
                 };
                 ui.label(format!("{what}: {}", progress.message));
                 if let Some(f) = progress.fraction {
@@ -559,12 +642,26 @@ impl eframe::App for BiolensApp {
         if !self.state.notices.is_empty() {
             egui::Panel::top("notices").show(ui, |ui| self.notices_ui(ui));
         }
-        self.data_view.ui(ui, &self.state, &mut self.commands);
+        egui::Panel::top("tabs").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for (k, tab) in Tab::ALL.into_iter().enumerate() {
+                    let label = RichText::new(tab.title()).heading();
+                    let keys = format!("Ctrl+{}", k + 1);
+                    if ui.selectable_label(self.tab == tab, label).on_hover_text(keys).clicked() {
+                        self.tab = tab;
+                    }
+                }
+            });
+        });
+        match self.tab {
+            Tab::Data => self.data_view.ui(ui, &self.state, &mut self.commands),
+            Tab::Pca => self.pca_view.ui(ui, &self.state, &mut self.commands),
+        }
         self.path_prompt_ui(&ctx);
         Self::drop_overlay_ui(&ctx);
         self.apply_commands();
         // Keep polling while work runs even if a waker call was missed.
-        if self.state.data_job.is_some() || self.dialog.is_some() {
+        if self.state.data_job.is_some() || self.dialog.is_some() || self.pca_view.is_running() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
     }

@@ -44,6 +44,8 @@ pub enum DataJobKind {
     Annotations(PathBuf),
     /// Re-running the pipeline.
     Preprocess,
+    /// Adding an annotation made in the app.
+    Annotate(String),
 }
 
 /// The running data job.
@@ -83,6 +85,23 @@ impl Selection {
             }
             self.anchor = Some(row);
         }
+    }
+
+    /// Applies a plot gesture.
+    pub fn apply(&mut self, samples: &[usize], mode: super::widgets::scatter::SelectionMode) {
+        use super::widgets::scatter::SelectionMode;
+        match mode {
+            SelectionMode::Replace => {
+                self.samples = samples.iter().copied().collect();
+            }
+            SelectionMode::Add => self.samples.extend(samples),
+            SelectionMode::Remove => {
+                for i in samples {
+                    self.samples.remove(i);
+                }
+            }
+        }
+        self.anchor = None;
     }
 
     /// Clears the selection.
@@ -128,6 +147,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Generation counter for [`Current::generation`].
     pub generations: u64,
+    /// Wakes the UI from worker threads.
+    pub waker: Option<crate::jobs::Waker>,
 }
 
 impl AppState {

@@ -146,6 +146,15 @@ impl Dataset {
         Ok(Self { source, join_reports, raw, processed, ..self.clone() })
     }
 
+    /// The same data with one more annotation column over the raw samples (e.g. made
+    /// from a selection); a column of the same name is replaced.
+    pub fn with_annotation(&self, column: Annotation) -> Result<Self, PreprocessError> {
+        let mut raw = self.raw.clone();
+        raw.set_annotations(vec![column]);
+        let processed = process(&raw, &self.pipeline)?;
+        Ok(Self { raw, processed, ..self.clone() })
+    }
+
     /// The processed matrix, samples × genes.
     pub fn matrix(&self) -> &Array2<f64> {
         &self.processed.matrix

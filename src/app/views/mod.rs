@@ -1,3 +1,5 @@
 //! Views: each draws one part of the app from the state and pushes commands.
 
 pub mod data;
+pub mod embedding;
+pub mod pca;

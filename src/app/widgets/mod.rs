@@ -1,3 +1,4 @@
 //! Reusable widgets drawn with the painter for speed.
 
+pub mod scatter;
 pub mod table;

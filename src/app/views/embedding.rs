@@ -1,0 +1,295 @@
+//! What every embedding view (PCA, t-SNE, …) shares: colour by an annotation or a gene,
+//! a legend whose entries hide classes, a colour bar, the selection tools, and the scatter.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use eframe::egui::{self, Color32, RichText};
+use ndarray::ArrayView2;
+
+use super::super::commands::Command;
+use super::super::widgets::scatter::{ScatterPoints, ScatterState, ScatterStyle, Tool, scatter_ui};
+use crate::data::Dataset;
+use crate::data::annotations::{AnnotationValues, format_number};
+use crate::palette;
+
+/// What the points are coloured by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ColorBy {
+    /// One colour.
+    #[default]
+    Nothing,
+    /// An annotation column, by name.
+    Annotation(String),
+    /// A gene's processed expression, by id.
+    Gene(String),
+}
+
+/// The key the cached points were built for.
+#[derive(Debug, Clone, PartialEq)]
+struct CacheKey {
+    coords_ptr: usize,
+    coords_len: usize,
+    generation: u64,
+    color_by: ColorBy,
+    hidden: BTreeSet<usize>,
+}
+
+/// The legend that goes with a colouring.
+#[derive(Debug, Clone, PartialEq)]
+enum Legend {
+    None,
+    Classes(Vec<(String, Color32, usize)>),
+    Range { min: f64, max: f64, label: String },
+}
+
+/// State of one embedding panel.
+#[derive(Default)]
+pub struct EmbeddingPanel {
+    /// The colouring.
+    pub color_by: ColorBy,
+    /// Legend entries (class codes) hidden by the user.
+    hidden: BTreeSet<usize>,
+    gene_query: String,
+    /// The scatter's view and tool.
+    pub scatter: ScatterState,
+    cache: Option<(CacheKey, ScatterPoints, Legend)>,
+}
+
+impl EmbeddingPanel {
+    /// The colour-by chooser (annotations, then a gene search).
+    pub fn color_by_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
+        ui.label("Colour by");
+        let current = match &self.color_by {
+            ColorBy::Nothing => "nothing".to_owned(),
+            ColorBy::Annotation(name) => name.clone(),
+            ColorBy::Gene(gene) => format!("gene {gene}"),
+        };
+        egui::ComboBox::from_id_salt("color_by").selected_text(current).show_ui(ui, |ui| {
+            if ui.selectable_label(self.color_by == ColorBy::Nothing, "nothing").clicked() {
+                self.set_color_by(ColorBy::Nothing);
+            }
+            for a in dataset.annotations() {
+                let choice = ColorBy::Annotation(a.name.clone());
+                if ui.selectable_label(self.color_by == choice, &a.name).clicked() {
+                    self.set_color_by(choice);
+                }
+            }
+        });
+        let edit = ui.add(
+            egui::TextEdit::singleline(&mut self.gene_query)
+                .hint_text("gene…")
+                .desired_width(ui.text_style_height(&egui::TextStyle::Body) * 6.0),
+        );
+        let query = self.gene_query.trim().to_owned();
+        if !query.is_empty() && edit.has_focus() {
+            let matches: Vec<&String> = dataset
+                .gene_ids()
+                .iter()
+                .filter(|g| g.to_lowercase().starts_with(&query.to_lowercase()))
+                .take(8)
+                .collect();
+            if edit.lost_focus() || ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                if let Some(g) = matches.first() {
+                    self.set_color_by(ColorBy::Gene((*g).clone()));
+                }
+            } else if !matches.is_empty() {
+                edit.on_hover_text(format!(
+                    "Enter: {}",
+                    matches.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        } else if edit.lost_focus()
+            && ui.input(|i| i.key_pressed(egui::Key::Enter))
+            && let Some(g) = dataset.gene_ids().iter().find(|g| g.eq_ignore_ascii_case(&query))
+        {
+            self.set_color_by(ColorBy::Gene(g.clone()));
+        }
+    }
+
+    fn set_color_by(&mut self, color_by: ColorBy) {
+        if self.color_by != color_by {
+            self.color_by = color_by;
+            self.hidden.clear();
+        }
+    }
+
+    /// The selection toolbar.
+    pub fn tools_ui(&mut self, ui: &mut egui::Ui, selected: usize, commands: &mut Vec<Command>) {
+        ui.selectable_value(&mut self.scatter.tool, Tool::Box, "Box")
+            .on_hover_text("Drag to select (Shift adds, Ctrl removes)");
+        ui.selectable_value(&mut self.scatter.tool, Tool::Lasso, "Lasso").on_hover_text("Draw around points to select");
+        ui.selectable_value(&mut self.scatter.tool, Tool::Pan, "Pan")
+            .on_hover_text("Drag to move (right-drag always pans)");
+        if ui.button("Reset view").on_hover_text("Or double-click the plot").clicked() {
+            self.scatter.reset_view();
+        }
+        if selected > 0 {
+            ui.separator();
+            ui.label(format!("{selected} selected"));
+            if ui.button("Create annotation from selection").clicked() {
+                commands.push(Command::AnnotationFromSelection);
+            }
+        }
+    }
+
+    /// The legend: class entries toggle visibility; numbers get a colour bar.
+    pub fn legend_ui(&mut self, ui: &mut egui::Ui) {
+        let Some((_, _, legend)) = &self.cache else { return };
+        match legend.clone() {
+            Legend::None => {}
+            Legend::Classes(entries) => {
+                ui.label(RichText::new("Legend (click to hide)").weak());
+                for (k, (label, color, count)) in entries.iter().enumerate() {
+                    let hidden = self.hidden.contains(&k);
+                    let swatch = if hidden { color.gamma_multiply(0.2) } else { *color };
+                    let text = RichText::new(format!("⏺ {label} ({count})")).color(swatch);
+                    let text = if hidden { text.strikethrough() } else { text };
+                    if ui.add(egui::Button::new(text).frame(false)).on_hover_text("Show or hide this class").clicked() {
+                        if hidden {
+                            self.hidden.remove(&k);
+                        } else {
+                            self.hidden.insert(k);
+                        }
+                    }
+                }
+            }
+            Legend::Range { min, max, label } => {
+                ui.label(RichText::new(label).weak());
+                colorbar_ui(ui, min, max);
+            }
+        }
+    }
+
+    /// The scatter of `coords` (samples × 2), with tooltips naming the sample and its
+    /// annotations. Pushes selection commands.
+    #[allow(clippy::too_many_arguments)]
+    pub fn scatter_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        coords: ArrayView2<'_, f64>,
+        dataset: &Dataset,
+        generation: u64,
+        selected: &BTreeSet<usize>,
+        labels: (&str, &str),
+        commands: &mut Vec<Command>,
+    ) {
+        let key = CacheKey {
+            coords_ptr: coords.as_ptr() as usize,
+            coords_len: coords.len(),
+            generation,
+            color_by: self.color_by.clone(),
+            hidden: self.hidden.clone(),
+        };
+        if self.cache.as_ref().is_none_or(|(k, _, _)| *k != key) {
+            let (points, legend) = build_points(coords, dataset, &self.color_by, &self.hidden);
+            self.cache = Some((key, points, legend));
+        }
+        let Some((_, points, _)) = &self.cache else { return };
+        let radius = (ui.text_style_height(&egui::TextStyle::Body) * 0.28).max(2.5);
+        let style = ScatterStyle { x_label: labels.0, y_label: labels.1, radius };
+        let color_by = &self.color_by;
+        let tooltip = |i: usize| hover_text(dataset, i, color_by);
+        let response = scatter_ui(ui, points, selected, &mut self.scatter, &style, &tooltip);
+        if let Some((samples, mode)) = response.selection {
+            commands.push(Command::Select { samples, mode });
+        }
+    }
+}
+
+fn hover_text(dataset: &Dataset, i: usize, color_by: &ColorBy) -> String {
+    let mut text = dataset.sample_ids().get(i).cloned().unwrap_or_default();
+    for a in dataset.annotations().iter().take(6) {
+        let _ = write!(text, "\n{}: {}", a.name, a.value_text(i).unwrap_or_else(|| "—".to_owned()));
+    }
+    if let ColorBy::Gene(g) = color_by
+        && let Some(j) = dataset.gene_ids().iter().position(|x| x == g)
+    {
+        let _ = write!(text, "\n{g}: {}", format_number(dataset.matrix()[[i, j]]));
+    }
+    text
+}
+
+fn to_color(rgb: palette::Rgb) -> Color32 {
+    Color32::from_rgb(rgb[0], rgb[1], rgb[2])
+}
+
+/// Points and legend for a colouring.
+fn build_points(
+    coords: ArrayView2<'_, f64>,
+    dataset: &Dataset,
+    color_by: &ColorBy,
+    hidden: &BTreeSet<usize>,
+) -> (ScatterPoints, Legend) {
+    let n = coords.nrows();
+    let xy: Vec<[f32; 2]> = (0..n).map(|i| [coords[[i, 0]] as f32, coords[[i, 1]] as f32]).collect();
+    let plain = to_color(palette::OKABE_ITO[4]);
+    let numeric = |values: Vec<f64>, label: String| {
+        let (min, max) = values
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        let span = if max > min { max - min } else { 1.0 };
+        let colors = values.iter().map(|v| to_color(palette::viridis((v - min) / span))).collect();
+        (colors, Legend::Range { min, max, label })
+    };
+    let (colors, legend, hidden_points) = match color_by {
+        ColorBy::Nothing => (vec![plain; n], Legend::None, vec![false; n]),
+        ColorBy::Annotation(name) => match dataset.annotations().iter().find(|a| &a.name == name).map(|a| &a.values) {
+            Some(AnnotationValues::Categorical { levels, codes }) if codes.len() == n => {
+                let colors = codes
+                    .iter()
+                    .map(|c| c.map_or(to_color(palette::MISSING), |c| to_color(palette::categorical(c as usize))))
+                    .collect();
+                let entries = levels
+                    .iter()
+                    .enumerate()
+                    .map(|(k, l)| {
+                        (
+                            l.clone(),
+                            to_color(palette::categorical(k)),
+                            codes.iter().filter(|&&c| c == Some(k as u32)).count(),
+                        )
+                    })
+                    .collect();
+                let hide = codes.iter().map(|c| c.is_some_and(|c| hidden.contains(&(c as usize)))).collect();
+                (colors, Legend::Classes(entries), hide)
+            }
+            Some(AnnotationValues::Numeric(values)) if values.len() == n => {
+                let (colors, legend) = numeric(values.clone(), name.clone());
+                (colors, legend, vec![false; n])
+            }
+            _ => (vec![plain; n], Legend::None, vec![false; n]),
+        },
+        ColorBy::Gene(gene) => match dataset.gene_ids().iter().position(|g| g == gene) {
+            Some(j) if dataset.n_samples() == n => {
+                let (colors, legend) = numeric(dataset.matrix().column(j).to_vec(), format!("{gene} expression"));
+                (colors, legend, vec![false; n])
+            }
+            _ => (vec![plain; n], Legend::None, vec![false; n]),
+        },
+    };
+    (ScatterPoints { xy, colors, hidden: hidden_points }, legend)
+}
+
+/// A horizontal viridis bar with its end values.
+fn colorbar_ui(ui: &mut egui::Ui, min: f64, max: f64) {
+    let width = ui.available_width().min(ui.text_style_height(&egui::TextStyle::Body) * 14.0);
+    let (rect, _) =
+        ui.allocate_exact_size(egui::vec2(width, ui.text_style_height(&egui::TextStyle::Body)), egui::Sense::hover());
+    let steps = 48;
+    for s in 0..steps {
+        let t0 = s as f32 / steps as f32;
+        let t1 = (s + 1) as f32 / steps as f32;
+        let r = egui::Rect::from_min_max(
+            egui::pos2(rect.left() + t0 * width, rect.top()),
+            egui::pos2(rect.left() + t1 * width + 0.5, rect.bottom()),
+        );
+        ui.painter().rect_filled(r, 0.0, to_color(palette::viridis(f64::from(t0 + t1) / 2.0)));
+    }
+    ui.horizontal(|ui| {
+        ui.label(format_number(min));
+        ui.add_space((width - ui.text_style_height(&egui::TextStyle::Body) * 6.0).max(0.0));
+        ui.label(format_number(max));
+    });
+}

@@ -1,0 +1,282 @@
+//! The PCA view: parameters, the scatter of any PC against any other, the scree plot with
+//! its cumulative curve, and the loadings table (top genes of a component, both signs).
+//!
+//! PCA runs as a job whenever the dataset or the parameters change; the previous result
+//! stays on screen until the new one arrives.
+
+use std::sync::Arc;
+
+use eframe::egui::{self, RichText};
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
+
+use super::super::commands::Command;
+use super::super::state::AppState;
+use super::embedding::EmbeddingPanel;
+use crate::analysis::pca::{Pca, PcaParams, PcaSolver, pca};
+use crate::jobs::{Job, JobError, Poll};
+
+/// A PCA result and what it was computed from.
+pub struct PcaOutcome {
+    /// The fit.
+    pub pca: Pca,
+    /// Dataset generation it belongs to.
+    pub generation: u64,
+    /// Parameters used.
+    pub params: PcaParams,
+}
+
+/// State of the PCA view.
+pub struct PcaView {
+    /// Parameters for the next run.
+    pub params: PcaParams,
+    job: Option<Job<PcaOutcome>>,
+    /// The newest result.
+    pub result: Option<Arc<PcaOutcome>>,
+    error: Option<String>,
+    x_pc: usize,
+    y_pc: usize,
+    loadings_pc: usize,
+    loadings_filter: String,
+    /// Colouring, legend and scatter.
+    pub panel: EmbeddingPanel,
+}
+
+impl Default for PcaView {
+    fn default() -> Self {
+        Self {
+            params: PcaParams::new(20),
+            job: None,
+            result: None,
+            error: None,
+            x_pc: 0,
+            y_pc: 1,
+            loadings_pc: 0,
+            loadings_filter: String::new(),
+            panel: EmbeddingPanel::default(),
+        }
+    }
+}
+
+impl PcaView {
+    /// True while PCA runs.
+    pub fn is_running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Polls the job and starts a new one when the dataset or parameters changed.
+    fn update(&mut self, state: &AppState) {
+        if let Some(job) = &mut self.job
+            && let Poll::Done(result) = job.poll()
+        {
+            self.job = None;
+            match result {
+                Ok(outcome) => {
+                    self.error = None;
+                    self.result = Some(Arc::new(outcome));
+                }
+                Err(JobError::Cancelled) => {}
+                Err(err) => self.error = Some(err.to_string()),
+            }
+        }
+        let Some(current) = &state.current else { return };
+        let up_to_date =
+            self.result.as_ref().is_some_and(|r| r.generation == current.generation && r.params == self.params);
+        let failed_here = self.error.is_some();
+        if up_to_date || self.job.is_some() || failed_here {
+            return;
+        }
+        let matrix = current.dataset.matrix_arc();
+        let params = self.params.clone();
+        let generation = current.generation;
+        let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
+        self.job = Some(Job::spawn("pca", waker, move |ctx| {
+            ctx.progress(None, "Computing principal components");
+            let fit = pca(matrix.view(), &params, Some(ctx.cancel_token())).map_err(|e| match e {
+                crate::analysis::pca::PcaError::Cancelled => JobError::Cancelled,
+                other => JobError::failed(other),
+            })?;
+            Ok(PcaOutcome { pca: fit, generation, params })
+        }));
+    }
+
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        self.update(state);
+        let Some(current) = &state.current else {
+            ui.centered_and_justified(|ui| ui.label("Open a dataset to run PCA."));
+            return;
+        };
+        egui::Panel::top("pca_toolbar").show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| self.toolbar_ui(ui, current, state, commands));
+        });
+        egui::Panel::right("pca_side")
+            .resizable(true)
+            .default_size(ui.text_style_height(&egui::TextStyle::Body) * 22.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().id_salt("pca_side_scroll").show(ui, |ui| {
+                    self.panel.legend_ui(ui);
+                    ui.separator();
+                    if let Some(result) = self.result.clone() {
+                        scree_ui(ui, &result.pca);
+                        ui.separator();
+                        self.loadings_ui(ui, &result.pca, &current.dataset);
+                    }
+                });
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(err) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, format!("PCA failed: {err}"));
+                if ui.button("Try again").clicked() {
+                    self.error = None;
+                }
+                return;
+            }
+            let Some(result) = self.result.clone() else {
+                ui.centered_and_justified(|ui| {
+                    ui.spinner();
+                });
+                return;
+            };
+            let scores = &result.pca.scores;
+            if scores.nrows() != current.dataset.n_samples() {
+                // The samples changed (a subset step): the old scores do not fit them.
+                ui.centered_and_justified(|ui| ui.label("Recomputing PCA for the new samples…"));
+                return;
+            }
+            let k = scores.ncols();
+            let (x, y) = (self.x_pc.min(k - 1), self.y_pc.min(k - 1));
+            let coords = ndarray::stack![ndarray::Axis(1), scores.column(x), scores.column(y)];
+            let evr = &result.pca.explained_variance_ratio;
+            let x_label = format!("PC{} ({:.1} %)", x + 1, evr[x] * 100.0);
+            let y_label = format!("PC{} ({:.1} %)", y + 1, evr[y] * 100.0);
+            self.panel.scatter_ui(
+                ui,
+                coords.view(),
+                &current.dataset,
+                current.generation,
+                &state.selection.samples,
+                (&x_label, &y_label),
+                commands,
+            );
+        });
+    }
+
+    fn toolbar_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        current: &super::super::state::Current,
+        state: &AppState,
+        commands: &mut Vec<Command>,
+    ) {
+        let max_components = current.dataset.n_samples().min(current.dataset.n_genes()).max(1);
+        ui.label("Components");
+        ui.add(egui::DragValue::new(&mut self.params.components).range(2..=max_components.clamp(2, 100)));
+        ui.checkbox(&mut self.params.scale, "Standardise genes")
+            .on_hover_text("Divide each gene by its SD after centring (PCA on z-scores)");
+        egui::ComboBox::from_id_salt("pca_solver").selected_text(format!("{:?} SVD", self.params.solver)).show_ui(
+            ui,
+            |ui| {
+                ui.selectable_value(&mut self.params.solver, PcaSolver::Auto, "Auto SVD");
+                ui.selectable_value(&mut self.params.solver, PcaSolver::Exact, "Exact SVD");
+                ui.selectable_value(&mut self.params.solver, PcaSolver::Randomized, "Randomized SVD");
+            },
+        );
+        if let Some(result) = &self.result {
+            let k = result.pca.scores.ncols();
+            ui.separator();
+            pc_combo(ui, "pca_x", "X", &mut self.x_pc, k);
+            pc_combo(ui, "pca_y", "Y", &mut self.y_pc, k);
+        }
+        ui.separator();
+        self.panel.color_by_ui(ui, &current.dataset);
+        ui.separator();
+        self.panel.tools_ui(ui, state.selection.samples.len(), commands);
+        if self.job.is_some() {
+            ui.separator();
+            ui.spinner();
+            ui.label("computing…");
+            if ui.button("Cancel").clicked() {
+                self.job = None;
+            }
+        }
+    }
+
+    fn loadings_ui(&mut self, ui: &mut egui::Ui, fit: &Pca, dataset: &crate::data::Dataset) {
+        let k = fit.loadings.ncols();
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Loadings").strong());
+            pc_combo(ui, "loadings_pc", "", &mut self.loadings_pc, k);
+        });
+        ui.add(egui::TextEdit::singleline(&mut self.loadings_filter).hint_text("search genes"));
+        let c = self.loadings_pc.min(k - 1);
+        let column = fit.loadings.column(c);
+        let filter = self.loadings_filter.to_lowercase();
+        let mut order: Vec<usize> = (0..column.len())
+            .filter(|&g| filter.is_empty() || dataset.gene_ids()[g].to_lowercase().contains(&filter))
+            .collect();
+        order.sort_by(|&a, &b| column[b].total_cmp(&column[a]));
+        let shown = 15;
+        let top: Vec<usize> = order.iter().copied().take(shown).collect();
+        let bottom: Vec<usize> =
+            order.iter().rev().copied().take(shown.min(order.len().saturating_sub(shown))).collect();
+        for (title, genes) in [("highest (positive)", top), ("lowest (negative)", bottom)] {
+            if genes.is_empty() {
+                continue;
+            }
+            ui.label(RichText::new(title).weak());
+            egui::Grid::new(("loadings", title)).striped(true).num_columns(2).show(ui, |ui| {
+                for g in genes {
+                    ui.label(&dataset.gene_ids()[g]);
+                    ui.label(format!("{:+.4}", column[g]));
+                    ui.end_row();
+                }
+            });
+        }
+    }
+}
+
+fn pc_combo(ui: &mut egui::Ui, id: &str, label: &str, value: &mut usize, k: usize) {
+    if !label.is_empty() {
+        ui.label(label);
+    }
+    egui::ComboBox::from_id_salt(id).selected_text(format!("PC{}", *value + 1)).width(60.0).show_ui(ui, |ui| {
+        for c in 0..k {
+            ui.selectable_value(value, c, format!("PC{}", c + 1));
+        }
+    });
+}
+
+/// Explained-variance ratio per component, with the cumulative curve.
+fn scree_ui(ui: &mut egui::Ui, fit: &Pca) {
+    ui.label(RichText::new("Scree plot").strong());
+    let bars: Vec<Bar> = fit
+        .explained_variance_ratio
+        .iter()
+        .enumerate()
+        .map(|(c, &r)| Bar::new((c + 1) as f64, r * 100.0).width(0.7))
+        .collect();
+    let mut cumulative = 0.0;
+    let line: PlotPoints = fit
+        .explained_variance_ratio
+        .iter()
+        .enumerate()
+        .map(|(c, r)| {
+            cumulative += r * 100.0;
+            [(c + 1) as f64, cumulative]
+        })
+        .collect();
+    Plot::new("scree")
+        .height(ui.text_style_height(&egui::TextStyle::Body) * 12.0)
+        .legend(Legend::default())
+        .x_axis_label("component")
+        .y_axis_label("% variance")
+        .include_y(0.0)
+        .include_y(100.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new("per component", bars));
+            plot.line(Line::new("cumulative", line));
+        });
+}

@@ -1,0 +1,81 @@
+//! Colours shared by the app and figure export (plain RGB, no egui): Okabe–Ito for
+//! classes (colour-blind safe) and viridis for continuous values.
+
+/// An sRGB colour.
+pub type Rgb = [u8; 3];
+
+/// Okabe & Ito (2008): eight colours distinguishable with the common colour-vision
+/// deficiencies. Black is last: it is kept for text and the 8th class.
+pub const OKABE_ITO: [Rgb; 8] = [
+    [230, 159, 0],   // orange
+    [86, 180, 233],  // sky blue
+    [0, 158, 115],   // bluish green
+    [240, 228, 66],  // yellow
+    [0, 114, 178],   // blue
+    [213, 94, 0],    // vermillion
+    [204, 121, 167], // reddish purple
+    [0, 0, 0],       // black
+];
+
+/// Colour of missing values.
+pub const MISSING: Rgb = [160, 160, 160];
+
+/// Colour of class `k`: Okabe–Ito for the first eight, then the same hues lightened
+/// (and then darkened) so up to 24 classes stay distinct; beyond that the cycle repeats.
+pub fn categorical(k: usize) -> Rgb {
+    let base = OKABE_ITO[k % 8];
+    let mix = |c: Rgb, toward: u8, amount: f32| {
+        c.map(|v| (f32::from(v) + (f32::from(toward) - f32::from(v)) * amount).round() as u8)
+    };
+    match (k / 8) % 3 {
+        0 => base,
+        1 => mix(base, 255, 0.5),
+        // Black cannot get darker: its third variant is a dark grey.
+        _ if base == [0, 0, 0] => [70, 70, 70],
+        _ => mix(base, 0, 0.4),
+    }
+}
+
+/// Viridis control points (matplotlib's, every 1/8).
+const VIRIDIS: [Rgb; 9] = [
+    [68, 1, 84],
+    [71, 44, 122],
+    [59, 81, 139],
+    [44, 113, 142],
+    [33, 144, 141],
+    [39, 173, 129],
+    [92, 200, 99],
+    [170, 220, 50],
+    [253, 231, 37],
+];
+
+/// Viridis at `t` in `[0, 1]` (clamped; `NaN` gives [`MISSING`]).
+pub fn viridis(t: f64) -> Rgb {
+    if t.is_nan() {
+        return MISSING;
+    }
+    let x = t.clamp(0.0, 1.0) * 8.0;
+    let i = (x.floor() as usize).min(7);
+    let f = x - i as f64;
+    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
+    [0, 1, 2].map(|c| (f64::from(a[c]) + (f64::from(b[c]) - f64::from(a[c])) * f).round() as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viridis_ends_and_missing() {
+        assert_eq!(viridis(0.0), VIRIDIS[0]);
+        assert_eq!(viridis(1.0), VIRIDIS[8]);
+        assert_eq!(viridis(2.0), VIRIDIS[8]);
+        assert_eq!(viridis(f64::NAN), MISSING);
+    }
+
+    #[test]
+    fn first_24_classes_are_distinct() {
+        let colours: std::collections::HashSet<Rgb> = (0..24).map(categorical).collect();
+        assert_eq!(colours.len(), 24);
+    }
+}
