@@ -1,0 +1,26 @@
+//! t-SNE quality against openTSNE (`sample-data/reference_opentsne.json`): k-NN preservation
+//! (k = 10) in the PCA input space, at most 0.03 below openTSNE's on every dataset.
+
+mod common;
+
+use biolens::analysis::tsne::{TsneParams, knn_preservation, pca_input, run};
+use common::{load, sample};
+
+#[test]
+fn knn_preservation_matches_open_tsne() {
+    let text = std::fs::read_to_string(sample("reference_opentsne.json")).expect("reference file");
+    let reference: serde_json::Value = serde_json::from_str(&text).expect("reference JSON");
+    let mut report = Vec::new();
+    for (name, entry) in reference.as_object().expect("an object") {
+        let x = load(&sample(&format!("{name}/expression.csv"))).data;
+        let params = TsneParams::default();
+        let input = pca_input(x.matrix().view(), &params).unwrap();
+        assert_eq!(input.ncols() as u64, entry["pca_components"].as_u64().unwrap(), "{name}: PCA input size");
+        let embedding = run(x.matrix().view(), &params, None, |_, _| {}).unwrap();
+        let ours = knn_preservation(input.view(), embedding.view(), 10);
+        let theirs = entry["knn_preservation_k10"].as_f64().unwrap();
+        report.push(format!("{name}: biolens {ours:.4}, openTSNE {theirs:.4}"));
+        assert!(ours >= theirs - 0.03, "{name}: k-NN preservation {ours:.4} vs openTSNE {theirs:.4}\n{report:#?}");
+    }
+    println!("{report:#?}");
+}
