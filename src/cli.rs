@@ -30,6 +30,8 @@ pub enum Command {
     Info(InfoArgs),
     /// Principal components: explained variance and scores.
     Pca(PcaArgs),
+    /// A t-SNE embedding (Barnes–Hut, openTSNE's defaults).
+    Tsne(TsneArgs),
 }
 
 /// Reading a matrix and preprocessing it; shared by every subcommand.
@@ -194,7 +196,74 @@ pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()
     match command {
         Command::Info(args) => info(args, out),
         Command::Pca(args) => pca(args, out),
+        Command::Tsne(args) => tsne(args, out),
     }
+}
+
+/// `biolens tsne`.
+#[derive(Debug, Args)]
+pub struct TsneArgs {
+    /// Loading and preprocessing.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Perplexity (lowered to (n − 1)/3 for small n).
+    #[arg(long, default_value_t = 30.0)]
+    pub perplexity: f64,
+    /// Iterations after the 250 of early exaggeration.
+    #[arg(long, default_value_t = 500)]
+    pub iterations: usize,
+    /// Principal components used as input.
+    #[arg(long, default_value_t = 50)]
+    pub pca_components: usize,
+    /// Distance in the PCA space.
+    #[arg(long, value_enum, default_value_t = MetricArg::Euclidean)]
+    pub metric: MetricArg,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Write the embedding as CSV: `sample_id,tSNE1,tSNE2`.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `--metric` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricArg {
+    /// Euclidean distance.
+    Euclidean,
+    /// Cosine distance.
+    Cosine,
+}
+
+fn tsne(args: &TsneArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use analysis::tsne::{TsneMetric, TsneParams};
+    let dataset = args.data.open()?;
+    let params = TsneParams {
+        perplexity: args.perplexity,
+        iterations: args.iterations,
+        pca_components: args.pca_components,
+        metric: match args.metric {
+            MetricArg::Euclidean => TsneMetric::Euclidean,
+            MetricArg::Cosine => TsneMetric::Cosine,
+        },
+        seed: args.seed,
+        ..TsneParams::default()
+    };
+    let mut last = None;
+    let embedding = analysis::tsne::run(dataset.matrix().view(), &params, None, |_, info| last = Some(info))?;
+    let names = vec!["tSNE1".to_owned(), "tSNE2".to_owned()];
+    let mut file = std::fs::File::create(&args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
+    export::csv::write_matrix(&mut file, "sample_id", dataset.sample_ids(), &names, embedding.view())
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    let kl = last.and_then(|i| i.kl_divergence).unwrap_or(f64::NAN);
+    writeln!(
+        out,
+        "{} samples: t-SNE done ({} iterations, KL divergence {kl:.4}); written to {}",
+        dataset.n_samples(),
+        params.exaggeration_iterations + params.iterations,
+        args.out.display()
+    )?;
+    Ok(())
 }
 
 /// The JSON `pca --json` prints.

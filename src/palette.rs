@@ -36,6 +36,16 @@ pub fn categorical(k: usize) -> Rgb {
     }
 }
 
+/// Colour of class `k` on a dark background: as [`categorical`], but the black and dark
+/// grey variants (invisible on dark) become light greys.
+pub fn categorical_on_dark(k: usize) -> Rgb {
+    match categorical(k) {
+        [0, 0, 0] => [225, 225, 225],
+        [70, 70, 70] => [170, 170, 170],
+        other => other,
+    }
+}
+
 /// Viridis control points (matplotlib's, every 1/8).
 const VIRIDIS: [Rgb; 9] = [
     [68, 1, 84],
@@ -77,5 +87,8 @@ mod tests {
     fn first_24_classes_are_distinct() {
         let colours: std::collections::HashSet<Rgb> = (0..24).map(categorical).collect();
         assert_eq!(colours.len(), 24);
+        let on_dark: std::collections::HashSet<Rgb> = (0..24).map(categorical_on_dark).collect();
+        assert_eq!(on_dark.len(), 24);
+        assert!(!on_dark.contains(&[0, 0, 0]));
     }
 }

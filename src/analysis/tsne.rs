@@ -232,13 +232,12 @@ impl Tsne {
         let (exaggeration, momentum) = if early { (self.params.early_exaggeration, 0.5) } else { (1.0, 0.8) };
         let learning_rate = (n / exaggeration).max(200.0);
         let (grad, z, attraction_log_q) = self.gradient(exaggeration);
-        for i in 0..self.y.len() {
+        for (((y, update), gains), grad) in self.y.iter_mut().zip(&mut self.update).zip(&mut self.gains).zip(&grad) {
             for d in 0..2 {
-                let g = grad[i][d];
-                let gain = &mut self.gains[i][d];
-                *gain = if (self.update[i][d] * g) < 0.0 { *gain + 0.2 } else { (*gain * 0.8).max(0.01) };
-                self.update[i][d] = momentum * self.update[i][d] - learning_rate * *gain * g;
-                self.y[i][d] += self.update[i][d];
+                let g = grad[d];
+                gains[d] = if (update[d] * g) < 0.0 { gains[d] + 0.2 } else { (gains[d] * 0.8).max(0.01) };
+                update[d] = momentum * update[d] - learning_rate * gains[d] * g;
+                y[d] += update[d];
             }
         }
         // Keep the embedding centred.
@@ -248,7 +247,7 @@ impl Tsne {
             p[1] -= mean[1];
         }
         self.iteration += 1;
-        if self.iteration % 25 == 0 || self.is_done() {
+        if self.iteration.is_multiple_of(25) || self.is_done() {
             // KL(P‖Q) = Σ P log P − Σ P log q + log Z, with q unnormalised (P sums to 1).
             self.last_kl = Some(self.p_log_p - attraction_log_q + z.ln());
         }
@@ -295,7 +294,7 @@ impl Tsne {
         (grad, z, p_log_q)
     }
 
-    /// Attractive force on point `i` (into `out`); returns Σ_j P_ij log q_ij.
+    /// Attractive force on point `i` (into `out`); returns `Σ_j P_ij log q_ij`.
     fn attraction(&self, i: usize, out: &mut [f64; 2]) -> f64 {
         let yi = self.y[i];
         let mut p_log_q = 0.0;
@@ -389,10 +388,10 @@ fn affinities(neighbours: &[u32], distances: &[f64], k: usize, perplexity: f64) 
             }
             if entropy > target {
                 lo = beta;
-                beta = if hi.is_finite() { (beta + hi) / 2.0 } else { beta * 2.0 };
+                beta = if hi.is_finite() { f64::midpoint(beta, hi) } else { beta * 2.0 };
             } else {
                 hi = beta;
-                beta = (beta + lo) / 2.0;
+                beta = f64::midpoint(beta, lo);
             }
         }
         let sum: f64 = p.iter().sum();
@@ -453,7 +452,7 @@ impl QuadTree {
             }
         }
         let half = ((hi[0] - lo[0]).max(hi[1] - lo[1]) / 2.0).max(1e-12) * (1.0 + 1e-9);
-        let centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
+        let centre = [f64::midpoint(lo[0], hi[0]), f64::midpoint(lo[1], hi[1])];
         let mut tree = Self { nodes: Vec::with_capacity(2 * y.len()) };
         let mut index: Vec<u32> = (0..y.len() as u32).collect();
         tree.insert(y, &mut index, centre, half, 0);

@@ -22,6 +22,7 @@ use settings::{RecentFile, STORAGE_KEY, Settings};
 use state::{AppState, Current, DataJob, DataJobKind};
 use views::data::DataView;
 use views::pca::PcaView;
+use views::tsne::TsneView;
 
 /// The views, one tab each.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -31,16 +32,19 @@ pub enum Tab {
     Data,
     /// Principal components.
     Pca,
+    /// The live t-SNE.
+    Tsne,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 2] = [Tab::Data, Tab::Pca];
+    pub const ALL: [Tab; 3] = [Tab::Data, Tab::Pca, Tab::Tsne];
     /// The tab's title.
     pub fn title(self) -> &'static str {
         match self {
             Tab::Data => "Data",
             Tab::Pca => "PCA",
+            Tab::Tsne => "t-SNE",
         }
     }
 }
@@ -95,6 +99,7 @@ pub struct BiolensApp {
     tab: Tab,
     data_view: DataView,
     pca_view: PcaView,
+    tsne_view: TsneView,
     commands: Vec<Command>,
     dialog: Option<PendingDialog>,
     path_prompt: Option<String>,
@@ -113,6 +118,7 @@ impl BiolensApp {
             tab: Tab::default(),
             data_view: DataView::default(),
             pca_view: PcaView::default(),
+            tsne_view: TsneView::default(),
             commands: Vec::new(),
             dialog: None,
             path_prompt: None,
@@ -151,6 +157,16 @@ impl BiolensApp {
     /// The PCA view, for tests.
     pub fn pca_view(&self) -> &PcaView {
         &self.pca_view
+    }
+
+    /// The t-SNE view, for tests.
+    pub fn tsne_view(&self) -> &TsneView {
+        &self.tsne_view
+    }
+
+    /// The t-SNE view, mutable (tests set parameters before the tab starts a run).
+    pub fn tsne_view_mut(&mut self) -> &mut TsneView {
+        &mut self.tsne_view
     }
 
     /// Queues a command as if a view had pushed it (tests, drag and drop).
@@ -656,12 +672,17 @@ impl eframe::App for BiolensApp {
         match self.tab {
             Tab::Data => self.data_view.ui(ui, &self.state, &mut self.commands),
             Tab::Pca => self.pca_view.ui(ui, &self.state, &mut self.commands),
+            Tab::Tsne => self.tsne_view.ui(ui, &self.state, &mut self.commands),
         }
         self.path_prompt_ui(&ctx);
         Self::drop_overlay_ui(&ctx);
         self.apply_commands();
         // Keep polling while work runs even if a waker call was missed.
-        if self.state.data_job.is_some() || self.dialog.is_some() || self.pca_view.is_running() {
+        if self.state.data_job.is_some()
+            || self.dialog.is_some()
+            || self.pca_view.is_running()
+            || (self.tsne_view.is_running() && !self.tsne_view.is_paused())
+        {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
     }

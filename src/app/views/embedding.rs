@@ -31,6 +31,7 @@ struct CacheKey {
     coords_ptr: usize,
     coords_len: usize,
     generation: u64,
+    dark_mode: bool,
     color_by: ColorBy,
     hidden: BTreeSet<usize>,
 }
@@ -178,11 +179,12 @@ impl EmbeddingPanel {
             coords_ptr: coords.as_ptr() as usize,
             coords_len: coords.len(),
             generation,
+            dark_mode: ui.visuals().dark_mode,
             color_by: self.color_by.clone(),
             hidden: self.hidden.clone(),
         };
         if self.cache.as_ref().is_none_or(|(k, _, _)| *k != key) {
-            let (points, legend) = build_points(coords, dataset, &self.color_by, &self.hidden);
+            let (points, legend) = build_points(coords, dataset, &self.color_by, &self.hidden, ui.visuals().dark_mode);
             self.cache = Some((key, points, legend));
         }
         let Some((_, points, _)) = &self.cache else { return };
@@ -220,7 +222,9 @@ fn build_points(
     dataset: &Dataset,
     color_by: &ColorBy,
     hidden: &BTreeSet<usize>,
+    dark_mode: bool,
 ) -> (ScatterPoints, Legend) {
+    let class = |k: usize| to_color(if dark_mode { palette::categorical_on_dark(k) } else { palette::categorical(k) });
     let n = coords.nrows();
     let xy: Vec<[f32; 2]> = (0..n).map(|i| [coords[[i, 0]] as f32, coords[[i, 1]] as f32]).collect();
     let plain = to_color(palette::OKABE_ITO[4]);
@@ -237,20 +241,12 @@ fn build_points(
         ColorBy::Nothing => (vec![plain; n], Legend::None, vec![false; n]),
         ColorBy::Annotation(name) => match dataset.annotations().iter().find(|a| &a.name == name).map(|a| &a.values) {
             Some(AnnotationValues::Categorical { levels, codes }) if codes.len() == n => {
-                let colors = codes
-                    .iter()
-                    .map(|c| c.map_or(to_color(palette::MISSING), |c| to_color(palette::categorical(c as usize))))
-                    .collect();
+                let colors =
+                    codes.iter().map(|c| c.map_or(to_color(palette::MISSING), |c| class(c as usize))).collect();
                 let entries = levels
                     .iter()
                     .enumerate()
-                    .map(|(k, l)| {
-                        (
-                            l.clone(),
-                            to_color(palette::categorical(k)),
-                            codes.iter().filter(|&&c| c == Some(k as u32)).count(),
-                        )
-                    })
+                    .map(|(k, l)| (l.clone(), class(k), codes.iter().filter(|&&c| c == Some(k as u32)).count()))
                     .collect();
                 let hide = codes.iter().map(|c| c.is_some_and(|c| hidden.contains(&(c as usize)))).collect();
                 (colors, Legend::Classes(entries), hide)

@@ -3,3 +3,4 @@
 pub mod data;
 pub mod embedding;
 pub mod pca;
+pub mod tsne;

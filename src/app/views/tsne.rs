@@ -1,0 +1,218 @@
+//! The t-SNE view: the embedding unfolds live while the optimiser runs, with Pause,
+//! Resume and Stop, the iteration, the phase and the KL divergence.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use eframe::egui::{self, RichText};
+use ndarray::Array2;
+
+use super::super::commands::Command;
+use super::super::state::AppState;
+use super::embedding::EmbeddingPanel;
+use crate::analysis::tsne::{Phase, StepInfo, Tsne, TsneError, TsneMetric, TsneParams};
+use crate::jobs::{Job, JobError, Poll};
+
+/// Seconds between embeddings sent to the view (20 frames a second).
+const FRAME_INTERVAL: Duration = Duration::from_millis(50);
+
+/// One embedding and where the optimiser was.
+#[derive(Debug, Clone)]
+pub struct TsneFrame {
+    /// Samples × 2.
+    pub embedding: Arc<Array2<f64>>,
+    /// Iteration, phase, KL divergence.
+    pub info: StepInfo,
+    /// Dataset generation it belongs to.
+    pub generation: u64,
+}
+
+struct TsneRun {
+    job: Job<TsneFrame, TsneFrame>,
+    paused: Arc<AtomicBool>,
+}
+
+/// State of the t-SNE view.
+#[derive(Default)]
+pub struct TsneView {
+    /// Parameters for the next run.
+    pub params: TsneParams,
+    run: Option<TsneRun>,
+    /// The newest embedding (partial while running).
+    pub latest: Option<TsneFrame>,
+    /// Generation of the last run started (so a dataset change starts a new one).
+    started_for: Option<u64>,
+    error: Option<String>,
+    /// Colouring, legend and scatter.
+    pub panel: EmbeddingPanel,
+}
+
+impl TsneView {
+    /// True while the optimiser runs (paused or not).
+    pub fn is_running(&self) -> bool {
+        self.run.is_some()
+    }
+
+    /// True while paused.
+    pub fn is_paused(&self) -> bool {
+        self.run.as_ref().is_some_and(|r| r.paused.load(Ordering::Relaxed))
+    }
+
+    fn start(&mut self, state: &AppState) {
+        let Some(current) = &state.current else { return };
+        let matrix = current.dataset.matrix_arc();
+        let params = self.params.clone();
+        let generation = current.generation;
+        let paused = Arc::new(AtomicBool::new(false));
+        let worker_paused = Arc::clone(&paused);
+        let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
+        let job = Job::spawn("t-SNE", waker, move |ctx| {
+            ctx.progress(None, "Finding neighbours and affinities");
+            let mut tsne = Tsne::new(matrix.view(), &params, Some(ctx.cancel_token())).map_err(|e| match e {
+                TsneError::Cancelled | TsneError::Pca(crate::analysis::pca::PcaError::Cancelled) => JobError::Cancelled,
+                other => JobError::failed(other),
+            })?;
+            let frame = |t: &Tsne, info: StepInfo| TsneFrame { embedding: Arc::new(t.embedding()), info, generation };
+            ctx.partial(frame(&tsne, tsne.info()));
+            let mut last_sent = Instant::now();
+            while !tsne.is_done() {
+                ctx.check()?;
+                if worker_paused.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
+                }
+                let info = tsne.step();
+                if last_sent.elapsed() >= FRAME_INTERVAL {
+                    ctx.partial(frame(&tsne, info));
+                    ctx.progress(Some(info.iteration as f32 / info.total as f32), "optimising");
+                    last_sent = Instant::now();
+                }
+            }
+            Ok(frame(&tsne, tsne.info()))
+        });
+        self.run = Some(TsneRun { job, paused });
+        self.started_for = Some(generation);
+        self.error = None;
+    }
+
+    fn update(&mut self, state: &AppState) {
+        if let Some(run) = &mut self.run {
+            match run.job.poll() {
+                Poll::Running(Some(frame)) => self.latest = Some(frame),
+                Poll::Running(None) => {}
+                Poll::Done(result) => {
+                    self.run = None;
+                    match result {
+                        Ok(frame) => self.latest = Some(frame),
+                        Err(JobError::Cancelled) => {}
+                        Err(err) => self.error = Some(err.to_string()),
+                    }
+                }
+            }
+        }
+        let Some(current) = &state.current else { return };
+        if self.run.is_none() && self.error.is_none() && self.started_for != Some(current.generation) {
+            self.start(state);
+        }
+    }
+
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        self.update(state);
+        let Some(current) = &state.current else {
+            ui.centered_and_justified(|ui| ui.label("Open a dataset to run t-SNE."));
+            return;
+        };
+        egui::Panel::top("tsne_toolbar").show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| self.controls_ui(ui, state));
+            ui.horizontal_wrapped(|ui| {
+                self.panel.color_by_ui(ui, &current.dataset);
+                ui.separator();
+                self.panel.tools_ui(ui, state.selection.samples.len(), commands);
+            });
+        });
+        egui::Panel::right("tsne_side")
+            .resizable(true)
+            .default_size(ui.text_style_height(&egui::TextStyle::Body) * 16.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().id_salt("tsne_side_scroll").show(ui, |ui| self.panel.legend_ui(ui));
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(err) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, format!("t-SNE failed: {err}"));
+                return;
+            }
+            let Some(frame) = self.latest.clone().filter(|f| f.embedding.nrows() == current.dataset.n_samples()) else {
+                ui.centered_and_justified(|ui| {
+                    ui.spinner();
+                });
+                return;
+            };
+            self.panel.scatter_ui(
+                ui,
+                frame.embedding.view(),
+                &current.dataset,
+                current.generation,
+                &state.selection.samples,
+                ("t-SNE 1", "t-SNE 2"),
+                commands,
+            );
+        });
+    }
+
+    fn controls_ui(&mut self, ui: &mut egui::Ui, state: &AppState) {
+        let running = self.run.is_some();
+        ui.add_enabled_ui(!running, |ui| {
+            ui.label("Perplexity");
+            ui.add(egui::DragValue::new(&mut self.params.perplexity).range(2.0..=100.0).speed(0.5));
+            ui.label("Iterations");
+            ui.add(egui::DragValue::new(&mut self.params.iterations).range(0..=5000).speed(10));
+            egui::ComboBox::from_id_salt("tsne_metric").selected_text(format!("{:?}", self.params.metric)).show_ui(
+                ui,
+                |ui| {
+                    ui.selectable_value(&mut self.params.metric, TsneMetric::Euclidean, "Euclidean");
+                    ui.selectable_value(&mut self.params.metric, TsneMetric::Cosine, "Cosine");
+                },
+            );
+            ui.label("Seed");
+            ui.add(egui::DragValue::new(&mut self.params.seed));
+        });
+        ui.separator();
+        if running {
+            let paused = self.is_paused();
+            if ui.button(if paused { "▶ Resume" } else { "⏸ Pause" }).clicked()
+                && let Some(run) = &self.run
+            {
+                run.paused.store(!paused, Ordering::Relaxed);
+            }
+            if ui.button("⏹ Stop").on_hover_text("Keep the embedding as it is now").clicked()
+                && let Some(run) = self.run.take()
+            {
+                run.job.cancel();
+            }
+        } else if ui.button("▶ Run t-SNE").clicked() {
+            self.start(state);
+        }
+        ui.separator();
+        match &self.latest {
+            Some(frame) => {
+                let info = frame.info;
+                let phase = match info.phase {
+                    Phase::EarlyExaggeration => "early exaggeration",
+                    Phase::Main => "main phase",
+                };
+                ui.label(RichText::new(format!("iteration {} / {}", info.iteration, info.total)).strong());
+                ui.label(phase);
+                if let Some(kl) = info.kl_divergence {
+                    ui.label(format!("KL divergence {kl:.3}"));
+                }
+            }
+            None if running => {
+                ui.spinner();
+                ui.label("finding neighbours…");
+            }
+            None => {}
+        }
+    }
+}
