@@ -159,6 +159,11 @@ impl BiolensApp {
         &self.pca_view
     }
 
+    /// The PCA view, mutable (tests set parameters).
+    pub fn pca_view_mut(&mut self) -> &mut PcaView {
+        &mut self.pca_view
+    }
+
     /// The t-SNE view, for tests.
     pub fn tsne_view(&self) -> &TsneView {
         &self.tsne_view

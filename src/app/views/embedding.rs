@@ -174,7 +174,7 @@ impl EmbeddingPanel {
         selected: &BTreeSet<usize>,
         labels: (&str, &str),
         commands: &mut Vec<Command>,
-    ) {
+    ) -> Option<super::super::widgets::scatter::Transform> {
         let key = CacheKey {
             coords_ptr: coords.as_ptr() as usize,
             coords_len: coords.len(),
@@ -187,7 +187,7 @@ impl EmbeddingPanel {
             let (points, legend) = build_points(coords, dataset, &self.color_by, &self.hidden, ui.visuals().dark_mode);
             self.cache = Some((key, points, legend));
         }
-        let Some((_, points, _)) = &self.cache else { return };
+        let Some((_, points, _)) = &self.cache else { return None };
         let radius = (ui.text_style_height(&egui::TextStyle::Body) * 0.28).max(2.5);
         let style = ScatterStyle { x_label: labels.0, y_label: labels.1, radius };
         let color_by = &self.color_by;
@@ -196,6 +196,7 @@ impl EmbeddingPanel {
         if let Some((samples, mode)) = response.selection {
             commands.push(Command::Select { samples, mode });
         }
+        response.transform
     }
 }
 

@@ -37,6 +37,9 @@ pub struct PcaView {
     y_pc: usize,
     loadings_pc: usize,
     loadings_filter: String,
+    loadings_order: LoadingsOrder,
+    /// Genes drawn as biplot arrows (0 = none).
+    pub biplot_genes: usize,
     /// Colouring, legend and scatter.
     pub panel: EmbeddingPanel,
 }
@@ -52,6 +55,8 @@ impl Default for PcaView {
             y_pc: 1,
             loadings_pc: 0,
             loadings_filter: String::new(),
+            loadings_order: LoadingsOrder::Signed,
+            biplot_genes: 0,
             panel: EmbeddingPanel::default(),
         }
     }
@@ -149,7 +154,7 @@ impl PcaView {
             let evr = &result.pca.explained_variance_ratio;
             let x_label = format!("PC{} ({:.1} %)", x + 1, evr[x] * 100.0);
             let y_label = format!("PC{} ({:.1} %)", y + 1, evr[y] * 100.0);
-            self.panel.scatter_ui(
+            let transform = self.panel.scatter_ui(
                 ui,
                 coords.view(),
                 &current.dataset,
@@ -158,6 +163,11 @@ impl PcaView {
                 (&x_label, &y_label),
                 commands,
             );
+            if self.biplot_genes > 0
+                && let Some(t) = transform
+            {
+                biplot_ui(ui, &t, &result.pca, (x, y), self.biplot_genes, current.dataset.gene_ids());
+            }
         });
     }
 
@@ -187,6 +197,9 @@ impl PcaView {
             pc_combo(ui, "pca_x", "X", &mut self.x_pc, k);
             pc_combo(ui, "pca_y", "Y", &mut self.y_pc, k);
         }
+        ui.label("Biplot");
+        ui.add(egui::DragValue::new(&mut self.biplot_genes).range(0..=30).suffix(" genes"))
+            .on_hover_text("Arrows for the genes with the largest loadings on the two axes shown");
         ui.separator();
         self.panel.color_by_ui(ui, &current.dataset);
         ui.separator();
@@ -208,18 +221,37 @@ impl PcaView {
             pc_combo(ui, "loadings_pc", "", &mut self.loadings_pc, k);
         });
         ui.add(egui::TextEdit::singleline(&mut self.loadings_filter).hint_text("search genes"));
+        ui.horizontal(|ui| {
+            ui.label("Sort");
+            ui.selectable_value(&mut self.loadings_order, LoadingsOrder::Signed, "both signs");
+            ui.selectable_value(&mut self.loadings_order, LoadingsOrder::Magnitude, "|loading|");
+            ui.selectable_value(&mut self.loadings_order, LoadingsOrder::Name, "name");
+        });
         let c = self.loadings_pc.min(k - 1);
         let column = fit.loadings.column(c);
         let filter = self.loadings_filter.to_lowercase();
         let mut order: Vec<usize> = (0..column.len())
             .filter(|&g| filter.is_empty() || dataset.gene_ids()[g].to_lowercase().contains(&filter))
             .collect();
-        order.sort_by(|&a, &b| column[b].total_cmp(&column[a]));
         let shown = 15;
-        let top: Vec<usize> = order.iter().copied().take(shown).collect();
-        let bottom: Vec<usize> =
-            order.iter().rev().copied().take(shown.min(order.len().saturating_sub(shown))).collect();
-        for (title, genes) in [("highest (positive)", top), ("lowest (negative)", bottom)] {
+        let lists: Vec<(&str, Vec<usize>)> = match self.loadings_order {
+            LoadingsOrder::Signed => {
+                order.sort_by(|&a, &b| column[b].total_cmp(&column[a]));
+                let top: Vec<usize> = order.iter().copied().take(shown).collect();
+                let bottom: Vec<usize> =
+                    order.iter().rev().copied().take(shown.min(order.len().saturating_sub(shown))).collect();
+                vec![("highest (positive)", top), ("lowest (negative)", bottom)]
+            }
+            LoadingsOrder::Magnitude => {
+                order.sort_by(|&a, &b| column[b].abs().total_cmp(&column[a].abs()));
+                vec![("largest |loading|", order.into_iter().take(2 * shown).collect())]
+            }
+            LoadingsOrder::Name => {
+                order.sort_by(|&a, &b| dataset.gene_ids()[a].cmp(&dataset.gene_ids()[b]));
+                vec![("by name", order.into_iter().take(100).collect())]
+            }
+        };
+        for (title, genes) in lists {
             if genes.is_empty() {
                 continue;
             }
@@ -232,6 +264,55 @@ impl PcaView {
                 }
             });
         }
+    }
+}
+
+/// How the loadings table is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoadingsOrder {
+    /// Most positive, then most negative.
+    Signed,
+    /// Largest magnitude first.
+    Magnitude,
+    /// Alphabetical.
+    Name,
+}
+
+/// Arrows from the origin to each top gene's loadings on the two PCs shown, scaled (one
+/// factor for both axes) so every tip stays within 80 % of the samples' extent on each axis.
+fn biplot_ui(
+    ui: &egui::Ui,
+    t: &super::super::widgets::scatter::Transform,
+    fit: &Pca,
+    (x, y): (usize, usize),
+    genes: usize,
+    gene_ids: &[String],
+) {
+    let lx = fit.loadings.column(x);
+    let ly = fit.loadings.column(y);
+    let mut order: Vec<usize> = (0..lx.len()).collect();
+    order.sort_by(|&a, &b| lx[b].hypot(ly[b]).total_cmp(&lx[a].hypot(ly[a])));
+    order.truncate(genes);
+    let extent = |c: usize| fit.scores.column(c).iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let largest = |l: &ndarray::ArrayView1<'_, f64>| order.iter().fold(0.0_f64, |m, &g| m.max(l[g].abs()));
+    let scale =
+        0.8 * (extent(x) / largest(&lx).max(f64::MIN_POSITIVE)).min(extent(y) / largest(&ly).max(f64::MIN_POSITIVE));
+    let painter = ui.painter().with_clip_rect(t.screen);
+    let color = ui.visuals().strong_text_color();
+    let stroke = egui::Stroke::new(1.5, color);
+    let origin = t.screen_from_data([0.0, 0.0]);
+    let font = egui::TextStyle::Small.resolve(ui.style());
+    for &g in &order {
+        let tip = t.screen_from_data([(lx[g] * scale) as f32, (ly[g] * scale) as f32]);
+        painter.line_segment([origin, tip], stroke);
+        // A fixed-size head, whatever the arrow's length.
+        let dir = (tip - origin).normalized();
+        let side = egui::vec2(-dir.y, dir.x);
+        let head = 8.0;
+        painter.line_segment([tip, tip - dir * head + side * head * 0.5], stroke);
+        painter.line_segment([tip, tip - dir * head - side * head * 0.5], stroke);
+        let anchor = if tip.x >= origin.x { egui::Align2::LEFT_CENTER } else { egui::Align2::RIGHT_CENTER };
+        painter.text(tip + dir * 4.0, anchor, &gene_ids[g], font.clone(), color);
     }
 }
 

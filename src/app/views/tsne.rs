@@ -149,7 +149,7 @@ impl TsneView {
                 });
                 return;
             };
-            self.panel.scatter_ui(
+            let _ = self.panel.scatter_ui(
                 ui,
                 frame.embedding.view(),
                 &current.dataset,

@@ -91,6 +91,8 @@ pub struct ScatterResponse {
     pub hovered: Option<usize>,
     /// A finished selection gesture: the points it covers and how to combine them.
     pub selection: Option<(Vec<usize>, SelectionMode)>,
+    /// The mapping used this frame, for overlays drawn in data space (biplot arrows).
+    pub transform: Option<Transform>,
 }
 
 /// Axis titles and marker size.
@@ -104,7 +106,7 @@ pub struct ScatterStyle<'a> {
 }
 
 /// Maps data coordinates to the screen and back.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Transform {
     /// Data rectangle shown.
     pub data: Rect,
@@ -159,6 +161,7 @@ pub fn scatter_ui(
     let mut out = ScatterResponse::default();
     handle_view_gestures(ui, &response, state, &mut t);
     out.selection = handle_selection_gestures(ui, &response, state, points, &t);
+    out.transform = Some(t);
 
     let painter = ui.painter_at(outer);
     let visuals = ui.visuals();

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""t-SNE of a 20,000-point, 50-dimension Gaussian mixture, full default run: Biolens'
+CPU time against openTSNE's (FFT gradients, its default at this size) in the same run.
+
+Usage:
+    pip install numpy polars openTSNE
+    cargo build --release --no-default-features
+    python3 benches/tsne_vs_opentsne.py [--biolens target/release/biolens]
+
+CPU time = user + system seconds of all threads. openTSNE is timed on the in-memory
+array; Biolens as the whole `biolens tsne` command (read the CSV, PCA, neighbours,
+750 iterations, write the result), so its figure includes work openTSNE is not charged
+for. Target (issue 4): ratio <= 1.5; stretch <= 1.0. Also prints each embedding's k-NN
+preservation (k = 10) on a 2,000-point subsample.
+"""
+import argparse
+import os
+import resource
+import subprocess
+import time
+
+import numpy as np
+
+N, D, CLUSTERS = 20_000, 50, 10
+
+
+def make_data(path):
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=6.0, size=(CLUSTERS, D))
+    labels = rng.integers(0, CLUSTERS, size=N)
+    X = centres[labels] + rng.normal(size=(N, D))
+    if not os.path.exists(path):
+        import polars as pl
+        df = pl.DataFrame({f"d{j}": X[:, j] for j in range(D)})
+        df.insert_column(0, pl.Series("sample_id", [f"p{i}" for i in range(N)]))
+        df.write_csv(path)
+    return X
+
+
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def knn_preservation(high, low, k=10, sample=2000):
+    rng = np.random.default_rng(1)
+    idx = rng.choice(len(high), size=sample, replace=False)
+    def knn(A):
+        d = ((A[idx, None, :] - A[None, idx, :]) ** 2).sum(-1)
+        np.fill_diagonal(d, np.inf)
+        return np.argsort(d, axis=1)[:, :k]
+    a, b = knn(high), knn(low)
+    return np.mean([len(set(x) & set(y)) / k for x, y in zip(a, b)])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--biolens", default="target/release/biolens")
+    ap.add_argument("--file", default="/tmp/biolens-bench/tsne_20000x50.csv")
+    args = ap.parse_args()
+    os.makedirs(os.path.dirname(args.file), exist_ok=True)
+    X = make_data(args.file)
+    from openTSNE import TSNE
+    c0, w0 = cpu_seconds(), time.perf_counter()
+    Y_open = np.asarray(TSNE(random_state=0, n_jobs=-1).fit(X))
+    open_cpu, open_wall = cpu_seconds() - c0, time.perf_counter() - w0
+    out = args.file.replace(".csv", "_biolens.csv")
+    proc = subprocess.run(["/usr/bin/time", "-f", "%U %S %e", args.biolens, "tsne", args.file, "--out", out],
+                          capture_output=True, check=True)
+    user, system, wall = map(float, proc.stderr.decode().strip().splitlines()[-1].split())
+    ours_cpu = user + system
+    Y_ours = np.loadtxt(out, delimiter=",", skiprows=1, usecols=(1, 2))
+    print(f"t-SNE {N} x {D}: openTSNE {open_cpu:.1f} CPU-s ({open_wall:.1f} s wall), "
+          f"biolens {ours_cpu:.1f} CPU-s ({wall:.1f} s wall), ratio {ours_cpu / open_cpu:.2f}")
+    print(f"k-NN preservation (k=10, 2,000-point sample): openTSNE {knn_preservation(X, Y_open):.3f}, "
+          f"biolens {knn_preservation(X, Y_ours):.3f}")
+
+
+if __name__ == "__main__":
+    main()
