@@ -221,9 +221,21 @@ pub struct TsneArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Implementation: ours (Barnes–Hut, stepwise) or linfa-tsne.
+    #[arg(long, value_enum, default_value_t = EngineArg::Biolens)]
+    pub engine: EngineArg,
     /// Write the embedding as CSV: `sample_id,tSNE1,tSNE2`.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+}
+
+/// `--engine` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// Biolens' stepwise Barnes–Hut optimiser.
+    Biolens,
+    /// linfa-tsne.
+    Linfa,
 }
 
 /// `--metric` values.
@@ -247,6 +259,10 @@ fn tsne(args: &TsneArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
             MetricArg::Cosine => TsneMetric::Cosine,
         },
         seed: args.seed,
+        engine: match args.engine {
+            EngineArg::Biolens => analysis::tsne::TsneEngine::Biolens,
+            EngineArg::Linfa => analysis::tsne::TsneEngine::Linfa,
+        },
         ..TsneParams::default()
     };
     let mut last = None;

@@ -38,6 +38,18 @@ pub enum TsneMetric {
     Cosine,
 }
 
+/// Which implementation runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TsneEngine {
+    /// This module's stepwise Barnes–Hut optimiser (animates).
+    #[default]
+    Biolens,
+    /// linfa-tsne (bhtsne underneath): one call, no progress or partial results, so it
+    /// cannot animate; kept for comparison.
+    Linfa,
+}
+
 /// t-SNE parameters; the defaults are openTSNE's (see the module docs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -58,6 +70,8 @@ pub struct TsneParams {
     pub metric: TsneMetric,
     /// Seed (of the PCA used as input and initialisation).
     pub seed: u64,
+    /// Implementation.
+    pub engine: TsneEngine,
 }
 
 impl Default for TsneParams {
@@ -71,6 +85,7 @@ impl Default for TsneParams {
             theta: 0.5,
             metric: TsneMetric::Euclidean,
             seed: 0,
+            engine: TsneEngine::Biolens,
         }
     }
 }
@@ -90,6 +105,9 @@ pub enum TsneError {
     /// Cancelled.
     #[error("cancelled")]
     Cancelled,
+    /// linfa-tsne failed.
+    #[error("linfa-tsne: {0}")]
+    Linfa(String),
 }
 
 /// The optimisation phase.
@@ -547,13 +565,17 @@ pub fn knn_preservation(high: ArrayView2<'_, f64>, low: ArrayView2<'_, f64>, k: 
     kept as f64 / (n * k) as f64
 }
 
-/// Runs t-SNE to the end (CLI, tests); `on_step` sees every iteration.
+/// Runs t-SNE to the end (CLI, tests) with the chosen engine; `on_step` sees every
+/// iteration of the Biolens engine (linfa-tsne reports none).
 pub fn run(
     x: ArrayView2<'_, f64>,
     params: &TsneParams,
     cancel: Option<&CancelToken>,
     mut on_step: impl FnMut(&Tsne, StepInfo),
 ) -> Result<Array2<f64>, TsneError> {
+    if params.engine == TsneEngine::Linfa {
+        return run_linfa(x, params);
+    }
     let mut tsne = Tsne::new(x, params, cancel)?;
     while !tsne.is_done() {
         if cancel.is_some_and(CancelToken::is_cancelled) {
@@ -563,6 +585,26 @@ pub fn run(
         on_step(&tsne, info);
     }
     Ok(tsne.embedding())
+}
+
+/// linfa-tsne on the same PCA input and perplexity, for comparison. Its exaggeration
+/// schedule is bhtsne's (`preliminary_iter` = our exaggeration iterations).
+pub fn run_linfa(x: ArrayView2<'_, f64>, params: &TsneParams) -> Result<Array2<f64>, TsneError> {
+    use linfa::traits::Transformer as _;
+    let n = x.nrows();
+    if n < 5 {
+        return Err(TsneError::TooFewSamples(n));
+    }
+    let input = pca_input(x, params)?;
+    // bhtsne needs n − 1 ≥ 3 · perplexity.
+    let perplexity = params.perplexity.min((n - 1) as f64 / 3.0 - 1e-9);
+    linfa_tsne::TSneParams::embedding_size(2)
+        .perplexity(perplexity)
+        .approx_threshold(params.theta)
+        .max_iter(params.exaggeration_iterations + params.iterations)
+        .preliminary_iter(params.exaggeration_iterations)
+        .transform(input)
+        .map_err(|e| TsneError::Linfa(e.to_string()))
 }
 
 /// The PCA input t-SNE uses for `x` (for quality measures against the same space).

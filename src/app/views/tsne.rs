@@ -11,7 +11,7 @@ use ndarray::Array2;
 use super::super::commands::Command;
 use super::super::state::AppState;
 use super::embedding::EmbeddingPanel;
-use crate::analysis::tsne::{Phase, StepInfo, Tsne, TsneError, TsneMetric, TsneParams};
+use crate::analysis::tsne::{Phase, StepInfo, Tsne, TsneEngine, TsneError, TsneMetric, TsneParams};
 use crate::jobs::{Job, JobError, Poll};
 
 /// Seconds between embeddings sent to the view (20 frames a second).
@@ -68,6 +68,14 @@ impl TsneView {
         let worker_paused = Arc::clone(&paused);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         let job = Job::spawn("t-SNE", waker, move |ctx| {
+            if params.engine == TsneEngine::Linfa {
+                ctx.progress(None, "linfa-tsne runs in one call: no progress until it ends");
+                let embedding = crate::analysis::tsne::run_linfa(matrix.view(), &params).map_err(JobError::failed)?;
+                ctx.check()?;
+                let total = params.exaggeration_iterations + params.iterations;
+                let info = StepInfo { iteration: total, total, phase: Phase::Main, kl_divergence: None };
+                return Ok(TsneFrame { embedding: Arc::new(embedding), info, generation });
+            }
             ctx.progress(None, "Finding neighbours and affinities");
             let mut tsne = Tsne::new(matrix.view(), &params, Some(ctx.cancel_token())).map_err(|e| match e {
                 TsneError::Cancelled | TsneError::Pca(crate::analysis::pca::PcaError::Cancelled) => JobError::Cancelled,
@@ -177,9 +185,28 @@ impl TsneView {
             );
             ui.label("Seed");
             ui.add(egui::DragValue::new(&mut self.params.seed));
+            egui::ComboBox::from_id_salt("tsne_engine")
+                .selected_text(match self.params.engine {
+                    TsneEngine::Biolens => "Biolens (live)",
+                    TsneEngine::Linfa => "linfa-tsne",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.params.engine, TsneEngine::Biolens, "Biolens (live)");
+                    ui.selectable_value(&mut self.params.engine, TsneEngine::Linfa, "linfa-tsne")
+                        .on_hover_text("Runs in one call: it cannot animate, pause or report progress");
+                });
         });
         ui.separator();
-        if running {
+        let live = self.params.engine == TsneEngine::Biolens;
+        if running && !live {
+            ui.spinner();
+            ui.label("linfa-tsne is running; it cannot animate or pause");
+            if ui.button("⏹ Stop").on_hover_text("Abandon this run").clicked()
+                && let Some(run) = self.run.take()
+            {
+                run.job.cancel();
+            }
+        } else if running {
             let paused = self.is_paused();
             if ui.button(if paused { "▶ Resume" } else { "⏸ Pause" }).clicked()
                 && let Some(run) = &self.run
