@@ -38,36 +38,26 @@ fn pca_json_and_scores_csv() {
 fn tsne_writes_the_embedding() {
     let m = sample("sklearn_iris/expression.csv");
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("embedding.csv");
-    let out = biolens(&[
-        "tsne",
-        m.to_str().unwrap(),
-        "--perplexity",
-        "20",
-        "--iterations",
-        "300",
-        "--seed",
-        "3",
-        "--out",
-        path.to_str().unwrap(),
-    ]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("550 iterations"));
-    let text = std::fs::read_to_string(&path).unwrap();
+    let run = |name: &str| {
+        let path = dir.path().join(name);
+        let out = biolens(&[
+            "tsne",
+            m.to_str().unwrap(),
+            "--perplexity",
+            "20",
+            "--iterations",
+            "300",
+            "--seed",
+            "3",
+            "--out",
+            path.to_str().unwrap(),
+        ]);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("550 iterations"));
+        std::fs::read_to_string(&path).unwrap()
+    };
+    let text = run("embedding.csv");
     assert_eq!(text.lines().next(), Some("sample_id,tSNE1,tSNE2"));
     assert_eq!(text.lines().count(), 151);
     // Seeded: the same command gives the same file.
-    let again = dir.path().join("again.csv");
-    biolens(&[
-        "tsne",
-        m.to_str().unwrap(),
-        "--perplexity",
-        "20",
-        "--iterations",
-        "300",
-        "--seed",
-        "3",
-        "--out",
-        again.to_str().unwrap(),
-    ]);
-    assert_eq!(text, std::fs::read_to_string(&again).unwrap());
+    assert_eq!(text, run("again.csv"));
 }

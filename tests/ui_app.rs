@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use common::run_until;
 
 use biolens::app::commands::Command;
 use biolens::app::{BiolensApp, Startup};
@@ -12,17 +12,6 @@ use egui_kittest::kittest::Queryable as _;
 
 fn harness() -> Harness<'static, BiolensApp> {
     Harness::builder().with_size([1280.0, 800.0]).build_eframe(|cc| BiolensApp::new(cc, Startup::Empty))
-}
-
-/// Steps frames until `done` holds (jobs run on worker threads).
-fn run_until(harness: &mut Harness<'static, BiolensApp>, what: &str, done: impl Fn(&BiolensApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    harness.run_steps(3);
 }
 
 #[test]

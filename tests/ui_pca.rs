@@ -3,22 +3,12 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use common::run_until;
 
 use biolens::app::commands::Command;
 use biolens::app::{BiolensApp, Startup, Tab};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-
-fn run_until(h: &mut Harness<'static, BiolensApp>, what: &str, done: impl Fn(&BiolensApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while !done(h.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.run_steps(3);
-}
 
 fn press(h: &Harness<'static, BiolensApp>, pos: egui::Pos2, pressed: bool) {
     h.event(egui::Event::PointerButton {

@@ -3,21 +3,14 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use common::run_until;
+
+use std::time::Duration;
 
 use biolens::app::commands::Command;
 use biolens::app::{BiolensApp, Startup};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-
-fn run_until(h: &mut Harness<'static, BiolensApp>, what: &str, done: impl Fn(&BiolensApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while !done(h.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 fn iteration(app: &BiolensApp) -> usize {
     app.tsne_view().latest.as_ref().map_or(0, |f| f.info.iteration)

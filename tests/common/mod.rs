@@ -3,7 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use std::time::{Duration, Instant};
+
+use biolens::app::BiolensApp;
 use biolens::data::{self, Dataset, LoadOptions, OpenRequest};
+use egui_kittest::Harness;
 
 /// A file or folder under the bundled `sample-data/`.
 pub fn sample(rel: &str) -> PathBuf {
@@ -39,4 +43,16 @@ pub fn write_temp(name: &str, content: &[u8]) -> (tempfile::TempDir, PathBuf) {
     let path = dir.path().join(name);
     std::fs::write(&path, content).expect("write temp file");
     (dir, path)
+}
+
+/// Steps the app's frames until `done` holds (jobs run on worker threads), then a few more
+/// so the UI shows the result; fails after a minute.
+pub fn run_until(harness: &mut Harness<'static, BiolensApp>, what: &str, done: impl Fn(&BiolensApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_mins(1);
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run_steps(3);
 }
