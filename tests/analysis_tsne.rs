@@ -14,7 +14,7 @@ fn knn_preservation_matches_open_tsne() {
     for (name, entry) in reference.as_object().expect("an object") {
         let x = load(&sample(&format!("{name}/expression.csv"))).data;
         let params = TsneParams::default();
-        let input = pca_input(x.matrix().view(), &params).unwrap();
+        let input = pca_input(x.matrix().view(), &params, None).unwrap();
         assert_eq!(input.ncols() as u64, entry["pca_components"].as_u64().unwrap(), "{name}: PCA input size");
         let embedding = run(x.matrix().view(), &params, None, |_, _| {}).unwrap();
         let ours = knn_preservation(input.view(), embedding.view(), 10);
@@ -37,7 +37,7 @@ fn quality_against_linfa_tsne() {
     for name in ["tissue_gene_expression", "sklearn_iris", "khan_srbct"] {
         let x = load(&sample(&format!("{name}/expression.csv"))).data;
         let params = TsneParams::default();
-        let input = pca_input(x.matrix().view(), &params).unwrap();
+        let input = pca_input(x.matrix().view(), &params, None).unwrap();
         let ours = run(x.matrix().view(), &params, None, |_, _| {}).unwrap();
         let linfa_params = TsneParams { engine: TsneEngine::Linfa, ..params };
         let theirs = run(x.matrix().view(), &linfa_params, None, |_, _| {}).unwrap();

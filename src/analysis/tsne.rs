@@ -169,9 +169,8 @@ impl Tsne {
         if params.perplexity.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return Err(TsneError::BadPerplexity);
         }
-        let dims = params.pca_components.min(n - 1).min(x.ncols()).max(2);
-        let reduced = pca(x, &PcaParams::new(dims).solver(PcaSolver::Auto).seed(params.seed), cancel)?;
-        let mut input = reduced.scores;
+        let mut input = pca_input(x, params, cancel)?;
+        let dims = input.ncols();
         if input.ncols() < 2 {
             // One gene: pad a zero column so there are two initial coordinates.
             input = ndarray::concatenate![Axis(1), input, Array2::zeros((n, 1))];
@@ -595,7 +594,7 @@ pub fn run_linfa(x: ArrayView2<'_, f64>, params: &TsneParams) -> Result<Array2<f
     if n < 5 {
         return Err(TsneError::TooFewSamples(n));
     }
-    let input = pca_input(x, params)?;
+    let input = pca_input(x, params, None)?;
     // bhtsne needs n − 1 ≥ 3 · perplexity.
     let perplexity = params.perplexity.min((n - 1) as f64 / 3.0 - 1e-9);
     linfa_tsne::TSneParams::embedding_size(2)
@@ -608,10 +607,14 @@ pub fn run_linfa(x: ArrayView2<'_, f64>, params: &TsneParams) -> Result<Array2<f
 }
 
 /// The PCA input t-SNE uses for `x` (for quality measures against the same space).
-pub fn pca_input(x: ArrayView2<'_, f64>, params: &TsneParams) -> Result<Array2<f64>, TsneError> {
+pub fn pca_input(
+    x: ArrayView2<'_, f64>,
+    params: &TsneParams,
+    cancel: Option<&CancelToken>,
+) -> Result<Array2<f64>, TsneError> {
     let n = x.nrows();
     let dims = params.pca_components.min(n.saturating_sub(1)).min(x.ncols()).max(1);
-    let fit = pca(x, &PcaParams::new(dims).seed(params.seed), None)?;
+    let fit = pca(x, &PcaParams::new(dims).solver(PcaSolver::Auto).seed(params.seed), cancel)?;
     Ok(fit.scores)
 }
 

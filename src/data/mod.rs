@@ -46,22 +46,22 @@ pub enum OpenError {
 
 /// Opens a dataset: loads the matrix, joins annotation files, runs the pipeline.
 pub fn open(request: &OpenRequest, progress: io::Progress<'_>) -> Result<Dataset, OpenError> {
-    let loaded = io::load_matrix(&request.matrix, &request.load, progress)?;
-    let name = request.name.clone().unwrap_or_else(|| display_name(&request.matrix));
-    let source = Source { matrix: Some(request.matrix.clone()), annotations: Vec::new() };
-    let mut dataset = Dataset::new(
-        name,
-        source,
-        loaded.report,
-        loaded.data,
-        Pipeline { missing: request.pipeline.missing, steps: Vec::new() },
-    )?;
+    let mut loaded = io::load_matrix(&request.matrix, &request.load, progress)?;
+    let mut join_reports = Vec::with_capacity(request.annotations.len());
     for path in &request.annotations {
         progress(None, "Joining annotations");
-        dataset = add_annotations(&dataset, path)?;
+        let table = annotations::read_annotation_table(path)?;
+        let raw = &loaded.data;
+        let (columns, report) = annotations::join(path, raw.sample_ids(), raw.gene_ids(), &table)?;
+        loaded.data.set_annotations(columns);
+        join_reports.push(report);
     }
     progress(None, "Preprocessing");
-    Ok(dataset.with_pipeline(request.pipeline.clone())?)
+    let name = request.name.clone().unwrap_or_else(|| display_name(&request.matrix));
+    let source = Source { matrix: Some(request.matrix.clone()), annotations: request.annotations.clone() };
+    let mut dataset = Dataset::new(name, source, loaded.report, loaded.data, request.pipeline.clone())?;
+    dataset.join_reports = join_reports;
+    Ok(dataset)
 }
 
 /// Reads an annotations file and joins it onto `dataset` by sample id.

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use eframe::egui::{self, Color32, RichText};
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 
 use super::super::commands::Command;
 use super::super::widgets::scatter::{ScatterPoints, ScatterState, ScatterStyle, Tool, scatter_ui};
@@ -25,15 +26,25 @@ pub enum ColorBy {
     Gene(String),
 }
 
-/// The key the cached points were built for.
-#[derive(Debug, Clone, PartialEq)]
+/// The key the cached points were built for. The cache keeps the `Arc` of the coordinates,
+/// so their address cannot be reused by other data while the key is alive.
+#[derive(Debug, Clone)]
 struct CacheKey {
-    coords_ptr: usize,
-    coords_len: usize,
+    coords: Arc<Array2<f64>>,
     generation: u64,
     dark_mode: bool,
     color_by: ColorBy,
     hidden: BTreeSet<usize>,
+}
+
+impl PartialEq for CacheKey {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.coords, &other.coords)
+            && self.generation == other.generation
+            && self.dark_mode == other.dark_mode
+            && self.color_by == other.color_by
+            && self.hidden == other.hidden
+    }
 }
 
 /// The legend that goes with a colouring.
@@ -163,12 +174,13 @@ impl EmbeddingPanel {
     }
 
     /// The scatter of `coords` (samples × 2), with tooltips naming the sample and its
-    /// annotations. Pushes selection commands.
+    /// annotations. Pushes selection commands. Points are rebuilt only when the coordinates
+    /// (by identity), the data or the colouring change — not every frame.
     #[allow(clippy::too_many_arguments)]
     pub fn scatter_ui(
         &mut self,
         ui: &mut egui::Ui,
-        coords: ArrayView2<'_, f64>,
+        coords: &Arc<Array2<f64>>,
         dataset: &Dataset,
         generation: u64,
         selected: &BTreeSet<usize>,
@@ -176,15 +188,15 @@ impl EmbeddingPanel {
         commands: &mut Vec<Command>,
     ) -> Option<super::super::widgets::scatter::Transform> {
         let key = CacheKey {
-            coords_ptr: coords.as_ptr() as usize,
-            coords_len: coords.len(),
+            coords: Arc::clone(coords),
             generation,
             dark_mode: ui.visuals().dark_mode,
             color_by: self.color_by.clone(),
             hidden: self.hidden.clone(),
         };
         if self.cache.as_ref().is_none_or(|(k, _, _)| *k != key) {
-            let (points, legend) = build_points(coords, dataset, &self.color_by, &self.hidden, ui.visuals().dark_mode);
+            let (points, legend) =
+                build_points(coords.view(), dataset, &self.color_by, &self.hidden, ui.visuals().dark_mode);
             self.cache = Some((key, points, legend));
         }
         let Some((_, points, _)) = &self.cache else { return None };

@@ -25,6 +25,9 @@ pub struct PcaOutcome {
     pub params: PcaParams,
 }
 
+/// The result and PC pair the shown coordinates were taken from, and the coordinates.
+type AxesCache = (Arc<PcaOutcome>, usize, usize, Arc<ndarray::Array2<f64>>);
+
 /// State of the PCA view.
 pub struct PcaView {
     /// Parameters for the next run.
@@ -38,6 +41,8 @@ pub struct PcaView {
     loadings_pc: usize,
     loadings_filter: String,
     loadings_order: LoadingsOrder,
+    /// The two score columns shown, for the result and axes they were taken from.
+    axes: Option<AxesCache>,
     /// Genes drawn as biplot arrows (0 = none).
     pub biplot_genes: usize,
     /// Colouring, legend and scatter.
@@ -56,6 +61,7 @@ impl Default for PcaView {
             loadings_pc: 0,
             loadings_filter: String::new(),
             loadings_order: LoadingsOrder::Signed,
+            axes: None,
             biplot_genes: 0,
             panel: EmbeddingPanel::default(),
         }
@@ -104,6 +110,21 @@ impl PcaView {
         }));
     }
 
+    /// The scores on PCs `x` and `y` as samples × 2, rebuilt only when the result or the
+    /// axes change (the scatter's cache keys on this array).
+    fn axes(&mut self, result: &Arc<PcaOutcome>, x: usize, y: usize) -> Arc<ndarray::Array2<f64>> {
+        if let Some((r, ax, ay, coords)) = &self.axes
+            && Arc::ptr_eq(r, result)
+            && (*ax, *ay) == (x, y)
+        {
+            return Arc::clone(coords);
+        }
+        let scores = &result.pca.scores;
+        let coords = Arc::new(ndarray::stack![ndarray::Axis(1), scores.column(x), scores.column(y)]);
+        self.axes = Some((Arc::clone(result), x, y, Arc::clone(&coords)));
+        coords
+    }
+
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         self.update(state);
@@ -150,13 +171,13 @@ impl PcaView {
             }
             let k = scores.ncols();
             let (x, y) = (self.x_pc.min(k - 1), self.y_pc.min(k - 1));
-            let coords = ndarray::stack![ndarray::Axis(1), scores.column(x), scores.column(y)];
+            let coords = self.axes(&result, x, y);
             let evr = &result.pca.explained_variance_ratio;
             let x_label = format!("PC{} ({:.1} %)", x + 1, evr[x] * 100.0);
             let y_label = format!("PC{} ({:.1} %)", y + 1, evr[y] * 100.0);
             let transform = self.panel.scatter_ui(
                 ui,
-                coords.view(),
+                &coords,
                 &current.dataset,
                 current.generation,
                 &state.selection.samples,

@@ -159,7 +159,7 @@ impl TsneView {
             };
             let _ = self.panel.scatter_ui(
                 ui,
-                frame.embedding.view(),
+                &frame.embedding,
                 &current.dataset,
                 current.generation,
                 &state.selection.samples,

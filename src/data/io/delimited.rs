@@ -25,7 +25,7 @@ use ndarray::{Array2, ArrayViewMut2, Axis};
 
 use super::super::error::{ColumnRef, LoadError, LoadErrorKind, short};
 use super::Orientation;
-use super::text::{self, Header, MISSING_TOKENS};
+use super::text::{self, Header, parse_cell};
 
 /// A text table parsed into a matrix.
 #[derive(Debug)]
@@ -311,15 +311,6 @@ pub fn probe_numeric_columns(bytes: &[u8], header: &Header, sep: u8, max_cells: 
 
 fn trim(cell: &[u8]) -> &[u8] {
     cell.trim_ascii()
-}
-
-/// A numeric cell: a number, `NaN` for a missing token (or a literal NaN), `None` for text.
-fn parse_cell(cell: &[u8]) -> Option<f64> {
-    let cell = trim(cell);
-    if let Ok(v) = fast_float2::parse::<f64, _>(cell) {
-        return Some(v);
-    }
-    MISSING_TOKENS.iter().any(|t| t.as_bytes() == cell).then_some(f64::NAN)
 }
 
 #[cfg(test)]

@@ -32,19 +32,21 @@ pub fn load_10x_dir(dir: &Path) -> Result<Loaded, LoadError> {
     let genes = read_features(&features_path)?;
     let cells = read_lines(&barcodes_path)?;
     let bytes = text::read_bytes(&matrix_path)?;
-    let (matrix, missing) = parse_mtx(&matrix_path, &bytes, Some((genes.len(), cells.len())))?;
-    Ok(loaded(matrix, missing, cells, genes, "10x Matrix Market directory"))
+    let matrix = parse_mtx(&matrix_path, &bytes, Some((genes.len(), cells.len())))?;
+    Ok(loaded(matrix, cells, genes, "10x Matrix Market directory"))
 }
 
 /// Loads a lone Matrix Market file (genes × cells); ids are numbered.
 pub fn load_mtx_file(path: &Path, bytes: &[u8]) -> Result<Loaded, LoadError> {
-    let (matrix, missing) = parse_mtx(path, bytes, None)?;
+    let matrix = parse_mtx(path, bytes, None)?;
     let cells = (1..=matrix.nrows()).map(|i| format!("cell_{i}")).collect();
     let genes = (1..=matrix.ncols()).map(|j| format!("gene_{j}")).collect();
-    Ok(loaded(matrix, missing, cells, genes, "Matrix Market file"))
+    Ok(loaded(matrix, cells, genes, "Matrix Market file"))
 }
 
-fn loaded(matrix: Array2<f64>, missing: usize, cells: Vec<String>, genes: Vec<String>, format: &str) -> Loaded {
+/// Sparse files have no missing cells: absent entries are zeros.
+fn loaded(matrix: Array2<f64>, cells: Vec<String>, genes: Vec<String>, format: &str) -> Loaded {
+    let missing = 0;
     Loaded {
         data: RawData::new(matrix, cells, genes, Vec::new(), missing),
         report: LoadReport {
@@ -83,7 +85,7 @@ fn read_features(path: &Path) -> Result<Vec<String>, LoadError> {
 }
 
 /// Parses coordinate Matrix Market text into a dense cells × genes matrix.
-fn parse_mtx(path: &Path, bytes: &[u8], expect: Option<(usize, usize)>) -> Result<(Array2<f64>, usize), LoadError> {
+fn parse_mtx(path: &Path, bytes: &[u8], expect: Option<(usize, usize)>) -> Result<Array2<f64>, LoadError> {
     text::check_text(path, bytes)?;
     let mut lines = text::lines(bytes).enumerate();
     let bad = |line: usize, what: String| LoadError::at(path, line + 1, None, LoadErrorKind::Mtx(what));
@@ -139,7 +141,7 @@ fn parse_mtx(path: &Path, bytes: &[u8], expect: Option<(usize, usize)>) -> Resul
             LoadErrorKind::Mtx(format!("the header promises {entries} entries but the file has {seen} (truncated?)")),
         ));
     }
-    Ok((matrix, 0))
+    Ok(matrix)
 }
 
 fn parse_index(token: Option<&str>, len: usize) -> Option<usize> {

@@ -21,13 +21,19 @@ pub fn is_missing_token(cell: &str) -> bool {
     MISSING_TOKENS.contains(&cell.trim())
 }
 
-/// Parses a numeric cell the way the loaders do: trimmed, `f64`; missing tokens give `None`.
-pub fn parse_number(cell: &str) -> Option<Option<f64>> {
-    let cell = cell.trim();
-    if is_missing_token(cell) {
-        return Some(None);
+/// A numeric cell as the matrix parser reads it: a number, `NaN` for a missing token (or a
+/// literal NaN), `None` for text.
+pub fn parse_cell(cell: &[u8]) -> Option<f64> {
+    let cell = cell.trim_ascii();
+    if let Ok(v) = fast_float2::parse::<f64, _>(cell) {
+        return Some(v);
     }
-    cell.parse::<f64>().ok().map(|v| if v.is_nan() { None } else { Some(v) })
+    MISSING_TOKENS.iter().any(|t| t.as_bytes() == cell).then_some(f64::NAN)
+}
+
+/// [`parse_cell`] for text: `Some(None)` for a missing value, `None` for text.
+pub fn parse_number(cell: &str) -> Option<Option<f64>> {
+    parse_cell(cell.as_bytes()).map(|v| (!v.is_nan()).then_some(v))
 }
 
 /// The field separator of a text table.
