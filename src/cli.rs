@@ -221,7 +221,11 @@ pub struct TsneArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Implementation: ours (Barnes–Hut, stepwise) or linfa-tsne.
+    /// Repulsion: Barnes–Hut below 10,000 samples and FFT interpolation from there up
+    /// (auto, as openTSNE), or either one.
+    #[arg(long, value_enum, default_value_t = GradientArg::Auto)]
+    pub gradient: GradientArg,
+    /// Implementation: ours (stepwise) or linfa-tsne.
     #[arg(long, value_enum, default_value_t = EngineArg::Biolens)]
     pub engine: EngineArg,
     /// Write the embedding as CSV: `sample_id,tSNE1,tSNE2`.
@@ -229,10 +233,21 @@ pub struct TsneArgs {
     pub out: PathBuf,
 }
 
+/// `--gradient` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GradientArg {
+    /// Barnes–Hut below 10,000 samples, FFT interpolation from there up.
+    Auto,
+    /// Barnes–Hut quadtree (θ = 0.5).
+    Bh,
+    /// FFT-accelerated interpolation (FIt-SNE).
+    Fft,
+}
+
 /// `--engine` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EngineArg {
-    /// Biolens' stepwise Barnes–Hut optimiser.
+    /// Biolens' stepwise optimiser.
     Biolens,
     /// linfa-tsne.
     Linfa,
@@ -248,7 +263,7 @@ pub enum MetricArg {
 }
 
 fn tsne(args: &TsneArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    use analysis::tsne::{TsneMetric, TsneParams};
+    use analysis::tsne::{TsneGradient, TsneMetric, TsneParams};
     let dataset = args.data.open()?;
     let params = TsneParams {
         perplexity: args.perplexity,
@@ -259,6 +274,11 @@ fn tsne(args: &TsneArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
             MetricArg::Cosine => TsneMetric::Cosine,
         },
         seed: args.seed,
+        gradient: match args.gradient {
+            GradientArg::Auto => TsneGradient::Auto,
+            GradientArg::Bh => TsneGradient::BarnesHut,
+            GradientArg::Fft => TsneGradient::Fft,
+        },
         engine: match args.engine {
             EngineArg::Biolens => analysis::tsne::TsneEngine::Biolens,
             EngineArg::Linfa => analysis::tsne::TsneEngine::Linfa,
@@ -266,15 +286,24 @@ fn tsne(args: &TsneArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         ..TsneParams::default()
     };
     let mut last = None;
-    let embedding = analysis::tsne::run(dataset.matrix().view(), &params, None, |_, info| last = Some(info))?;
+    let mut method = None;
+    let embedding = analysis::tsne::run(dataset.matrix().view(), &params, None, |t, info| {
+        last = Some(info);
+        method = Some(t.gradient);
+    })?;
     let names = vec!["tSNE1".to_owned(), "tSNE2".to_owned()];
     let mut file = std::fs::File::create(&args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
     export::csv::write_matrix(&mut file, "sample_id", dataset.sample_ids(), &names, embedding.view())
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     let kl = last.and_then(|i| i.kl_divergence).unwrap_or(f64::NAN);
+    let method = match (params.engine, method) {
+        (analysis::tsne::TsneEngine::Linfa, _) => "linfa-tsne",
+        (_, Some(m)) => m.label(),
+        (_, None) => "no iterations",
+    };
     writeln!(
         out,
-        "{} samples: t-SNE done ({} iterations, KL divergence {kl:.4}); written to {}",
+        "{} samples: t-SNE done ({} iterations, {method}, KL divergence {kl:.4}); written to {}",
         dataset.n_samples(),
         params.exaggeration_iterations + params.iterations,
         args.out.display()

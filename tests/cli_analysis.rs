@@ -38,10 +38,12 @@ fn pca_json_and_scores_csv() {
 fn tsne_writes_the_embedding() {
     let m = sample("sklearn_iris/expression.csv");
     let dir = tempfile::tempdir().unwrap();
-    let run = |name: &str| {
+    let run = |name: &str, gradient: &str| {
         let path = dir.path().join(name);
         let out = biolens(&[
             "tsne",
+            "--gradient",
+            gradient,
             m.to_str().unwrap(),
             "--perplexity",
             "20",
@@ -52,12 +54,20 @@ fn tsne_writes_the_embedding() {
             "--out",
             path.to_str().unwrap(),
         ]);
-        assert!(String::from_utf8_lossy(&out.stdout).contains("550 iterations"));
-        std::fs::read_to_string(&path).unwrap()
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(stdout.contains("550 iterations"), "{stdout}");
+        (std::fs::read_to_string(&path).unwrap(), stdout)
     };
-    let text = run("embedding.csv");
+    let (text, stdout) = run("embedding.csv", "auto");
+    assert!(stdout.contains("Barnes–Hut"), "150 samples use Barnes–Hut: {stdout}");
     assert_eq!(text.lines().next(), Some("sample_id,tSNE1,tSNE2"));
     assert_eq!(text.lines().count(), 151);
     // Seeded: the same command gives the same file.
-    assert_eq!(text, run("again.csv"));
+    assert_eq!(text, run("again.csv", "auto").0);
+    // Forced interpolation: also seeded, and a different approximation.
+    let (fft, stdout) = run("fft.csv", "fft");
+    assert!(stdout.contains("FFT interpolation"), "{stdout}");
+    assert_eq!(fft.lines().count(), 151);
+    assert_eq!(fft, run("fft_again.csv", "fft").0);
+    assert_ne!(fft, text);
 }

@@ -45,6 +45,8 @@ fn tsne_animates_pauses_resumes_and_stops() {
     settle(&mut h);
     assert_eq!(iteration(h.state()), held, "paused t-SNE kept iterating");
     h.get_by_label_contains(&format!("iteration {held} / 100250"));
+    // 700 samples: Auto chose Barnes–Hut, and the view says so.
+    h.get_by_label("Barnes–Hut");
 
     h.get_by_label("▶ Resume").click();
     h.step();

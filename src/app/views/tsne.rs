@@ -11,7 +11,7 @@ use ndarray::Array2;
 use super::super::commands::Command;
 use super::super::state::AppState;
 use super::embedding::EmbeddingPanel;
-use crate::analysis::tsne::{Phase, StepInfo, Tsne, TsneEngine, TsneError, TsneMetric, TsneParams};
+use crate::analysis::tsne::{Phase, StepInfo, Tsne, TsneEngine, TsneError, TsneGradient, TsneMetric, TsneParams};
 use crate::jobs::{Job, JobError, Poll};
 
 /// Seconds between embeddings sent to the view (20 frames a second).
@@ -26,6 +26,8 @@ pub struct TsneFrame {
     pub info: StepInfo,
     /// Dataset generation it belongs to.
     pub generation: u64,
+    /// The repulsion method that ran (`None` for linfa-tsne).
+    pub gradient: Option<TsneGradient>,
 }
 
 struct TsneRun {
@@ -74,14 +76,19 @@ impl TsneView {
                 ctx.check()?;
                 let total = params.exaggeration_iterations + params.iterations;
                 let info = StepInfo { iteration: total, total, phase: Phase::Main, kl_divergence: None };
-                return Ok(TsneFrame { embedding: Arc::new(embedding), info, generation });
+                return Ok(TsneFrame { embedding: Arc::new(embedding), info, generation, gradient: None });
             }
             ctx.progress(None, "Finding neighbours and affinities");
             let mut tsne = Tsne::new(matrix.view(), &params, Some(ctx.cancel_token())).map_err(|e| match e {
                 TsneError::Cancelled | TsneError::Pca(crate::analysis::pca::PcaError::Cancelled) => JobError::Cancelled,
                 other => JobError::failed(other),
             })?;
-            let frame = |t: &Tsne, info: StepInfo| TsneFrame { embedding: Arc::new(t.embedding()), info, generation };
+            let frame = |t: &Tsne, info: StepInfo| TsneFrame {
+                embedding: Arc::new(t.embedding()),
+                info,
+                generation,
+                gradient: Some(t.gradient),
+            };
             ctx.partial(frame(&tsne, tsne.info()));
             let mut last_sent = Instant::now();
             while !tsne.is_done() {
@@ -195,6 +202,22 @@ impl TsneView {
                     ui.selectable_value(&mut self.params.engine, TsneEngine::Linfa, "linfa-tsne")
                         .on_hover_text("Runs in one call: it cannot animate, pause or report progress");
                 });
+            if self.params.engine == TsneEngine::Biolens {
+                ui.label("Repulsion");
+                let auto = format!("Auto ({} from {} samples)", TsneGradient::Fft.label(), TsneGradient::FFT_FROM);
+                egui::ComboBox::from_id_salt("tsne_gradient")
+                    .selected_text(match self.params.gradient {
+                        TsneGradient::Auto => "Auto",
+                        other => other.label(),
+                    })
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.params.gradient, TsneGradient::Auto, auto);
+                        ui.selectable_value(&mut self.params.gradient, TsneGradient::BarnesHut, "Barnes–Hut")
+                            .on_hover_text("Quadtree, θ = 0.5: fastest for small data");
+                        ui.selectable_value(&mut self.params.gradient, TsneGradient::Fft, "FFT interpolation")
+                            .on_hover_text("FIt-SNE: fastest for large data");
+                    });
+            }
         });
         ui.separator();
         let live = self.params.engine == TsneEngine::Biolens;
@@ -231,6 +254,9 @@ impl TsneView {
                 };
                 ui.label(RichText::new(format!("iteration {} / {}", info.iteration, info.total)).strong());
                 ui.label(phase);
+                if let Some(method) = frame.gradient {
+                    ui.label(method.label());
+                }
                 if let Some(kl) = info.kl_divergence {
                     ui.label(format!("KL divergence {kl:.3}"));
                 }

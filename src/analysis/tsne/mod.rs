@@ -14,9 +14,16 @@
 //! (n − 1)/3 for small n); P is symmetrised and normalised to sum 1. The embedding starts
 //! from the first two PCs scaled to SD 1e-4. Gradient descent with momentum and gains runs
 //! 250 iterations with early exaggeration 12 (learning rate max(N/12, 200), momentum 0.5),
-//! then 500 more (learning rate max(N, 200), momentum 0.8). The repulsive forces use a
-//! Barnes–Hut quadtree (θ = 0.5), split over threads. Like openTSNE, the gradient omits
-//! the constant 4 (the learning rates above account for it).
+//! then 500 more (learning rate max(N, 200), momentum 0.8). Like openTSNE, the gradient
+//! omits the constant 4 (the learning rates above account for it).
+//!
+//! The repulsive forces come from a Barnes–Hut quadtree (θ = 0.5, [`barnes_hut`]) below
+//! 10,000 points and from FFT-accelerated interpolation ([`interpolation`], FIt-SNE) from
+//! there up, as openTSNE chooses; [`TsneGradient`] can force either. The attractive
+//! forces are exact over the sparse P. Both are split over threads.
+
+mod barnes_hut;
+mod interpolation;
 
 use std::thread;
 
@@ -50,6 +57,43 @@ pub enum TsneEngine {
     Linfa,
 }
 
+/// How the repulsive forces are computed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TsneGradient {
+    /// Barnes–Hut below [`TsneGradient::FFT_FROM`] points, interpolation from there up.
+    #[default]
+    Auto,
+    /// Barnes–Hut quadtree with accuracy θ.
+    BarnesHut,
+    /// Interpolation on a grid with FFT convolution (FIt-SNE).
+    Fft,
+}
+
+impl TsneGradient {
+    /// From this many points up, `Auto` uses interpolation (openTSNE's threshold).
+    pub const FFT_FROM: usize = 10_000;
+
+    /// The method that runs for `n` points.
+    #[must_use]
+    pub fn resolve(self, n: usize) -> Self {
+        match self {
+            Self::Auto if n >= Self::FFT_FROM => Self::Fft,
+            Self::Auto => Self::BarnesHut,
+            other => other,
+        }
+    }
+
+    /// A short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::BarnesHut => "Barnes–Hut",
+            Self::Fft => "FFT interpolation",
+        }
+    }
+}
+
 /// t-SNE parameters; the defaults are openTSNE's (see the module docs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -64,6 +108,8 @@ pub struct TsneParams {
     pub exaggeration_iterations: usize,
     /// Iterations after it.
     pub iterations: usize,
+    /// Repulsion method.
+    pub gradient: TsneGradient,
     /// Barnes–Hut accuracy (0 = exact, larger = faster).
     pub theta: f64,
     /// Distance.
@@ -82,6 +128,7 @@ impl Default for TsneParams {
             early_exaggeration: 12.0,
             exaggeration_iterations: 250,
             iterations: 500,
+            gradient: TsneGradient::Auto,
             theta: 0.5,
             metric: TsneMetric::Euclidean,
             seed: 0,
@@ -156,6 +203,9 @@ pub struct Tsne {
     /// Input dimensions (principal components) used.
     pub input_dims: usize,
     last_kl: Option<f64>,
+    /// Repulsion method in use (never `Auto`).
+    pub gradient: TsneGradient,
+    interpolation: interpolation::Interpolation,
 }
 
 impl Tsne {
@@ -194,7 +244,7 @@ impl Tsne {
         let perplexity = params.perplexity.min((n - 1) as f64 / 3.0);
         let k = ((3.0 * perplexity).floor() as usize).clamp(1, n - 1);
         let (neighbours, distances) = exact_knn(input.view(), k, &cancelled).ok_or(TsneError::Cancelled)?;
-        let p = affinities(&neighbours, &distances, k, perplexity);
+        let p = affinities(&neighbours, &distances, k, perplexity, &cancelled).ok_or(TsneError::Cancelled)?;
         let p_log_p = p.values.iter().filter(|&&v| v > 0.0).map(|v| v * v.ln()).sum();
         Ok(Self {
             params: params.clone(),
@@ -207,6 +257,8 @@ impl Tsne {
             perplexity,
             input_dims: dims,
             last_kl: None,
+            gradient: params.gradient.resolve(n),
+            interpolation: interpolation::Interpolation::default(),
         })
     }
 
@@ -248,7 +300,8 @@ impl Tsne {
         let early = self.iteration < self.params.exaggeration_iterations;
         let (exaggeration, momentum) = if early { (self.params.early_exaggeration, 0.5) } else { (1.0, 0.8) };
         let learning_rate = (n / exaggeration).max(200.0);
-        let (grad, z, attraction_log_q) = self.gradient(exaggeration);
+        let report = (self.iteration + 1).is_multiple_of(25) || self.iteration + 1 >= self.total_iterations();
+        let (grad, z, attraction_log_q) = self.gradient(exaggeration, report);
         for (((y, update), gains), grad) in self.y.iter_mut().zip(&mut self.update).zip(&mut self.gains).zip(&grad) {
             for d in 0..2 {
                 let g = grad[d];
@@ -271,37 +324,21 @@ impl Tsne {
         self.info()
     }
 
-    /// The gradient, the normalisation Z, and Σ P log q (for the KL divergence).
-    fn gradient(&self, exaggeration: f64) -> (Vec<[f64; 2]>, f64, f64) {
+    /// The gradient, the normalisation Z, and Σ P log q (for the KL divergence, when
+    /// `with_log`).
+    fn gradient(&mut self, exaggeration: f64, with_log: bool) -> (Vec<[f64; 2]>, f64, f64) {
         let n = self.y.len();
-        let tree = QuadTree::build(&self.y);
-        let threads = thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
-        let chunk = n.div_ceil(threads).max(64);
         let mut repulsion = vec![[0.0; 2]; n];
+        let z = match self.gradient {
+            TsneGradient::Fft => self.interpolation.repulsion(&self.y, &mut repulsion),
+            TsneGradient::BarnesHut | TsneGradient::Auto => {
+                let tree = barnes_hut::QuadTree::build(&self.y);
+                let theta2 = self.params.theta * self.params.theta;
+                parallel_sum(&mut repulsion, |i, r| tree.repulsion(&self.y, i, theta2, r))
+            }
+        };
         let mut attraction = vec![[0.0; 2]; n];
-        let theta2 = self.params.theta * self.params.theta;
-        let (z, p_log_q) = thread::scope(|scope| {
-            let handles: Vec<_> = repulsion
-                .chunks_mut(chunk)
-                .zip(attraction.chunks_mut(chunk))
-                .enumerate()
-                .map(|(c, (rep, att))| {
-                    let tree = &tree;
-                    scope.spawn(move || {
-                        let start = c * chunk;
-                        let mut z = 0.0;
-                        let mut p_log_q = 0.0;
-                        for (k, (r, a)) in rep.iter_mut().zip(att.iter_mut()).enumerate() {
-                            let i = start + k;
-                            z += tree.repulsion(&self.y, i, theta2, r);
-                            p_log_q += self.attraction(i, a);
-                        }
-                        (z, p_log_q)
-                    })
-                })
-                .collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).fold((0.0, 0.0), |acc, v| (acc.0 + v.0, acc.1 + v.1))
-        });
+        let p_log_q = parallel_sum(&mut attraction, |i, a| self.attraction(i, a, with_log));
         let z = z.max(f64::MIN_POSITIVE);
         let grad = attraction
             .iter()
@@ -311,8 +348,10 @@ impl Tsne {
         (grad, z, p_log_q)
     }
 
-    /// Attractive force on point `i` (into `out`); returns `Σ_j P_ij log q_ij`.
-    fn attraction(&self, i: usize, out: &mut [f64; 2]) -> f64 {
+    /// Attractive force on point `i` (into `out`); returns `Σ_j P_ij log q_ij` when
+    /// `with_log` (the logarithms cost as much as the rest, and the KL divergence is only
+    /// reported every 25 iterations), else 0.
+    fn attraction(&self, i: usize, out: &mut [f64; 2], with_log: bool) -> f64 {
         let yi = self.y[i];
         let mut p_log_q = 0.0;
         for idx in self.p.offsets[i]..self.p.offsets[i + 1] {
@@ -323,28 +362,50 @@ impl Tsne {
             let q = 1.0 / (1.0 + dx * dx + dy * dy);
             out[0] += pij * q * dx;
             out[1] += pij * q * dy;
-            p_log_q += pij * q.ln();
+            if with_log {
+                p_log_q += pij * q.ln();
+            }
         }
         p_log_q
     }
 }
 
+/// Calls `f(i, &mut out[i])` for every element, split over threads; returns the sum of
+/// what it returns.
+fn parallel_sum<T: Send>(out: &mut [T], f: impl Fn(usize, &mut T) -> f64 + Sync) -> f64 {
+    let threads = thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
+    let chunk = out.len().div_ceil(threads).max(64);
+    let f = &f;
+    thread::scope(|scope| {
+        let handles: Vec<_> = out
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                scope.spawn(move || part.iter_mut().enumerate().map(|(k, v)| f(c * chunk + k, v)).sum::<f64>())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).sum()
+    })
+}
+
 /// Exact k nearest neighbours (self excluded) by blocked GEMM: squared distances and
 /// indices, row by row. `None` when cancelled.
-fn exact_knn(x: ArrayView2<'_, f64>, k: usize, cancelled: &dyn Fn() -> bool) -> Option<(Vec<u32>, Vec<f64>)> {
+fn exact_knn(x: ArrayView2<'_, f64>, k: usize, cancelled: &(dyn Fn() -> bool + Sync)) -> Option<(Vec<u32>, Vec<f64>)> {
     let (n, d) = x.dim();
     let m = Mat::<f64>::from_fn(n, d, |i, j| x[[i, j]]);
     let norms: Vec<f64> = (0..n).map(|i| x.row(i).dot(&x.row(i))).collect();
     let mut neighbours = vec![0u32; n * k];
     let mut distances = vec![0.0; n * k];
-    let block = 512.min(n);
+    // Small blocks keep Cancel prompt (each block's GEMM cannot be interrupted).
+    let block = 256.min(n);
     let mut start = 0;
     while start < n {
         if cancelled() {
             return None;
         }
         let rows = block.min(n - start);
-        let gram = m.subrows(start, rows) * m.transpose();
+        // n × rows, column-major: each block row's dot products are contiguous.
+        let gram = &m * m.subrows(start, rows).transpose();
         let threads = thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
         let per = rows.div_ceil(threads).max(1);
         thread::scope(|scope| {
@@ -357,13 +418,16 @@ fn exact_knn(x: ArrayView2<'_, f64>, k: usize, cancelled: &dyn Fn() -> bool) -> 
                 scope.spawn(move || {
                     let mut candidates: Vec<(f64, u32)> = Vec::with_capacity(n);
                     for r in 0..nb.len() / k {
+                        if cancelled() {
+                            return;
+                        }
                         let local = c * per + r;
                         let i = start + local;
                         candidates.clear();
                         candidates.extend(
                             (0..n)
                                 .filter(|&j| j != i)
-                                .map(|j| ((norms[i] + norms[j] - 2.0 * gram[(local, j)]).max(0.0), j as u32)),
+                                .map(|j| ((norms[i] + norms[j] - 2.0 * gram[(j, local)]).max(0.0), j as u32)),
                         );
                         candidates.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));
                         let nearest = &mut candidates[..k];
@@ -378,43 +442,50 @@ fn exact_knn(x: ArrayView2<'_, f64>, k: usize, cancelled: &dyn Fn() -> bool) -> 
         });
         start += rows;
     }
-    Some((neighbours, distances))
+    (!cancelled()).then_some((neighbours, distances))
 }
 
 /// Conditional Gaussian affinities calibrated to `perplexity`, symmetrised, summing to 1.
-fn affinities(neighbours: &[u32], distances: &[f64], k: usize, perplexity: f64) -> Affinities {
+/// Rows are calibrated in parallel; `None` when cancelled (checked every 64 rows).
+fn affinities(
+    neighbours: &[u32],
+    distances: &[f64],
+    k: usize,
+    perplexity: f64,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Option<Affinities> {
     let n = neighbours.len() / k;
     let target = perplexity.ln();
+    // Row-normalised conditional probabilities, n × k.
+    let mut conditional = vec![0.0; n * k];
+    let threads = thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
+    let per = n.div_ceil(threads).max(64);
+    let finished = thread::scope(|scope| {
+        let handles: Vec<_> = conditional
+            .chunks_mut(per * k)
+            .zip(distances.chunks(per * k))
+            .map(|(out, dist)| {
+                scope.spawn(move || {
+                    for (r, (p, d)) in out.chunks_mut(k).zip(dist.chunks(k)).enumerate() {
+                        if r % 64 == 0 && cancelled() {
+                            return false;
+                        }
+                        calibrate_row(d, target, p);
+                    }
+                    true
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).all(|finished| finished)
+    });
+    if !finished {
+        return None;
+    }
     let mut rows: Vec<Vec<(u32, f64)>> = vec![Vec::with_capacity(2 * k); n];
-    let mut p = vec![0.0; k];
     for i in 0..n {
-        let d = &distances[i * k..(i + 1) * k];
-        let d_min = d[0];
-        let (mut beta, mut lo, mut hi) = (1.0, 0.0, f64::INFINITY);
-        for _ in 0..200 {
-            let mut sum = 0.0;
-            let mut weighted = 0.0;
-            for (pj, &dj) in p.iter_mut().zip(d) {
-                *pj = (-(dj - d_min) * beta).exp();
-                sum += *pj;
-                weighted += (dj - d_min) * *pj;
-            }
-            let entropy = sum.ln() + beta * weighted / sum;
-            if (entropy - target).abs() < 1e-8 {
-                break;
-            }
-            if entropy > target {
-                lo = beta;
-                beta = if hi.is_finite() { f64::midpoint(beta, hi) } else { beta * 2.0 };
-            } else {
-                hi = beta;
-                beta = f64::midpoint(beta, lo);
-            }
-        }
-        let sum: f64 = p.iter().sum();
-        for (t, &pj) in p.iter().enumerate() {
+        for (t, &pj) in conditional[i * k..(i + 1) * k].iter().enumerate() {
             let j = neighbours[i * k + t];
-            let v = pj / sum / (2.0 * n as f64);
+            let v = pj / (2.0 * n as f64);
             rows[i].push((j, v));
             rows[j as usize].push((i as u32, v));
         }
@@ -439,115 +510,39 @@ fn affinities(neighbours: &[u32], distances: &[f64], k: usize, perplexity: f64) 
         }
         offsets.push(columns.len());
     }
-    Affinities { offsets, columns, values }
+    Some(Affinities { offsets, columns, values })
 }
 
-/// A Barnes–Hut quadtree over the embedding.
-struct QuadTree {
-    nodes: Vec<Node>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Node {
-    /// Cell width.
-    width: f64,
-    /// Centre of mass.
-    com: [f64; 2],
-    /// Points inside.
-    count: f64,
-    /// Children (`u32::MAX` for none); all `MAX` in a leaf.
-    children: [u32; 4],
-}
-
-impl QuadTree {
-    fn build(y: &[[f64; 2]]) -> Self {
-        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-        for p in y {
-            for d in 0..2 {
-                lo[d] = lo[d].min(p[d]);
-                hi[d] = hi[d].max(p[d]);
-            }
+/// Fills `p` with the Gaussian conditional probabilities over squared distances `d`
+/// (ascending) whose entropy is ln(perplexity) = `target`, found by bisection on the
+/// precision; `p` sums to 1.
+fn calibrate_row(d: &[f64], target: f64, p: &mut [f64]) {
+    let d_min = d[0];
+    let (mut beta, mut lo, mut hi) = (1.0, 0.0, f64::INFINITY);
+    for _ in 0..200 {
+        let mut sum = 0.0;
+        let mut weighted = 0.0;
+        for (pj, &dj) in p.iter_mut().zip(d) {
+            *pj = (-(dj - d_min) * beta).exp();
+            sum += *pj;
+            weighted += (dj - d_min) * *pj;
         }
-        let half = ((hi[0] - lo[0]).max(hi[1] - lo[1]) / 2.0).max(1e-12) * (1.0 + 1e-9);
-        let centre = [f64::midpoint(lo[0], hi[0]), f64::midpoint(lo[1], hi[1])];
-        let mut tree = Self { nodes: Vec::with_capacity(2 * y.len()) };
-        let mut index: Vec<u32> = (0..y.len() as u32).collect();
-        tree.insert(y, &mut index, centre, half, 0);
-        tree
-    }
-
-    fn insert(&mut self, y: &[[f64; 2]], index: &mut [u32], centre: [f64; 2], half: f64, depth: usize) -> u32 {
-        let id = self.nodes.len() as u32;
-        let count = index.len() as f64;
-        let com =
-            index.iter().fold([0.0; 2], |c, &i| [c[0] + y[i as usize][0], c[1] + y[i as usize][1]]).map(|v| v / count);
-        self.nodes.push(Node { width: 2.0 * half, com, count, children: [u32::MAX; 4] });
-        if index.len() <= 1 || depth >= 48 {
-            return id;
+        let entropy = sum.ln() + beta * weighted / sum;
+        if (entropy - target).abs() < 1e-8 {
+            break;
         }
-        // Partition into quadrants: left/right of the centre, then bottom/top of each half.
-        let split_x = partition(index, |i| y[i as usize][0] < centre[0]);
-        let (left, right) = index.split_at_mut(split_x);
-        let split_left = partition(left, |i| y[i as usize][1] < centre[1]);
-        let split_right = partition(right, |i| y[i as usize][1] < centre[1]);
-        let (lb, lt) = left.split_at_mut(split_left);
-        let (rb, rt) = right.split_at_mut(split_right);
-        let h = half / 2.0;
-        let quadrants = [
-            (lb, [centre[0] - h, centre[1] - h]),
-            (lt, [centre[0] - h, centre[1] + h]),
-            (rb, [centre[0] + h, centre[1] - h]),
-            (rt, [centre[0] + h, centre[1] + h]),
-        ];
-        for (q, (part, c)) in quadrants.into_iter().enumerate() {
-            if !part.is_empty() {
-                let child = self.insert(y, part, c, h, depth + 1);
-                self.nodes[id as usize].children[q] = child;
-            }
-        }
-        id
-    }
-
-    /// Adds the repulsive force on point `i` to `out`; returns its share of Z.
-    fn repulsion(&self, y: &[[f64; 2]], i: usize, theta2: f64, out: &mut [f64; 2]) -> f64 {
-        let yi = y[i];
-        let mut z = 0.0;
-        let mut stack = Vec::with_capacity(64);
-        stack.push(0u32);
-        while let Some(id) = stack.pop() {
-            let node = &self.nodes[id as usize];
-            let dx = yi[0] - node.com[0];
-            let dy = yi[1] - node.com[1];
-            let d2 = dx * dx + dy * dy;
-            let leaf = node.children == [u32::MAX; 4];
-            if leaf || node.width * node.width < theta2 * d2 {
-                if d2 <= f64::MIN_POSITIVE {
-                    // The point itself (and exact duplicates, which exert no force).
-                    z += node.count - 1.0;
-                    continue;
-                }
-                let q = 1.0 / (1.0 + d2);
-                z += node.count * q;
-                out[0] += node.count * q * q * dx;
-                out[1] += node.count * q * q * dy;
-            } else {
-                stack.extend(node.children.iter().copied().filter(|&c| c != u32::MAX));
-            }
-        }
-        z
-    }
-}
-
-/// Moves the elements satisfying `pred` to the front; returns how many there are.
-fn partition(items: &mut [u32], pred: impl Fn(u32) -> bool) -> usize {
-    let mut next = 0;
-    for k in 0..items.len() {
-        if pred(items[k]) {
-            items.swap(next, k);
-            next += 1;
+        if entropy > target {
+            lo = beta;
+            beta = if hi.is_finite() { f64::midpoint(beta, hi) } else { beta * 2.0 };
+        } else {
+            hi = beta;
+            beta = f64::midpoint(beta, lo);
         }
     }
-    next
+    let sum: f64 = p.iter().sum();
+    for pj in p {
+        *pj /= sum;
+    }
 }
 
 /// The mean fraction of each sample's `k` nearest neighbours in `high` that stay among its
@@ -655,7 +650,7 @@ mod tests {
         let mut rng = Rng::new(2);
         let x = Array2::from_shape_fn((50, 3), |_| rng.normal());
         let (nb, ds) = exact_knn(x.view(), 10, &|| false).unwrap();
-        let p = affinities(&nb, &ds, 10, 5.0);
+        let p = affinities(&nb, &ds, 10, 5.0, &|| false).unwrap();
         let total: f64 = p.values.iter().sum();
         assert!((total - 1.0).abs() < 1e-12);
         let get = |i: usize, j: u32| (p.offsets[i]..p.offsets[i + 1]).find(|&t| p.columns[t] == j).map(|t| p.values[t]);
