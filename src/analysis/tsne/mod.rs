@@ -476,7 +476,7 @@ fn affinities(
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).all(|finished| finished)
+        handles.into_iter().all(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
     if !finished {
         return None;
