@@ -30,8 +30,12 @@ pub enum Command {
     Info(InfoArgs),
     /// Principal components: explained variance and scores.
     Pca(PcaArgs),
-    /// A t-SNE embedding (Barnes–Hut, openTSNE's defaults).
+    /// A t-SNE embedding (openTSNE's defaults).
     Tsne(TsneArgs),
+    /// The full distance matrix between samples or genes (GPU or CPU).
+    Distances(DistancesArgs),
+    /// Time the GPU distance shader: kernel time, GFLOP/s, share of the FP32 peak.
+    BenchGpu(BenchGpuArgs),
 }
 
 /// Reading a matrix and preprocessing it; shared by every subcommand.
@@ -197,6 +201,8 @@ pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()
         Command::Info(args) => info(args, out),
         Command::Pca(args) => pca(args, out),
         Command::Tsne(args) => tsne(args, out),
+        Command::Distances(args) => distances(args, out),
+        Command::BenchGpu(args) => bench_gpu(args, out),
     }
 }
 
@@ -461,4 +467,195 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         writeln!(out, "note         {note}")?;
     }
     Ok(())
+}
+
+/// `biolens distances`.
+#[derive(Debug, Args)]
+pub struct DistancesArgs {
+    /// Loading and preprocessing.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The distance.
+    #[arg(long, value_enum, default_value_t = DistanceMetricArg::Euclidean)]
+    pub metric: DistanceMetricArg,
+    /// Between samples (rows of the result: samples) or genes.
+    #[arg(long, value_enum, default_value_t = BetweenArg::Samples)]
+    pub between: BetweenArg,
+    /// Where to compute: auto (a real GPU if there is one, else the CPU), cpu or gpu.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
+    /// Write the square matrix as CSV, ids as the header row and first column.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `--metric` values of `distances`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DistanceMetricArg {
+    /// ‖x − y‖.
+    Euclidean,
+    /// ‖x − y‖².
+    Sqeuclidean,
+    /// Σ |x − y|.
+    Manhattan,
+    /// 1 − cosine similarity.
+    Cosine,
+    /// 1 − Pearson's r.
+    Correlation,
+    /// 1 − Spearman's ρ.
+    Spearman,
+}
+
+impl From<DistanceMetricArg> for analysis::distance::Metric {
+    fn from(m: DistanceMetricArg) -> Self {
+        use analysis::distance::Metric;
+        match m {
+            DistanceMetricArg::Euclidean => Metric::Euclidean,
+            DistanceMetricArg::Sqeuclidean => Metric::SqEuclidean,
+            DistanceMetricArg::Manhattan => Metric::Manhattan,
+            DistanceMetricArg::Cosine => Metric::Cosine,
+            DistanceMetricArg::Correlation => Metric::Correlation,
+            DistanceMetricArg::Spearman => Metric::Spearman,
+        }
+    }
+}
+
+/// `--between` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BetweenArg {
+    /// Rows of the samples × genes matrix.
+    Samples,
+    /// Its columns.
+    Genes,
+}
+
+/// `--device` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    /// A real GPU when present, else the CPU (a software adapter counts as none).
+    Auto,
+    /// The CPU.
+    Cpu,
+    /// The GPU adapter, even a software one; an error when there is none.
+    Gpu,
+}
+
+fn distances(args: &DistancesArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use analysis::distance::{Between, prepare};
+    let dataset = args.data.open()?;
+    let between = match args.between {
+        BetweenArg::Samples => Between::Samples,
+        BetweenArg::Genes => Between::Genes,
+    };
+    let metric = args.metric.into();
+    let prepared = prepare(dataset.matrix().view(), between, metric)?;
+    let started = std::time::Instant::now();
+    let (matrix, device) = compute_distances(&prepared, args.device)?;
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!("device: {device}");
+    let ids = match between {
+        Between::Samples => dataset.sample_ids(),
+        Between::Genes => dataset.gene_ids(),
+    };
+    let header = match between {
+        Between::Samples => "sample_id",
+        Between::Genes => "gene_id",
+    };
+    let mut file = std::fs::File::create(&args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
+    export::csv::write_matrix(&mut file, header, ids, ids, matrix.view())
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    writeln!(
+        out,
+        "{n} × {n} {} distances between {} in {seconds:.2} s on {device}; written to {}",
+        metric.label(),
+        header.trim_end_matches("_id").to_owned() + "s",
+        args.out.display(),
+        n = matrix.nrows(),
+    )?;
+    Ok(())
+}
+
+/// Runs on the device `choice` asks for; returns the matrix and the device's name.
+fn compute_distances(
+    prepared: &analysis::distance::Prepared,
+    choice: DeviceArg,
+) -> anyhow::Result<(ndarray::Array2<f64>, String)> {
+    let cpu = |note: &str| -> anyhow::Result<(ndarray::Array2<f64>, String)> {
+        let m = analysis::distance::pairwise_prepared(prepared, None, &mut |_| {})?;
+        Ok((m, format!("CPU ({} threads){note}", std::thread::available_parallelism().map_or(1, usize::from))))
+    };
+    #[cfg(feature = "gpu")]
+    {
+        use crate::gpu::{ComputeDevice, Gpu};
+        if choice == DeviceArg::Cpu {
+            return cpu("");
+        }
+        let gpu = Gpu::headless();
+        let wanted = if choice == DeviceArg::Gpu { ComputeDevice::Gpu } else { ComputeDevice::Auto };
+        match gpu {
+            Ok(gpu) if Gpu::should_run(Some(&gpu), wanted) => {
+                let m = gpu.distances(prepared, None, &mut |_| {})?;
+                Ok((m, format!("GPU: {}", gpu.label())))
+            }
+            Ok(gpu) => cpu(&format!("; GPU {} skipped: a software adapter is slower", gpu.label())),
+            Err(err) if choice == DeviceArg::Gpu => Err(err.into()),
+            Err(err) => cpu(&format!("; {err}")),
+        }
+    }
+    #[cfg(not(feature = "gpu"))]
+    {
+        if choice == DeviceArg::Gpu {
+            anyhow::bail!("this build has no GPU support (built without the `gpu` feature)");
+        }
+        cpu("")
+    }
+}
+
+/// `biolens bench-gpu`.
+#[derive(Debug, Args)]
+pub struct BenchGpuArgs {
+    /// Items (rows).
+    #[arg(long, default_value_t = 10_000)]
+    pub n: usize,
+    /// Values per item.
+    #[arg(long, default_value_t = 2_000)]
+    pub dims: usize,
+    /// Also time the CPU path on the same data, for the ratio.
+    #[arg(long)]
+    pub cpu: bool,
+}
+
+#[cfg(feature = "gpu")]
+fn bench_gpu(args: &BenchGpuArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use crate::analysis::distance::{Between, Metric, pairwise_prepared, prepare};
+    use crate::gpu::Gpu;
+    let gpu = Gpu::headless()?;
+    let mut rng = analysis::rng::Rng::new(0);
+    let x = ndarray::Array2::from_shape_fn((args.n, args.dims), |_| rng.normal());
+    let prepared = prepare(x.view(), Between::Samples, Metric::Euclidean)?;
+    let report = gpu.bench_kernel(&prepared)?;
+    let gflops = report.flops / report.kernel_seconds / 1e9;
+    writeln!(out, "adapter: {}", gpu.label())?;
+    writeln!(
+        out,
+        "{} × {} Euclidean, {} dims: kernel {:.3} s ({gflops:.1} GFLOP/s, 3 flops per value pair), \
+         with upload and read-back {:.3} s",
+        args.n, args.n, args.dims, report.kernel_seconds, report.total_seconds
+    )?;
+    match crate::gpu::fp32_peak_tflops(&gpu.info().name) {
+        Some(peak) => writeln!(out, "FP32 peak {peak:.1} TFLOP/s: {:.1} % of peak", gflops / (peak * 1e3) * 100.0)?,
+        None => writeln!(out, "FP32 peak unknown for this adapter")?,
+    }
+    if args.cpu {
+        let started = std::time::Instant::now();
+        let _ = pairwise_prepared(&prepared, None, &mut |_| {})?;
+        let cpu = started.elapsed().as_secs_f64();
+        writeln!(out, "CPU path {cpu:.3} s: GPU end to end is {:.2}× the CPU's time", report.total_seconds / cpu)?;
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "gpu"))]
+fn bench_gpu(_: &BenchGpuArgs, _: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    anyhow::bail!("this build has no GPU support (built without the `gpu` feature)")
 }

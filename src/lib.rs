@@ -10,6 +10,8 @@ pub mod analysis;
 pub mod cli;
 pub mod data;
 pub mod export;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod jobs;
 pub mod palette;
 

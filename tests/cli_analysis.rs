@@ -1,4 +1,4 @@
-//! `biolens pca` and `biolens tsne`: the same analyses, headless.
+//! `biolens pca`, `tsne` and `distances`: the same analyses, headless.
 
 mod common;
 
@@ -70,4 +70,69 @@ fn tsne_writes_the_embedding() {
     assert_eq!(fft.lines().count(), 151);
     assert_eq!(fft, run("fft_again.csv", "fft").0);
     assert_ne!(fft, text);
+}
+
+/// Reads a square distance CSV: (ids from the header, rows of values).
+fn read_square(path: &std::path::Path) -> (Vec<String>, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(path).expect("the written CSV");
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().expect("a header").split(',').skip(1).map(str::to_owned).collect();
+    let rows = lines.map(|l| l.split(',').skip(1).map(|v| v.parse().expect("a number")).collect()).collect();
+    (header, rows)
+}
+
+#[test]
+fn distances_write_the_square_matrix_and_name_the_device() {
+    let m = sample("sklearn_iris/expression.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let cpu_path = dir.path().join("cpu.csv");
+    let out = biolens(&[
+        "distances",
+        m.to_str().unwrap(),
+        "--metric",
+        "manhattan",
+        "--device",
+        "cpu",
+        "--out",
+        cpu_path.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("device: CPU"));
+    let (ids, rows) = read_square(&cpu_path);
+    assert_eq!((ids.len(), rows.len()), (150, 150));
+    assert_eq!(ids[0], "iris_001");
+    assert!(std::fs::read_to_string(&cpu_path).unwrap().starts_with("sample_id,iris_001"));
+    for (i, row) in rows.iter().enumerate() {
+        assert!(row[i].abs() <= 0.0, "diagonal {i}");
+        for (j, v) in row.iter().enumerate() {
+            assert_eq!(v.to_bits(), rows[j][i].to_bits(), "[{i},{j}] not symmetric");
+        }
+    }
+    // iris_001 = (5.1, 3.5, 1.4, 0.2), iris_002 = (4.9, 3.0, 1.4, 0.2): |0.2| + |0.5|.
+    assert!((rows[0][1] - 0.7).abs() < 1e-12);
+
+    // Between genes: 4 × 4 with gene ids.
+    let genes_path = dir.path().join("genes.csv");
+    biolens(&["distances", m.to_str().unwrap(), "--between", "genes", "--out", genes_path.to_str().unwrap()]);
+    let (gene_ids, gene_rows) = read_square(&genes_path);
+    assert_eq!((gene_ids.len(), gene_rows.len()), (4, 4));
+    assert!(std::fs::read_to_string(&genes_path).unwrap().starts_with("gene_id,sepal_length"));
+
+    // The GPU path gives the same matrix to f32 precision (lavapipe in CI).
+    let gpu_path = dir.path().join("gpu.csv");
+    let gpu = Command::new(env!("CARGO_BIN_EXE_biolens"))
+        .args(["distances", m.to_str().unwrap(), "--metric", "manhattan", "--device", "gpu", "--out"])
+        .arg(&gpu_path)
+        .output()
+        .unwrap();
+    if !gpu.status.success() {
+        let stderr = String::from_utf8_lossy(&gpu.stderr);
+        assert!(std::env::var_os("BIOLENS_REQUIRE_GPU").is_none(), "GPU required: {stderr}");
+        eprintln!("SKIPPED the GPU half: {stderr}");
+        return;
+    }
+    assert!(String::from_utf8_lossy(&gpu.stderr).contains("device: GPU: "));
+    let (_, gpu_rows) = read_square(&gpu_path);
+    for (a, b) in rows.iter().flatten().zip(gpu_rows.iter().flatten()) {
+        assert!((a - b).abs() <= 1e-4 * a.abs() + 1e-12, "{a} vs {b}");
+    }
 }

@@ -1,0 +1,372 @@
+//! Compute on the GPU through wgpu: device selection and the pairwise-distance shader.
+//!
+//! # Devices
+//! The app hands over the device eframe's renderer already created ([`Gpu::from_parts`]);
+//! the CLI and tests create one ([`Gpu::headless`]). [`ComputeDevice::Auto`] uses a real GPU
+//! and treats a software adapter (lavapipe, llvmpipe: `DeviceType::Cpu`) as none, because
+//! there the CPU GEMM path is ~40× faster; `Gpu` forces the adapter whatever it is.
+//!
+//! # Distances
+//! `distance.wgsl` computes one 64 × 64 tile of sums of squared or absolute differences per
+//! workgroup, staging both inputs in workgroup memory. The host prepares the rows exactly as
+//! the CPU path does ([`crate::analysis::distance::prepare`], in f64, then f32), so every
+//! metric is one of the two sums. Work goes in blocks of rows: for each pair of blocks on or
+//! above the diagonal both blocks are uploaded, one dispatch covers their product, and the
+//! tile is read back into the single f64 result (mirrored), so no second n² copy exists and
+//! any n fits the adapter's buffer limits.
+
+use std::sync::mpsc;
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+use wgpu::util::DeviceExt as _;
+
+use crate::analysis::distance::{Kernel, Prepared};
+use crate::jobs::CancelToken;
+
+/// Where distances are computed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComputeDevice {
+    /// A real GPU when there is one, else the CPU.
+    #[default]
+    Auto,
+    /// The GPU adapter, even a software one.
+    Gpu,
+    /// The CPU.
+    Cpu,
+}
+
+impl ComputeDevice {
+    /// A label for menus.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Auto => "Auto",
+            Self::Gpu => "GPU",
+            Self::Cpu => "CPU",
+        }
+    }
+}
+
+/// Why the GPU could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GpuError {
+    /// No adapter at all.
+    #[error("no GPU adapter found ({0})")]
+    NoAdapter(String),
+    /// The adapter refused a device.
+    #[error("the GPU adapter refused a device: {0}")]
+    Device(String),
+    /// The data cannot be tiled within the adapter's limits.
+    #[error("{0} values per item exceed the GPU's buffer limit")]
+    TooWide(usize),
+    /// Reading results back failed.
+    #[error("reading results back from the GPU failed: {0}")]
+    Readback(String),
+    /// Cancelled.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// A wgpu device and queue with what is known of the adapter.
+#[derive(Debug, Clone)]
+pub struct Gpu {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    info: wgpu::AdapterInfo,
+}
+
+impl Gpu {
+    /// Creates a device on the best adapter (high performance), for the CLI and tests.
+    pub fn headless() -> Result<Self, GpuError> {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            ..Default::default()
+        }))
+        .map_err(|e| GpuError::NoAdapter(e.to_string()))?;
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("biolens compute"),
+            required_limits: adapter.limits(),
+            ..Default::default()
+        }))
+        .map_err(|e| GpuError::Device(e.to_string()))?;
+        Ok(Self { device, queue, info: adapter.get_info() })
+    }
+
+    /// Wraps a device created elsewhere (eframe's renderer).
+    pub fn from_parts(adapter: &wgpu::Adapter, device: wgpu::Device, queue: wgpu::Queue) -> Self {
+        Self { device, queue, info: adapter.get_info() }
+    }
+
+    /// The adapter's description.
+    pub fn info(&self) -> &wgpu::AdapterInfo {
+        &self.info
+    }
+
+    /// True for a software rasteriser (lavapipe, llvmpipe, WARP).
+    pub fn is_software(&self) -> bool {
+        self.info.device_type == wgpu::DeviceType::Cpu
+    }
+
+    /// "NVIDIA H100 (Vulkan)" or "llvmpipe (software, Vulkan)".
+    pub fn label(&self) -> String {
+        let software = if self.is_software() { "software, " } else { "" };
+        format!("{} ({software}{})", self.info.name, self.info.backend)
+    }
+
+    /// Whether `choice` runs on this GPU (`false`: the CPU).
+    pub fn should_run(gpu: Option<&Self>, choice: ComputeDevice) -> bool {
+        match choice {
+            ComputeDevice::Cpu => false,
+            ComputeDevice::Gpu => gpu.is_some(),
+            ComputeDevice::Auto => gpu.is_some_and(|g| !g.is_software()),
+        }
+    }
+
+    /// The largest block of rows (a multiple of 64) whose inputs and output fit the limits.
+    fn block_rows(&self, n: usize, dims: usize) -> Result<usize, GpuError> {
+        let limits = self.device.limits();
+        let max_bytes = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+        let per_row = dims as u64 * 4;
+        let by_input = max_bytes / per_row.max(1);
+        // Output tiles of at most 4096² f32 (64 MB) keep the read-back prompt.
+        let by_output = ((max_bytes / 4) as f64).sqrt() as u64;
+        let rows = by_input.min(by_output).min(4096).min(n.next_multiple_of(64) as u64);
+        let rows = rows / 64 * 64;
+        if rows == 0 {
+            return Err(GpuError::TooWide(dims));
+        }
+        Ok(rows as usize)
+    }
+
+    /// The full symmetric distance matrix of prepared rows, computed by the shader.
+    /// `progress` gets the fraction done after each tile; cancel is checked there.
+    pub fn distances(
+        &self,
+        prepared: &Prepared,
+        cancel: Option<&CancelToken>,
+        progress: &mut dyn FnMut(f32),
+    ) -> Result<Array2<f64>, GpuError> {
+        let rows = &prepared.rows;
+        let (n, dims) = rows.dim();
+        let data: Vec<f32> = rows.iter().map(|&v| v as f32).collect();
+        let block = self.block_rows(n, dims)?;
+        let pipeline = DistancePipeline::new(&self.device);
+        let kernel = match prepared.metric.kernel() {
+            Kernel::SquaredDifferences => 0u32,
+            Kernel::AbsoluteDifferences => 1,
+        };
+        let mut out = Array2::<f64>::zeros((n, n));
+        let blocks: Vec<(usize, usize)> = (0..n).step_by(block).map(|s| (s, block.min(n - s))).collect();
+        let pairs = blocks.len() * (blocks.len() + 1) / 2;
+        let mut done = 0;
+        for (bi, &(start_a, len_a)) in blocks.iter().enumerate() {
+            let buffer_a = self.upload(&data[start_a * dims..(start_a + len_a) * dims]);
+            for &(start_b, len_b) in &blocks[bi..] {
+                if cancel.is_some_and(CancelToken::is_cancelled) {
+                    return Err(GpuError::Cancelled);
+                }
+                let buffer_b = self.upload(&data[start_b * dims..(start_b + len_b) * dims]);
+                let params = [len_a as u32, len_b as u32, dims as u32, kernel];
+                let tile = self.run_tile(&pipeline, &buffer_a, &buffer_b, params)?;
+                for (r, row) in tile.chunks_exact(len_b).enumerate() {
+                    let i = start_a + r;
+                    for (c, &v) in row.iter().enumerate() {
+                        let j = start_b + c;
+                        if j > i {
+                            let d = prepared.metric.finish(f64::from(v.max(0.0)));
+                            out[[i, j]] = d;
+                            out[[j, i]] = d;
+                        }
+                    }
+                }
+                done += 1;
+                progress(done as f32 / pairs as f32);
+            }
+        }
+        prepared.fix_undirected(&mut out);
+        Ok(out)
+    }
+
+    fn upload(&self, values: &[f32]) -> wgpu::Buffer {
+        // wgpu rejects empty bindings; a block is never empty, but keep one value at least.
+        let bytes: &[u8] = if values.is_empty() { &[0; 4] } else { bytemuck::cast_slice(values) };
+        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("distance input"),
+            contents: bytes,
+            usage: wgpu::BufferUsages::STORAGE,
+        })
+    }
+
+    /// One dispatch: `params` = [rows of a, rows of b, dims, kernel]; returns the tile.
+    fn run_tile(
+        &self,
+        pipeline: &DistancePipeline,
+        a: &wgpu::Buffer,
+        b: &wgpu::Buffer,
+        params: [u32; 4],
+    ) -> Result<Vec<f32>, GpuError> {
+        let (rows_a, rows_b) = (u64::from(params[0]), u64::from(params[1]));
+        let size = rows_a * rows_b * 4;
+        let result = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("distance tile"),
+            size,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("distance read-back"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        self.encode_tile(&mut encoder, pipeline, [a, b, &result], params);
+        encoder.copy_buffer_to_buffer(&result, 0, &staging, 0, size);
+        self.queue.submit([encoder.finish()]);
+        let (tx, rx) = mpsc::channel();
+        staging.map_async(wgpu::MapMode::Read, .., move |r| {
+            let _ = tx.send(r);
+        });
+        self.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| GpuError::Readback(e.to_string()))?;
+        rx.recv().map_err(|e| GpuError::Readback(e.to_string()))?.map_err(|e| GpuError::Readback(e.to_string()))?;
+        let view = staging.get_mapped_range(..).map_err(|e| GpuError::Readback(e.to_string()))?;
+        let values = view.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        drop(view);
+        staging.unmap();
+        Ok(values)
+    }
+}
+
+impl Gpu {
+    /// Records one dispatch of the shader on `buffers` = [a, b, result].
+    fn encode_tile(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        pipeline: &DistancePipeline,
+        buffers: [&wgpu::Buffer; 3],
+        params: [u32; 4],
+    ) {
+        let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("distance params"),
+            contents: bytemuck::cast_slice(&params),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("distance bindings"),
+            layout: &pipeline.layout,
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: buffers[0].as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: buffers[1].as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: buffers[2].as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: uniform.as_entire_binding() },
+            ],
+        });
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+        pass.set_pipeline(&pipeline.pipeline);
+        pass.set_bind_group(0, &bind_group, &[]);
+        pass.dispatch_workgroups(params[1].div_ceil(64), params[0].div_ceil(64), 1);
+    }
+
+    /// Times the shader alone on every tile of `prepared` (inputs already on the GPU, no
+    /// read-back), then the whole [`Gpu::distances`] call.
+    pub fn bench_kernel(&self, prepared: &Prepared) -> Result<BenchReport, GpuError> {
+        let (n, dims) = prepared.rows.dim();
+        let data: Vec<f32> = prepared.rows.iter().map(|&v| v as f32).collect();
+        let block = self.block_rows(n, dims)?;
+        let pipeline = DistancePipeline::new(&self.device);
+        let blocks: Vec<(usize, usize)> = (0..n).step_by(block).map(|s| (s, block.min(n - s))).collect();
+        let inputs: Vec<wgpu::Buffer> =
+            blocks.iter().map(|&(s, len)| self.upload(&data[s * dims..(s + len) * dims])).collect();
+        let result = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("distance tile"),
+            size: (block * block * 4) as u64,
+            usage: wgpu::BufferUsages::STORAGE,
+            mapped_at_creation: false,
+        });
+        let wait =
+            || self.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| GpuError::Readback(e.to_string()));
+        let run = || -> Result<f64, GpuError> {
+            let mut flops = 0.0;
+            let mut encoder = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+            for (bi, &(_, len_a)) in blocks.iter().enumerate() {
+                for (bj, &(_, len_b)) in blocks.iter().enumerate().skip(bi) {
+                    let params = [len_a as u32, len_b as u32, dims as u32, 0];
+                    self.encode_tile(&mut encoder, &pipeline, [&inputs[bi], &inputs[bj], &result], params);
+                    flops += 3.0 * (len_a * len_b * dims) as f64;
+                }
+            }
+            self.queue.submit([encoder.finish()]);
+            wait()?;
+            Ok(flops)
+        };
+        run()?; // warm-up: shader compilation, first-use allocations
+        let started = std::time::Instant::now();
+        let flops = run()?;
+        let kernel_seconds = started.elapsed().as_secs_f64();
+        let started = std::time::Instant::now();
+        let _ = self.distances(prepared, None, &mut |_| {})?;
+        let total_seconds = started.elapsed().as_secs_f64();
+        Ok(BenchReport { kernel_seconds, total_seconds, flops })
+    }
+}
+
+/// What [`Gpu::bench_kernel`] measured.
+#[derive(Debug, Clone, Copy)]
+pub struct BenchReport {
+    /// The dispatches alone.
+    pub kernel_seconds: f64,
+    /// [`Gpu::distances`]: upload, dispatches, read-back, f64 result.
+    pub total_seconds: f64,
+    /// Floating-point operations of the dispatches (3 per value pair).
+    pub flops: f64,
+}
+
+/// Published FP32 peaks (TFLOP/s, boost clock) of common compute GPUs, by adapter name.
+pub fn fp32_peak_tflops(adapter: &str) -> Option<f64> {
+    const PEAKS: [(&str, f64); 16] = [
+        ("H200", 67.0),
+        ("H100 PCIe", 51.2),
+        ("H100", 67.0),
+        ("A100", 19.5),
+        ("A10G", 31.2),
+        ("A10", 31.2),
+        ("L40S", 91.6),
+        ("L4", 30.3),
+        ("V100", 15.7),
+        ("T4", 8.1),
+        ("RTX 4090", 82.6),
+        ("RTX 4080", 48.7),
+        ("RTX 3090", 35.6),
+        ("RTX 3080", 29.8),
+        ("RTX A6000", 38.7),
+        ("Radeon RX 7900 XTX", 61.4),
+    ];
+    PEAKS.iter().find(|(name, _)| adapter.contains(name)).map(|&(_, peak)| peak)
+}
+
+/// The compiled shader and its bind-group layout.
+struct DistancePipeline {
+    pipeline: wgpu::ComputePipeline,
+    layout: wgpu::BindGroupLayout,
+}
+
+impl DistancePipeline {
+    fn new(device: &wgpu::Device) -> Self {
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("distance.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(include_str!("distance.wgsl").into()),
+        });
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("distances"),
+            layout: None,
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: wgpu::PipelineCompilationOptions::default(),
+            cache: None,
+        });
+        let layout = pipeline.get_bind_group_layout(0);
+        Self { pipeline, layout }
+    }
+}
