@@ -17,8 +17,8 @@
 //! then 500 more (learning rate max(N, 200), momentum 0.8). Like openTSNE, the gradient
 //! omits the constant 4 (the learning rates above account for it).
 //!
-//! The repulsive forces come from a Barnes–Hut quadtree (θ = 0.5, [`barnes_hut`]) below
-//! 10,000 points and from FFT-accelerated interpolation ([`interpolation`], FIt-SNE) from
+//! The repulsive forces come from a Barnes–Hut quadtree (θ = 0.5, `barnes_hut.rs`) below
+//! 10,000 points and from FFT-accelerated interpolation (`interpolation.rs`, FIt-SNE) from
 //! there up, as openTSNE chooses; [`TsneGradient`] can force either. The attractive
 //! forces are exact over the sparse P. Both are split over threads.
 
