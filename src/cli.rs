@@ -553,22 +553,17 @@ fn distances(args: &DistancesArgs, out: &mut dyn std::io::Write) -> anyhow::Resu
     let (matrix, device) = compute_distances(&prepared, args.device)?;
     let seconds = started.elapsed().as_secs_f64();
     eprintln!("device: {device}");
-    let ids = match between {
-        Between::Samples => dataset.sample_ids(),
-        Between::Genes => dataset.gene_ids(),
-    };
-    let header = match between {
-        Between::Samples => "sample_id",
-        Between::Genes => "gene_id",
+    let (ids, header, items) = match between {
+        Between::Samples => (dataset.sample_ids(), "sample_id", "samples"),
+        Between::Genes => (dataset.gene_ids(), "gene_id", "genes"),
     };
     let mut file = std::fs::File::create(&args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
     export::csv::write_matrix(&mut file, header, ids, ids, matrix.view())
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     writeln!(
         out,
-        "{n} × {n} {} distances between {} in {seconds:.2} s on {device}; written to {}",
+        "{n} × {n} {} distances between {items} in {seconds:.2} s on {device}; written to {}",
         metric.label(),
-        header.trim_end_matches("_id").to_owned() + "s",
         args.out.display(),
         n = matrix.nrows(),
     )?;

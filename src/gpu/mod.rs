@@ -140,6 +140,19 @@ impl Gpu {
         Ok(rows as usize)
     }
 
+    /// The rows as f32, cut into blocks that fit the limits, and the compiled shader.
+    fn tiling(&self, prepared: &Prepared) -> Result<Tiling, GpuError> {
+        let (n, dims) = prepared.rows.dim();
+        let block = self.block_rows(n, dims)?;
+        Ok(Tiling {
+            data: prepared.rows.iter().map(|&v| v as f32).collect(),
+            dims,
+            block,
+            blocks: (0..n).step_by(block).map(|s| (s, block.min(n - s))).collect(),
+            pipeline: DistancePipeline::new(&self.device),
+        })
+    }
+
     /// The full symmetric distance matrix of prepared rows, computed by the shader.
     /// `progress` gets the fraction done after each tile; cancel is checked there.
     pub fn distances(
@@ -148,28 +161,32 @@ impl Gpu {
         cancel: Option<&CancelToken>,
         progress: &mut dyn FnMut(f32),
     ) -> Result<Array2<f64>, GpuError> {
-        let rows = &prepared.rows;
-        let (n, dims) = rows.dim();
-        let data: Vec<f32> = rows.iter().map(|&v| v as f32).collect();
-        let block = self.block_rows(n, dims)?;
-        let pipeline = DistancePipeline::new(&self.device);
+        let tiling = self.tiling(prepared)?;
+        let (n, dims) = prepared.rows.dim();
         let kernel = match prepared.metric.kernel() {
             Kernel::SquaredDifferences => 0u32,
             Kernel::AbsoluteDifferences => 1,
         };
         let mut out = Array2::<f64>::zeros((n, n));
-        let blocks: Vec<(usize, usize)> = (0..n).step_by(block).map(|s| (s, block.min(n - s))).collect();
+        let blocks = &tiling.blocks;
         let pairs = blocks.len() * (blocks.len() + 1) / 2;
         let mut done = 0;
         for (bi, &(start_a, len_a)) in blocks.iter().enumerate() {
-            let buffer_a = self.upload(&data[start_a * dims..(start_a + len_a) * dims]);
-            for &(start_b, len_b) in &blocks[bi..] {
+            let buffer_a = self.upload(tiling.block(bi));
+            for (bj, &(start_b, len_b)) in blocks.iter().enumerate().skip(bi) {
                 if cancel.is_some_and(CancelToken::is_cancelled) {
                     return Err(GpuError::Cancelled);
                 }
-                let buffer_b = self.upload(&data[start_b * dims..(start_b + len_b) * dims]);
+                // Later blocks are uploaded per pair: only two blocks are on the GPU at once.
+                let uploaded;
+                let buffer_b = if bj == bi {
+                    &buffer_a
+                } else {
+                    uploaded = self.upload(tiling.block(bj));
+                    &uploaded
+                };
                 let params = [len_a as u32, len_b as u32, dims as u32, kernel];
-                let tile = self.run_tile(&pipeline, &buffer_a, &buffer_b, params)?;
+                let tile = self.run_tile(&tiling.pipeline, &buffer_a, buffer_b, params)?;
                 for (r, row) in tile.chunks_exact(len_b).enumerate() {
                     let i = start_a + r;
                     for (c, &v) in row.iter().enumerate() {
@@ -272,13 +289,9 @@ impl Gpu {
     /// Times the shader alone on every tile of `prepared` (inputs already on the GPU, no
     /// read-back), then the whole [`Gpu::distances`] call.
     pub fn bench_kernel(&self, prepared: &Prepared) -> Result<BenchReport, GpuError> {
-        let (n, dims) = prepared.rows.dim();
-        let data: Vec<f32> = prepared.rows.iter().map(|&v| v as f32).collect();
-        let block = self.block_rows(n, dims)?;
-        let pipeline = DistancePipeline::new(&self.device);
-        let blocks: Vec<(usize, usize)> = (0..n).step_by(block).map(|s| (s, block.min(n - s))).collect();
-        let inputs: Vec<wgpu::Buffer> =
-            blocks.iter().map(|&(s, len)| self.upload(&data[s * dims..(s + len) * dims])).collect();
+        let tiling = self.tiling(prepared)?;
+        let (blocks, dims, block) = (&tiling.blocks, tiling.dims, tiling.block);
+        let inputs: Vec<wgpu::Buffer> = (0..blocks.len()).map(|b| self.upload(tiling.block(b))).collect();
         let result = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("distance tile"),
             size: (block * block * 4) as u64,
@@ -293,7 +306,7 @@ impl Gpu {
             for (bi, &(_, len_a)) in blocks.iter().enumerate() {
                 for (bj, &(_, len_b)) in blocks.iter().enumerate().skip(bi) {
                     let params = [len_a as u32, len_b as u32, dims as u32, 0];
-                    self.encode_tile(&mut encoder, &pipeline, [&inputs[bi], &inputs[bj], &result], params);
+                    self.encode_tile(&mut encoder, &tiling.pipeline, [&inputs[bi], &inputs[bj], &result], params);
                     flops += 3.0 * (len_a * len_b * dims) as f64;
                 }
             }
@@ -344,6 +357,26 @@ pub fn fp32_peak_tflops(adapter: &str) -> Option<f64> {
         ("Radeon RX 7900 XTX", 61.4),
     ];
     PEAKS.iter().find(|(name, _)| adapter.contains(name)).map(|&(_, peak)| peak)
+}
+
+/// Rows cut into blocks for the shader.
+struct Tiling {
+    /// Items × dims, row-major, f32.
+    data: Vec<f32>,
+    dims: usize,
+    /// Rows per block (the last may hold fewer).
+    block: usize,
+    /// (first row, rows) of each block.
+    blocks: Vec<(usize, usize)>,
+    pipeline: DistancePipeline,
+}
+
+impl Tiling {
+    /// The values of block `b`.
+    fn block(&self, b: usize) -> &[f32] {
+        let (start, len) = self.blocks[b];
+        &self.data[start * self.dims..(start + len) * self.dims]
+    }
 }
 
 /// The compiled shader and its bind-group layout.

@@ -22,13 +22,7 @@ struct Node {
 
 impl QuadTree {
     pub(super) fn build(y: &[[f64; 2]]) -> Self {
-        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-        for p in y {
-            for d in 0..2 {
-                lo[d] = lo[d].min(p[d]);
-                hi[d] = hi[d].max(p[d]);
-            }
-        }
+        let (lo, hi) = super::bounds(y);
         let half = ((hi[0] - lo[0]).max(hi[1] - lo[1]) / 2.0).max(1e-12) * (1.0 + 1e-9);
         let centre = [f64::midpoint(lo[0], hi[0]), f64::midpoint(lo[1], hi[1])];
         let mut tree = Self { nodes: Vec::with_capacity(2 * y.len()) };

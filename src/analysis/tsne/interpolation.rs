@@ -42,10 +42,12 @@ const MAX_BOX_WIDTH: f64 = 0.917_004_043_204_671_2;
 /// beyond it boxes widen instead.
 const MAX_BOXES: usize = 1000;
 
-/// The interpolation grid and the kernel's spectrum, reused across iterations.
+/// The interpolation grid, the kernel's spectrum and the two charge grids, reused across
+/// iterations (the charge grids are megabytes: fresh ones would fault in every page).
 #[derive(Clone, Default)]
 pub(super) struct Interpolation {
     grid: Option<Grid>,
+    charges: [Vec<Complex<f64>>; 2],
 }
 
 impl std::fmt::Debug for Interpolation {
@@ -53,7 +55,7 @@ impl std::fmt::Debug for Interpolation {
         f.debug_struct("Interpolation")
             .field("boxes", &self.grid.as_ref().map(|g| g.boxes))
             .field("box_width", &self.grid.as_ref().map(|g| g.box_width))
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -75,16 +77,10 @@ impl Interpolation {
     /// Writes the repulsive force on each point, `Σ_j q_ij² (y_i − y_j)`, into `forces`, and
     /// returns `Z = Σ_{i≠j} q_ij`.
     pub(super) fn repulsion(&mut self, y: &[[f64; 2]], forces: &mut [[f64; 2]]) -> f64 {
-        let n = y.len();
-        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-        for p in y {
-            for d in 0..2 {
-                lo[d] = lo[d].min(p[d]);
-                hi[d] = hi[d].max(p[d]);
-            }
-        }
+        let (lo, hi) = super::bounds(y);
         let span = (hi[0] - lo[0]).max(hi[1] - lo[1]).max(1e-12);
-        let grid = self.grid_for(span);
+        let grid = fit_grid(&mut self.grid, span);
+        let [a, b] = &mut self.charges;
         let (boxes, width, len) = (grid.boxes, grid.box_width, grid.len);
         let m = NODES * boxes;
         // Centre the embedding in the grid.
@@ -94,78 +90,57 @@ impl Interpolation {
         let stencils: Vec<Stencil> = y.iter().map(|p| Stencil::new(*p, origin, width, boxes, m)).collect();
 
         // Spread the charges: grid a holds (1, y¹), grid b holds (y², ‖y‖²), as re + i·im.
-        let mut a = vec![Complex::new(0.0, 0.0); len * len];
-        let mut b = vec![Complex::new(0.0, 0.0); len * len];
+        for grid in [&mut *a, &mut *b] {
+            grid.clear();
+            grid.resize(len * len, Complex::new(0.0, 0.0));
+        }
         for (p, s) in y.iter().zip(&stencils) {
             let ca = Complex::new(1.0, p[0]);
             let cb = Complex::new(p[1], p[0] * p[0] + p[1] * p[1]);
-            for (r, wr) in s.wy.iter().enumerate() {
-                for (c, wc) in s.wx.iter().enumerate() {
-                    let w = wr * wc;
-                    let idx = (s.row + r) * len + s.col + c;
-                    a[idx] += ca * w;
-                    b[idx] += cb * w;
-                }
+            for (idx, w) in s.nodes(len) {
+                a[idx] += ca * w;
+                b[idx] += cb * w;
             }
         }
         thread::scope(|scope| {
-            scope.spawn(|| grid.convolve(&mut a, m));
-            grid.convolve(&mut b, m);
+            scope.spawn(|| grid.convolve(a, m));
+            grid.convolve(b, m);
         });
 
         // Interpolate the potentials back to the points.
-        let threads = thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
-        let chunk = n.div_ceil(threads).max(1024);
-        let (a, b) = (&a, &b);
-        let z: f64 = thread::scope(|scope| {
-            let handles: Vec<_> = forces
-                .chunks_mut(chunk)
-                .zip(y.chunks(chunk).zip(stencils.chunks(chunk)))
-                .map(|(out, (ys, ss))| {
-                    scope.spawn(move || {
-                        let mut z = 0.0;
-                        for ((f, p), s) in out.iter_mut().zip(ys).zip(ss) {
-                            let (mut pa, mut pb) = (Complex::new(0.0, 0.0), Complex::new(0.0, 0.0));
-                            for (r, wr) in s.wy.iter().enumerate() {
-                                for (c, wc) in s.wx.iter().enumerate() {
-                                    let w = wr * wc;
-                                    let idx = (s.row + r) * len + s.col + c;
-                                    pa += a[idx] * w;
-                                    pb += b[idx] * w;
-                                }
-                            }
-                            // φ⁰ = pa.re, φ¹ = pa.im, φ² = pb.re, φ³ = pb.im.
-                            *f = [p[0] * pa.re - pa.im, p[1] * pa.re - pb.re];
-                            z +=
-                                (1.0 + p[0] * p[0] + p[1] * p[1]) * pa.re - 2.0 * (p[0] * pa.im + p[1] * pb.re) + pb.im;
-                        }
-                        z
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).sum()
+        let (a, b) = (&*a, &*b);
+        let z = super::parallel_sum(forces, |i, f| {
+            let p = y[i];
+            let (mut pa, mut pb) = (Complex::new(0.0, 0.0), Complex::new(0.0, 0.0));
+            for (idx, w) in stencils[i].nodes(len) {
+                pa += a[idx] * w;
+                pb += b[idx] * w;
+            }
+            // φ⁰ = pa.re, φ¹ = pa.im, φ² = pb.re, φ³ = pb.im.
+            *f = [p[0] * pa.re - pa.im, p[1] * pa.re - pb.re];
+            (1.0 + p[0] * p[0] + p[1] * p[1]) * pa.re - 2.0 * (p[0] * pa.im + p[1] * pb.re) + pb.im
         });
-        z - n as f64
+        z - y.len() as f64
     }
+}
 
-    /// The grid for an embedding `span` wide, reusing the last one when it fits.
-    fn grid_for(&mut self, span: f64) -> &Grid {
-        // Box side: at most MAX_BOX_WIDTH and span / 50, rounded down to a power of 2^⅛.
-        let widest = (span / MIN_BOXES as f64).min(MAX_BOX_WIDTH);
-        let mut width = 2f64.powf((widest.log2() * 8.0 + 1e-9).floor() / 8.0);
-        let mut needed = (span / width).ceil() as usize + 1;
-        if needed > MAX_BOXES {
-            width = span / (MAX_BOXES - 1) as f64;
-            needed = MAX_BOXES;
-        }
-        let reuse = self.grid.as_ref().is_some_and(|g| {
-            g.box_width.to_bits() == width.to_bits() && g.boxes >= needed && (g.boxes as f64) <= needed as f64 * 1.15
-        });
-        if !reuse {
-            self.grid = None;
-        }
-        self.grid.get_or_insert_with(|| Grid::new(smooth_at_least(needed), width))
+/// The grid for an embedding `span` wide: the one in `slot` when it fits, else a new one.
+fn fit_grid(slot: &mut Option<Grid>, span: f64) -> &Grid {
+    // Box side: at most MAX_BOX_WIDTH and span / 50, rounded down to a power of 2^⅛.
+    let widest = (span / MIN_BOXES as f64).min(MAX_BOX_WIDTH);
+    let mut width = 2f64.powf((widest.log2() * 8.0 + 1e-9).floor() / 8.0);
+    let mut needed = (span / width).ceil() as usize + 1;
+    if needed > MAX_BOXES {
+        width = span / (MAX_BOXES - 1) as f64;
+        needed = MAX_BOXES;
     }
+    let reuse = slot.as_ref().is_some_and(|g| {
+        g.box_width.to_bits() == width.to_bits() && g.boxes >= needed && (g.boxes as f64) <= needed as f64 * 1.15
+    });
+    if !reuse {
+        *slot = None;
+    }
+    slot.get_or_insert_with(|| Grid::new(smooth_at_least(needed), width))
 }
 
 impl Grid {
@@ -236,6 +211,15 @@ impl Stencil {
         let (row, wy) = place(1);
         debug_assert!(row + NODES <= m && col + NODES <= m);
         Self { row, col, wx, wy }
+    }
+}
+
+impl Stencil {
+    /// The nine nodes of the point's box as (index in a `len`-wide grid, weight).
+    fn nodes(&self, len: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.wy.iter().enumerate().flat_map(move |(r, wr)| {
+            self.wx.iter().enumerate().map(move |(c, wc)| ((self.row + r) * len + self.col + c, wr * wc))
+        })
     }
 }
 
@@ -350,10 +334,10 @@ mod tests {
 
     #[test]
     fn grid_follows_the_box_rules() {
-        let mut interp = Interpolation::default();
-        let g = interp.grid_for(0.01);
+        let mut slot = None;
+        let g = fit_grid(&mut slot, 0.01);
         assert!(g.boxes >= MIN_BOXES && g.box_width <= 0.01 / 50.0);
-        let g = interp.grid_for(120.0);
+        let g = fit_grid(&mut slot, 120.0);
         assert!(g.box_width <= 1.0 && g.boxes as f64 * g.box_width >= 120.0);
         assert_eq!(smooth_at_least(121), 125);
         let sum: f64 = lagrange(0.3).iter().sum();

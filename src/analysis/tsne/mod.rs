@@ -1,5 +1,5 @@
-//! t-SNE that can animate: a stepwise Barnes–Hut optimiser whose embedding can be read
-//! after every iteration.
+//! t-SNE that can animate: a stepwise optimiser (Barnes–Hut or FFT-interpolated
+//! repulsion) whose embedding can be read after every iteration.
 //!
 //! # Why not linfa-tsne (or bhtsne)
 //! linfa-tsne runs every epoch in one call, so nothing can be shown until it ends, and
@@ -49,7 +49,7 @@ pub enum TsneMetric {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TsneEngine {
-    /// This module's stepwise Barnes–Hut optimiser (animates).
+    /// This module's stepwise optimiser (animates).
     #[default]
     Biolens,
     /// linfa-tsne (bhtsne underneath): one call, no progress or partial results, so it
@@ -368,6 +368,13 @@ impl Tsne {
         }
         p_log_q
     }
+}
+
+/// The embedding's bounding box: (lowest, highest) per axis.
+fn bounds(y: &[[f64; 2]]) -> ([f64; 2], [f64; 2]) {
+    y.iter().fold(([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]), |(lo, hi), p| {
+        ([lo[0].min(p[0]), lo[1].min(p[1])], [hi[0].max(p[0]), hi[1].max(p[1])])
+    })
 }
 
 /// Calls `f(i, &mut out[i])` for every element, split over threads; returns the sum of
