@@ -195,6 +195,32 @@ pub enum SolverArg {
     Randomized,
 }
 
+/// An output file, created before the analysis runs so a bad path fails at once, not after
+/// a long computation; `write` fills it.
+struct OutFile<'a> {
+    path: &'a std::path::Path,
+    file: std::fs::File,
+}
+
+impl<'a> OutFile<'a> {
+    fn create(path: &'a std::path::Path) -> anyhow::Result<Self> {
+        let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Self { path, file })
+    }
+
+    /// Writes `values` as CSV with `ids` as the first column and `names` as the header.
+    fn write(
+        mut self,
+        id_header: &str,
+        ids: &[String],
+        names: &[String],
+        values: ndarray::ArrayView2<'_, f64>,
+    ) -> anyhow::Result<()> {
+        export::csv::write_matrix(&mut self.file, id_header, ids, names, values)
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+}
+
 /// Runs a subcommand, writing its output to `out`.
 pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     match command {
@@ -270,6 +296,7 @@ pub enum MetricArg {
 
 fn tsne(args: &TsneArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     use analysis::tsne::{TsneGradient, TsneMetric, TsneParams};
+    let file = OutFile::create(&args.out)?;
     let dataset = args.data.open()?;
     let params = TsneParams {
         perplexity: args.perplexity,
@@ -298,9 +325,7 @@ fn tsne(args: &TsneArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         method = Some(t.gradient);
     })?;
     let names = vec!["tSNE1".to_owned(), "tSNE2".to_owned()];
-    let mut file = std::fs::File::create(&args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
-    export::csv::write_matrix(&mut file, "sample_id", dataset.sample_ids(), &names, embedding.view())
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    file.write("sample_id", dataset.sample_ids(), &names, embedding.view())?;
     let kl = last.and_then(|i| i.kl_divergence).unwrap_or(f64::NAN);
     let method = match (params.engine, method) {
         (analysis::tsne::TsneEngine::Linfa, _) => "linfa-tsne",
@@ -333,6 +358,7 @@ struct PcaJson<'a> {
 }
 
 fn pca(args: &PcaArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let file = args.out.as_deref().map(OutFile::create).transpose()?;
     let dataset = args.data.open()?;
     let solver = match args.solver {
         SolverArg::Auto => PcaSolver::Auto,
@@ -342,11 +368,9 @@ fn pca(args: &PcaArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let params = PcaParams::new(args.components).solver(solver).seed(args.seed);
     let fit = analysis::pca::pca(dataset.matrix().view(), &params, None)?;
     let k = fit.explained_variance_ratio.len();
-    if let Some(path) = &args.out {
+    if let Some(file) = file {
         let names: Vec<String> = (1..=k).map(|c| format!("PC{c}")).collect();
-        let mut file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-        export::csv::write_matrix(&mut file, "sample_id", dataset.sample_ids(), &names, fit.scores.view())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        file.write("sample_id", dataset.sample_ids(), &names, fit.scores.view())?;
     }
     let cumulative: Vec<f64> = fit
         .explained_variance_ratio
@@ -542,6 +566,7 @@ pub enum DeviceArg {
 
 fn distances(args: &DistancesArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     use analysis::distance::{Between, prepare};
+    let file = OutFile::create(&args.out)?;
     let dataset = args.data.open()?;
     let between = match args.between {
         BetweenArg::Samples => Between::Samples,
@@ -557,9 +582,7 @@ fn distances(args: &DistancesArgs, out: &mut dyn std::io::Write) -> anyhow::Resu
         Between::Samples => (dataset.sample_ids(), "sample_id", "samples"),
         Between::Genes => (dataset.gene_ids(), "gene_id", "genes"),
     };
-    let mut file = std::fs::File::create(&args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
-    export::csv::write_matrix(&mut file, header, ids, ids, matrix.view())
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    file.write(header, ids, ids, matrix.view())?;
     writeln!(
         out,
         "{n} × {n} {} distances between {items} in {seconds:.2} s on {device}; written to {}",

@@ -36,6 +36,8 @@ fn explained_variance_ratios_match_scikit_learn() {
             for solver in [PcaSolver::Exact, PcaSolver::Randomized] {
                 let params = PcaParams::new(expected.len()).scale(scale).solver(solver);
                 let fit = pca(x.matrix().view(), &params, None).unwrap();
+                assert!(!expected.is_empty(), "{key} {variant}: empty reference");
+                assert_eq!(fit.explained_variance_ratio.len(), expected.len(), "{key} {variant} {solver:?}");
                 for (c, (got, want)) in fit.explained_variance_ratio.iter().zip(&expected).enumerate() {
                     assert!(
                         (got - want).abs() <= 1e-4,

@@ -131,7 +131,8 @@ fn distances_write_the_square_matrix_and_name_the_device() {
         return;
     }
     assert!(String::from_utf8_lossy(&gpu.stderr).contains("device: GPU: "));
-    let (_, gpu_rows) = read_square(&gpu_path);
+    let (gpu_ids, gpu_rows) = read_square(&gpu_path);
+    assert_eq!((gpu_ids, gpu_rows.len()), (ids, rows.len()));
     for (a, b) in rows.iter().flatten().zip(gpu_rows.iter().flatten()) {
         assert!((a - b).abs() <= 1e-4 * a.abs() + 1e-12, "{a} vs {b}");
     }

@@ -19,7 +19,7 @@ fn log_transforms() {
     let raw = d.matrix().clone();
     // guo has negative Ct values: log must refuse with a clear message.
     let err = d.with_pipeline(Pipeline { steps: vec![Step::Log2], ..Pipeline::default() }).unwrap_err().to_string();
-    assert!(err.contains("needs values ≥ −1") && err.contains("sample '"), "{err}");
+    assert!(err.contains("needs values > −1") && err.contains("sample '"), "{err}");
     let t = open_sample("tissue_gene_expression");
     let log2 = with(&t, vec![Step::Log2]);
     let ln = with(&t, vec![Step::Ln]);
@@ -134,4 +134,35 @@ fn apply_directly_reports_kept_indices() {
     // Petal length (var 3.10) and sepal length (0.68) vary most.
     assert_eq!(out.genes, vec![0, 2]);
     assert_eq!(out.samples.len(), 150);
+}
+
+/// Values at the edges: a byte-order mark, infinities (missing), −1 under a log (refused:
+/// log(0) is −∞), and a drop-genes policy that leaves nothing (an error, not an empty matrix).
+#[test]
+fn edge_values_are_refused_or_counted_as_missing() {
+    let (_dir, path) = write_temp("bom.csv", b"\xEF\xBB\xBFsample_id,g1,g2\na,1,inf\nb,-1,2\nc,3,4\n");
+    let loaded = load(&path);
+    assert_eq!(loaded.data.gene_ids(), ["g1", "g2"]);
+    assert!(loaded.data.matrix()[[0, 1]].is_nan(), "inf is missing");
+    assert_eq!(loaded.report.missing, 1);
+    let open = |pipeline: Pipeline| {
+        biolens::data::open(
+            &biolens::data::OpenRequest { matrix: path.clone(), pipeline, ..Default::default() },
+            &|_, _| {},
+        )
+    };
+    let err = open(Pipeline { steps: vec![Step::Log2], ..Pipeline::default() }).unwrap_err().to_string();
+    assert!(err.contains("needs values > −1") && err.contains("'b'"), "{err}");
+    let (_dir2, all_missing) = write_temp("holes.csv", b"sample_id,g1,g2\na,1,NA\nb,NA,2\n");
+    let err = biolens::data::open(
+        &biolens::data::OpenRequest {
+            matrix: all_missing,
+            pipeline: Pipeline { missing: MissingPolicy::DropGenes, ..Pipeline::default() },
+            ..Default::default()
+        },
+        &|_, _| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("no genes are left"), "{err}");
 }

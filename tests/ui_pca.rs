@@ -70,3 +70,26 @@ fn pca_tab_scatter_colour_and_box_selection() {
         let _ = image.save(std::env::temp_dir().join("biolens_pca_view.png"));
     }
 }
+
+/// Opening a dataset with fewer genes while the PCA tab shows the old result: the loadings
+/// table and biplot label the old result with its own genes (this used to index the new
+/// dataset's gene list and panic), and PCA reruns for the new data.
+#[test]
+fn switching_to_a_smaller_dataset_keeps_the_pca_tab_alive() {
+    let mut h = Harness::builder().with_size([1400.0, 900.0]).build_eframe(|cc| BiolensApp::new(cc, Startup::Empty));
+    h.state_mut().push_command(Command::OpenSample("khan_srbct"));
+    h.run_steps(1);
+    run_until(&mut h, "the dataset", |app| app.state().current.is_some());
+    h.get_by_label("PCA").click();
+    h.run_steps(1);
+    h.state_mut().pca_view_mut().biplot_genes = 5;
+    run_until(&mut h, "PCA on khan", |app| app.pca_view().result.is_some());
+    let khan_generation = h.state().pca_view().result.as_ref().unwrap().generation;
+
+    h.state_mut().push_command(Command::OpenSample("sklearn_iris"));
+    h.run_steps(1);
+    run_until(&mut h, "iris and its PCA", |app| {
+        app.pca_view().result.as_ref().is_some_and(|r| r.generation != khan_generation && r.gene_ids.len() == 4)
+    });
+    h.get_by_label("Scatter plot: 150 points");
+}

@@ -203,7 +203,7 @@ pub struct AnnotationTable {
 /// Reads an annotations file (CSV/TSV, plain or gzipped): first column sample ids, then one
 /// column per annotation. Every cell is read as text, so ids keep leading zeros.
 pub fn read_annotation_table(path: &Path) -> Result<AnnotationTable, LoadError> {
-    let bytes = text::read_bytes(path)?;
+    let bytes = text::without_bom(text::read_bytes(path)?);
     text::check_text(path, &bytes)?;
     let delimiter = text::sniff_delimiter(&bytes);
     let (bytes, sep) = match delimiter {

@@ -102,9 +102,9 @@ pub struct Pipeline {
 /// Why a pipeline could not run.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum PreprocessError {
-    /// A log of a value below −1.
+    /// A log of a value of −1 or below.
     #[error(
-        "{step} needs values ≥ −1, but sample '{sample}', gene '{gene}' is {value} (is the data already log-scaled?)"
+        "{step} needs values > −1, but sample '{sample}', gene '{gene}' is {value} (is the data already log-scaled?)"
     )]
     LogOfNegative {
         /// The step.
@@ -154,7 +154,7 @@ pub struct Processed {
 
 /// Runs `pipeline` on `raw` from scratch.
 pub fn apply(raw: &RawData, pipeline: &Pipeline) -> Result<Processed, PreprocessError> {
-    let mut p = handle_missing(raw, pipeline.missing);
+    let mut p = handle_missing(raw, pipeline.missing)?;
     for step in &pipeline.steps {
         match step {
             Step::Log2 => log_plus_one(raw, &mut p, step, f64::log2)?,
@@ -225,11 +225,16 @@ pub fn zscore(m: &mut Array2<f64>) {
     }
 }
 
-fn handle_missing(raw: &RawData, policy: MissingPolicy) -> Processed {
+fn handle_missing(raw: &RawData, policy: MissingPolicy) -> Result<Processed, PreprocessError> {
     let m = raw.matrix();
     let samples: Vec<usize> = (0..m.nrows()).collect();
     if raw.missing() == 0 {
-        return Processed { matrix: raw.shared_matrix(), samples, genes: (0..m.ncols()).collect(), notes: Vec::new() };
+        return Ok(Processed {
+            matrix: raw.shared_matrix(),
+            samples,
+            genes: (0..m.ncols()).collect(),
+            notes: Vec::new(),
+        });
     }
     // Per gene: sum and count of present values.
     let mut sum = vec![0.0; m.ncols()];
@@ -248,6 +253,9 @@ fn handle_missing(raw: &RawData, policy: MissingPolicy) -> Processed {
             MissingPolicy::DropGenes => count[j] == m.nrows(),
         })
         .collect();
+    if genes.is_empty() {
+        return Err(PreprocessError::NoGenesLeft(policy.describe().to_owned()));
+    }
     let mut notes = Vec::new();
     let dropped = m.ncols() - genes.len();
     match policy {
@@ -267,11 +275,11 @@ fn handle_missing(raw: &RawData, policy: MissingPolicy) -> Processed {
             }
         }
     }
-    Processed { matrix: Arc::new(matrix), samples, genes, notes }
+    Ok(Processed { matrix: Arc::new(matrix), samples, genes, notes })
 }
 
 fn log_plus_one(raw: &RawData, p: &mut Processed, step: &Step, log: fn(f64) -> f64) -> Result<(), PreprocessError> {
-    if let Some(((i, j), &value)) = p.matrix.indexed_iter().find(|(_, v)| **v < -1.0) {
+    if let Some(((i, j), &value)) = p.matrix.indexed_iter().find(|(_, v)| **v <= -1.0) {
         return Err(PreprocessError::LogOfNegative {
             step: step.describe(),
             sample: raw.sample_ids()[p.samples[i]].clone(),

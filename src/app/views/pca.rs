@@ -23,10 +23,17 @@ pub struct PcaOutcome {
     pub generation: u64,
     /// Parameters used.
     pub params: PcaParams,
+    /// The genes of the matrix it was fitted on (loadings rows); the dataset may have
+    /// changed since, so labels come from here.
+    pub gene_ids: Arc<[String]>,
 }
 
 /// The result and PC pair the shown coordinates were taken from, and the coordinates.
 type AxesCache = (Arc<PcaOutcome>, usize, usize, Arc<ndarray::Array2<f64>>);
+
+/// The loadings table's lists (title, gene indices) and what they were made from: the
+/// result, component, order and filter.
+type LoadingsCache = (Arc<PcaOutcome>, usize, LoadingsOrder, String, Vec<(&'static str, Vec<usize>)>);
 
 /// State of the PCA view.
 pub struct PcaView {
@@ -35,12 +42,16 @@ pub struct PcaView {
     job: Option<Job<PcaOutcome>>,
     /// The newest result.
     pub result: Option<Arc<PcaOutcome>>,
+    /// The dataset generation and parameters of the last run started: no new run starts
+    /// for them (so Cancel and errors stay until something changes or "Try again").
+    attempted: Option<(u64, PcaParams)>,
     error: Option<String>,
     x_pc: usize,
     y_pc: usize,
     loadings_pc: usize,
     loadings_filter: String,
     loadings_order: LoadingsOrder,
+    loadings: Option<LoadingsCache>,
     /// The two score columns shown, for the result and axes they were taken from.
     axes: Option<AxesCache>,
     /// Genes drawn as biplot arrows (0 = none).
@@ -55,12 +66,14 @@ impl Default for PcaView {
             params: PcaParams::new(20),
             job: None,
             result: None,
+            attempted: None,
             error: None,
             x_pc: 0,
             y_pc: 1,
             loadings_pc: 0,
             loadings_filter: String::new(),
             loadings_order: LoadingsOrder::Signed,
+            loadings: None,
             axes: None,
             biplot_genes: 0,
             panel: EmbeddingPanel::default(),
@@ -90,13 +103,19 @@ impl PcaView {
             }
         }
         let Some(current) = &state.current else { return };
-        let up_to_date =
-            self.result.as_ref().is_some_and(|r| r.generation == current.generation && r.params == self.params);
-        let failed_here = self.error.is_some();
-        if up_to_date || self.job.is_some() || failed_here {
+        let wanted = (current.generation, self.params.clone());
+        if self.job.is_some() || self.attempted.as_ref() == Some(&wanted) {
             return;
         }
+        let up_to_date =
+            self.result.as_ref().is_some_and(|r| r.generation == current.generation && r.params == self.params);
+        self.attempted = Some(wanted);
+        if up_to_date {
+            return;
+        }
+        self.error = None;
         let matrix = current.dataset.matrix_arc();
+        let gene_ids: Arc<[String]> = current.dataset.gene_ids().into();
         let params = self.params.clone();
         let generation = current.generation;
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
@@ -106,7 +125,7 @@ impl PcaView {
                 crate::analysis::pca::PcaError::Cancelled => JobError::Cancelled,
                 other => JobError::failed(other),
             })?;
-            Ok(PcaOutcome { pca: fit, generation, params })
+            Ok(PcaOutcome { pca: fit, generation, params, gene_ids })
         }));
     }
 
@@ -145,7 +164,7 @@ impl PcaView {
                     if let Some(result) = self.result.clone() {
                         scree_ui(ui, &result.pca);
                         ui.separator();
-                        self.loadings_ui(ui, &result.pca, &current.dataset);
+                        self.loadings_ui(ui, &result);
                     }
                 });
             });
@@ -154,6 +173,7 @@ impl PcaView {
                 ui.colored_label(ui.visuals().error_fg_color, format!("PCA failed: {err}"));
                 if ui.button("Try again").clicked() {
                     self.error = None;
+                    self.attempted = None;
                 }
                 return;
             }
@@ -187,7 +207,7 @@ impl PcaView {
             if self.biplot_genes > 0
                 && let Some(t) = transform
             {
-                biplot_ui(ui, &t, &result.pca, (x, y), self.biplot_genes, current.dataset.gene_ids());
+                biplot_ui(ui, &t, &result.pca, (x, y), self.biplot_genes, &result.gene_ids);
             }
         });
     }
@@ -235,7 +255,8 @@ impl PcaView {
         }
     }
 
-    fn loadings_ui(&mut self, ui: &mut egui::Ui, fit: &Pca, dataset: &crate::data::Dataset) {
+    fn loadings_ui(&mut self, ui: &mut egui::Ui, result: &Arc<PcaOutcome>) {
+        let fit = &result.pca;
         let k = fit.loadings.ncols();
         ui.horizontal(|ui| {
             ui.label(RichText::new("Loadings").strong());
@@ -249,41 +270,60 @@ impl PcaView {
             ui.selectable_value(&mut self.loadings_order, LoadingsOrder::Name, "name");
         });
         let c = self.loadings_pc.min(k - 1);
+        let fresh = self.loadings.as_ref().is_some_and(|(r, pc, order, filter, _)| {
+            Arc::ptr_eq(r, result) && *pc == c && *order == self.loadings_order && *filter == self.loadings_filter
+        });
+        if !fresh {
+            let lists = loadings_lists(fit, &result.gene_ids, c, self.loadings_order, &self.loadings_filter);
+            self.loadings = Some((Arc::clone(result), c, self.loadings_order, self.loadings_filter.clone(), lists));
+        }
+        let Some((.., lists)) = &self.loadings else { return };
         let column = fit.loadings.column(c);
-        let filter = self.loadings_filter.to_lowercase();
-        let mut order: Vec<usize> = (0..column.len())
-            .filter(|&g| filter.is_empty() || dataset.gene_ids()[g].to_lowercase().contains(&filter))
-            .collect();
-        let shown = 15;
-        let lists: Vec<(&str, Vec<usize>)> = match self.loadings_order {
-            LoadingsOrder::Signed => {
-                order.sort_by(|&a, &b| column[b].total_cmp(&column[a]));
-                let top: Vec<usize> = order.iter().copied().take(shown).collect();
-                let bottom: Vec<usize> =
-                    order.iter().rev().copied().take(shown.min(order.len().saturating_sub(shown))).collect();
-                vec![("highest (positive)", top), ("lowest (negative)", bottom)]
-            }
-            LoadingsOrder::Magnitude => {
-                order.sort_by(|&a, &b| column[b].abs().total_cmp(&column[a].abs()));
-                vec![("largest |loading|", order.into_iter().take(2 * shown).collect())]
-            }
-            LoadingsOrder::Name => {
-                order.sort_by(|&a, &b| dataset.gene_ids()[a].cmp(&dataset.gene_ids()[b]));
-                vec![("by name", order.into_iter().take(100).collect())]
-            }
-        };
         for (title, genes) in lists {
             if genes.is_empty() {
                 continue;
             }
-            ui.label(RichText::new(title).weak());
-            egui::Grid::new(("loadings", title)).striped(true).num_columns(2).show(ui, |ui| {
-                for g in genes {
-                    ui.label(&dataset.gene_ids()[g]);
+            ui.label(RichText::new(*title).weak());
+            egui::Grid::new(("loadings", *title)).striped(true).num_columns(2).show(ui, |ui| {
+                for &g in genes {
+                    ui.label(&result.gene_ids[g]);
                     ui.label(format!("{:+.4}", column[g]));
                     ui.end_row();
                 }
             });
+        }
+    }
+}
+
+/// The loadings table's lists for component `c`: genes whose name contains `filter`
+/// (any case), in `order`, cut to what the table shows.
+fn loadings_lists(
+    fit: &Pca,
+    gene_ids: &[String],
+    c: usize,
+    order_by: LoadingsOrder,
+    filter: &str,
+) -> Vec<(&'static str, Vec<usize>)> {
+    let column = fit.loadings.column(c);
+    let filter = filter.to_lowercase();
+    let mut order: Vec<usize> =
+        (0..column.len()).filter(|&g| filter.is_empty() || gene_ids[g].to_lowercase().contains(&filter)).collect();
+    let shown = 15;
+    match order_by {
+        LoadingsOrder::Signed => {
+            order.sort_by(|&a, &b| column[b].total_cmp(&column[a]));
+            let top: Vec<usize> = order.iter().copied().take(shown).collect();
+            let bottom: Vec<usize> =
+                order.iter().rev().copied().take(shown.min(order.len().saturating_sub(shown))).collect();
+            vec![("highest (positive)", top), ("lowest (negative)", bottom)]
+        }
+        LoadingsOrder::Magnitude => {
+            order.sort_by(|&a, &b| column[b].abs().total_cmp(&column[a].abs()));
+            vec![("largest |loading|", order.into_iter().take(2 * shown).collect())]
+        }
+        LoadingsOrder::Name => {
+            order.sort_by(|&a, &b| gene_ids[a].cmp(&gene_ids[b]));
+            vec![("by name", order.into_iter().take(100).collect())]
         }
     }
 }
@@ -312,8 +352,13 @@ fn biplot_ui(
     let lx = fit.loadings.column(x);
     let ly = fit.loadings.column(y);
     let mut order: Vec<usize> = (0..lx.len()).collect();
-    order.sort_by(|&a, &b| lx[b].hypot(ly[b]).total_cmp(&lx[a].hypot(ly[a])));
-    order.truncate(genes);
+    let longest_first = |a: &usize, b: &usize| lx[*b].hypot(ly[*b]).total_cmp(&lx[*a].hypot(ly[*a]));
+    // The top genes only: a partial selection, not a sort of every gene each frame.
+    if genes < order.len() {
+        order.select_nth_unstable_by(genes, longest_first);
+        order.truncate(genes);
+    }
+    order.sort_by(longest_first);
     let extent = |c: usize| fit.scores.column(c).iter().fold(0.0_f64, |m, v| m.max(v.abs()));
     let largest = |l: &ndarray::ArrayView1<'_, f64>| order.iter().fold(0.0_f64, |m, &g| m.max(l[g].abs()));
     let scale =

@@ -127,7 +127,7 @@ impl TsneView {
             }
         }
         let Some(current) = &state.current else { return };
-        if self.run.is_none() && self.error.is_none() && self.started_for != Some(current.generation) {
+        if self.run.is_none() && self.started_for != Some(current.generation) {
             self.start(state);
         }
     }

@@ -124,6 +124,7 @@ pub fn read_text_table(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(LoadError::file(path, LoadErrorKind::Empty));
     }
+    let bytes = text::without_bom(bytes);
     text::check_text(path, &bytes)?;
     let delimiter = text::sniff_delimiter(&bytes);
     let (bytes, sep) = match delimiter {

@@ -22,11 +22,12 @@ pub fn is_missing_token(cell: &str) -> bool {
 }
 
 /// A numeric cell as the matrix parser reads it: a number, `NaN` for a missing token (or a
-/// literal NaN), `None` for text.
+/// literal NaN or infinity, which no analysis can use: they count as missing), `None` for
+/// text.
 pub fn parse_cell(cell: &[u8]) -> Option<f64> {
     let cell = cell.trim_ascii();
     if let Ok(v) = fast_float2::parse::<f64, _>(cell) {
-        return Some(v);
+        return Some(if v.is_finite() { v } else { f64::NAN });
     }
     MISSING_TOKENS.iter().any(|t| t.as_bytes() == cell).then_some(f64::NAN)
 }
@@ -75,6 +76,15 @@ pub fn maybe_gunzip(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>, LoadError> {
         .read_to_end(&mut out)
         .map_err(|e| LoadError::file(path, LoadErrorKind::Gzip(e.to_string())))?;
     Ok(out)
+}
+
+/// `bytes` without a leading UTF-8 byte-order mark (Excel writes one), which would
+/// otherwise stick to the first header name.
+pub fn without_bom(mut bytes: Vec<u8>) -> Vec<u8> {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    bytes
 }
 
 /// Rejects binary content: NUL bytes or invalid UTF-8 in the first 64 KiB.
