@@ -3,18 +3,7 @@
 mod common;
 
 use biolens::analysis::pca::{PcaParams, PcaSolver, pca};
-use common::{load, sample};
-
-/// (reference key, dataset folder, expression file) for every bundled dataset.
-const DATASETS: [(&str, &str, &str); 7] = [
-    ("tissue_gene_expression", "tissue_gene_expression", "expression.csv"),
-    ("nci60", "nci60", "expression.csv"),
-    ("khan_srbct", "khan_srbct", "expression.csv"),
-    ("guo_qpcr", "guo_qpcr", "expression.csv"),
-    ("pbmc68k_reduced", "pbmc68k_reduced", "expression.csv"),
-    ("pbmc68k_reduced[lognorm]", "pbmc68k_reduced", "expression_lognorm.csv"),
-    ("sklearn_iris", "sklearn_iris", "expression.csv"),
-];
+use common::{SHARED_DATASETS as DATASETS, load, sample};
 
 fn reference() -> serde_json::Value {
     let text = std::fs::read_to_string(sample("reference_sklearn_scipy.json")).expect("reference file");

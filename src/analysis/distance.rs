@@ -12,6 +12,11 @@
 //!   duplicates), the entry is recomputed directly as `Σ (x − y)²`, so small distances keep
 //!   full relative precision, as the direct loops of `scipy.spatial.distance` have.
 //! - **Absolute differences** for Manhattan, directly, with four accumulators.
+//! - **Few dimensions** (at most [`DIRECT_MAX_DIMS`]): Euclidean, squared Euclidean and
+//!   Manhattan are summed directly, in dimension order, on the values as they are: exactly
+//!   `SciPy`'s arithmetic, bit for bit. Low-dimensional, low-precision data (iris) has many
+//!   distances that are equal but for rounding, and hierarchical clustering breaks such ties
+//!   by the last bit; a GEMM gains nothing at this width anyway.
 //!
 //! Only the upper triangle is computed; the lower is mirrored. A row with no direction (all
 //! zero for cosine, constant for correlation or Spearman) has distance 1 to every other
@@ -124,6 +129,9 @@ pub enum DistanceError {
     Cancelled,
 }
 
+/// Up to this many values per item, difference metrics are summed directly in `SciPy`'s order.
+pub const DIRECT_MAX_DIMS: usize = 16;
+
 /// Items prepared for a metric: one row per item.
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -166,6 +174,7 @@ pub fn prepare(x: ArrayView2<'_, f64>, between: Between, metric: Metric) -> Resu
     }
     let mut undirected = Vec::new();
     match metric {
+        Metric::Euclidean | Metric::SqEuclidean | Metric::Manhattan if rows.ncols() <= DIRECT_MAX_DIMS => {}
         Metric::Euclidean | Metric::SqEuclidean | Metric::Manhattan => {
             let means = rows.mean_axis(Axis(0)).unwrap_or_default();
             rows -= &means;
@@ -243,13 +252,14 @@ pub fn pairwise_prepared(
     // Blocks of rows against every later row: large enough for efficient GEMMs, small
     // enough for prompt Cancel and progress.
     let block = 256.min(n);
+    let direct = !metric.is_angular() && rows.ncols() <= DIRECT_MAX_DIMS;
     let (faer_rows, norms) = match metric.kernel() {
-        Kernel::SquaredDifferences => {
+        Kernel::SquaredDifferences if !direct => {
             let m = Mat::<f64>::from_fn(n, rows.ncols(), |i, j| rows[[i, j]]);
             let norms: Vec<f64> = rows.outer_iter().map(|r| r.dot(&r)).collect();
             (Some(m), norms)
         }
-        Kernel::AbsoluteDifferences => (None, Vec::new()),
+        _ => (None, Vec::new()),
     };
     let total_work = (n * (n + 1) / 2) as f64;
     let mut done_work = 0.0;
@@ -288,6 +298,7 @@ pub fn pairwise_prepared(
                                     let s = scale - 2.0 * g[(j - start, local)];
                                     if s < 1e-6 * scale { squared_differences(xi, xj) } else { s }
                                 }
+                                None if direct => sequential_sum(metric.kernel(), xi, xj),
                                 None => absolute_differences(xi, xj),
                             };
                             out_row[j] = metric.finish(sum);
@@ -318,6 +329,19 @@ pub fn mirror_upper(m: &mut Array2<f64>) {
             }
         }
     }
+}
+
+/// `Σ (x − y)²` or `Σ |x − y|` in dimension order, one accumulator (`SciPy`'s loops).
+fn sequential_sum(kernel: Kernel, x: &[f64], y: &[f64]) -> f64 {
+    let mut sum = 0.0;
+    for (a, b) in x.iter().zip(y) {
+        let t = a - b;
+        sum += match kernel {
+            Kernel::SquaredDifferences => t * t,
+            Kernel::AbsoluteDifferences => t.abs(),
+        };
+    }
+    sum
 }
 
 /// `Σ (x − y)²` with four accumulators.

@@ -9,6 +9,18 @@ use biolens::app::BiolensApp;
 use biolens::data::{self, Dataset, LoadOptions, OpenRequest};
 use egui_kittest::Harness;
 
+/// (reference key, dataset folder, expression file) of every bundled dataset in
+/// `sample-data/reference_sklearn_scipy.json`.
+pub const SHARED_DATASETS: [(&str, &str, &str); 7] = [
+    ("tissue_gene_expression", "tissue_gene_expression", "expression.csv"),
+    ("nci60", "nci60", "expression.csv"),
+    ("khan_srbct", "khan_srbct", "expression.csv"),
+    ("guo_qpcr", "guo_qpcr", "expression.csv"),
+    ("pbmc68k_reduced", "pbmc68k_reduced", "expression.csv"),
+    ("pbmc68k_reduced[lognorm]", "pbmc68k_reduced", "expression_lognorm.csv"),
+    ("sklearn_iris", "sklearn_iris", "expression.csv"),
+];
+
 /// A file or folder under the bundled `sample-data/`.
 pub fn sample(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data").join(rel)

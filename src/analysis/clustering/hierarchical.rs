@@ -1,0 +1,226 @@
+//! Agglomerative (hierarchical) clustering that keeps the whole merge tree.
+//!
+//! linfa-hierarchical returns flat labels only and discards the tree the dendrogram and the
+//! distance map's leaf order need, so this module calls kodama (a port of fastcluster, the
+//! code behind `SciPy`'s `linkage`) directly and keeps every merge.
+//!
+//! # How it works
+//! [`linkage`] takes a condensed distance matrix (the upper triangle row by row, as `SciPy`'s
+//! `pdist` writes it), which kodama overwrites as scratch. The result, [`Tree`], is `SciPy`'s
+//! linkage layout: merge `k` joins `left` and `right` (samples are `0..n`, the cluster made by
+//! merge `k` is `n + k`) at `height`, with `size` samples, heights non-decreasing.
+//! [`Tree::leaf_order`] is `SciPy`'s `leaves_list`: the leaves left to right, visiting each
+//! merge's `left` before its `right`.
+
+use ndarray::Array2;
+
+/// How the distance between two clusters is computed (`SciPy`'s `method`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Nearest pair.
+    Single,
+    /// Farthest pair.
+    Complete,
+    /// Mean over all pairs (UPGMA).
+    #[default]
+    Average,
+    /// Mean of the two merged clusters' distances (WPGMA).
+    Weighted,
+    /// Increase of within-cluster variance (Euclidean distances only).
+    Ward,
+    /// Distance between centroids (Euclidean distances only).
+    Centroid,
+    /// Distance between the merged clusters' midpoints (Euclidean distances only).
+    Median,
+}
+
+impl Method {
+    /// Every method, in `SciPy`'s order.
+    pub const ALL: [Self; 7] =
+        [Self::Single, Self::Complete, Self::Average, Self::Weighted, Self::Ward, Self::Centroid, Self::Median];
+
+    /// The name `SciPy` and the CLI use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Single => "single",
+            Self::Complete => "complete",
+            Self::Average => "average",
+            Self::Weighted => "weighted",
+            Self::Ward => "ward",
+            Self::Centroid => "centroid",
+            Self::Median => "median",
+        }
+    }
+
+    /// True for the methods that are only meaningful on Euclidean distances.
+    pub fn requires_euclidean(self) -> bool {
+        matches!(self, Self::Ward | Self::Centroid | Self::Median)
+    }
+
+    fn kodama(self) -> kodama::Method {
+        match self {
+            Self::Single => kodama::Method::Single,
+            Self::Complete => kodama::Method::Complete,
+            Self::Average => kodama::Method::Average,
+            Self::Weighted => kodama::Method::Weighted,
+            Self::Ward => kodama::Method::Ward,
+            Self::Centroid => kodama::Method::Centroid,
+            Self::Median => kodama::Method::Median,
+        }
+    }
+}
+
+/// Why a tree could not be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HierarchicalError {
+    /// Fewer than two items.
+    #[error("hierarchical clustering needs at least 2 samples, got {0}")]
+    TooFew(usize),
+    /// The condensed matrix has the wrong length.
+    #[error("a condensed matrix for {n} items has {expected} values, got {got}")]
+    Length {
+        /// Items.
+        n: usize,
+        /// n(n−1)/2.
+        expected: usize,
+        /// Values given.
+        got: usize,
+    },
+    /// A distance is NaN or infinite.
+    #[error("the distance between items {0} and {1} is not a finite number")]
+    NotFinite(usize, usize),
+}
+
+/// One merge of two clusters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Merge {
+    /// The smaller cluster id (samples `0..n`, merge `k` makes `n + k`).
+    pub left: usize,
+    /// The larger cluster id.
+    pub right: usize,
+    /// The distance between the two clusters.
+    pub height: f64,
+    /// Samples in the new cluster.
+    pub size: usize,
+}
+
+/// A merge tree in `SciPy`'s linkage layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tree {
+    /// Items clustered.
+    pub n: usize,
+    /// The `n − 1` merges, heights non-decreasing.
+    pub merges: Vec<Merge>,
+}
+
+impl Tree {
+    /// The leaves left to right (`SciPy`'s `leaves_list`): position → item.
+    pub fn leaf_order(&self) -> Vec<usize> {
+        if self.merges.is_empty() {
+            return (0..self.n).collect();
+        }
+        let mut order = Vec::with_capacity(self.n);
+        let mut stack = vec![self.n + self.merges.len() - 1];
+        while let Some(id) = stack.pop() {
+            if id < self.n {
+                order.push(id);
+            } else {
+                let merge = &self.merges[id - self.n];
+                stack.push(merge.right);
+                stack.push(merge.left);
+            }
+        }
+        order
+    }
+}
+
+/// The index of pair `(i, j)`, `i < j`, in a condensed matrix of `n` items.
+pub fn condensed_index(n: usize, i: usize, j: usize) -> usize {
+    debug_assert!(i < j && j < n);
+    i * n - i * (i + 1) / 2 + (j - i - 1)
+}
+
+/// The upper triangle of a square distance matrix, row by row (`SciPy`'s `squareform`).
+pub fn condensed(square: &Array2<f64>) -> Vec<f64> {
+    let n = square.nrows();
+    let mut out = Vec::with_capacity(n * n.saturating_sub(1) / 2);
+    for (i, row) in square.outer_iter().enumerate() {
+        out.extend(row.iter().skip(i + 1));
+    }
+    out
+}
+
+/// Builds the tree of `n` items from their condensed distances, which are used as scratch
+/// (overwritten). Heights and ids match `SciPy`'s `linkage` with the same method.
+pub fn linkage(condensed: &mut [f64], n: usize, method: Method) -> Result<Tree, HierarchicalError> {
+    if n < 2 {
+        return Err(HierarchicalError::TooFew(n));
+    }
+    let expected = n * (n - 1) / 2;
+    if condensed.len() != expected {
+        return Err(HierarchicalError::Length { n, expected, got: condensed.len() });
+    }
+    if let Some(k) = condensed.iter().position(|v| !v.is_finite()) {
+        let (i, j) = pair_of(n, k);
+        return Err(HierarchicalError::NotFinite(i, j));
+    }
+    let dendrogram = kodama::linkage(condensed, n, method.kodama());
+    let merges = dendrogram
+        .steps()
+        .iter()
+        .map(|s| Merge {
+            left: s.cluster1.min(s.cluster2),
+            right: s.cluster1.max(s.cluster2),
+            height: s.dissimilarity,
+            size: s.size,
+        })
+        .collect();
+    Ok(Tree { n, merges })
+}
+
+/// The pair `(i, j)` at index `k` of a condensed matrix of `n` items.
+fn pair_of(n: usize, k: usize) -> (usize, usize) {
+    let mut i = 0;
+    let mut start = 0;
+    while start + (n - i - 1) <= k {
+        start += n - i - 1;
+        i += 1;
+    }
+    (i, i + 1 + k - start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn condensed_indices_round_trip() {
+        let n = 7;
+        let mut k = 0;
+        for i in 0..n {
+            for j in i + 1..n {
+                assert_eq!(condensed_index(n, i, j), k);
+                assert_eq!(pair_of(n, k), (i, j));
+                k += 1;
+            }
+        }
+    }
+
+    #[test]
+    fn three_points_on_a_line() {
+        // 0 — 1 ——— 2: 0 and 1 merge first at 1, then {0,1} meets 2 at the average (4 + 3) / 2.
+        let mut d = vec![1.0, 4.0, 3.0];
+        let tree = linkage(&mut d, 3, Method::Average).unwrap();
+        assert_eq!(tree.merges[0], Merge { left: 0, right: 1, height: 1.0, size: 2 });
+        assert_eq!(tree.merges[1], Merge { left: 2, right: 3, height: 3.5, size: 3 });
+        assert_eq!(tree.leaf_order(), vec![2, 0, 1]);
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        assert_eq!(linkage(&mut [], 1, Method::Single), Err(HierarchicalError::TooFew(1)));
+        assert!(matches!(linkage(&mut [1.0], 3, Method::Single), Err(HierarchicalError::Length { .. })));
+        assert_eq!(linkage(&mut [1.0, f64::NAN, 2.0], 3, Method::Single), Err(HierarchicalError::NotFinite(0, 2)));
+    }
+}
