@@ -598,34 +598,24 @@ fn compute_distances(
     prepared: &analysis::distance::Prepared,
     choice: DeviceArg,
 ) -> anyhow::Result<(ndarray::Array2<f64>, String)> {
-    let cpu = |note: &str| -> anyhow::Result<(ndarray::Array2<f64>, String)> {
-        let m = analysis::distance::pairwise_prepared(prepared, None, &mut |_| {})?;
-        Ok((m, format!("CPU ({} threads){note}", std::thread::available_parallelism().map_or(1, usize::from))))
-    };
     #[cfg(feature = "gpu")]
     {
-        use crate::gpu::{ComputeDevice, Gpu};
-        if choice == DeviceArg::Cpu {
-            return cpu("");
-        }
-        let gpu = Gpu::headless();
-        let wanted = if choice == DeviceArg::Gpu { ComputeDevice::Gpu } else { ComputeDevice::Auto };
-        match gpu {
-            Ok(gpu) if Gpu::should_run(Some(&gpu), wanted) => {
-                let m = gpu.distances(prepared, None, &mut |_| {})?;
-                Ok((m, format!("GPU: {}", gpu.label())))
-            }
-            Ok(gpu) => cpu(&format!("; GPU {} skipped: a software adapter is slower", gpu.label())),
-            Err(err) if choice == DeviceArg::Gpu => Err(err.into()),
-            Err(err) => cpu(&format!("; {err}")),
-        }
+        use crate::gpu::{ComputeDevice, Gpu, distances_on};
+        let (gpu, choice) = match choice {
+            DeviceArg::Cpu => (None, ComputeDevice::Cpu),
+            // A forced GPU without an adapter is an error on the command line.
+            DeviceArg::Gpu => (Some(Gpu::headless()?), ComputeDevice::Gpu),
+            DeviceArg::Auto => (Gpu::headless().ok(), ComputeDevice::Auto),
+        };
+        Ok(distances_on(gpu.as_ref(), choice, prepared, None, &mut |_| {})?)
     }
     #[cfg(not(feature = "gpu"))]
     {
         if choice == DeviceArg::Gpu {
             anyhow::bail!("this build has no GPU support (built without the `gpu` feature)");
         }
-        cpu("")
+        let m = analysis::distance::pairwise_prepared(prepared, None, &mut |_| {})?;
+        Ok((m, format!("CPU ({} threads)", std::thread::available_parallelism().map_or(1, usize::from))))
     }
 }
 

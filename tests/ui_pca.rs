@@ -3,21 +3,12 @@
 
 mod common;
 
-use common::run_until;
+use common::{press, run_until};
 
 use biolens::app::commands::Command;
 use biolens::app::{BiolensApp, Startup, Tab};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-
-fn press(h: &Harness<'static, BiolensApp>, pos: egui::Pos2, pressed: bool) {
-    h.event(egui::Event::PointerButton {
-        pos,
-        button: egui::PointerButton::Primary,
-        pressed,
-        modifiers: egui::Modifiers::NONE,
-    });
-}
 
 #[test]
 fn pca_tab_scatter_colour_and_box_selection() {

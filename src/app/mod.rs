@@ -21,6 +21,7 @@ use file_dialog::{DialogOutcome, DialogPurpose, PendingDialog};
 use settings::{RecentFile, STORAGE_KEY, Settings};
 use state::{AppState, Current, DataJob, DataJobKind};
 use views::data::DataView;
+use views::distance_map::DistanceMapView;
 use views::pca::PcaView;
 use views::tsne::TsneView;
 
@@ -34,17 +35,20 @@ pub enum Tab {
     Pca,
     /// The live t-SNE.
     Tsne,
+    /// The sample × sample distance map.
+    Distances,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 3] = [Tab::Data, Tab::Pca, Tab::Tsne];
+    pub const ALL: [Tab; 4] = [Tab::Data, Tab::Pca, Tab::Tsne, Tab::Distances];
     /// The tab's title.
     pub fn title(self) -> &'static str {
         match self {
             Tab::Data => "Data",
             Tab::Pca => "PCA",
             Tab::Tsne => "t-SNE",
+            Tab::Distances => "Distance map",
         }
     }
 }
@@ -100,6 +104,7 @@ pub struct BiolensApp {
     data_view: DataView,
     pca_view: PcaView,
     tsne_view: TsneView,
+    distance_map_view: DistanceMapView,
     commands: Vec<Command>,
     dialog: Option<PendingDialog>,
     path_prompt: Option<String>,
@@ -113,12 +118,20 @@ impl BiolensApp {
         let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY)).unwrap_or_default();
         let ctx = cc.egui_ctx.clone();
         let waker: Waker = Arc::new(move || ctx.request_repaint());
+        let (gpu, gpu_problem) = match &cc.wgpu_render_state {
+            Some(rs) => match crate::gpu::Gpu::from_parts(&rs.adapter, rs.device.clone(), rs.queue.clone()) {
+                Ok(gpu) => (Some(gpu), None),
+                Err(err) => (None, Some(err.to_string())),
+            },
+            None => (None, Some("the window is not drawn with wgpu".to_owned())),
+        };
         let mut app = Self {
-            state: AppState { settings, waker: Some(Arc::clone(&waker)), ..AppState::default() },
+            state: AppState { settings, waker: Some(Arc::clone(&waker)), gpu, gpu_problem, ..AppState::default() },
             tab: Tab::default(),
             data_view: DataView::default(),
             pca_view: PcaView::default(),
             tsne_view: TsneView::default(),
+            distance_map_view: DistanceMapView::default(),
             commands: Vec::new(),
             dialog: None,
             path_prompt: None,
@@ -140,6 +153,10 @@ impl BiolensApp {
         };
         if let Some(request) = request {
             app.start_open(request);
+        }
+        if app.state.gpu.is_none() && app.state.settings.compute_device == crate::gpu::ComputeDevice::Gpu {
+            let effect = app.state.compute_device_effect();
+            app.state.info(effect);
         }
         app
     }
@@ -172,6 +189,21 @@ impl BiolensApp {
     /// The t-SNE view, mutable (tests set parameters before the tab starts a run).
     pub fn tsne_view_mut(&mut self) -> &mut TsneView {
         &mut self.tsne_view
+    }
+
+    /// The distance map view, for tests.
+    pub fn distance_map_view(&self) -> &DistanceMapView {
+        &self.distance_map_view
+    }
+
+    /// The distance map view, mutable (tests set parameters).
+    pub fn distance_map_view_mut(&mut self) -> &mut DistanceMapView {
+        &mut self.distance_map_view
+    }
+
+    /// The state, mutable (tests change settings).
+    pub fn state_mut(&mut self) -> &mut AppState {
+        &mut self.state
     }
 
     /// Queues a command as if a view had pushed it (tests, drag and drop).
@@ -453,6 +485,7 @@ impl BiolensApp {
                     self.commands.push(Command::ClearSelection);
                 }
             });
+            ui.menu_button("Settings", |ui| self.settings_menu_ui(ui));
             ui.menu_button("Help", |ui| {
                 ui.label(RichText::new(format!("Biolens {}", env!("CARGO_PKG_VERSION"))).strong());
                 ui.label("Explore expression matrices: open a file, preprocess, select samples.");
@@ -472,6 +505,35 @@ impl BiolensApp {
                 }
             });
         });
+    }
+
+    fn settings_menu_ui(&mut self, ui: &mut egui::Ui) {
+        use crate::gpu::ComputeDevice;
+        ui.label(RichText::new("Compute device (distances)").strong());
+        let gpu = self.state.gpu.as_ref().map_or_else(|| "no GPU found".to_owned(), crate::gpu::Gpu::label);
+        let choices = [
+            (
+                ComputeDevice::Auto,
+                "Auto".to_owned(),
+                "A real GPU when there is one; the CPU otherwise (a software adapter is slower than the CPU)",
+            ),
+            (
+                ComputeDevice::Gpu,
+                format!("GPU ({gpu})"),
+                "Always the GPU adapter, even a software one; the CPU when there is none",
+            ),
+            (ComputeDevice::Cpu, "CPU".to_owned(), "Always the CPU path (multithreaded, f64)"),
+        ];
+        let before = self.state.settings.compute_device;
+        for (choice, label, hint) in choices {
+            ui.radio_value(&mut self.state.settings.compute_device, choice, label).on_hover_text(hint);
+        }
+        ui.label(RichText::new(self.state.compute_device_effect()).weak());
+        let now = self.state.settings.compute_device;
+        if now != before && now == ComputeDevice::Gpu && self.state.gpu.is_none() {
+            let effect = self.state.compute_device_effect();
+            self.state.info(effect);
+        }
     }
 
     fn file_menu_ui(&mut self, ui: &mut egui::Ui) {
@@ -551,6 +613,9 @@ impl BiolensApp {
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.label(RichText::new(self.state.gpu_label()).weak())
+                    .on_hover_text(self.state.compute_device_effect());
+                ui.separator();
                 let n = self.state.selection.samples.len();
                 if n > 0 {
                     if ui.small_button("✖").on_hover_text("Clear selection (Esc)").clicked() {
@@ -678,6 +743,7 @@ impl eframe::App for BiolensApp {
             Tab::Data => self.data_view.ui(ui, &self.state, &mut self.commands),
             Tab::Pca => self.pca_view.ui(ui, &self.state, &mut self.commands),
             Tab::Tsne => self.tsne_view.ui(ui, &self.state, &mut self.commands),
+            Tab::Distances => self.distance_map_view.ui(ui, &self.state, &mut self.commands),
         }
         self.path_prompt_ui(&ctx);
         Self::drop_overlay_ui(&ctx);
@@ -686,6 +752,7 @@ impl eframe::App for BiolensApp {
         if self.state.data_job.is_some()
             || self.dialog.is_some()
             || self.pca_view.is_running()
+            || self.distance_map_view.is_running()
             || (self.tsne_view.is_running() && !self.tsne_view.is_paused())
         {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));

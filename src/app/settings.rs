@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{OpenRequest, Orientation};
+use crate::gpu::ComputeDevice;
 
 /// Key under which eframe stores [`Settings`].
 pub const STORAGE_KEY: &str = "biolens_settings";
@@ -63,6 +64,8 @@ pub struct Settings {
     pub recent: Vec<RecentFile>,
     /// What to reopen at start (the last dataset that opened successfully).
     pub last_opened: Option<RecentFile>,
+    /// Where distances are computed.
+    pub compute_device: ComputeDevice,
 }
 
 impl Settings {

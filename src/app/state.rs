@@ -149,9 +149,36 @@ pub struct AppState {
     pub generations: u64,
     /// Wakes the UI from worker threads.
     pub waker: Option<crate::jobs::Waker>,
+    /// The renderer's wgpu device, when it can run compute shaders.
+    pub gpu: Option<crate::gpu::Gpu>,
+    /// Why there is no [`AppState::gpu`].
+    pub gpu_problem: Option<String>,
 }
 
 impl AppState {
+    /// The status-bar text for the compute device: "GPU: NVIDIA H100 (Vulkan)",
+    /// "GPU: llvmpipe (software, Vulkan)" or "GPU: none".
+    pub fn gpu_label(&self) -> String {
+        self.gpu.as_ref().map_or_else(|| "GPU: none".to_owned(), |g| format!("GPU: {}", g.label()))
+    }
+
+    /// What the Compute device setting does on this machine, for tooltips.
+    pub fn compute_device_effect(&self) -> String {
+        use crate::gpu::ComputeDevice;
+        let choice = self.settings.compute_device;
+        match (&self.gpu, choice) {
+            (_, ComputeDevice::Cpu) => "Distances run on the CPU (set in Settings ▸ Compute device).".to_owned(),
+            (None, _) => format!(
+                "No GPU for compute{}: distances run on the CPU.",
+                self.gpu_problem.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()
+            ),
+            (Some(g), ComputeDevice::Auto) if g.is_software() => {
+                format!("{} is a software adapter, slower than the CPU path: Auto uses the CPU.", g.label())
+            }
+            (Some(g), _) => format!("Distances run on the GPU: {}.", g.label()),
+        }
+    }
+
     /// True while the pipeline is being re-run.
     pub fn busy_preprocessing(&self) -> bool {
         self.data_job.as_ref().is_some_and(|j| j.kind == DataJobKind::Preprocess)

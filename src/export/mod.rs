@@ -1,3 +1,4 @@
 //! Writing results: CSV tables now; figures (SVG/PNG) later. No egui.
 
 pub mod csv;
+pub mod heatmap;

@@ -21,7 +21,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use wgpu::util::DeviceExt as _;
 
-use crate::analysis::distance::{Kernel, Prepared};
+use crate::analysis::distance::{DistanceError, Kernel, Prepared};
 use crate::jobs::CancelToken;
 
 /// Where distances are computed.
@@ -57,6 +57,9 @@ pub enum GpuError {
     /// The adapter refused a device.
     #[error("the GPU adapter refused a device: {0}")]
     Device(String),
+    /// The device lacks what compute shaders need (storage buffers, workgroup size).
+    #[error("the GPU device {0} cannot run compute shaders")]
+    NoCompute(String),
     /// The data cannot be tiled within the adapter's limits.
     #[error("{0} values per item exceed the GPU's buffer limit")]
     TooWide(usize),
@@ -66,6 +69,55 @@ pub enum GpuError {
     /// Cancelled.
     #[error("cancelled")]
     Cancelled,
+}
+
+/// Why [`distances_on`] produced no matrix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ComputeError {
+    /// The CPU path failed (or was cancelled).
+    #[error(transparent)]
+    Cpu(#[from] DistanceError),
+    /// The GPU path failed (or was cancelled).
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
+}
+
+impl ComputeError {
+    /// True when the work was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Self::Cpu(DistanceError::Cancelled) | Self::Gpu(GpuError::Cancelled))
+    }
+}
+
+/// "CPU (8 threads)".
+pub fn cpu_label() -> String {
+    format!("CPU ({} threads)", std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+/// The distance matrix of `prepared` on the device `choice` asks for ([`Gpu::should_run`]),
+/// and where it ran: "GPU: NVIDIA H100 (Vulkan)", or "CPU (8 threads)" with the reason a GPU
+/// was passed over. `ComputeDevice::Gpu` without an adapter is the CPU with a note, never an
+/// error: the caller decides whether to warn.
+pub fn distances_on(
+    gpu: Option<&Gpu>,
+    choice: ComputeDevice,
+    prepared: &Prepared,
+    cancel: Option<&CancelToken>,
+    progress: &mut dyn FnMut(f32),
+) -> Result<(Array2<f64>, String), ComputeError> {
+    if Gpu::should_run(gpu, choice)
+        && let Some(gpu) = gpu
+    {
+        let matrix = gpu.distances(prepared, cancel, progress)?;
+        return Ok((matrix, format!("GPU: {}", gpu.label())));
+    }
+    let note = match (gpu, choice) {
+        (_, ComputeDevice::Cpu) => String::new(),
+        (None, _) => "; no GPU adapter".to_owned(),
+        (Some(gpu), _) => format!("; {} skipped: a software adapter is slower", gpu.label()),
+    };
+    let matrix = crate::analysis::distance::pairwise_prepared(prepared, cancel, progress)?;
+    Ok((matrix, format!("{}{note}", cpu_label())))
 }
 
 /// A wgpu device and queue with what is known of the adapter.
@@ -94,9 +146,20 @@ impl Gpu {
         Ok(Self { device, queue, info: adapter.get_info() })
     }
 
-    /// Wraps a device created elsewhere (eframe's renderer).
-    pub fn from_parts(adapter: &wgpu::Adapter, device: wgpu::Device, queue: wgpu::Queue) -> Self {
-        Self { device, queue, info: adapter.get_info() }
+    /// Wraps a device created elsewhere (eframe's renderer). An error when the device
+    /// cannot run the distance shader (a WebGL-level device has no storage buffers).
+    pub fn from_parts(adapter: &wgpu::Adapter, device: wgpu::Device, queue: wgpu::Queue) -> Result<Self, GpuError> {
+        let limits = device.limits();
+        let info = adapter.get_info();
+        let enough = limits.max_storage_buffers_per_shader_stage >= 3
+            && limits.max_compute_invocations_per_workgroup >= 256
+            && limits.max_compute_workgroup_size_x >= 16
+            && limits.max_compute_workgroup_size_y >= 16
+            && limits.max_compute_workgroup_storage_size >= 8192;
+        if !enough {
+            return Err(GpuError::NoCompute(format!("{} ({})", info.name, info.backend)));
+        }
+        Ok(Self { device, queue, info })
     }
 
     /// The adapter's description.

@@ -68,3 +68,33 @@ pub fn run_until(harness: &mut Harness<'static, BiolensApp>, what: &str, done: i
     }
     harness.run_steps(3);
 }
+
+/// Renders the app and, when `BIOLENS_SCREENSHOTS` names a folder, saves the frame there as
+/// `name.png` (for looking at what users see; nothing is compared).
+pub fn screenshot(harness: &mut Harness<'static, BiolensApp>, name: &str) {
+    let Some(dir) = std::env::var_os("BIOLENS_SCREENSHOTS") else { return };
+    let image = harness.render().expect("render the frame");
+    image.save(Path::new(&dir).join(format!("{name}.png"))).expect("save the screenshot");
+}
+
+/// Presses or releases the primary button at `pos`.
+pub fn press(harness: &Harness<'static, BiolensApp>, pos: egui::Pos2, pressed: bool) {
+    harness.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    });
+}
+
+/// Starts the app with nothing open (`wgpu`: with a wgpu renderer, whose device the app
+/// borrows for compute), opens a bundled dataset and waits for it.
+pub fn open_app(name: &'static str, wgpu: bool) -> Harness<'static, BiolensApp> {
+    let builder = Harness::builder().with_size([1400.0, 900.0]);
+    let builder = if wgpu { builder.wgpu() } else { builder };
+    let mut harness = builder.build_eframe(|cc| BiolensApp::new(cc, biolens::app::Startup::Empty));
+    harness.state_mut().push_command(biolens::app::commands::Command::OpenSample(name));
+    harness.run_steps(1);
+    run_until(&mut harness, "the dataset", |app| app.state().current.is_some());
+    harness
+}

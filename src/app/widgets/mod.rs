@@ -1,4 +1,5 @@
 //! Reusable widgets drawn with the painter for speed.
 
+pub mod heatmap;
 pub mod scatter;
 pub mod table;

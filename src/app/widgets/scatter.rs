@@ -66,6 +66,19 @@ pub enum SelectionMode {
     Remove,
 }
 
+impl SelectionMode {
+    /// The mode the held keys ask for: Ctrl/Cmd removes, Shift adds, else replace.
+    pub fn from_modifiers(modifiers: egui::Modifiers) -> Self {
+        if modifiers.command || modifiers.ctrl {
+            Self::Remove
+        } else if modifiers.shift {
+            Self::Add
+        } else {
+            Self::Replace
+        }
+    }
+}
+
 /// Per-view state: the visible data rectangle, the gesture in progress, the texture.
 #[derive(Default)]
 pub struct ScatterState {
@@ -240,14 +253,7 @@ fn handle_selection_gestures(
     points: &ScatterPoints,
     t: &Transform,
 ) -> Option<(Vec<usize>, SelectionMode)> {
-    let modifiers = ui.input(|i| i.modifiers);
-    let mode = if modifiers.command || modifiers.ctrl {
-        SelectionMode::Remove
-    } else if modifiers.shift {
-        SelectionMode::Add
-    } else {
-        SelectionMode::Replace
-    };
+    let mode = SelectionMode::from_modifiers(ui.input(|i| i.modifiers));
     if state.tool == Tool::Pan {
         return None;
     }
