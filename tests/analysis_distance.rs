@@ -102,3 +102,27 @@ fn gpu_matches_cpu_on_every_shared_dataset() {
         }
     }
 }
+
+/// The condensed layout holds exactly the square matrix's upper triangle, for every metric,
+/// including a constant row (no direction: distance 1 for the angular metrics).
+#[test]
+fn condensed_is_the_upper_triangle_of_the_square_matrix() {
+    use biolens::analysis::distance::condensed;
+    let mut x = load(&sample("khan_srbct/expression.csv")).data.matrix().slice(ndarray::s![..40, ..300]).to_owned();
+    x.row_mut(7).fill(2.5);
+    for metric in Metric::ALL {
+        for between in [Between::Samples, Between::Genes] {
+            let square = pairwise(x.view(), between, metric, None, &mut |_| {}).unwrap();
+            let flat = condensed(x.view(), between, metric, None, &mut |_| {}).unwrap();
+            let n = square.nrows();
+            let mut k = 0;
+            for i in 0..n {
+                for j in i + 1..n {
+                    assert_eq!(flat[k].to_bits(), square[[i, j]].to_bits(), "{metric:?} {between:?} ({i}, {j})");
+                    k += 1;
+                }
+            }
+            assert_eq!(k, flat.len());
+        }
+    }
+}

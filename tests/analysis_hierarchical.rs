@@ -12,7 +12,7 @@
 mod common;
 
 use biolens::analysis::clustering::hierarchical::{Method, Tree, condensed, linkage};
-use biolens::analysis::distance::{Between, Metric, pairwise};
+use biolens::analysis::distance::{self, Between, Metric, pairwise};
 use common::{load, sample};
 
 /// One case of the reference file.
@@ -82,48 +82,55 @@ fn iris_distances_are_scipys_bit_for_bit() {
     assert_eq!(differing, 0, "iris distances that differ from pdist in any bit");
 }
 
-/// Single, complete, average and weighted linkage reproduce `SciPy`'s whole merge list, ties
-/// included. Ward, centroid and median are not yet tie-exact: kodama runs them on squared
-/// distances, `SciPy` on distances, so rounding (and so tie-breaking) differs. Their heights are
-/// checked against `SciPy`'s in `top_heights_match_the_shared_reference`.
+/// Every method reproduces `SciPy`'s whole merge list on iris, ties included.
 #[test]
-fn iris_trees_are_scipys_for_the_graph_methods() {
+fn iris_trees_are_scipys_for_every_method() {
     let (cases, _) = reference();
-    let exact = [Method::Single, Method::Complete, Method::Average, Method::Weighted];
-    let iris_cases: Vec<&Case> =
-        cases.iter().filter(|c| c.dataset == "sklearn_iris" && exact.contains(&c.method)).collect();
-    assert_eq!(iris_cases.len(), exact.len());
+    let iris_cases: Vec<&Case> = cases.iter().filter(|c| c.dataset == "sklearn_iris").collect();
+    assert_eq!(iris_cases.len(), Method::ALL.len());
     for case in iris_cases {
         assert_same_tree(&our_tree(case), case);
     }
 }
 
-/// The top-3 merge heights of average and Ward linkage (Euclidean, values as they are) on every
-/// shared dataset, against `reference_sklearn_scipy.json`.
+/// The top-3 merge heights of average and Ward linkage (Euclidean) on every shared dataset, on the
+/// values as they are and standardised (population SD, constant genes left at 0), against
+/// `reference_sklearn_scipy.json`.
 #[test]
 fn top_heights_match_the_shared_reference() {
     let text = std::fs::read_to_string(sample("reference_sklearn_scipy.json")).expect("reference file");
     let reference: serde_json::Value = serde_json::from_str(&text).expect("reference JSON");
     for (name, folder, file) in common::SHARED_DATASETS {
         let entry = &reference[name];
-        let x = load(&sample(&format!("{folder}/{file}"))).data;
-        let square = pairwise(x.matrix().view(), Between::Samples, Metric::Euclidean, None, &mut |_| {}).unwrap();
-        for method in [Method::Average, Method::Ward] {
-            let want: Vec<f64> = entry[format!("linkage_{}_top3_asis", method.name())]
-                .as_array()
-                .expect("heights")
-                .iter()
-                .map(|v| v.as_f64().expect("f64"))
-                .collect();
-            let tree = linkage(&mut condensed(&square), square.nrows(), method).unwrap();
-            let got: Vec<f64> = tree.merges.iter().rev().take(3).map(|m| m.height).collect();
-            for (g, w) in got.iter().zip(&want) {
-                // The reference is rounded to 6 decimals.
-                assert!((g - w).abs() <= 1e-6 * w + 5e-7, "{name} {}: {got:?} vs {want:?}", method.name());
+        let x = load(&sample(&format!("{folder}/{file}"))).data.matrix().clone();
+        for (tag, matrix) in [("asis", x.clone()), ("std", standardise(&x))] {
+            let mut condensed =
+                distance::condensed(matrix.view(), Between::Samples, Metric::Euclidean, None, &mut |_| {}).unwrap();
+            for method in [Method::Average, Method::Ward] {
+                let want: Vec<f64> = entry[format!("linkage_{}_top3_{tag}", method.name())]
+                    .as_array()
+                    .expect("heights")
+                    .iter()
+                    .map(|v| v.as_f64().expect("f64"))
+                    .collect();
+                let tree = linkage(&mut condensed.clone(), matrix.nrows(), method).unwrap();
+                let got: Vec<f64> = tree.merges.iter().rev().take(3).map(|m| m.height).collect();
+                assert_eq!(got.len(), 3, "{name}");
+                for (g, w) in got.iter().zip(&want) {
+                    // The reference is rounded to 6 decimals.
+                    assert!((g - w).abs() <= 1e-6 * w + 5e-7, "{name} {tag} {}: {got:?} vs {want:?}", method.name());
+                }
             }
-            assert_eq!(got.len(), 3, "{name}");
+            condensed.clear();
         }
     }
+}
+
+/// (x − mean) / SD per column, SD with ddof 0 and 1 where it is 0 (`reference.py`'s `standardise`).
+fn standardise(x: &ndarray::Array2<f64>) -> ndarray::Array2<f64> {
+    let mean = x.mean_axis(ndarray::Axis(0)).expect("rows");
+    let sd = x.std_axis(ndarray::Axis(0), 0.0).mapv(|s| if s == 0.0 { 1.0 } else { s });
+    (x - &mean) / &sd
 }
 
 #[test]

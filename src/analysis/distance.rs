@@ -244,14 +244,56 @@ pub fn pairwise_prepared(
     cancel: Option<&CancelToken>,
     progress: &mut dyn FnMut(f32),
 ) -> Result<Array2<f64>, DistanceError> {
+    let n = prepared.rows.nrows();
+    let mut out = Array2::<f64>::zeros((n, n));
+    {
+        let flat = out.as_slice_mut().ok_or(DistanceError::Empty)?;
+        let tails: Vec<&mut [f64]> = flat.chunks_mut(n.max(1)).enumerate().map(|(i, row)| &mut row[i + 1..]).collect();
+        upper_rows(prepared, tails, cancel, progress)?;
+    }
+    mirror_upper(&mut out);
+    Ok(out)
+}
+
+/// The distances between the rows of `x` (samples × genes, or its columns for
+/// [`Between::Genes`]) as a condensed matrix: the upper triangle row by row, `SciPy`'s `pdist`
+/// layout, n(n−1)/2 values and no other n² buffer.
+pub fn condensed(
+    x: ArrayView2<'_, f64>,
+    between: Between,
+    metric: Metric,
+    cancel: Option<&CancelToken>,
+    progress: &mut dyn FnMut(f32),
+) -> Result<Vec<f64>, DistanceError> {
+    let prepared = prepare(x, between, metric)?;
+    let n = prepared.rows.nrows();
+    let mut out = vec![0.0; n * n.saturating_sub(1) / 2];
+    let mut tails = Vec::with_capacity(n);
+    let mut rest = out.as_mut_slice();
+    for i in 0..n {
+        let (tail, after) = rest.split_at_mut(n - i - 1);
+        tails.push(tail);
+        rest = after;
+    }
+    upper_rows(&prepared, tails, cancel, progress)?;
+    Ok(out)
+}
+
+/// Fills `tails[i]` (length n − i − 1) with the distances from row `i` to rows `i + 1..n`,
+/// in blocks of rows spread over threads; rows with no direction get 1 (module docs).
+fn upper_rows(
+    prepared: &Prepared,
+    mut tails: Vec<&mut [f64]>,
+    cancel: Option<&CancelToken>,
+    progress: &mut dyn FnMut(f32),
+) -> Result<(), DistanceError> {
     let rows = &prepared.rows;
     let n = rows.nrows();
     let metric = prepared.metric;
-    let mut out = Array2::<f64>::zeros((n, n));
     let threads = thread::available_parallelism().map_or(1, usize::from).clamp(1, 16);
     // Blocks of rows against every later row: large enough for efficient GEMMs, small
     // enough for prompt Cancel and progress.
-    let block = 256.min(n);
+    let block = 256.min(n.max(1));
     let direct = !metric.is_angular() && rows.ncols() <= DIRECT_MAX_DIMS;
     let (faer_rows, norms) = match metric.kernel() {
         Kernel::SquaredDifferences if !direct => {
@@ -274,23 +316,21 @@ pub fn pairwise_prepared(
             return Err(DistanceError::Cancelled);
         }
         let len = block.min(n - start);
-        // Rows start..start+len of the output, columns start..n.
-        let out_rows = out.slice_mut(ndarray::s![start..start + len, ..]);
-        let out_slice = out_rows.into_slice().unwrap_or_default();
         let gram = faer_rows.as_ref().map(|m| {
             // (n − start) × len, column-major: each block row's products are contiguous.
             m.subrows(start, n - start) * m.subrows(start, len).transpose()
         });
         let per = len.div_ceil(threads).max(1);
         thread::scope(|scope| {
-            for (c, chunk) in out_slice.chunks_mut(per * n).enumerate() {
+            for (c, chunk) in tails[start..start + len].chunks_mut(per).enumerate() {
                 let (gram, norms, flat) = (&gram, &norms, &*flat);
                 scope.spawn(move || {
-                    for (r, out_row) in chunk.chunks_mut(n).enumerate() {
+                    for (r, tail) in chunk.iter_mut().enumerate() {
                         let local = c * per + r;
                         let i = start + local;
                         let xi = &flat[i * d..(i + 1) * d];
-                        for j in i + 1..n {
+                        for (k, slot) in tail.iter_mut().enumerate() {
+                            let j = i + 1 + k;
                             let xj = &flat[j * d..(j + 1) * d];
                             let sum = match gram {
                                 Some(g) => {
@@ -301,7 +341,7 @@ pub fn pairwise_prepared(
                                 None if direct => sequential_sum(metric.kernel(), xi, xj),
                                 None => absolute_differences(xi, xj),
                             };
-                            out_row[j] = metric.finish(sum);
+                            *slot = metric.finish(sum);
                         }
                     }
                 });
@@ -311,9 +351,15 @@ pub fn pairwise_prepared(
         progress((done_work / total_work) as f32);
         start += len;
     }
-    prepared.fix_undirected(&mut out);
-    mirror_upper(&mut out);
-    Ok(out)
+    if metric.is_angular() {
+        for (i, _) in prepared.undirected.iter().enumerate().filter(|(_, flat)| **flat) {
+            for (p, tail) in tails.iter_mut().enumerate().take(i) {
+                tail[i - p - 1] = 1.0;
+            }
+            tails[i].fill(1.0);
+        }
+    }
+    Ok(())
 }
 
 /// Copies the strict upper triangle onto the lower, in tiles.

@@ -24,6 +24,9 @@ pub struct Current {
     pub histogram: Histogram,
     /// Increases every time the dataset is replaced; views compare it to resync.
     pub generation: u64,
+    /// The [`Current::generation`] at which the processed matrix last changed: analyses
+    /// (PCA, t-SNE, distances) rerun on this, not on a new annotation.
+    pub matrix_generation: u64,
 }
 
 impl Current {
@@ -31,7 +34,7 @@ impl Current {
     pub fn compute(dataset: Dataset) -> Self {
         let summary = dataset.summary();
         let histogram = Histogram::of(dataset.matrix().iter(), HISTOGRAM_BINS);
-        Self { dataset: Arc::new(dataset), summary, histogram, generation: 0 }
+        Self { dataset: Arc::new(dataset), summary, histogram, generation: 0, matrix_generation: 0 }
     }
 }
 
@@ -207,12 +210,25 @@ impl AppState {
     pub fn replace_dataset(&mut self, mut current: Current) {
         self.generations += 1;
         current.generation = self.generations;
+        current.matrix_generation = match &self.current {
+            Some(old) if same_matrix(&old.dataset, &current.dataset) => old.matrix_generation,
+            _ => self.generations,
+        };
         match &self.current {
             Some(old) => self.selection.remap(old.dataset.sample_ids(), current.dataset.sample_ids()),
             None => self.selection.clear(),
         }
         self.current = Some(current);
     }
+}
+
+/// True when both datasets have the same processed matrix, sample and gene ids (bit for bit).
+fn same_matrix(a: &Dataset, b: &Dataset) -> bool {
+    let (x, y) = (a.matrix(), b.matrix());
+    a.sample_ids() == b.sample_ids()
+        && a.gene_ids() == b.gene_ids()
+        && x.dim() == y.dim()
+        && (std::ptr::eq(x, y) || x.iter().zip(y.iter()).all(|(p, q)| p.to_bits() == q.to_bits()))
 }
 
 #[cfg(test)]

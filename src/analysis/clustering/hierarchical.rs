@@ -2,7 +2,9 @@
 //!
 //! linfa-hierarchical returns flat labels only and discards the tree the dendrogram and the
 //! distance map's leaf order need, so this module calls kodama (a port of fastcluster, the
-//! code behind `SciPy`'s `linkage`) directly and keeps every merge.
+//! code behind `SciPy`'s `linkage`) directly and keeps every merge: single, complete, average
+//! and weighted linkage. Ward, centroid and median use ports of `SciPy`'s own loops
+//! (`scipy_linkage.rs` says why: kodama's rounding breaks ties differently).
 //!
 //! # How it works
 //! [`linkage`] takes a condensed distance matrix (the upper triangle row by row, as `SciPy`'s
@@ -115,6 +117,76 @@ pub struct Tree {
 }
 
 impl Tree {
+    /// Flat clusters after the first `n − k` merges (`k` clamped to `1..=n`): label per item,
+    /// numbered `0..k` from left to right in [`Tree::leaf_order`]. On a monotone tree this is
+    /// `SciPy`'s `fcluster(criterion="maxclust")` up to the numbering.
+    pub fn cut_k(&self, k: usize) -> Vec<usize> {
+        let k = k.clamp(1, self.n.max(1));
+        self.labels_after(self.n.saturating_sub(k))
+    }
+
+    /// Flat clusters joined by merges at most `height` high.
+    pub fn cut_height(&self, height: f64) -> Vec<usize> {
+        self.labels_after(self.merges.iter().take_while(|m| m.height <= height).count())
+    }
+
+    /// The number of clusters a cut at `height` gives.
+    pub fn clusters_at(&self, height: f64) -> usize {
+        self.n - self.merges.iter().take_while(|m| m.height <= height).count()
+    }
+
+    /// A height that cuts the tree into `k` clusters: midway between the merges around it.
+    pub fn height_for_k(&self, k: usize) -> f64 {
+        let k = k.clamp(1, self.n.max(1));
+        let applied = self.n - k;
+        let below = if applied == 0 { 0.0 } else { self.merges[applied - 1].height };
+        match self.merges.get(applied) {
+            Some(above) => f64::midpoint(below, above.height),
+            None => below * 1.05,
+        }
+    }
+
+    /// The items under cluster `id` (an item, or `n + k` for merge `k`).
+    pub fn members(&self, id: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut stack = vec![id];
+        while let Some(id) = stack.pop() {
+            if id < self.n {
+                out.push(id);
+            } else if let Some(m) = self.merges.get(id - self.n) {
+                stack.push(m.right);
+                stack.push(m.left);
+            }
+        }
+        out
+    }
+
+    /// Labels after applying the first `applied` merges, numbered by leaf order.
+    fn labels_after(&self, applied: usize) -> Vec<usize> {
+        fn root(parent: &mut [usize], mut x: usize) -> usize {
+            while parent[x] != x {
+                parent[x] = parent[parent[x]];
+                x = parent[x];
+            }
+            x
+        }
+        let n = self.n;
+        let mut parent: Vec<usize> = (0..n + self.merges.len()).collect();
+        for (k, m) in self.merges.iter().take(applied).enumerate() {
+            let (a, b) = (root(&mut parent, m.left), root(&mut parent, m.right));
+            parent[a] = n + k;
+            parent[b] = n + k;
+        }
+        let mut number = std::collections::HashMap::new();
+        let mut labels = vec![0; n];
+        for item in self.leaf_order() {
+            let r = root(&mut parent, item);
+            let next = number.len();
+            labels[item] = *number.entry(r).or_insert(next);
+        }
+        labels
+    }
+
     /// The leaves left to right (`SciPy`'s `leaves_list`): position → item.
     pub fn leaf_order(&self) -> Vec<usize> {
         if self.merges.is_empty() {
@@ -164,6 +236,12 @@ pub fn linkage(condensed: &mut [f64], n: usize, method: Method) -> Result<Tree, 
     if let Some(k) = condensed.iter().position(|v| !v.is_finite()) {
         let (i, j) = pair_of(n, k);
         return Err(HierarchicalError::NotFinite(i, j));
+    }
+    match method {
+        Method::Ward => return Ok(Tree { n, merges: super::scipy_linkage::ward_chain(condensed, n) }),
+        Method::Centroid => return Ok(Tree { n, merges: super::scipy_linkage::generic(condensed, n, false) }),
+        Method::Median => return Ok(Tree { n, merges: super::scipy_linkage::generic(condensed, n, true) }),
+        _ => {}
     }
     let dendrogram = kodama::linkage(condensed, n, method.kodama());
     let merges = dendrogram
@@ -215,6 +293,18 @@ mod tests {
         assert_eq!(tree.merges[0], Merge { left: 0, right: 1, height: 1.0, size: 2 });
         assert_eq!(tree.merges[1], Merge { left: 2, right: 3, height: 3.5, size: 3 });
         assert_eq!(tree.leaf_order(), vec![2, 0, 1]);
+    }
+
+    #[test]
+    fn cuts_give_k_clusters_numbered_left_to_right() {
+        // 0 — 1 ——— 2: k = 2 splits off 2, which is leftmost in the leaf order [2, 0, 1].
+        let tree = linkage(&mut [1.0, 4.0, 3.0], 3, Method::Average).unwrap();
+        assert_eq!(tree.cut_k(2), vec![1, 1, 0]);
+        assert_eq!(tree.cut_k(1), vec![0, 0, 0]);
+        assert_eq!(tree.cut_k(3), vec![1, 2, 0]);
+        assert_eq!(tree.cut_height(2.0), tree.cut_k(2));
+        assert_eq!(tree.clusters_at(tree.height_for_k(2)), 2);
+        assert_eq!(tree.members(4), vec![2, 0, 1]);
     }
 
     #[test]

@@ -128,7 +128,11 @@ impl DistanceMapView {
             }
         }
         let Some(current) = &state.current else { return };
-        let key = RunKey { generation: current.generation, metric: self.metric, device: state.settings.compute_device };
+        let key = RunKey {
+            generation: current.matrix_generation,
+            metric: self.metric,
+            device: state.settings.compute_device,
+        };
         let n = current.dataset.n_samples();
         if self.job.is_none() && self.attempted != Some(key) && (2..=MAX_SAMPLES).contains(&n) {
             self.start(state, key);
@@ -225,7 +229,7 @@ impl DistanceMapView {
         } else if let Some(map) = &self.result {
             ui.label(format!("{} samples · {} · {:.2} s", map.matrix.nrows(), map.device, map.seconds));
             let stale = self.attempted.is_some_and(|k| k.metric != map.metric);
-            if (stale || state.current.as_ref().is_some_and(|c| c.generation != map.generation))
+            if (stale || state.current.as_ref().is_some_and(|c| c.matrix_generation != map.generation))
                 && ui.button("Compute").on_hover_text("Compute the map for the current settings").clicked()
             {
                 self.attempted = None;

@@ -103,12 +103,12 @@ impl PcaView {
             }
         }
         let Some(current) = &state.current else { return };
-        let wanted = (current.generation, self.params.clone());
+        let wanted = (current.matrix_generation, self.params.clone());
         if self.job.is_some() || self.attempted.as_ref() == Some(&wanted) {
             return;
         }
         let up_to_date =
-            self.result.as_ref().is_some_and(|r| r.generation == current.generation && r.params == self.params);
+            self.result.as_ref().is_some_and(|r| r.generation == current.matrix_generation && r.params == self.params);
         self.attempted = Some(wanted);
         if up_to_date {
             return;
@@ -117,7 +117,7 @@ impl PcaView {
         let matrix = current.dataset.matrix_arc();
         let gene_ids: Arc<[String]> = current.dataset.gene_ids().into();
         let params = self.params.clone();
-        let generation = current.generation;
+        let generation = current.matrix_generation;
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         self.job = Some(Job::spawn("pca", waker, move |ctx| {
             ctx.progress(None, "Computing principal components");

@@ -65,7 +65,7 @@ impl TsneView {
         let Some(current) = &state.current else { return };
         let matrix = current.dataset.matrix_arc();
         let params = self.params.clone();
-        let generation = current.generation;
+        let generation = current.matrix_generation;
         let paused = Arc::new(AtomicBool::new(false));
         let worker_paused = Arc::clone(&paused);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
@@ -127,7 +127,7 @@ impl TsneView {
             }
         }
         let Some(current) = &state.current else { return };
-        if self.run.is_none() && self.started_for != Some(current.generation) {
+        if self.run.is_none() && self.started_for != Some(current.matrix_generation) {
             self.start(state);
         }
     }
