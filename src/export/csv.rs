@@ -42,6 +42,32 @@ pub fn write_matrix(
     out.flush()
 }
 
+/// Writes a merge tree in `SciPy`'s linkage layout: `left,right,height,size`, one merge per row.
+pub fn write_merges(
+    out: &mut dyn Write,
+    merges: &[crate::analysis::clustering::hierarchical::Merge],
+) -> io::Result<()> {
+    let mut out = io::BufWriter::new(out);
+    writeln!(out, "left,right,height,size")?;
+    for m in merges {
+        writeln!(out, "{},{},{},{}", m.left, m.right, m.height, m.size)?;
+    }
+    out.flush()
+}
+
+/// Writes `sample_id,cluster`: clusters numbered from 0, −1 for none (DBSCAN noise).
+pub fn write_labels(out: &mut dyn Write, ids: &[String], clusters: &[Option<usize>]) -> io::Result<()> {
+    let mut out = io::BufWriter::new(out);
+    writeln!(out, "sample_id,cluster")?;
+    for (id, c) in ids.iter().zip(clusters) {
+        match c {
+            Some(c) => writeln!(out, "{},{c}", field(id))?,
+            None => writeln!(out, "{},-1", field(id))?,
+        }
+    }
+    out.flush()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

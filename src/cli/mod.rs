@@ -14,6 +14,9 @@ use crate::analysis::{self, pca::PcaParams, pca::PcaSolver};
 use crate::data::{self, Dataset, MissingPolicy, OpenRequest, Orientation, Pipeline, Step};
 use crate::export;
 
+mod cluster;
+pub use cluster::{ClusterArgs, ClusterMethodArg};
+
 /// Biolens: explore expression matrices. Without a subcommand, starts the app.
 #[derive(Debug, Parser)]
 #[command(name = "biolens", version, about)]
@@ -36,6 +39,8 @@ pub enum Command {
     Distances(DistancesArgs),
     /// Time the GPU distance shader: kernel time, GFLOP/s, share of the FP32 peak.
     BenchGpu(BenchGpuArgs),
+    /// Hierarchical clustering (`SciPy`'s linkage layout), k-means or DBSCAN.
+    Cluster(ClusterArgs),
 }
 
 /// Reading a matrix and preprocessing it; shared by every subcommand.
@@ -208,6 +213,11 @@ impl<'a> OutFile<'a> {
         Ok(Self { path, file })
     }
 
+    /// Writes the file with `write`.
+    fn write_with(mut self, write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> anyhow::Result<()> {
+        write(&mut self.file).with_context(|| format!("cannot write {}", self.path.display()))
+    }
+
     /// Writes `values` as CSV with `ids` as the first column and `names` as the header.
     fn write(
         mut self,
@@ -229,6 +239,7 @@ pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()
         Command::Tsne(args) => tsne(args, out),
         Command::Distances(args) => distances(args, out),
         Command::BenchGpu(args) => bench_gpu(args, out),
+        Command::Cluster(args) => cluster::run(args, out),
     }
 }
 
