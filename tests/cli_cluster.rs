@@ -1,4 +1,4 @@
-//! `biolens cluster`: SciPy's linkage layout (the whole iris Ward merge list), cut labels,
+//! `biolens cluster`: `SciPy`'s linkage layout (the whole iris Ward merge list), cut labels,
 //! k-means and DBSCAN label files, and clear errors for impossible requests.
 
 mod common;
