@@ -29,7 +29,7 @@ fn data(n: usize) -> HeatmapData {
         matrix: Arc::new(m),
         row_order: Arc::clone(&order),
         col_order: order,
-        scale: ColourScale { low: 0.0, high: 2.0, reversed: false },
+        scale: ColourScale { low: 0.0, high: 2.0, reversed: false, diverging: false },
         scale_label: "distance".to_owned(),
     }
 }
@@ -55,6 +55,8 @@ fn frame(c: &mut Criterion) {
                 row_label: &label,
                 tooltip: &tooltip,
                 square: true,
+                left_space: 0.0,
+                top_space: 0.0,
             };
             heatmap_ui(ui, &data, &mut state, &decor);
         });

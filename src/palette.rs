@@ -61,14 +61,41 @@ const VIRIDIS: [Rgb; 9] = [
 
 /// Viridis at `t` in `[0, 1]` (clamped; `NaN` gives [`MISSING`]).
 pub fn viridis(t: f64) -> Rgb {
+    interpolate(&VIRIDIS, t)
+}
+
+/// Linear interpolation between evenly spaced control points at `t` in `[0, 1]` (clamped;
+/// `NaN` gives [`MISSING`]).
+fn interpolate(points: &[Rgb], t: f64) -> Rgb {
     if t.is_nan() {
         return MISSING;
     }
-    let x = t.clamp(0.0, 1.0) * 8.0;
-    let i = (x.floor() as usize).min(7);
+    let segments = points.len() - 1;
+    let x = t.clamp(0.0, 1.0) * segments as f64;
+    let i = (x.floor() as usize).min(segments - 1);
     let f = x - i as f64;
-    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
+    let (a, b) = (points[i], points[i + 1]);
     [0, 1, 2].map(|c| (f64::from(a[c]) + (f64::from(b[c]) - f64::from(a[c])) * f).round() as u8)
+}
+
+/// Blue–white–red control points (`ColorBrewer`'s `RdBu`, reversed: low values blue).
+const BLUE_WHITE_RED: [Rgb; 11] = [
+    [5, 48, 97],
+    [33, 102, 172],
+    [67, 147, 195],
+    [146, 197, 222],
+    [209, 229, 240],
+    [247, 247, 247],
+    [253, 219, 199],
+    [244, 165, 130],
+    [214, 96, 77],
+    [178, 24, 43],
+    [103, 0, 31],
+];
+
+/// A diverging scale at `t` in `[0, 1]`: blue below ½, white at ½, red above (for z-scores).
+pub fn diverging(t: f64) -> Rgb {
+    interpolate(&BLUE_WHITE_RED, t)
 }
 
 #[cfg(test)]
@@ -81,6 +108,8 @@ mod tests {
         assert_eq!(viridis(1.0), VIRIDIS[8]);
         assert_eq!(viridis(2.0), VIRIDIS[8]);
         assert_eq!(viridis(f64::NAN), MISSING);
+        assert_eq!(diverging(0.5), [247, 247, 247]);
+        assert_eq!(diverging(0.0), BLUE_WHITE_RED[0]);
     }
 
     #[test]

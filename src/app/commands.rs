@@ -48,6 +48,8 @@ pub enum Command {
     },
     /// Turn the selection into a categorical annotation ("selected"/"not selected").
     AnnotationFromSelection,
+    /// Add (or replace, by name) an annotation over the processed samples, e.g. clusters.
+    SetAnnotation(crate::data::annotations::Annotation),
     /// Dismiss notice `k`.
     DismissNotice(usize),
     /// Close the app.

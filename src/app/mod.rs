@@ -20,6 +20,8 @@ use commands::Command;
 use file_dialog::{DialogOutcome, DialogPurpose, PendingDialog};
 use settings::{RecentFile, STORAGE_KEY, Settings};
 use state::{AppState, Current, DataJob, DataJobKind};
+use views::clustered_heatmap::ClusteredHeatmapView;
+use views::clusters::ClustersView;
 use views::data::DataView;
 use views::distance_map::DistanceMapView;
 use views::pca::PcaView;
@@ -37,11 +39,15 @@ pub enum Tab {
     Tsne,
     /// The sample × sample distance map.
     Distances,
+    /// Hierarchical clustering, k-means, DBSCAN.
+    Clusters,
+    /// The clustered heatmap of the most variable genes.
+    Heatmap,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 4] = [Tab::Data, Tab::Pca, Tab::Tsne, Tab::Distances];
+    pub const ALL: [Tab; 6] = [Tab::Data, Tab::Pca, Tab::Tsne, Tab::Distances, Tab::Clusters, Tab::Heatmap];
     /// The tab's title.
     pub fn title(self) -> &'static str {
         match self {
@@ -49,6 +55,8 @@ impl Tab {
             Tab::Pca => "PCA",
             Tab::Tsne => "t-SNE",
             Tab::Distances => "Distance map",
+            Tab::Clusters => "Clusters",
+            Tab::Heatmap => "Heatmap",
         }
     }
 }
@@ -105,6 +113,8 @@ pub struct BiolensApp {
     pca_view: PcaView,
     tsne_view: TsneView,
     distance_map_view: DistanceMapView,
+    clusters_view: ClustersView,
+    heatmap_view: ClusteredHeatmapView,
     commands: Vec<Command>,
     dialog: Option<PendingDialog>,
     path_prompt: Option<String>,
@@ -132,6 +142,8 @@ impl BiolensApp {
             pca_view: PcaView::default(),
             tsne_view: TsneView::default(),
             distance_map_view: DistanceMapView::default(),
+            clusters_view: ClustersView::default(),
+            heatmap_view: ClusteredHeatmapView::default(),
             commands: Vec::new(),
             dialog: None,
             path_prompt: None,
@@ -201,6 +213,21 @@ impl BiolensApp {
         &mut self.distance_map_view
     }
 
+    /// The Clusters view, for tests.
+    pub fn clusters_view(&self) -> &ClustersView {
+        &self.clusters_view
+    }
+
+    /// The Clusters view, mutable (tests set parameters).
+    pub fn clusters_view_mut(&mut self) -> &mut ClustersView {
+        &mut self.clusters_view
+    }
+
+    /// The clustered heatmap view, for tests.
+    pub fn heatmap_view(&self) -> &ClusteredHeatmapView {
+        &self.heatmap_view
+    }
+
     /// The state, mutable (tests change settings).
     pub fn state_mut(&mut self) -> &mut AppState {
         &mut self.state
@@ -263,8 +290,10 @@ impl BiolensApp {
                 self.state.replace_dataset(current);
             }
             (Ok(current), DataJobKind::Preprocess) => self.state.replace_dataset(current),
-            (Ok(current), DataJobKind::Annotate(name)) => {
-                self.state.info(format!("Added the annotation '{name}': colour by it or subset with it."));
+            (Ok(current), DataJobKind::Annotate { name, announce }) => {
+                if announce {
+                    self.state.info(format!("Added the annotation '{name}': colour by it or subset with it."));
+                }
                 self.state.replace_dataset(current);
             }
             (Err(JobError::Cancelled), _) => {}
@@ -391,6 +420,7 @@ impl BiolensApp {
             Command::ClearSelection => self.state.selection.clear(),
             Command::Select { samples, mode } => self.state.selection.apply(&samples, mode),
             Command::AnnotationFromSelection => self.annotation_from_selection(),
+            Command::SetAnnotation(annotation) => self.set_annotation(&annotation, false),
             Command::DismissNotice(k) => {
                 if k < self.state.notices.len() {
                     self.state.notices.remove(k);
@@ -406,30 +436,42 @@ impl BiolensApp {
             self.state.error("Select some samples first (drag a box in a plot, or click table rows).");
             return;
         }
-        let dataset = &current.dataset;
-        let chosen: std::collections::HashSet<&str> = self
-            .state
-            .selection
-            .samples
-            .iter()
-            .filter_map(|&i| dataset.sample_ids().get(i))
-            .map(String::as_str)
-            .collect();
         let existing: std::collections::HashSet<&str> =
-            dataset.raw().annotations().iter().map(|a| a.name.as_str()).collect();
+            current.dataset.raw().annotations().iter().map(|a| a.name.as_str()).collect();
         let name = (1..=existing.len() + 1)
             .map(|k| format!("selection {k}"))
             .find(|n| !existing.contains(n.as_str()))
             .unwrap_or_default();
-        let cells: Vec<Option<&str>> = dataset
-            .raw()
-            .sample_ids()
-            .iter()
-            .map(|id| Some(if chosen.contains(id.as_str()) { "selected" } else { "not selected" }))
+        let cells: Vec<Option<&str>> = (0..current.dataset.n_samples())
+            .map(|i| Some(if self.state.selection.samples.contains(&i) { "selected" } else { "not selected" }))
             .collect();
         let column = data::annotations::Annotation::categorical(&name, &cells);
-        self.start_derived(DataJobKind::Annotate(name), move |d| {
-            d.with_annotation(column).map_err(|e| format!("{e:#}"))
+        self.set_annotation(&column, true);
+    }
+
+    /// Adds `column` (over the processed samples) to the raw data by sample id: raw samples the
+    /// pipeline dropped get no value. A column of the same name is replaced.
+    fn set_annotation(&mut self, column: &data::annotations::Annotation, announce: bool) {
+        use data::annotations::{Annotation, AnnotationValues};
+        let Some(current) = &self.state.current else { return };
+        let dataset = &current.dataset;
+        let row_of: std::collections::HashMap<&str, usize> =
+            dataset.sample_ids().iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+        let raw_rows: Vec<Option<usize>> =
+            dataset.raw().sample_ids().iter().map(|id| row_of.get(id.as_str()).copied()).collect();
+        let values = match &column.values {
+            AnnotationValues::Categorical { levels, codes } => AnnotationValues::Categorical {
+                levels: levels.clone(),
+                codes: raw_rows.iter().map(|r| r.and_then(|r| codes.get(r).copied().flatten())).collect(),
+            },
+            AnnotationValues::Numeric(values) => AnnotationValues::Numeric(
+                raw_rows.iter().map(|r| r.and_then(|r| values.get(r).copied()).unwrap_or(f64::NAN)).collect(),
+            ),
+        };
+        let raw_column = Annotation { name: column.name.clone(), values };
+        let name = column.name.clone();
+        self.start_derived(DataJobKind::Annotate { name, announce }, move |d| {
+            d.with_annotation(raw_column).map_err(|e| format!("{e:#}"))
         });
     }
 
@@ -602,7 +644,7 @@ impl BiolensApp {
                     DataJobKind::Open(r) => format!("Opening {}", data::display_name(&r.matrix)),
                     DataJobKind::Annotations(p) => format!("Joining {}", data::display_name(p)),
                     DataJobKind::Preprocess => "Preprocessing".to_owned(),
-                    DataJobKind::Annotate(name) => format!("Adding {name}"),
+                    DataJobKind::Annotate { name, .. } => format!("Adding {name}"),
                 };
                 ui.label(format!("{what}: {}", progress.message));
                 if let Some(f) = progress.fraction {
@@ -744,6 +786,8 @@ impl eframe::App for BiolensApp {
             Tab::Pca => self.pca_view.ui(ui, &self.state, &mut self.commands),
             Tab::Tsne => self.tsne_view.ui(ui, &self.state, &mut self.commands),
             Tab::Distances => self.distance_map_view.ui(ui, &self.state, &mut self.commands),
+            Tab::Clusters => self.clusters_view.ui(ui, &self.state, &mut self.commands),
+            Tab::Heatmap => self.heatmap_view.ui(ui, &self.state, &mut self.commands),
         }
         self.path_prompt_ui(&ctx);
         Self::drop_overlay_ui(&ctx);
@@ -753,6 +797,8 @@ impl eframe::App for BiolensApp {
             || self.dialog.is_some()
             || self.pca_view.is_running()
             || self.distance_map_view.is_running()
+            || self.clusters_view.is_running()
+            || self.heatmap_view.is_running()
             || (self.tsne_view.is_running() && !self.tsne_view.is_paused())
         {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));

@@ -48,7 +48,12 @@ pub enum DataJobKind {
     /// Re-running the pipeline.
     Preprocess,
     /// Adding an annotation made in the app.
-    Annotate(String),
+    Annotate {
+        /// Its name.
+        name: String,
+        /// Say so when done (made by the user, not published by a view).
+        announce: bool,
+    },
 }
 
 /// The running data job.
@@ -180,6 +185,11 @@ impl AppState {
             }
             (Some(g), _) => format!("Distances run on the GPU: {}.", g.label()),
         }
+    }
+
+    /// True when a view may publish an annotation now: no data job, or only another annotation.
+    pub fn can_annotate(&self) -> bool {
+        self.data_job.as_ref().is_none_or(|j| matches!(j.kind, DataJobKind::Annotate { .. }))
     }
 
     /// True while the pipeline is being re-run.

@@ -3,10 +3,11 @@
 //!
 //! # How it works
 //! Rows and columns are shown in an order (`position → index`). A [`Window`] is a range of
-//! positions on each axis, in fractional positions, so zooming is continuous. Each output
-//! pixel covers a rectangle of positions; its value is the mean of every cell it covers (a
+//! positions on each axis, in fractional positions, so zooming is continuous. Along an axis
+//! where a pixel spans more than one cell, its value is the mean of every cell it covers (a
 //! box filter), so a zoomed-out map of 5,000 samples shows block structure rather than
-//! aliasing, and a zoomed-in one shows single cells as blocks of pixels. The cost is one
+//! aliasing; where cells are larger than pixels, each pixel shows the cell at its centre, so
+//! cells keep sharp edges instead of blending with their neighbours. The cost is one
 //! read per covered cell, at most (visible rows × visible columns) plus one per pixel: the
 //! caller runs it off the UI thread. Pixel rows go to rayon's threads; `cancelled` is
 //! checked between them.
@@ -43,6 +44,8 @@ pub struct ColourScale {
     pub high: f64,
     /// High values dark instead of bright.
     pub reversed: bool,
+    /// Blue–white–red around the middle (z-scores) instead of viridis.
+    pub diverging: bool,
 }
 
 impl ColourScale {
@@ -55,7 +58,12 @@ impl ColourScale {
 
     /// The colour of `v`.
     pub fn colour(&self, v: f64) -> Rgb {
-        palette::viridis(self.fraction(v))
+        self.at(self.fraction(v))
+    }
+
+    /// The colour at position `t` of the scale.
+    fn at(&self, t: f64) -> Rgb {
+        if self.diverging { palette::diverging(t) } else { palette::viridis(t) }
     }
 
     /// 256 colours from the scale's low end to its high end.
@@ -63,7 +71,7 @@ impl ColourScale {
         (0..=255u8)
             .map(|k| {
                 let t = f64::from(k) / 255.0;
-                palette::viridis(if self.reversed { 1.0 - t } else { t })
+                self.at(if self.reversed { 1.0 - t } else { t })
             })
             .collect()
     }
@@ -104,15 +112,21 @@ pub fn rasterise(
     let (r0, r1) = window.rows;
     let col_step = (c1 - c0) / width as f64;
     let row_step = (r1 - r0) / height as f64;
-    let columns: Vec<Range<usize>> = (0..width)
-        .map(|px| covered(c0 + px as f64 * col_step, c0 + (px + 1) as f64 * col_step, col_order.len()))
-        .collect();
+    let span = |start: f64, step: f64, p: usize, len: usize| {
+        if step < 1.0 {
+            let centre = (start + (p as f64 + 0.5) * step).floor().clamp(0.0, (len - 1) as f64) as usize;
+            centre..centre + 1
+        } else {
+            covered(start + p as f64 * step, start + (p + 1) as f64 * step, len)
+        }
+    };
+    let columns: Vec<Range<usize>> = (0..width).map(|px| span(c0, col_step, px, col_order.len())).collect();
     let visible_cols = columns[0].start..columns[width - 1].end;
     let ok = rgba.par_chunks_mut(width * 4).enumerate().all(|(py, line)| {
         if cancelled() {
             return false;
         }
-        let rows = covered(r0 + py as f64 * row_step, r0 + (py + 1) as f64 * row_step, row_order.len());
+        let rows = span(r0, row_step, py, row_order.len());
         // Sums over this pixel row's source rows for every visible column, then per pixel.
         let mut sums = vec![0.0; visible_cols.len()];
         for &r in &row_order[rows.clone()] {
@@ -143,7 +157,7 @@ mod tests {
     #[test]
     fn one_pixel_per_cell_shows_each_value_in_order() {
         let m = ndarray::array![[0.0, 1.0], [1.0, 0.0]];
-        let scale = ColourScale { low: 0.0, high: 1.0, reversed: false };
+        let scale = ColourScale { low: 0.0, high: 1.0, reversed: false, diverging: false };
         let px = rasterise(&m, &[1, 0], &[0, 1], Window::full(2, 2), [2, 2], &scale, &never).unwrap();
         // Row position 0 is matrix row 1: [1, 0].
         assert_eq!(px[0..3], palette::viridis(1.0));
@@ -155,7 +169,7 @@ mod tests {
     #[test]
     fn zoomed_out_pixels_average_the_cells_they_cover() {
         let m = ndarray::array![[0.0, 1.0], [1.0, 0.0]];
-        let scale = ColourScale { low: 0.0, high: 1.0, reversed: false };
+        let scale = ColourScale { low: 0.0, high: 1.0, reversed: false, diverging: false };
         let px = rasterise(&m, &[0, 1], &[0, 1], Window::full(2, 2), [1, 1], &scale, &never).unwrap();
         assert_eq!(px[0..3], scale.table()[128]);
     }
@@ -163,7 +177,7 @@ mod tests {
     #[test]
     fn zoomed_in_pixels_repeat_a_cell() {
         let m = ndarray::array![[0.0, 1.0], [1.0, 0.0]];
-        let scale = ColourScale { low: 0.0, high: 1.0, reversed: true };
+        let scale = ColourScale { low: 0.0, high: 1.0, reversed: true, diverging: false };
         let window = Window { rows: (0.0, 1.0), cols: (0.5, 1.5) };
         let px = rasterise(&m, &[0, 1], &[0, 1], window, [4, 2], &scale, &never).unwrap();
         // Columns 0.5..1.0 are cell 0 (value 0, reversed: bright), 1.0..1.5 cell 1 (dark).
@@ -174,7 +188,7 @@ mod tests {
     #[test]
     fn cancel_stops_it() {
         let m = Array2::zeros((10, 10));
-        let scale = ColourScale { low: 0.0, high: 1.0, reversed: false };
+        let scale = ColourScale { low: 0.0, high: 1.0, reversed: false, diverging: false };
         let order: Vec<usize> = (0..10).collect();
         assert!(rasterise(&m, &order, &order, Window::full(10, 10), [10, 10], &scale, &|| true).is_none());
     }

@@ -27,7 +27,7 @@ use crate::data::Dataset;
 use crate::data::annotations::{AnnotationValues, format_number};
 use crate::export::heatmap::ColourScale;
 use crate::gpu::{ComputeDevice, Gpu, distances_on};
-use crate::jobs::{Job, JobContext, JobError, Poll};
+use crate::jobs::{Job, JobContext, JobError};
 use crate::palette;
 
 /// Above this many samples the map is not computed: its n² f64 values need 800 MB at 10,000.
@@ -117,16 +117,7 @@ impl DistanceMapView {
     }
 
     fn update(&mut self, state: &AppState) {
-        if let Some(job) = &mut self.job
-            && let Poll::Done(result) = job.poll()
-        {
-            self.job = None;
-            match result {
-                Ok(map) => self.result = Some(Arc::new(map)),
-                Err(JobError::Cancelled) => {}
-                Err(err) => self.error = Some(err.to_string()),
-            }
-        }
+        super::poll_into(&mut self.job, &mut self.result, &mut self.error);
         let Some(current) = &state.current else { return };
         let key = RunKey {
             generation: current.matrix_generation,
@@ -217,13 +208,7 @@ impl DistanceMapView {
         }
         ui.separator();
         if let Some(job) = &self.job {
-            ui.spinner();
-            let progress = job.progress().clone();
-            ui.label(progress.message);
-            if let Some(f) = progress.fraction {
-                ui.add(egui::ProgressBar::new(f).desired_width(100.0));
-            }
-            if ui.button("Cancel").clicked() {
+            if super::job_progress_ui(ui, job) {
                 self.job = None;
             }
         } else if let Some(map) = &self.result {
@@ -313,7 +298,7 @@ impl DistanceMapView {
             matrix: Arc::clone(&map.matrix),
             row_order: Arc::clone(&order),
             col_order: order,
-            scale: ColourScale { low: map.range.0, high: map.range.1, reversed: self.reversed },
+            scale: ColourScale { low: map.range.0, high: map.range.1, reversed: self.reversed, diverging: false },
             scale_label: format!("{} distance", map.metric.label()),
         };
         let ids = dataset.sample_ids();
@@ -337,6 +322,8 @@ impl DistanceMapView {
             row_label: &label,
             tooltip: &tooltip,
             square: true,
+            left_space: 0.0,
+            top_space: 0.0,
         };
         let response = heatmap_ui(ui, &data, &mut self.heatmap, &decor);
         if let Some((rows, cols, mode)) = response.selection {
@@ -363,7 +350,7 @@ fn strip_for(dataset: &Dataset, name: &str, dark_mode: bool) -> (Vec<Strip>, Vec
                 .iter()
                 .filter(|v| v.is_finite())
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-            let scale = ColourScale { low: min, high: max, reversed: false };
+            let scale = ColourScale { low: min, high: max, reversed: false, diverging: false };
             let colors =
                 values.iter().map(|&v| to_color(if v.is_nan() { palette::MISSING } else { scale.colour(v) })).collect();
             let legend = vec![

@@ -1,7 +1,45 @@
 //! Views: each draws one part of the app from the state and pushes commands.
 
+pub mod clustered_heatmap;
+pub mod clusters;
 pub mod data;
 pub mod distance_map;
 pub mod embedding;
 pub mod pca;
 pub mod tsne;
+
+use std::sync::Arc;
+
+use eframe::egui;
+
+use crate::jobs::{Job, JobError, Poll};
+
+/// Spinner, message, progress bar and a Cancel button for a running job; true when Cancel
+/// was clicked.
+pub(crate) fn job_progress_ui<T: Send + 'static, P: Send + 'static>(ui: &mut egui::Ui, job: &Job<T, P>) -> bool {
+    ui.spinner();
+    let progress = job.progress().clone();
+    ui.label(progress.message);
+    if let Some(f) = progress.fraction {
+        ui.add(egui::ProgressBar::new(f).desired_width(100.0));
+    }
+    ui.button("Cancel").clicked()
+}
+
+/// Polls `job`: when it is done, its value becomes `result` (or its failure `error`).
+pub(crate) fn poll_into<T: Send + 'static>(
+    job: &mut Option<Job<T>>,
+    result: &mut Option<Arc<T>>,
+    error: &mut Option<String>,
+) {
+    if let Some(running) = job
+        && let Poll::Done(done) = running.poll()
+    {
+        *job = None;
+        match done {
+            Ok(value) => *result = Some(Arc::new(value)),
+            Err(JobError::Cancelled) => {}
+            Err(err) => *error = Some(err.to_string()),
+        }
+    }
+}

@@ -69,6 +69,10 @@ pub struct Decorations<'a> {
     pub tooltip: &'a dyn Fn(usize, usize) -> String,
     /// Keep cells square.
     pub square: bool,
+    /// Space kept free left of everything (e.g. for a row dendrogram), in points.
+    pub left_space: f32,
+    /// Space kept free above everything (e.g. for a column dendrogram), in points.
+    pub top_space: f32,
 }
 
 /// The raster currently on screen, or being made.
@@ -113,6 +117,8 @@ pub struct HeatmapResponse {
     pub hovered: Option<(usize, usize)>,
     /// A finished selection gesture: the row and column indices it covered.
     pub selection: Option<(Vec<usize>, Vec<usize>, SelectionMode)>,
+    /// Where the map was drawn and the window it showed (to align dendrograms).
+    pub map: Option<(Rect, Window)>,
 }
 
 /// Screen ↔ position mapping of the map area.
@@ -165,7 +171,10 @@ pub fn heatmap_ui(
     let bar_width = body * 7.0;
     let top_band = strip * decor.col_strips.len() as f32 + mark + 4.0;
     let strips_left = strip * decor.row_strips.len() as f32 + mark + 4.0;
-    let available = Rect::from_min_max(outer.min + vec2(strips_left, top_band), outer.max - vec2(bar_width, 4.0));
+    let available = Rect::from_min_max(
+        outer.min + vec2(decor.left_space + strips_left, decor.top_space + top_band),
+        outer.max - vec2(bar_width, 4.0),
+    );
     let row_height = available.height() / (window.rows.1 - window.rows.0) as f32;
     let label_width = if row_height >= font.size * 1.05 { (outer.width() * 0.22).min(body * 10.0) } else { 0.0 };
     let mut map = Rect::from_min_max(available.min + vec2(label_width, 0.0), available.max);
@@ -178,6 +187,7 @@ pub fn heatmap_ui(
     }
     let mut frame = Frame { map, window };
     view_gestures(ui, &response, state, &mut frame, full);
+    out.map = Some((frame.map, frame.window));
     let painter = ui.painter_at(outer);
     let visuals = ui.visuals().clone();
     painter.rect_filled(map, 0.0, visuals.extreme_bg_color);

@@ -1,0 +1,334 @@
+//! The clustered heatmap: the N most variable genes × samples, each gene z-scored, genes and
+//! samples each ordered by their own hierarchical clustering with both dendrograms drawn,
+//! annotation strips over the samples, a blue–white–red colour bar; hover names the gene, the
+//! sample, the z-score and the expression.
+//!
+//! # How it works
+//! A job picks the genes (largest population variance of the processed matrix), z-scores them
+//! (genes × samples), computes condensed distances between genes and between samples on that
+//! matrix and builds both trees. The map is [`heatmap_ui`] (a texture of the visible window);
+//! the dendrograms are drawn with [`draw_tree`] along the heatmap's own zoom window, so they
+//! stay aligned with the rows and columns shown.
+
+use std::sync::Arc;
+
+use eframe::egui::{self, Rect, RichText, pos2};
+use ndarray::Array2;
+
+use super::super::commands::Command;
+use super::super::state::AppState;
+use super::super::widgets::dendrogram::{TreeFrame, TreeLayout, draw_tree};
+use super::super::widgets::heatmap::{Decorations, HeatmapData, HeatmapState, heatmap_ui};
+use super::clusters::annotation_strip;
+use crate::analysis::clustering::hierarchical::{Method, linkage};
+use crate::analysis::distance::{self, Between, Metric};
+use crate::data::annotations::format_number;
+use crate::export::heatmap::ColourScale;
+use crate::jobs::{Job, JobError};
+
+/// The computed heatmap.
+pub struct ClusteredHeatmap {
+    /// Genes × samples, z-scored per gene.
+    pub z: Arc<Array2<f64>>,
+    /// Processed-matrix column of each row.
+    pub genes: Vec<usize>,
+    /// Gene tree (rows).
+    pub gene_tree: Arc<TreeLayout>,
+    /// Sample tree (columns).
+    pub sample_tree: Arc<TreeLayout>,
+    row_order: Arc<[usize]>,
+    col_order: Arc<[usize]>,
+}
+
+/// Parameters of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RunKey {
+    generation: u64,
+    genes: usize,
+    method: Method,
+    metric: Metric,
+}
+
+/// State of the clustered heatmap view.
+pub struct ClusteredHeatmapView {
+    /// Genes shown (the most variable).
+    pub top_genes: usize,
+    /// Linkage for both trees.
+    pub method: Method,
+    /// Distance for both trees.
+    pub metric: Metric,
+    /// The colour bar spans −range..range (z-scores beyond are clipped).
+    pub range: f64,
+    /// Annotation strip over the samples (`None`: the first annotation).
+    pub strip: Option<String>,
+    job: Option<Job<ClusteredHeatmap>>,
+    attempted: Option<RunKey>,
+    /// The newest result.
+    pub result: Option<Arc<ClusteredHeatmap>>,
+    error: Option<String>,
+    /// Zoom and texture.
+    pub heatmap: HeatmapState,
+}
+
+impl Default for ClusteredHeatmapView {
+    fn default() -> Self {
+        Self {
+            top_genes: 200,
+            method: Method::Average,
+            metric: Metric::Correlation,
+            range: 2.5,
+            strip: None,
+            job: None,
+            attempted: None,
+            result: None,
+            error: None,
+            heatmap: HeatmapState::default(),
+        }
+    }
+}
+
+impl ClusteredHeatmapView {
+    /// True while computing.
+    pub fn is_running(&self) -> bool {
+        self.job.is_some() || self.heatmap.is_rendering()
+    }
+
+    fn update(&mut self, state: &AppState) {
+        super::poll_into(&mut self.job, &mut self.result, &mut self.error);
+        let Some(current) = &state.current else { return };
+        let metric = if self.method.requires_euclidean() { Metric::Euclidean } else { self.metric };
+        let key = RunKey { generation: current.matrix_generation, genes: self.top_genes, method: self.method, metric };
+        if self.job.is_none() && self.attempted != Some(key) && current.dataset.n_samples() >= 2 {
+            let matrix = current.dataset.matrix_arc();
+            let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
+            self.job = Some(Job::spawn("clustered heatmap", waker, move |ctx| {
+                let token = ctx.cancel_token();
+                let fail = |e: &dyn std::fmt::Display| {
+                    if token.is_cancelled() { JobError::Cancelled } else { JobError::failed(e) }
+                };
+                ctx.progress(Some(0.0), "Choosing genes");
+                let (genes, z) = top_variable_z(&matrix, key.genes);
+                if genes.len() < 2 {
+                    return Err(JobError::Failed("the heatmap needs at least 2 genes that vary".to_owned()));
+                }
+                let tree = |items: Between, what: &str, from: f32| -> Result<Arc<TreeLayout>, JobError> {
+                    ctx.progress(Some(from), &format!("Clustering {what}"));
+                    let mut d = distance::condensed(z.view(), items, key.metric, Some(token), &mut |_| {})
+                        .map_err(|e| fail(&e))?;
+                    let n = match items {
+                        Between::Samples => z.nrows(),
+                        Between::Genes => z.ncols(),
+                    };
+                    let tree = linkage(&mut d, n, key.method).map_err(|e| fail(&e))?;
+                    Ok(Arc::new(TreeLayout::new(Arc::new(tree))))
+                };
+                // z is genes × samples: its rows are genes.
+                let gene_tree = tree(Between::Samples, "genes", 0.1)?;
+                let sample_tree = tree(Between::Genes, "samples", 0.55)?;
+                Ok(ClusteredHeatmap {
+                    row_order: gene_tree.order.clone().into(),
+                    col_order: sample_tree.order.clone().into(),
+                    z: Arc::new(z),
+                    genes,
+                    gene_tree,
+                    sample_tree,
+                })
+            }));
+            self.attempted = Some(key);
+            self.error = None;
+        }
+    }
+
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        self.update(state);
+        let Some(current) = &state.current else {
+            ui.centered_and_justified(|ui| ui.label("Open a dataset to see its clustered heatmap."));
+            return;
+        };
+        let dataset = &current.dataset;
+        egui::Panel::top("heatmap_toolbar").show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Top variable genes");
+                ui.add(egui::DragValue::new(&mut self.top_genes).range(2..=dataset.n_genes().clamp(2, 5000)));
+                ui.label("Linkage");
+                egui::ComboBox::from_id_salt("heatmap_linkage").selected_text(self.method.name()).show_ui(ui, |ui| {
+                    for m in Method::ALL {
+                        ui.selectable_value(&mut self.method, m, m.name());
+                    }
+                });
+                ui.add_enabled_ui(!self.method.requires_euclidean(), |ui| {
+                    ui.label("Metric");
+                    egui::ComboBox::from_id_salt("heatmap_metric").selected_text(self.metric.label()).show_ui(
+                        ui,
+                        |ui| {
+                            for m in Metric::ALL {
+                                ui.selectable_value(&mut self.metric, m, m.label());
+                            }
+                        },
+                    );
+                });
+                ui.label("Colours ±");
+                ui.add(egui::DragValue::new(&mut self.range).range(0.5..=10.0).speed(0.05).max_decimals(2));
+                ui.label("Strip");
+                let strip = self.strip_name(dataset).unwrap_or_else(|| "none".to_owned());
+                egui::ComboBox::from_id_salt("heatmap_strip").selected_text(strip).show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.strip, Some(String::new()), "none");
+                    for a in dataset.annotations() {
+                        ui.selectable_value(&mut self.strip, Some(a.name.clone()), &a.name);
+                    }
+                });
+                if ui.button("Reset view").on_hover_text("Or double-click the map").clicked() {
+                    self.heatmap.reset_view();
+                }
+                if let Some(map) = &self.result {
+                    ui.label(RichText::new(format!("{} genes × {} samples", map.z.nrows(), map.z.ncols())).weak());
+                }
+                if let Some(name) = self.strip_name(dataset) {
+                    ui.separator();
+                    super::clusters::legend_ui(ui, dataset, &name);
+                }
+                if let Some(job) = &self.job {
+                    ui.separator();
+                    if super::job_progress_ui(ui, job) {
+                        self.job = None;
+                    }
+                }
+            });
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(err) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, format!("Heatmap failed: {err}"));
+                return;
+            }
+            let Some(map) = self.result.clone().filter(|m| m.z.ncols() == dataset.n_samples()) else {
+                ui.centered_and_justified(|ui| {
+                    ui.spinner();
+                });
+                return;
+            };
+            self.map_ui(ui, &map, dataset, &state.selection.samples, commands);
+        });
+    }
+
+    fn strip_name(&self, dataset: &crate::data::Dataset) -> Option<String> {
+        match &self.strip {
+            Some(name) if name.is_empty() => None,
+            Some(name) => dataset.annotations().iter().find(|a| &a.name == name).map(|a| a.name.clone()),
+            None => dataset.annotations().first().map(|a| a.name.clone()),
+        }
+    }
+
+    fn map_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        map: &ClusteredHeatmap,
+        dataset: &crate::data::Dataset,
+        selected: &std::collections::BTreeSet<usize>,
+        commands: &mut Vec<Command>,
+    ) {
+        let body = ui.text_style_height(&egui::TextStyle::Body);
+        let data = HeatmapData {
+            matrix: Arc::clone(&map.z),
+            row_order: Arc::clone(&map.row_order),
+            col_order: Arc::clone(&map.col_order),
+            scale: ColourScale { low: -self.range, high: self.range, reversed: false, diverging: true },
+            scale_label: "z-score (per gene)".to_owned(),
+        };
+        let strips: Vec<_> = self
+            .strip_name(dataset)
+            .and_then(|n| annotation_strip(dataset, &n, ui.visuals().dark_mode))
+            .into_iter()
+            .collect();
+        let gene_ids = dataset.gene_ids();
+        let sample_ids = dataset.sample_ids();
+        let matrix = dataset.matrix();
+        let gene_label = |r: usize| gene_ids.get(map.genes[r]).cloned().unwrap_or_default();
+        let tooltip = |r: usize, c: usize| {
+            let gene = map.genes[r];
+            format!(
+                "{} × {}\nz-score {}\nexpression {}",
+                gene_ids.get(gene).map_or("", String::as_str),
+                sample_ids.get(c).map_or("", String::as_str),
+                format_number(map.z[[r, c]]),
+                format_number(matrix[[c, gene]])
+            )
+        };
+        let is_selected = |c: usize| selected.contains(&c);
+        let (left_space, top_space) = (body * 6.0, body * 5.0);
+        let decor = Decorations {
+            row_strips: &[],
+            col_strips: &strips,
+            selected: &is_selected,
+            row_label: &gene_label,
+            tooltip: &tooltip,
+            square: false,
+            left_space,
+            top_space,
+        };
+        let response = heatmap_ui(ui, &data, &mut self.heatmap, &decor);
+        if let Some((_, cols, mode)) = response.selection {
+            commands.push(Command::Select { samples: cols, mode });
+        }
+        // Dendrograms along the map's window.
+        if let Some((rect, window)) = response.map {
+            let painter = ui.painter().clone();
+            let color = ui.visuals().text_color().gamma_multiply(0.8);
+            let strip_band = body * 0.8 * strips.len() as f32 + body * 0.35 + 6.0;
+            let top = Rect::from_min_max(
+                pos2(rect.left(), rect.top() - strip_band - top_space + 4.0),
+                pos2(rect.right(), rect.top() - strip_band),
+            );
+            let frame = TreeFrame {
+                rect: top,
+                leaves: window.cols,
+                heights: (0.0, map.sample_tree.max_height() * 1.02),
+                vertical_leaves: false,
+            };
+            draw_tree(&painter.with_clip_rect(top.expand(1.0)), &map.sample_tree, &frame, 1.0, &|_| color);
+            let left_edge = ui.min_rect().left();
+            let left = Rect::from_min_max(
+                pos2(left_edge + 2.0, rect.top()),
+                pos2(left_edge + left_space - 4.0, rect.bottom()),
+            );
+            let frame = TreeFrame {
+                rect: left,
+                leaves: window.rows,
+                heights: (0.0, map.gene_tree.max_height() * 1.02),
+                vertical_leaves: true,
+            };
+            draw_tree(&painter.with_clip_rect(left.expand(1.0)), &map.gene_tree, &frame, 1.0, &|_| color);
+        }
+    }
+}
+
+/// The `n` columns of `x` (samples × genes) with the largest population variance, in their
+/// original order, and those genes z-scored as a genes × samples matrix. Constant genes are
+/// never chosen.
+pub fn top_variable_z(x: &Array2<f64>, n: usize) -> (Vec<usize>, Array2<f64>) {
+    let samples = x.nrows() as f64;
+    let stats: Vec<(usize, f64, f64)> = x
+        .columns()
+        .into_iter()
+        .enumerate()
+        .map(|(j, col)| {
+            let mean = col.sum() / samples;
+            let var = col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / samples;
+            (j, mean, var)
+        })
+        .filter(|(_, _, var)| *var > 0.0 && var.is_finite())
+        .collect();
+    let mut by_variance = stats.clone();
+    by_variance.sort_by(|a, b| b.2.total_cmp(&a.2));
+    by_variance.truncate(n);
+    by_variance.sort_by_key(|s| s.0);
+    let genes: Vec<usize> = by_variance.iter().map(|s| s.0).collect();
+    let mut z = Array2::zeros((genes.len(), x.nrows()));
+    for (r, &(j, mean, var)) in by_variance.iter().enumerate() {
+        let sd = var.sqrt();
+        for (c, v) in x.column(j).iter().enumerate() {
+            z[[r, c]] = (v - mean) / sd;
+        }
+    }
+    (genes, z)
+}

@@ -1,0 +1,416 @@
+//! The Clusters view: hierarchical clustering with an interactive dendrogram, k-means with
+//! its elbow curve, DBSCAN with its k-distance curve; for each, the silhouette plot and, against
+//! a chosen annotation, the adjusted Rand index and the contingency table.
+//!
+//! # How it works
+//! Each method runs in a job keyed by the matrix generation and its parameters (the tree does
+//! not change when only the cut moves). The current labels — the tree cut, the k-means fit,
+//! the DBSCAN result — are published as a categorical annotation ("hierarchical clusters",
+//! "k-means clusters", "DBSCAN clusters") whenever they change and no cut is being dragged,
+//! so every view can colour by them at once; adding an annotation does not rerun PCA, t-SNE or
+//! these jobs (they key on [`crate::app::state::Current::matrix_generation`]). Silhouettes are a
+//! job of their own on the labels shown.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use eframe::egui::{self, Color32};
+
+use super::super::commands::Command;
+use super::super::state::AppState;
+use super::super::widgets::dendrogram::{DendrogramState, TreeLayout};
+use super::super::widgets::heatmap::Strip;
+use crate::analysis::clustering::dbscan::{DbscanParams, dbscan, k_distances};
+use crate::analysis::clustering::hierarchical::{Method, linkage};
+use crate::analysis::clustering::kmeans::{KMeans, KMeansParams, elbow, kmeans};
+use crate::analysis::clustering::quality::silhouette;
+use crate::analysis::distance::{self, Between, Metric};
+use crate::data::Dataset;
+use crate::data::annotations::{Annotation, AnnotationValues};
+use crate::jobs::{Job, JobError, Poll};
+use crate::palette;
+
+/// Silhouettes need all n²/2 distances: computed up to this many samples.
+pub const MAX_SILHOUETTE: usize = 10_000;
+
+/// The clustering method shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ClusterMethod {
+    /// Agglomerative, with the dendrogram.
+    #[default]
+    Hierarchical,
+    /// k-means.
+    KMeans,
+    /// DBSCAN.
+    Dbscan,
+}
+
+impl ClusterMethod {
+    /// The annotation its labels are published as.
+    pub fn annotation_name(self) -> &'static str {
+        match self {
+            Self::Hierarchical => "hierarchical clusters",
+            Self::KMeans => "k-means clusters",
+            Self::Dbscan => "DBSCAN clusters",
+        }
+    }
+}
+
+/// A finished run of one method.
+enum Outcome {
+    Tree(Arc<TreeLayout>),
+    KMeans { fit: KMeans, elbow: Vec<(usize, f64)> },
+    Dbscan { labels: Vec<Option<usize>>, k_distances: Vec<f64> },
+}
+
+/// What a run was for.
+#[derive(Debug, Clone, PartialEq)]
+enum RunKey {
+    Tree(u64, Method, Metric),
+    KMeans(u64, KMeansParams, usize),
+    Dbscan(u64, DbscanParams, Metric),
+}
+
+/// Cluster of each sample (`None`: noise).
+type Labels = Vec<Option<usize>>;
+/// Silhouette width of each sample (`None`: noise).
+type Widths = Vec<Option<f64>>;
+
+/// State of the Clusters view.
+pub struct ClustersView {
+    /// The method shown.
+    pub method: ClusterMethod,
+    /// Hierarchical: the linkage.
+    pub linkage: Method,
+    /// Hierarchical and DBSCAN: the distance.
+    pub metric: Metric,
+    /// Hierarchical: clusters of the cut.
+    pub k: usize,
+    /// Hierarchical: the cut height (`None`: from `k`).
+    pub cut: Option<f64>,
+    /// k-means settings.
+    pub kmeans: KMeansParams,
+    /// k-means: the elbow curve runs k = 1 up to this.
+    pub elbow_max: usize,
+    /// DBSCAN settings.
+    pub dbscan: DbscanParams,
+    /// The annotation the clusters are compared with (`None`: the first categorical one).
+    pub compare: Option<String>,
+    job: Option<(RunKey, Job<Outcome>)>,
+    attempted: Option<RunKey>,
+    results: Vec<(RunKey, Arc<Outcome>)>,
+    error: Option<String>,
+    silhouette_job: Option<(Labels, Job<Widths>)>,
+    silhouette: Option<(Labels, Widths)>,
+    published: Vec<(ClusterMethod, Vec<Option<usize>>)>,
+    dendrogram: DendrogramState,
+}
+
+impl Default for ClustersView {
+    fn default() -> Self {
+        Self {
+            method: ClusterMethod::default(),
+            linkage: Method::Average,
+            metric: Metric::Euclidean,
+            k: 3,
+            cut: None,
+            kmeans: KMeansParams::default(),
+            elbow_max: 10,
+            dbscan: DbscanParams::default(),
+            compare: None,
+            job: None,
+            attempted: None,
+            results: Vec::new(),
+            error: None,
+            silhouette_job: None,
+            silhouette: None,
+            published: Vec::new(),
+            dendrogram: DendrogramState::default(),
+        }
+    }
+}
+
+impl ClustersView {
+    /// True while a job runs.
+    pub fn is_running(&self) -> bool {
+        self.job.is_some() || self.silhouette_job.is_some()
+    }
+
+    /// The tree shown, once computed.
+    pub fn tree(&self) -> Option<Arc<TreeLayout>> {
+        self.results.iter().rev().find_map(|(_, o)| match &**o {
+            Outcome::Tree(t) => Some(Arc::clone(t)),
+            _ => None,
+        })
+    }
+
+    /// The labels shown for the current method (`None` until computed).
+    pub fn labels(&self) -> Option<Vec<Option<usize>>> {
+        let outcome = self.current_outcome()?;
+        Some(match &*outcome {
+            Outcome::Tree(layout) => {
+                let cut = self.cut.unwrap_or_else(|| layout.tree().height_for_k(self.k));
+                layout.tree().cut_height(cut).into_iter().map(Some).collect()
+            }
+            Outcome::KMeans { fit, .. } => fit.labels.iter().map(|&c| Some(c)).collect(),
+            Outcome::Dbscan { labels, .. } => labels.clone(),
+        })
+    }
+
+    /// The silhouette widths of the labels shown, once computed.
+    pub fn silhouette_widths(&self) -> Option<&[Option<f64>]> {
+        let labels = self.labels()?;
+        self.silhouette.as_ref().filter(|(l, _)| *l == labels).map(|(_, w)| w.as_slice())
+    }
+
+    fn key(&self, generation: u64) -> RunKey {
+        match self.method {
+            ClusterMethod::Hierarchical => {
+                let metric = if self.linkage.requires_euclidean() { Metric::Euclidean } else { self.metric };
+                RunKey::Tree(generation, self.linkage, metric)
+            }
+            ClusterMethod::KMeans => RunKey::KMeans(generation, self.kmeans.clone(), self.elbow_max),
+            ClusterMethod::Dbscan => RunKey::Dbscan(generation, self.dbscan, self.metric),
+        }
+    }
+
+    fn current_outcome(&self) -> Option<Arc<Outcome>> {
+        let kind = |k: &RunKey| match k {
+            RunKey::Tree(..) => ClusterMethod::Hierarchical,
+            RunKey::KMeans(..) => ClusterMethod::KMeans,
+            RunKey::Dbscan(..) => ClusterMethod::Dbscan,
+        };
+        self.results.iter().rev().find(|(k, _)| kind(k) == self.method).map(|(_, o)| Arc::clone(o))
+    }
+
+    fn update(&mut self, state: &AppState, commands: &mut Vec<Command>) {
+        if let Some((key, job)) = &mut self.job
+            && let Poll::Done(result) = job.poll()
+        {
+            let key = key.clone();
+            self.job = None;
+            match result {
+                Ok(outcome) => {
+                    self.results.retain(|(k, _)| std::mem::discriminant(k) != std::mem::discriminant(&key));
+                    if matches!(outcome, Outcome::Tree(_)) {
+                        self.cut = None;
+                    }
+                    self.results.push((key, Arc::new(outcome)));
+                }
+                Err(JobError::Cancelled) => {}
+                Err(err) => self.error = Some(err.to_string()),
+            }
+        }
+        if let Some((labels, job)) = &mut self.silhouette_job
+            && let Poll::Done(result) = job.poll()
+        {
+            let labels = std::mem::take(labels);
+            self.silhouette_job = None;
+            if let Ok(widths) = result {
+                self.silhouette = Some((labels, widths));
+            }
+        }
+        let Some(current) = &state.current else { return };
+        let key = self.key(current.matrix_generation);
+        if self.job.is_none() && self.attempted.as_ref() != Some(&key) && current.dataset.n_samples() >= 2 {
+            self.start(state, key);
+        }
+        self.publish_and_score(state, commands);
+    }
+
+    fn start(&mut self, state: &AppState, key: RunKey) {
+        let Some(current) = &state.current else { return };
+        let matrix = current.dataset.matrix_arc();
+        let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
+        let job_key = key.clone();
+        let job = Job::spawn("clustering", waker, move |ctx| {
+            let token = ctx.cancel_token();
+            let failed = |e: &dyn std::fmt::Display| {
+                if token.is_cancelled() { JobError::Cancelled } else { JobError::failed(e) }
+            };
+            match job_key {
+                RunKey::Tree(_, method, metric) => {
+                    ctx.progress(Some(0.0), "Computing distances");
+                    let mut d = distance::condensed(matrix.view(), Between::Samples, metric, Some(token), &mut |f| {
+                        ctx.progress(Some(f * 0.6), "Computing distances");
+                    })
+                    .map_err(|e| failed(&e))?;
+                    ctx.progress(Some(0.6), &format!("{} linkage", method.name()));
+                    let tree = linkage(&mut d, matrix.nrows(), method).map_err(|e| failed(&e))?;
+                    Ok(Outcome::Tree(Arc::new(TreeLayout::new(Arc::new(tree)))))
+                }
+                RunKey::KMeans(_, params, elbow_max) => {
+                    ctx.progress(Some(0.0), "k-means");
+                    let fit = kmeans(matrix.view(), &params, Some(token)).map_err(|e| failed(&e))?;
+                    let ks: Vec<usize> = (1..=elbow_max.max(params.k).min(matrix.nrows())).collect();
+                    let curve =
+                        elbow(matrix.view(), &ks, &params, Some(token), &mut |f| ctx.progress(Some(f), "Elbow curve"))
+                            .map_err(|e| failed(&e))?;
+                    Ok(Outcome::KMeans { fit, elbow: curve })
+                }
+                RunKey::Dbscan(_, params, metric) => {
+                    let d = distance::condensed(matrix.view(), Between::Samples, metric, Some(token), &mut |f| {
+                        ctx.progress(Some(f * 0.7), "Computing distances");
+                    })
+                    .map_err(|e| failed(&e))?;
+                    ctx.check()?;
+                    ctx.progress(Some(0.7), "DBSCAN");
+                    let n = matrix.nrows();
+                    let labels = dbscan(&d, n, params);
+                    ctx.check()?;
+                    let kd = k_distances(&d, n, params.min_samples.saturating_sub(1).max(1));
+                    Ok(Outcome::Dbscan { labels, k_distances: kd })
+                }
+            }
+        });
+        self.job = Some((key.clone(), job));
+        self.attempted = Some(key);
+        self.error = None;
+    }
+
+    /// Publishes changed labels as an annotation, and starts their silhouettes.
+    fn publish_and_score(&mut self, state: &AppState, commands: &mut Vec<Command>) {
+        let Some(current) = &state.current else { return };
+        let Some(labels) = self.labels() else { return };
+        if labels.len() != current.dataset.n_samples() {
+            return;
+        }
+        let dragging = self.method == ClusterMethod::Hierarchical && self.dendrogram_dragging();
+        let already = self.published.iter().any(|(m, l)| *m == self.method && *l == labels);
+        if !dragging && !already && state.can_annotate() {
+            self.published.retain(|(m, _)| *m != self.method);
+            self.published.push((self.method, labels.clone()));
+            commands.push(Command::SetAnnotation(cluster_annotation(self.method.annotation_name(), &labels)));
+        }
+        let known = self.silhouette.as_ref().is_some_and(|(l, _)| *l == labels)
+            || self.silhouette_job.as_ref().is_some_and(|(l, _)| *l == labels);
+        let n = labels.len();
+        if !dragging && !known && n <= MAX_SILHOUETTE {
+            let matrix = current.dataset.matrix_arc();
+            let metric = match self.method {
+                ClusterMethod::KMeans => Metric::Euclidean,
+                ClusterMethod::Hierarchical if self.linkage.requires_euclidean() => Metric::Euclidean,
+                _ => self.metric,
+            };
+            let job_labels = labels.clone();
+            let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
+            let job = Job::spawn("silhouette", waker, move |ctx| {
+                let d =
+                    distance::condensed(matrix.view(), Between::Samples, metric, Some(ctx.cancel_token()), &mut |_| {})
+                        .map_err(|_| JobError::Cancelled)?;
+                ctx.check()?;
+                Ok(silhouette(&d, &job_labels))
+            });
+            self.silhouette_job = Some((labels, job));
+        }
+    }
+
+    fn dendrogram_dragging(&self) -> bool {
+        self.dendrogram.is_dragging_cut()
+    }
+
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        self.update(state, commands);
+        let Some(current) = &state.current else {
+            ui.centered_and_justified(|ui| ui.label("Open a dataset to cluster its samples."));
+            return;
+        };
+        let dataset = &current.dataset;
+        egui::Panel::top("clusters_toolbar").show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| self.controls_ui(ui, dataset));
+        });
+        egui::Panel::right("clusters_side")
+            .resizable(true)
+            .default_size(ui.text_style_height(&egui::TextStyle::Body) * 30.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().id_salt("clusters_side_scroll").show(ui, |ui| self.side_ui(ui, dataset));
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(err) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, format!("Clustering failed: {err}"));
+                return;
+            }
+            let Some(outcome) = self.current_outcome() else {
+                ui.centered_and_justified(|ui| {
+                    ui.spinner();
+                });
+                return;
+            };
+            match &*outcome {
+                Outcome::Tree(layout) if layout.tree().n == dataset.n_samples() => {
+                    self.dendrogram_view_ui(ui, layout, dataset, &state.selection.samples, commands);
+                }
+                Outcome::KMeans { elbow, .. } => self.elbow_ui(ui, elbow),
+                Outcome::Dbscan { k_distances, .. } => self.k_distance_ui(ui, k_distances),
+                Outcome::Tree(_) => {
+                    ui.spinner();
+                }
+            }
+        });
+    }
+}
+
+/// The colour of cluster `c` (as every view colours that annotation's class `c`).
+pub fn cluster_color(c: usize, dark_mode: bool) -> Color32 {
+    let rgb = if dark_mode { palette::categorical_on_dark(c) } else { palette::categorical(c) };
+    Color32::from_rgb(rgb[0], rgb[1], rgb[2])
+}
+
+/// Labels as a categorical annotation: classes "1", "2", … in cluster order, then "noise".
+pub fn cluster_annotation(name: &str, labels: &[Option<usize>]) -> Annotation {
+    let k = labels.iter().flatten().max().map_or(0, |m| m + 1);
+    let has_noise = labels.iter().any(Option::is_none);
+    let mut levels: Vec<String> = (1..=k).map(|c| c.to_string()).collect();
+    if has_noise {
+        levels.push("noise".to_owned());
+    }
+    let codes = labels.iter().map(|l| Some(l.map_or(k as u32, |c| c as u32))).collect();
+    Annotation { name: name.to_owned(), values: AnnotationValues::Categorical { levels, codes } }
+}
+
+/// A strip of the annotation `name`, if it exists.
+pub fn annotation_strip(dataset: &Dataset, name: &str, dark_mode: bool) -> Option<Strip> {
+    let a = dataset.annotations().iter().find(|a| a.name == name)?;
+    let colors = match &a.values {
+        AnnotationValues::Categorical { codes, .. } => codes
+            .iter()
+            .map(|c| c.map_or(Color32::from_rgb(160, 160, 160), |c| cluster_color(c as usize, dark_mode)))
+            .collect(),
+        AnnotationValues::Numeric(values) => {
+            let (lo, hi) = values
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+            values
+                .iter()
+                .map(|&v| {
+                    let rgb = palette::viridis(if hi > lo { (v - lo) / (hi - lo) } else { 0.5 });
+                    Color32::from_rgb(rgb[0], rgb[1], rgb[2])
+                })
+                .collect()
+        }
+    };
+    Some(Strip { name: name.to_owned(), colors })
+}
+
+/// The classes of a categorical annotation with their colours, in a row.
+pub fn legend_ui(ui: &mut egui::Ui, dataset: &Dataset, name: &str) {
+    let Some(AnnotationValues::Categorical { levels, .. }) =
+        dataset.annotations().iter().find(|a| a.name == name).map(|a| &a.values)
+    else {
+        return;
+    };
+    let dark = ui.visuals().dark_mode;
+    ui.label(egui::RichText::new(format!("{name}:")).weak());
+    for (k, level) in levels.iter().enumerate().take(40) {
+        ui.label(egui::RichText::new(format!("⏺ {level}")).color(cluster_color(k, dark)));
+    }
+}
+
+/// The samples of a selection gesture, as the set `Command::Select` takes.
+fn selection(samples: Vec<usize>) -> Vec<usize> {
+    samples.into_iter().collect::<BTreeSet<_>>().into_iter().collect()
+}
+
+mod panels;

@@ -1,0 +1,256 @@
+//! The Clusters view's toolbar, side panel and central plots.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use eframe::egui::{self, RichText};
+use egui_plot::{HLine, Line, Plot, PlotPoints, Points, VLine};
+
+use super::super::super::commands::Command;
+use super::super::super::widgets::cluster_plots::{contingency_ui, silhouette_ui};
+use super::super::super::widgets::dendrogram::{DendrogramDecor, TreeLayout, dendrogram_ui};
+use super::{ClusterMethod, ClustersView, MAX_SILHOUETTE, annotation_strip, cluster_color, selection};
+use crate::analysis::clustering::hierarchical::Method;
+use crate::analysis::clustering::quality::{adjusted_rand_index, contingency};
+use crate::analysis::distance::Metric;
+use crate::data::Dataset;
+use crate::data::annotations::{AnnotationValues, format_number};
+
+impl ClustersView {
+    pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
+        ui.selectable_value(&mut self.method, ClusterMethod::Hierarchical, RichText::new("Hierarchical").strong());
+        ui.selectable_value(&mut self.method, ClusterMethod::KMeans, RichText::new("k-means").strong());
+        ui.selectable_value(&mut self.method, ClusterMethod::Dbscan, RichText::new("DBSCAN").strong());
+        ui.separator();
+        let n = dataset.n_samples().max(1);
+        match self.method {
+            ClusterMethod::Hierarchical => {
+                ui.label("Linkage");
+                egui::ComboBox::from_id_salt("clusters_linkage").selected_text(self.linkage.name()).show_ui(ui, |ui| {
+                    for method in Method::ALL {
+                        ui.selectable_value(&mut self.linkage, method, method.name());
+                    }
+                });
+                let euclidean_only = self.linkage.requires_euclidean();
+                ui.add_enabled_ui(!euclidean_only, |ui| self.metric_ui(ui))
+                    .response
+                    .on_disabled_hover_text("Ward, centroid and median linkage need Euclidean distances (as in SciPy)");
+                ui.label("Clusters");
+                let before = self.k;
+                ui.add(egui::DragValue::new(&mut self.k).range(1..=n.min(100)));
+                if self.k != before {
+                    self.cut = None;
+                }
+                ui.label(RichText::new("or drag the cut line").weak());
+            }
+            ClusterMethod::KMeans => {
+                ui.label("k");
+                ui.add(egui::DragValue::new(&mut self.kmeans.k).range(1..=n.min(100)));
+                ui.label("Seedings");
+                ui.add(egui::DragValue::new(&mut self.kmeans.n_init).range(1..=100));
+                ui.label("Max iterations");
+                ui.add(egui::DragValue::new(&mut self.kmeans.max_iter).range(1..=10_000));
+                ui.label("Seed");
+                ui.add(egui::DragValue::new(&mut self.kmeans.seed));
+                ui.label("Elbow up to k =");
+                ui.add(egui::DragValue::new(&mut self.elbow_max).range(2..=n.min(50)));
+            }
+            ClusterMethod::Dbscan => {
+                self.metric_ui(ui);
+                ui.label("eps");
+                ui.add(egui::DragValue::new(&mut self.dbscan.eps).range(0.0..=f64::MAX).speed(0.01).max_decimals(4));
+                ui.label("Min samples");
+                ui.add(egui::DragValue::new(&mut self.dbscan.min_samples).range(1..=n));
+                ui.label(RichText::new("or click the k-distance curve").weak());
+            }
+        }
+        ui.separator();
+        if let Some((_, job)) = &self.job {
+            if super::super::job_progress_ui(ui, job) {
+                self.job = None;
+            }
+        } else if self.current_outcome().is_none() && self.attempted.is_some() && ui.button("Run").clicked() {
+            self.attempted = None;
+        }
+    }
+
+    fn metric_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label("Metric");
+        egui::ComboBox::from_id_salt("clusters_metric").selected_text(self.metric.label()).show_ui(ui, |ui| {
+            for metric in Metric::ALL {
+                ui.selectable_value(&mut self.metric, metric, metric.label());
+            }
+        });
+    }
+
+    /// The annotation clusters are compared with.
+    fn compare_name(&self, dataset: &Dataset) -> Option<String> {
+        let ours = [ClusterMethod::Hierarchical, ClusterMethod::KMeans, ClusterMethod::Dbscan]
+            .map(ClusterMethod::annotation_name);
+        match &self.compare {
+            Some(name) if name.is_empty() => None,
+            Some(name) => dataset.annotations().iter().find(|a| &a.name == name).map(|a| a.name.clone()),
+            None => dataset
+                .annotations()
+                .iter()
+                .find(|a| matches!(a.values, AnnotationValues::Categorical { .. }) && !ours.contains(&a.name.as_str()))
+                .map(|a| a.name.clone()),
+        }
+    }
+
+    pub(super) fn side_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
+        let dark = ui.visuals().dark_mode;
+        let Some(labels) = self.labels().filter(|l| l.len() == dataset.n_samples()) else {
+            ui.label(RichText::new("computing…").weak());
+            return;
+        };
+        let k = labels.iter().flatten().max().map_or(0, |m| m + 1);
+        let noise = labels.iter().filter(|l| l.is_none()).count();
+        ui.heading(format!("{k} clusters"));
+        ui.label(RichText::new(format!("Every view can colour by '{}'.", self.method.annotation_name())).weak());
+        ui.horizontal_wrapped(|ui| {
+            for c in 0..k {
+                let size = labels.iter().filter(|l| **l == Some(c)).count();
+                ui.label(RichText::new(format!("⏺ {} ({size})", c + 1)).color(cluster_color(c, dark)));
+            }
+            if noise > 0 {
+                ui.label(RichText::new(format!("⏺ noise ({noise})")).color(cluster_color(k, dark)));
+            }
+        });
+        if let super::Outcome::KMeans { fit, .. } = self
+            .current_outcome()
+            .as_deref()
+            .unwrap_or(&super::Outcome::Dbscan { labels: Vec::new(), k_distances: Vec::new() })
+        {
+            ui.label(format!("inertia {} after {} iterations", format_number(fit.inertia), fit.iterations));
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.label("Compare with");
+            let current = self.compare_name(dataset).unwrap_or_else(|| "nothing".to_owned());
+            egui::ComboBox::from_id_salt("clusters_compare").selected_text(current).show_ui(ui, |ui| {
+                ui.selectable_value(&mut self.compare, Some(String::new()), "nothing");
+                for a in dataset.annotations() {
+                    if matches!(a.values, AnnotationValues::Categorical { .. }) {
+                        ui.selectable_value(&mut self.compare, Some(a.name.clone()), &a.name);
+                    }
+                }
+            });
+        });
+        if let Some(name) = self.compare_name(dataset) {
+            ui.horizontal_wrapped(|ui| super::legend_ui(ui, dataset, &name));
+        }
+        if let Some(name) = self.compare_name(dataset)
+            && let Some(AnnotationValues::Categorical { levels, codes }) =
+                dataset.annotations().iter().find(|a| a.name == name).map(|a| &a.values)
+        {
+            // Noise is its own class here, as in the annotation.
+            let clusters: Vec<Option<usize>> = labels.iter().map(|l| Some(l.unwrap_or(k))).collect();
+            let classes: Vec<Option<usize>> = codes.iter().map(|c| c.map(|c| c as usize)).collect();
+            let table = contingency(&clusters, &classes);
+            let ari = adjusted_rand_index(&table);
+            ui.label(RichText::new(format!("adjusted Rand index {ari:.3}")).strong())
+                .on_hover_text("1: the clusters are the classes; about 0: no better than chance");
+            let mut names: Vec<String> = (1..=k).map(|c| c.to_string()).collect();
+            if noise > 0 {
+                names.push("noise".to_owned());
+            }
+            contingency_ui(ui, &table, &names, levels, &|c| cluster_color(c, dark));
+        }
+        ui.separator();
+        ui.label(RichText::new("Silhouette").strong());
+        if labels.len() > MAX_SILHOUETTE {
+            ui.label(
+                RichText::new(format!("shown up to {MAX_SILHOUETTE} samples (it needs all pairwise distances)")).weak(),
+            );
+        } else if let Some(widths) = self.silhouette_widths() {
+            let widths = widths.to_vec();
+            silhouette_ui(ui, &widths, &labels, &|c| cluster_color(c, dark));
+        } else {
+            ui.spinner();
+        }
+    }
+
+    pub(super) fn dendrogram_view_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        layout: &Arc<TreeLayout>,
+        dataset: &Dataset,
+        selected: &BTreeSet<usize>,
+        commands: &mut Vec<Command>,
+    ) {
+        let dark = ui.visuals().dark_mode;
+        let tree = layout.tree();
+        let cut = self.cut.unwrap_or_else(|| tree.height_for_k(self.k));
+        let clusters = tree.cut_height(cut);
+        let strips: Vec<_> =
+            self.compare_name(dataset).and_then(|n| annotation_strip(dataset, &n, dark)).into_iter().collect();
+        let ids = dataset.sample_ids();
+        let is_selected = |i: usize| selected.contains(&i);
+        let label = |i: usize| ids.get(i).cloned().unwrap_or_default();
+        let color = |c: usize| cluster_color(c, dark);
+        let decor = DendrogramDecor {
+            clusters: &clusters,
+            cluster_color: &color,
+            strips: &strips,
+            selected: &is_selected,
+            label: &label,
+        };
+        let response = dendrogram_ui(ui, layout, cut, &mut self.dendrogram, &decor);
+        if let Some(new_cut) = response.cut {
+            self.cut = Some(new_cut);
+            self.k = tree.clusters_at(new_cut);
+        }
+        if let Some((samples, mode)) = response.selection {
+            commands.push(Command::Select { samples: selection(samples), mode });
+        }
+    }
+
+    pub(super) fn elbow_ui(&mut self, ui: &mut egui::Ui, curve: &[(usize, f64)]) {
+        ui.label(RichText::new("Elbow: inertia (within-cluster sum of squares) for each k — look for the bend").weak());
+        let points: Vec<[f64; 2]> = curve.iter().map(|&(k, v)| [k as f64, v]).collect();
+        let chosen = self.kmeans.k as f64;
+        let response = Plot::new("elbow")
+            .x_axis_label("k (clusters)")
+            .y_axis_label("inertia")
+            .allow_scroll(false)
+            .show(ui, |plot| {
+                plot.line(Line::new("inertia", PlotPoints::from(points.clone())).width(2.0));
+                plot.points(Points::new("k", PlotPoints::from(points.clone())).radius(4.0));
+                plot.vline(VLine::new("chosen k", chosen).width(1.5));
+                plot.pointer_coordinate()
+            });
+        if response.response.clicked()
+            && let Some(p) = response.inner
+        {
+            self.kmeans.k = (p.x.round().max(1.0) as usize).min(curve.len().max(1));
+        }
+    }
+
+    pub(super) fn k_distance_ui(&mut self, ui: &mut egui::Ui, distances: &[f64]) {
+        let k = self.dbscan.min_samples.saturating_sub(1).max(1);
+        ui.label(
+            RichText::new(format!(
+                "Sorted distance of each sample to its {k}th nearest neighbour: samples below eps are core samples; \
+                 choose eps at the knee (click the plot)"
+            ))
+            .weak(),
+        );
+        let points: Vec<[f64; 2]> = distances.iter().enumerate().map(|(i, &d)| [i as f64, d]).collect();
+        let eps = self.dbscan.eps;
+        let response = Plot::new("k_distance")
+            .x_axis_label("samples, sorted")
+            .y_axis_label(format!("distance to neighbour {k}"))
+            .allow_scroll(false)
+            .show(ui, |plot| {
+                plot.line(Line::new("k-distance", PlotPoints::from(points)).width(2.0));
+                plot.hline(HLine::new("eps", eps).width(1.5));
+                plot.pointer_coordinate()
+            });
+        if response.response.clicked()
+            && let Some(p) = response.inner
+        {
+            self.dbscan.eps = p.y.max(0.0);
+        }
+    }
+}

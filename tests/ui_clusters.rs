@@ -1,0 +1,132 @@
+//! The Clusters view driven through the real app: the dendrogram of hierarchical clustering,
+//! its cut published as an annotation every view can use (without rerunning PCA), a click on a
+//! branch selecting a subtree, k-means with its elbow and silhouettes, DBSCAN with noise.
+
+mod common;
+
+use common::{open_app, press, run_until, screenshot};
+
+use biolens::app::views::clusters::ClusterMethod;
+use biolens::app::{BiolensApp, Tab};
+use biolens::data::annotations::AnnotationValues;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+fn annotation_levels(app: &BiolensApp, name: &str) -> Option<Vec<String>> {
+    let dataset = &app.state().current.as_ref()?.dataset;
+    match &dataset.annotations().iter().find(|a| a.name == name)?.values {
+        AnnotationValues::Categorical { levels, .. } => Some(levels.clone()),
+        AnnotationValues::Numeric(_) => None,
+    }
+}
+
+fn clustered(app: &BiolensApp) -> bool {
+    let view = app.clusters_view();
+    view.labels().is_some()
+        && view.silhouette_widths().is_some()
+        && !view.is_running()
+        && app.state().data_job.is_none()
+}
+
+fn open_clusters(h: &mut Harness<'static, BiolensApp>) {
+    h.get_by_label("Clusters").click();
+    h.run_steps(1);
+    assert_eq!(h.state().tab(), Tab::Clusters);
+}
+
+#[test]
+fn dendrogram_cut_becomes_an_annotation_without_rerunning_pca() {
+    let mut h = open_app("khan_srbct", false);
+    h.get_by_label("PCA").click();
+    run_until(&mut h, "PCA", |app| app.pca_view().result.is_some() && !app.pca_view().is_running());
+    let pca_generation = h.state().pca_view().result.as_ref().unwrap().generation;
+
+    open_clusters(&mut h);
+    run_until(&mut h, "the tree and its annotation", |app| {
+        clustered(app) && annotation_levels(app, "hierarchical clusters").is_some()
+    });
+    h.get_by_label("Dendrogram: 83 leaves");
+    assert_eq!(annotation_levels(h.state(), "hierarchical clusters").unwrap(), ["1", "2", "3"]);
+    // The class labels are compared: ARI and contingency table.
+    h.get_by_label_contains("adjusted Rand index");
+    h.get_by_label_contains("Silhouette plot: mean");
+    screenshot(&mut h, "clusters_dendrogram_khan");
+
+    // Five clusters: the annotation follows.
+    h.state_mut().clusters_view_mut().k = 5;
+    h.run_steps(2);
+    run_until(&mut h, "five clusters", |app| {
+        clustered(app) && annotation_levels(app, "hierarchical clusters").is_some_and(|l| l.len() == 5)
+    });
+    // Adding annotations did not rerun PCA.
+    h.get_by_label("PCA").click();
+    h.run_steps(5);
+    assert!(!h.state().pca_view().is_running());
+    assert_eq!(h.state().pca_view().result.as_ref().unwrap().generation, pca_generation);
+
+    // A click on a branch selects its samples: a subtree, so contiguous in leaf order.
+    open_clusters(&mut h);
+    h.run_steps(2);
+    let rect = h.get_by_label("Dendrogram: 83 leaves").rect();
+    let at = egui::pos2(rect.center().x, rect.top() + rect.height() * 0.55);
+    h.event(egui::Event::PointerMoved(at));
+    press(&h, at, true);
+    h.run_steps(1);
+    press(&h, at, false);
+    h.run_steps(2);
+    let selected: Vec<usize> = h.state().state().selection.samples.iter().copied().collect();
+    assert!(!selected.is_empty(), "a click on the dendrogram selected nothing");
+    let order = h.state().clusters_view().tree().unwrap().order.clone();
+    let mut positions: Vec<usize> = selected.iter().map(|s| order.iter().position(|o| o == s).unwrap()).collect();
+    positions.sort_unstable();
+    assert_eq!(positions.last().unwrap() - positions[0] + 1, positions.len(), "not one subtree: {positions:?}");
+}
+
+#[test]
+fn kmeans_shows_the_elbow_and_dbscan_shows_noise() {
+    let mut h = open_app("sklearn_iris", false);
+    open_clusters(&mut h);
+    h.get_by_label("k-means").click();
+    h.run_steps(1);
+    assert_eq!(h.state().clusters_view().method, ClusterMethod::KMeans);
+    run_until(&mut h, "k-means", |app| clustered(app) && annotation_levels(app, "k-means clusters").is_some());
+    assert_eq!(annotation_levels(h.state(), "k-means clusters").unwrap().len(), 3);
+    h.get_by_label_contains(" after ");
+    screenshot(&mut h, "clusters_kmeans_iris");
+
+    h.get_by_label("DBSCAN").click();
+    h.run_steps(1);
+    run_until(&mut h, "DBSCAN", |app| clustered(app) && annotation_levels(app, "DBSCAN clusters").is_some());
+    // scikit-learn: eps 0.5, min_samples 5 on iris gives 2 clusters and 17 noise samples.
+    assert_eq!(annotation_levels(h.state(), "DBSCAN clusters").unwrap(), ["1", "2", "noise"]);
+    h.get_by_label_contains("noise (17)");
+    screenshot(&mut h, "clusters_dbscan_iris");
+}
+
+#[test]
+fn clustered_heatmap_orders_genes_and_samples_by_their_trees() {
+    let mut h = open_app("khan_srbct", false);
+    h.get_by_label("Heatmap").click();
+    h.run_steps(1);
+    assert_eq!(h.state().tab(), Tab::Heatmap);
+    run_until(&mut h, "the clustered heatmap", |app| {
+        app.heatmap_view().result.is_some() && !app.heatmap_view().is_running()
+    });
+    h.get_by_label("Heatmap: 200 × 83");
+    let app = h.state();
+    let map = app.heatmap_view().result.as_ref().unwrap();
+    // Every gene row is z-scored: mean 0, population SD 1.
+    for row in map.z.rows() {
+        let mean = row.mean().unwrap();
+        let sd = row.std(0.0);
+        assert!(mean.abs() < 1e-9 && (sd - 1.0).abs() < 1e-9, "mean {mean}, sd {sd}");
+    }
+    assert_eq!(map.gene_tree.order.len(), 200);
+    assert_eq!(map.sample_tree.order.len(), 83);
+    screenshot(&mut h, "clustered_heatmap_khan");
+    // Hover names gene, sample and values.
+    let rect = h.get_by_label("Heatmap: 200 × 83").rect();
+    h.hover_at(rect.center());
+    h.run_steps(60);
+    h.get_by_label_contains("z-score ");
+}
