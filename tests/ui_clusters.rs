@@ -67,7 +67,26 @@ fn dendrogram_cut_becomes_an_annotation_without_rerunning_pca() {
     // A click on a branch selects its samples: a subtree, so contiguous in leaf order.
     open_clusters(&mut h);
     h.run_steps(2);
+    // Drag the cut line down: more clusters, published once the drag ends.
     let rect = h.get_by_label("Dendrogram: 83 leaves").rect();
+    let y = h.state().clusters_view().cut_line_y.expect("a cut line");
+    let (from, to) = (egui::pos2(rect.center().x, y), egui::pos2(rect.center().x, y + rect.height() * 0.25));
+    h.event(egui::Event::PointerMoved(from));
+    press(&h, from, true);
+    h.run_steps(1);
+    for k in 1..=6 {
+        h.event(egui::Event::PointerMoved(from + (to - from) * (k as f32 / 6.0)));
+        h.run_steps(1);
+    }
+    let k_while_dragging = h.state().clusters_view().k;
+    assert!(k_while_dragging > 5, "dragging the cut down gave {k_while_dragging} clusters");
+    assert_eq!(annotation_levels(h.state(), "hierarchical clusters").map(|l| l.len()), Some(5), "published mid-drag");
+    press(&h, to, false);
+    h.run_steps(2);
+    run_until(&mut h, "the dragged cut's annotation", |app| {
+        clustered(app) && annotation_levels(app, "hierarchical clusters").is_some_and(|l| l.len() == k_while_dragging)
+    });
+
     let at = egui::pos2(rect.center().x, rect.top() + rect.height() * 0.55);
     h.event(egui::Event::PointerMoved(at));
     press(&h, at, true);

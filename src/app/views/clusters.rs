@@ -104,6 +104,8 @@ pub struct ClustersView {
     silhouette: Option<(Labels, Widths)>,
     published: Vec<(ClusterMethod, Vec<Option<usize>>)>,
     dendrogram: DendrogramState,
+    /// Where the cut line was last drawn (screen y).
+    pub cut_line_y: Option<f32>,
 }
 
 impl Default for ClustersView {
@@ -126,6 +128,7 @@ impl Default for ClustersView {
             silhouette: None,
             published: Vec::new(),
             dendrogram: DendrogramState::default(),
+            cut_line_y: None,
         }
     }
 }

@@ -207,6 +207,8 @@ pub struct DendrogramResponse {
     pub cut: Option<f64>,
     /// A branch was clicked: its items.
     pub selection: Option<(Vec<usize>, SelectionMode)>,
+    /// Where the cut line was drawn (screen y), to aim at it.
+    pub cut_y: Option<f32>,
 }
 
 /// Draws the dendrogram of `layout` with the cut at `cut` in all the space available.
@@ -247,7 +249,8 @@ pub fn dendrogram_ui(
     let cut_y = frame.screen(0.0, cut).y;
     let near_cut = |p: Pos2| (p.y - cut_y).abs() <= 6.0 && p.x >= rect.left() - body && p.x <= rect.right();
     if response.drag_started_by(egui::PointerButton::Primary) {
-        state.dragging_cut = response.interact_pointer_pos().is_some_and(near_cut);
+        // Where the button went down, not where the drag was recognised (a few points on).
+        state.dragging_cut = ui.input(|i| i.pointer.press_origin()).is_some_and(near_cut);
     }
     if state.dragging_cut
         && let Some(p) = response.interact_pointer_pos()
@@ -276,6 +279,7 @@ pub fn dendrogram_ui(
 
     // The cut line and its handle.
     let cut_y = frame.screen(0.0, cut).y;
+    out.cut_y = Some(cut_y);
     let cut_color = visuals.strong_text_color();
     painter.hline(
         rect.left()..=rect.right(),

@@ -210,7 +210,9 @@ pub fn heatmap_ui(
     };
     let mode = SelectionMode::from_modifiers(ui.input(|i| i.modifiers));
     if response.drag_started_by(egui::PointerButton::Primary) {
-        state.drag_start = response.interact_pointer_pos().map(|p| p.clamp(frame.map.min, frame.map.max));
+        // From where the button went down, not where the drag was recognised.
+        let origin = ui.input(|i| i.pointer.press_origin()).or_else(|| response.interact_pointer_pos());
+        state.drag_start = origin.map(|p| p.clamp(frame.map.min, frame.map.max));
     }
     if let (Some(start), Some(now)) = (state.drag_start, response.interact_pointer_pos()) {
         let r = Rect::from_two_pos(start, now.clamp(frame.map.min, frame.map.max));

@@ -259,7 +259,8 @@ fn handle_selection_gestures(
     }
     if response.drag_started_by(egui::PointerButton::Primary) {
         state.gesture.clear();
-        if let Some(p) = response.interact_pointer_pos() {
+        // From where the button went down, not where the drag was recognised.
+        if let Some(p) = ui.input(|i| i.pointer.press_origin()).or_else(|| response.interact_pointer_pos()) {
             state.gesture.push(p);
         }
     }

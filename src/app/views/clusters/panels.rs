@@ -197,6 +197,7 @@ impl ClustersView {
             label: &label,
         };
         let response = dendrogram_ui(ui, layout, cut, &mut self.dendrogram, &decor);
+        self.cut_line_y = response.cut_y;
         if let Some(new_cut) = response.cut {
             self.cut = Some(new_cut);
             self.k = tree.clusters_at(new_cut);
