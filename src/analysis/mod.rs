@@ -1,6 +1,7 @@
 //! Analyses on a dataset's matrix. No egui: every function takes `ArrayView2`/plain data and
 //! returns a plain result struct that the app, the CLI and export all use.
 
+pub mod classify;
 pub mod clustering;
 pub mod distance;
 pub mod pca;

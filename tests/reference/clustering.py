@@ -14,36 +14,19 @@ import json
 import os
 
 import numpy as np
-import polars as pl
 import sklearn
 from sklearn.cluster import DBSCAN, KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_samples
 
+from shared_datasets import DATASETS, load
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "..", "..", "sample-data")
-
-
-DATASETS = [
-    ("tissue_gene_expression", "tissue_gene_expression", "expression.csv"),
-    ("nci60", "nci60", "expression.csv"),
-    ("khan_srbct", "khan_srbct", "expression.csv"),
-    ("guo_qpcr", "guo_qpcr", "expression.csv"),
-    ("pbmc68k_reduced", "pbmc68k_reduced", "expression.csv"),
-    ("pbmc68k_reduced[lognorm]", "pbmc68k_reduced", "expression_lognorm.csv"),
-    ("sklearn_iris", "sklearn_iris", "expression.csv"),
-]
 
 
 def standardise(a):
     sd = a.std(0)
     sd[sd == 0] = 1.0
     return (a - a.mean(0)) / sd
-
-
-def load(name, file="expression.csv"):
-    frame = pl.read_csv(os.path.join(DATA, name, file))
-    labels = pl.read_csv(os.path.join(DATA, name, "samples.csv"), infer_schema_length=0)["label"].to_list()
-    return frame.drop(frame.columns[0]).to_numpy().astype(float), labels
 
 
 def main():

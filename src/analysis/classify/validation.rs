@@ -1,0 +1,232 @@
+//! Cross-validation without leakage: the feature pipeline (the N most variable genes, z-scores,
+//! the first K principal components) is fitted on each training fold only and applied to its
+//! test fold; for teaching, gene selection can be done on all the data first to show how much
+//! that inflates the score.
+
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+
+use super::folds::Split;
+use super::metrics::{Scores, confusion, scores};
+use super::{ClassifyError, Model};
+use crate::analysis::pca::{PcaParams, pca};
+use crate::jobs::CancelToken;
+
+/// The per-fold feature pipeline, in order: gene selection, scaling, PCA.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Features {
+    /// Keep the N genes of largest variance.
+    pub top_genes: Option<usize>,
+    /// z-score every kept gene (population SD; constant genes become 0).
+    pub scale: bool,
+    /// Replace the genes by the first K principal components.
+    pub pca: Option<usize>,
+    /// Teaching only: choose the genes on all samples, test folds included (leakage).
+    pub select_on_all_data: bool,
+}
+
+/// The pipeline fitted on one training fold.
+#[derive(Debug, Clone)]
+pub struct FittedFeatures {
+    /// Columns of the input kept (`None`: all).
+    pub genes: Option<Vec<usize>>,
+    scale: Option<(Array1<f64>, Array1<f64>)>,
+    pca: Option<(Array1<f64>, Array2<f64>)>,
+}
+
+/// The `n` columns of largest population variance, in column order.
+pub fn top_variance(x: ArrayView2<'_, f64>, n: usize) -> Vec<usize> {
+    let var = x.var_axis(Axis(0), 0.0);
+    let mut order: Vec<usize> = (0..x.ncols()).collect();
+    order.sort_by(|&a, &b| var[b].total_cmp(&var[a]).then(a.cmp(&b)));
+    order.truncate(n);
+    order.sort_unstable();
+    order
+}
+
+impl FittedFeatures {
+    /// Fits the pipeline on `train` (samples × genes) and returns it with the transformed
+    /// training data. `preselected` genes (leaky demo) replace the in-fold selection.
+    pub fn fit(
+        train: ArrayView2<'_, f64>,
+        features: &Features,
+        preselected: Option<&[usize]>,
+    ) -> Result<(Self, Array2<f64>), ClassifyError> {
+        let genes = match (preselected, features.top_genes) {
+            (Some(p), _) => Some(p.to_vec()),
+            (None, Some(n)) if n < train.ncols() => Some(top_variance(train, n)),
+            _ => None,
+        };
+        let mut x = match &genes {
+            Some(g) => train.select(Axis(1), g),
+            None => train.to_owned(),
+        };
+        let scale = features.scale.then(|| {
+            let mean = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(x.ncols()));
+            let sd = x.std_axis(Axis(0), 0.0).mapv(|s| if s > 0.0 { s } else { 1.0 });
+            x = (&x - &mean) / &sd;
+            (mean, sd)
+        });
+        let pca_fit = match features.pca {
+            Some(k) => {
+                let fit = pca(x.view(), &PcaParams::new(k.min(x.nrows()).min(x.ncols()).max(1)), None)
+                    .map_err(|e| ClassifyError::Features(format!("PCA in a training fold: {e}")))?;
+                let mean = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(x.ncols()));
+                let loadings = fit.loadings;
+                x = fit.scores;
+                Some((mean, loadings))
+            }
+            None => None,
+        };
+        Ok((Self { genes, scale, pca: pca_fit }, x))
+    }
+
+    /// Applies the fitted pipeline to other samples.
+    pub fn apply(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
+        let mut out = match &self.genes {
+            Some(g) => x.select(Axis(1), g),
+            None => x.to_owned(),
+        };
+        if let Some((mean, sd)) = &self.scale {
+            out = (&out - mean) / sd;
+        }
+        if let Some((mean, loadings)) = &self.pca {
+            out = (&out - mean).dot(loadings);
+        }
+        out
+    }
+}
+
+/// One fold's outcome.
+#[derive(Debug, Clone)]
+pub struct FoldOutcome {
+    /// Test samples (indices into the samples validated).
+    pub test: Vec<usize>,
+    /// Their predicted classes.
+    pub predicted: Vec<usize>,
+    /// Their class scores (test samples × classes).
+    pub scores: Array2<f64>,
+    /// Scores on the test fold.
+    pub metrics: Scores,
+    /// Accuracy on the training fold (for under- and over-fitting).
+    pub train_accuracy: f64,
+    /// Gene importances mapped back to input columns, when the model has them.
+    pub importance: Option<Vec<f64>>,
+}
+
+/// A whole cross-validation.
+#[derive(Debug, Clone)]
+pub struct CvOutcome {
+    /// The model validated.
+    pub model: Model,
+    /// Classes.
+    pub classes: usize,
+    /// Per fold.
+    pub folds: Vec<FoldOutcome>,
+}
+
+impl CvOutcome {
+    /// Mean and SD (population, over folds) of one score.
+    pub fn mean_sd(&self, score: impl Fn(&Scores) -> Option<f64>) -> (f64, f64) {
+        let values: Vec<f64> = self.folds.iter().filter_map(|f| score(&f.metrics)).collect();
+        let n = values.len().max(1) as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+        (mean, var.sqrt())
+    }
+
+    /// The confusion matrix summed over folds (rows: true class).
+    pub fn confusion(&self, truth: &[usize]) -> Vec<Vec<usize>> {
+        let mut total = vec![vec![0; self.classes]; self.classes];
+        for f in &self.folds {
+            let t: Vec<usize> = f.test.iter().map(|&i| truth[i]).collect();
+            for (row, add) in total.iter_mut().zip(confusion(&t, &f.predicted, self.classes)) {
+                row.iter_mut().zip(add).for_each(|(a, b)| *a += b);
+            }
+        }
+        total
+    }
+
+    /// Mean importance per input gene over folds, when the model has importances.
+    pub fn importance(&self) -> Option<Vec<f64>> {
+        let first = self.folds.first()?.importance.as_ref()?;
+        let mut total = vec![0.0; first.len()];
+        for f in &self.folds {
+            total.iter_mut().zip(f.importance.as_ref()?).for_each(|(a, b)| *a += b);
+        }
+        let folds = self.folds.len() as f64;
+        for v in &mut total {
+            *v /= folds;
+        }
+        Some(total)
+    }
+}
+
+/// Validates `model` on `splits` of `x` (samples × genes) with classes `y` (`0..classes`).
+/// `progress` gets the number of folds done.
+#[allow(clippy::too_many_arguments)]
+pub fn cross_validate(
+    x: ArrayView2<'_, f64>,
+    y: &[usize],
+    classes: usize,
+    model: &Model,
+    features: &Features,
+    splits: &[Split],
+    cancel: Option<&CancelToken>,
+    progress: &mut dyn FnMut(usize),
+) -> Result<CvOutcome, ClassifyError> {
+    if let Some(i) = x.outer_iter().position(|r| r.iter().any(|v| !v.is_finite())) {
+        return Err(ClassifyError::Missing(i));
+    }
+    let present = {
+        let mut seen = vec![false; classes];
+        for &c in y {
+            seen[c] = true;
+        }
+        seen.iter().filter(|s| **s).count()
+    };
+    if present < 2 {
+        return Err(ClassifyError::OneClass(present));
+    }
+    let leaky = match (features.select_on_all_data, features.top_genes) {
+        (true, Some(n)) if n < x.ncols() => Some(top_variance(x, n)),
+        _ => None,
+    };
+    let mut folds = Vec::with_capacity(splits.len());
+    for (done, split) in splits.iter().enumerate() {
+        if cancel.is_some_and(CancelToken::is_cancelled) {
+            return Err(ClassifyError::Cancelled);
+        }
+        let train_x = x.select(Axis(0), &split.train);
+        let train_y: Vec<usize> = split.train.iter().map(|&i| y[i]).collect();
+        let (pipeline, train_features) = FittedFeatures::fit(train_x.view(), features, leaky.as_deref())?;
+        let fitted = model.fit(train_features.view(), &train_y, classes, cancel)?;
+        let test_features = pipeline.apply(x.select(Axis(0), &split.test).view());
+        let class_scores = fitted.scores(test_features.view());
+        let predicted = fitted.predict(test_features.view());
+        let truth: Vec<usize> = split.test.iter().map(|&i| y[i]).collect();
+        let metrics = scores(&truth, &predicted, class_scores.view(), classes);
+        let train_predicted = fitted.predict(train_features.view());
+        let train_accuracy =
+            train_predicted.iter().zip(&train_y).filter(|(p, t)| p == t).count() as f64 / train_y.len().max(1) as f64;
+        // Importances are per pipeline feature: map genes back; PCA components have none.
+        let importance = fitted.importance().filter(|_| features.pca.is_none()).map(|imp| match &pipeline.genes {
+            Some(g) => {
+                let mut full = vec![0.0; x.ncols()];
+                g.iter().zip(imp).for_each(|(&gene, v)| full[gene] = v);
+                full
+            }
+            None => imp,
+        });
+        folds.push(FoldOutcome {
+            test: split.test.clone(),
+            predicted,
+            scores: class_scores,
+            metrics,
+            train_accuracy,
+            importance,
+        });
+        progress(done + 1);
+    }
+    Ok(CvOutcome { model: model.clone(), classes, folds })
+}
