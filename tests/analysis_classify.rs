@@ -96,3 +96,80 @@ fn cv_accuracy_is_within_003_of_scikit_learn() {
     eprintln!("{report}");
     assert!(!report.contains("<- off"), "{report}");
 }
+
+/// Grid search over k of k-NN (iris, `khan_srbct`) and the validation curve of a linear SVM over C
+/// (iris) equal scikit-learn's `GridSearchCV` and `validation_curve` on the same folds.
+#[test]
+fn grid_search_and_validation_curve_match_scikit_learn() {
+    use biolens::analysis::classify::search::{Param, Problem, grid_search, nested_cv, validation_curve};
+    let reference = reference();
+    let scaled = Features { scale: true, ..Features::default() };
+    for (name, folder) in [("sklearn_iris", "sklearn_iris"), ("khan_srbct", "khan_srbct")] {
+        let (x, y, classes) = dataset(folder, "expression.csv");
+        let splits = stratified_k_fold(&y, 5, true, 0).unwrap();
+        let problem = Problem { x: x.view(), y: &y, classes, features: &scaled, splits: &splits };
+        let entry = &reference["datasets"][name];
+        let ks: Vec<f64> = entry["knn_grid"]["k"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let want: Vec<f64> =
+            entry["knn_grid"]["mean"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let base = Model::Knn { k: 5, weights: KnnWeights::Uniform };
+        let grid = grid_search(&problem, &base, (Param::K, ks.clone()), None, None, &mut |_, _| {}).unwrap();
+        for (r, w) in want.iter().enumerate() {
+            assert!((grid.scores[[r, 0]] - w).abs() < 1e-9, "{name} k = {}: {} vs {w}", ks[r], grid.scores[[r, 0]]);
+        }
+        let best = want.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        assert!((grid.scores[[grid.best.0, 0]] - best).abs() < 1e-12);
+        // Nested CV: five outer scores, each from a k chosen inside its training fold.
+        let nested = nested_cv(&problem, &base, 3, &(Param::K, ks, None), 0, None, &mut |_, _| {}).unwrap();
+        assert_eq!(nested.len(), 5);
+        assert!(nested.iter().all(|(score, _)| (0.0..=1.0).contains(score)));
+        if name == "sklearn_iris" {
+            let curve = &entry["svm_curve"];
+            let cs: Vec<f64> = curve["c"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            let ours = validation_curve(
+                &problem,
+                &Model::Svm { kernel: Kernel::Linear, c: 1.0 },
+                Param::C,
+                &cs,
+                None,
+                &mut |_, _| {},
+            )
+            .unwrap();
+            for (k, (c, train, test)) in ours.iter().enumerate() {
+                let (want_train, want_test) = (curve["train"][k].as_f64().unwrap(), curve["test"][k].as_f64().unwrap());
+                assert!(
+                    (train - want_train).abs() < 1e-9 && (test - want_test).abs() < 1e-9,
+                    "C = {c}: {train}/{test} vs {want_train}/{want_test}"
+                );
+            }
+        }
+    }
+}
+
+/// The leakage lesson: on random labels (three shuffles), choosing the 50 genes most associated
+/// with the labels inside each training fold gives chance accuracy (0.25 for four classes);
+/// choosing them on all samples first (test folds included) inflates it well above chance.
+#[test]
+fn selection_on_all_data_inflates_the_score_on_random_labels() {
+    use biolens::analysis::classify::validation::Selection;
+    let (x, y, classes) = dataset("khan_srbct", "expression.csv");
+    let model = Model::Svm { kernel: Kernel::Linear, c: 1.0 };
+    let honest = Features { top_genes: Some(50), selection: Selection::AnovaF, scale: true, ..Features::default() };
+    let leaky = Features { select_on_all_data: true, ..honest.clone() };
+    let (mut honest_sum, mut leaky_sum) = (0.0, 0.0);
+    for seed in [11, 12, 13] {
+        let mut shuffled = y.clone();
+        biolens::analysis::rng::Rng::new(seed).shuffle(&mut shuffled);
+        let splits = stratified_k_fold(&shuffled, 5, true, 0).unwrap();
+        let score = |f: &Features| {
+            let cv = cross_validate(x.view(), &shuffled, classes, &model, f, &splits, None, &mut |_| {}).unwrap();
+            cv.mean_sd(|s| Some(s.accuracy)).0
+        };
+        honest_sum += score(&honest);
+        leaky_sum += score(&leaky);
+    }
+    let (honest, leaky) = (honest_sum / 3.0, leaky_sum / 3.0);
+    eprintln!("random labels: honest {honest:.3}, leaky {leaky:.3}");
+    assert!(honest < 0.35, "honest CV on random labels should be near chance (0.25), got {honest}");
+    assert!(leaky > honest + 0.15, "selection on all data should inflate the score: {leaky} vs {honest}");
+}

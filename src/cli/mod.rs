@@ -14,7 +14,9 @@ use crate::analysis::{self, pca::PcaParams, pca::PcaSolver};
 use crate::data::{self, Dataset, MissingPolicy, OpenRequest, Orientation, Pipeline, Step};
 use crate::export;
 
+mod classify;
 mod cluster;
+pub use classify::{ClassifyArgs, ModelArg};
 pub use cluster::{ClusterArgs, ClusterMethodArg};
 
 /// Biolens: explore expression matrices. Without a subcommand, starts the app.
@@ -41,6 +43,8 @@ pub enum Command {
     BenchGpu(BenchGpuArgs),
     /// Hierarchical clustering (`SciPy`'s linkage layout), k-means or DBSCAN.
     Cluster(ClusterArgs),
+    /// Cross-validated classification of an annotation (no leakage).
+    Classify(ClassifyArgs),
 }
 
 /// Reading a matrix and preprocessing it; shared by every subcommand.
@@ -240,6 +244,7 @@ pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()
         Command::Distances(args) => distances(args, out),
         Command::BenchGpu(args) => bench_gpu(args, out),
         Command::Cluster(args) => cluster::run(args, out),
+        Command::Classify(args) => classify::run(args, out),
     }
 }
 

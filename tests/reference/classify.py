@@ -7,6 +7,10 @@ models reference.py scores (StandardScaler fitted in each training fold, then Lo
 (max_iter=5000), SVC(kernel="linear"), KNeighborsClassifier(5), GaussianNB(); RandomForest
 (100 trees, random_state=0) on the data as written) on those folds.
 
+Also, on the same folds: GridSearchCV's mean test accuracy of StandardScaler + k-NN over
+k = 1, 3, 5, 7, 11, 15, 21 (iris and khan_srbct), and validation_curve's mean training and test
+accuracy of StandardScaler + SVC(linear) over C = 0.001 … 100 (iris).
+
 Usage: python3 tests/reference/classify.py  -> tests/reference/sklearn_classify.json
 """
 import json
@@ -17,7 +21,7 @@ import numpy as np
 import sklearn
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score, validation_curve
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -50,6 +54,17 @@ def main():
             est = clf if name == "rf100" else make_pipeline(StandardScaler(), clf)
             scores[name] = [float(s) for s in cross_val_score(est, x, y, cv=cv, scoring="accuracy")]
         out["datasets"][key] = {"folds": [int(f) for f in folds], "accuracy": scores}
+        if key in ("sklearn_iris", "khan_srbct"):
+            ks = [1, 3, 5, 7, 11, 15, 21]
+            grid = GridSearchCV(make_pipeline(StandardScaler(), KNeighborsClassifier()),
+                                {"kneighborsclassifier__n_neighbors": ks}, cv=cv, scoring="accuracy").fit(x, y)
+            out["datasets"][key]["knn_grid"] = {"k": ks, "mean": [float(v) for v in grid.cv_results_["mean_test_score"]]}
+        if key == "sklearn_iris":
+            cs = [0.001, 0.01, 0.1, 1.0, 10.0, 100.0]
+            train, test = validation_curve(make_pipeline(StandardScaler(), SVC(kernel="linear")), x, y,
+                                           param_name="svc__C", param_range=cs, cv=cv, scoring="accuracy")
+            out["datasets"][key]["svm_curve"] = {"c": cs, "train": [float(v) for v in train.mean(1)],
+                                                 "test": [float(v) for v in test.mean(1)]}
     with open(os.path.join(HERE, "sklearn_classify.json"), "w") as f:
         json.dump(out, f, separators=(",", ":"))
 

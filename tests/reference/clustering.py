@@ -13,7 +13,6 @@ Usage: python3 tests/reference/clustering.py  -> tests/reference/sklearn_cluster
 import json
 import os
 
-import numpy as np
 import sklearn
 from sklearn.cluster import DBSCAN, KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_samples

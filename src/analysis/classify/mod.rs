@@ -15,6 +15,7 @@ pub mod folds;
 pub mod forest;
 pub mod metrics;
 pub mod models;
+pub mod search;
 pub mod svm;
 pub mod validation;
 

@@ -55,7 +55,14 @@ pub struct Knn {
 impl Knn {
     /// Keeps the training data.
     pub fn fit(x: ArrayView2<'_, f64>, y: &[usize], classes: usize, k: usize, weights: KnnWeights) -> Self {
-        Self { train: x.to_owned(), y: y.to_vec(), classes, k: k.clamp(1, y.len().max(1)), weights }
+        // Standard layout: rows are read as slices.
+        Self {
+            train: x.as_standard_layout().into_owned(),
+            y: y.to_vec(),
+            classes,
+            k: k.clamp(1, y.len().max(1)),
+            weights,
+        }
     }
 }
 
@@ -303,4 +310,27 @@ fn lbfgs(
         }
     }
     Ok(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Models read rows as slices: a column-major input (as `select` along genes gives) must
+    /// give the same answers as a row-major one.
+    #[test]
+    fn column_major_input_is_read_correctly() {
+        let x = ndarray::array![[0.0, 0.0], [0.1, 0.2], [5.0, 5.0], [5.1, 4.9], [0.2, 0.1], [4.8, 5.2]];
+        let y = [0, 0, 1, 1, 0, 1];
+        let fortran = x.t().as_standard_layout().into_owned();
+        let fortran = fortran.t();
+        assert!(fortran.as_slice().is_none(), "the test needs a column-major view");
+        let query = ndarray::array![[0.05, 0.05], [5.0, 5.1]];
+        for input in [x.view(), fortran] {
+            let knn = Knn::fit(input, &y, 2, 3, KnnWeights::Uniform);
+            assert_eq!(knn.predict(query.view()), vec![0, 1]);
+            let svm = super::super::svm::Svm::fit(input, &y, 2, super::super::svm::Kernel::Linear, 1.0, None).unwrap();
+            assert_eq!(svm.predict(query.view()), vec![0, 1]);
+        }
+    }
 }

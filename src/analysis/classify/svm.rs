@@ -67,7 +67,8 @@ impl Svm {
                 if var > 0.0 { 1.0 / (x.ncols() as f64 * var) } else { 1.0 }
             }
         };
-        let train = x.to_owned();
+        // Standard layout: rows are read as slices.
+        let train = x.as_standard_layout().into_owned();
         let mut machines = Vec::new();
         for a in 0..classes {
             for b in a + 1..classes {

@@ -1,7 +1,8 @@
-//! Cross-validation without leakage: the feature pipeline (the N most variable genes, z-scores,
-//! the first K principal components) is fitted on each training fold only and applied to its
-//! test fold; for teaching, gene selection can be done on all the data first to show how much
-//! that inflates the score.
+//! Cross-validation without leakage: the feature pipeline (N genes chosen by variance or by
+//! their association with the classes, z-scores, the first K principal components) is fitted on
+//! each training fold only and applied to its test fold. For teaching, gene selection can be
+//! done on all the data first: with selection by association (ANOVA F) that leaks the test
+//! labels into the model, and the score inflates — even on random labels.
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
@@ -12,11 +13,24 @@ use super::{ClassifyError, Model};
 use crate::analysis::pca::{PcaParams, pca};
 use crate::jobs::CancelToken;
 
+/// How genes are chosen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// The largest variance (ignores the classes).
+    #[default]
+    Variance,
+    /// The largest ANOVA F statistic between the classes (uses the labels).
+    AnovaF,
+}
+
 /// The per-fold feature pipeline, in order: gene selection, scaling, PCA.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Features {
-    /// Keep the N genes of largest variance.
+    /// Keep N genes.
     pub top_genes: Option<usize>,
+    /// How the N genes are chosen.
+    pub selection: Selection,
     /// z-score every kept gene (population SD; constant genes become 0).
     pub scale: bool,
     /// Replace the genes by the first K principal components.
@@ -34,14 +48,53 @@ pub struct FittedFeatures {
     pca: Option<(Array1<f64>, Array2<f64>)>,
 }
 
-/// The `n` columns of largest population variance, in column order.
-pub fn top_variance(x: ArrayView2<'_, f64>, n: usize) -> Vec<usize> {
-    let var = x.var_axis(Axis(0), 0.0);
-    let mut order: Vec<usize> = (0..x.ncols()).collect();
-    order.sort_by(|&a, &b| var[b].total_cmp(&var[a]).then(a.cmp(&b)));
+/// The one-way ANOVA F statistic of every column between the classes `y` (0 for a column
+/// with no spread within classes and none between).
+pub fn anova_f(x: ArrayView2<'_, f64>, y: &[usize]) -> Vec<f64> {
+    let n = y.len();
+    let k = y.iter().max().map_or(0, |m| m + 1);
+    let sizes: Vec<f64> = (0..k).map(|c| y.iter().filter(|&&v| v == c).count() as f64).collect();
+    let groups = sizes.iter().filter(|&&s| s > 0.0).count();
+    x.columns()
+        .into_iter()
+        .map(|col| {
+            let mean = col.sum() / n as f64;
+            let mut sums = vec![0.0; k];
+            for (v, &c) in col.iter().zip(y) {
+                sums[c] += v;
+            }
+            let between: f64 =
+                (0..k).filter(|&c| sizes[c] > 0.0).map(|c| sizes[c] * (sums[c] / sizes[c] - mean).powi(2)).sum();
+            let within: f64 = col.iter().zip(y).map(|(v, &c)| (v - sums[c] / sizes[c]).powi(2)).sum();
+            let (df_b, df_w) = (groups.saturating_sub(1) as f64, n.saturating_sub(groups) as f64);
+            if within <= 0.0 || df_b <= 0.0 || df_w <= 0.0 {
+                return if between > 0.0 { f64::INFINITY } else { 0.0 };
+            }
+            (between / df_b) / (within / df_w)
+        })
+        .collect()
+}
+
+/// The `n` columns with the largest `score`, in column order.
+fn top_by(score: &[f64], n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..score.len()).collect();
+    order.sort_by(|&a, &b| score[b].total_cmp(&score[a]).then(a.cmp(&b)));
     order.truncate(n);
     order.sort_unstable();
     order
+}
+
+/// The `n` genes `selection` chooses on `x` with classes `y`.
+pub fn select_genes(x: ArrayView2<'_, f64>, y: &[usize], selection: Selection, n: usize) -> Vec<usize> {
+    match selection {
+        Selection::Variance => top_variance(x, n),
+        Selection::AnovaF => top_by(&anova_f(x, y), n),
+    }
+}
+
+/// The `n` columns of largest population variance, in column order.
+pub fn top_variance(x: ArrayView2<'_, f64>, n: usize) -> Vec<usize> {
+    top_by(&x.var_axis(Axis(0), 0.0).to_vec(), n)
 }
 
 impl FittedFeatures {
@@ -49,17 +102,19 @@ impl FittedFeatures {
     /// training data. `preselected` genes (leaky demo) replace the in-fold selection.
     pub fn fit(
         train: ArrayView2<'_, f64>,
+        train_y: &[usize],
         features: &Features,
         preselected: Option<&[usize]>,
     ) -> Result<(Self, Array2<f64>), ClassifyError> {
         let genes = match (preselected, features.top_genes) {
             (Some(p), _) => Some(p.to_vec()),
-            (None, Some(n)) if n < train.ncols() => Some(top_variance(train, n)),
+            (None, Some(n)) if n < train.ncols() => Some(select_genes(train, train_y, features.selection, n)),
             _ => None,
         };
+        // Selecting columns gives a column-major array: back to rows for the models.
         let mut x = match &genes {
-            Some(g) => train.select(Axis(1), g),
-            None => train.to_owned(),
+            Some(g) => train.select(Axis(1), g).as_standard_layout().into_owned(),
+            None => train.as_standard_layout().into_owned(),
         };
         let scale = features.scale.then(|| {
             let mean = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(x.ncols()));
@@ -84,8 +139,8 @@ impl FittedFeatures {
     /// Applies the fitted pipeline to other samples.
     pub fn apply(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
         let mut out = match &self.genes {
-            Some(g) => x.select(Axis(1), g),
-            None => x.to_owned(),
+            Some(g) => x.select(Axis(1), g).as_standard_layout().into_owned(),
+            None => x.as_standard_layout().into_owned(),
         };
         if let Some((mean, sd)) = &self.scale {
             out = (&out - mean) / sd;
@@ -162,6 +217,26 @@ impl CvOutcome {
     }
 }
 
+/// The pipeline and model fitted on one split's training samples, with the transformed
+/// training data and its classes.
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+pub fn fit_fold(
+    x: ArrayView2<'_, f64>,
+    y: &[usize],
+    classes: usize,
+    model: &Model,
+    features: &Features,
+    split: &Split,
+    preselected: Option<&[usize]>,
+    cancel: Option<&CancelToken>,
+) -> Result<(FittedFeatures, Box<dyn super::Fitted>, Array2<f64>, Vec<usize>), ClassifyError> {
+    let train_x = x.select(Axis(0), &split.train);
+    let train_y: Vec<usize> = split.train.iter().map(|&i| y[i]).collect();
+    let (pipeline, train_features) = FittedFeatures::fit(train_x.view(), &train_y, features, preselected)?;
+    let fitted = model.fit(train_features.view(), &train_y, classes, cancel)?;
+    Ok((pipeline, fitted, train_features, train_y))
+}
+
 /// Validates `model` on `splits` of `x` (samples × genes) with classes `y` (`0..classes`).
 /// `progress` gets the number of folds done.
 #[allow(clippy::too_many_arguments)]
@@ -189,7 +264,7 @@ pub fn cross_validate(
         return Err(ClassifyError::OneClass(present));
     }
     let leaky = match (features.select_on_all_data, features.top_genes) {
-        (true, Some(n)) if n < x.ncols() => Some(top_variance(x, n)),
+        (true, Some(n)) if n < x.ncols() => Some(select_genes(x, y, features.selection, n)),
         _ => None,
     };
     let mut folds = Vec::with_capacity(splits.len());
@@ -197,10 +272,8 @@ pub fn cross_validate(
         if cancel.is_some_and(CancelToken::is_cancelled) {
             return Err(ClassifyError::Cancelled);
         }
-        let train_x = x.select(Axis(0), &split.train);
-        let train_y: Vec<usize> = split.train.iter().map(|&i| y[i]).collect();
-        let (pipeline, train_features) = FittedFeatures::fit(train_x.view(), features, leaky.as_deref())?;
-        let fitted = model.fit(train_features.view(), &train_y, classes, cancel)?;
+        let (pipeline, fitted, train_features, train_y) =
+            fit_fold(x, y, classes, model, features, split, leaky.as_deref(), cancel)?;
         let test_features = pipeline.apply(x.select(Axis(0), &split.test).view());
         let class_scores = fitted.scores(test_features.view());
         let predicted = fitted.predict(test_features.view());
