@@ -20,6 +20,7 @@ use commands::Command;
 use file_dialog::{DialogOutcome, DialogPurpose, PendingDialog};
 use settings::{RecentFile, STORAGE_KEY, Settings};
 use state::{AppState, Current, DataJob, DataJobKind};
+use views::classify::ClassifyView;
 use views::clustered_heatmap::ClusteredHeatmapView;
 use views::clusters::ClustersView;
 use views::data::DataView;
@@ -43,11 +44,14 @@ pub enum Tab {
     Clusters,
     /// The clustered heatmap of the most variable genes.
     Heatmap,
+    /// Classifiers under cross-validation.
+    Classify,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 6] = [Tab::Data, Tab::Pca, Tab::Tsne, Tab::Distances, Tab::Clusters, Tab::Heatmap];
+    pub const ALL: [Tab; 7] =
+        [Tab::Data, Tab::Pca, Tab::Tsne, Tab::Distances, Tab::Clusters, Tab::Heatmap, Tab::Classify];
     /// The tab's title.
     pub fn title(self) -> &'static str {
         match self {
@@ -57,6 +61,7 @@ impl Tab {
             Tab::Distances => "Distance map",
             Tab::Clusters => "Clusters",
             Tab::Heatmap => "Heatmap",
+            Tab::Classify => "Classify",
         }
     }
 }
@@ -115,6 +120,7 @@ pub struct BiolensApp {
     distance_map_view: DistanceMapView,
     clusters_view: ClustersView,
     heatmap_view: ClusteredHeatmapView,
+    classify_view: ClassifyView,
     commands: Vec<Command>,
     dialog: Option<PendingDialog>,
     path_prompt: Option<String>,
@@ -144,6 +150,7 @@ impl BiolensApp {
             distance_map_view: DistanceMapView::default(),
             clusters_view: ClustersView::default(),
             heatmap_view: ClusteredHeatmapView::default(),
+            classify_view: ClassifyView::default(),
             commands: Vec::new(),
             dialog: None,
             path_prompt: None,
@@ -226,6 +233,16 @@ impl BiolensApp {
     /// The clustered heatmap view, for tests.
     pub fn heatmap_view(&self) -> &ClusteredHeatmapView {
         &self.heatmap_view
+    }
+
+    /// The Classify view, for tests.
+    pub fn classify_view(&self) -> &ClassifyView {
+        &self.classify_view
+    }
+
+    /// The Classify view, mutable (tests set it up).
+    pub fn classify_view_mut(&mut self) -> &mut ClassifyView {
+        &mut self.classify_view
     }
 
     /// The state, mutable (tests change settings).
@@ -363,7 +380,7 @@ impl BiolensApp {
             self.commands.push(Command::Transpose);
         }
         for (k, tab) in Tab::ALL.into_iter().enumerate() {
-            let key = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6][k];
+            let key = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6, Key::Num7][k];
             if pressed(&KeyboardShortcut::new(Modifiers::COMMAND, key)) {
                 self.tab = tab;
             }
@@ -788,6 +805,7 @@ impl eframe::App for BiolensApp {
             Tab::Distances => self.distance_map_view.ui(ui, &self.state, &mut self.commands),
             Tab::Clusters => self.clusters_view.ui(ui, &self.state, &mut self.commands),
             Tab::Heatmap => self.heatmap_view.ui(ui, &self.state, &mut self.commands),
+            Tab::Classify => self.classify_view.ui(ui, &self.state, &mut self.commands),
         }
         self.path_prompt_ui(&ctx);
         Self::drop_overlay_ui(&ctx);
@@ -799,6 +817,7 @@ impl eframe::App for BiolensApp {
             || self.distance_map_view.is_running()
             || self.clusters_view.is_running()
             || self.heatmap_view.is_running()
+            || self.classify_view.is_running()
             || (self.tsne_view.is_running() && !self.tsne_view.is_paused())
         {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));

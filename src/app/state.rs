@@ -175,7 +175,7 @@ impl AppState {
         use crate::gpu::ComputeDevice;
         let choice = self.settings.compute_device;
         match (&self.gpu, choice) {
-            (_, ComputeDevice::Cpu) => "Distances run on the CPU (set in Settings ▸ Compute device).".to_owned(),
+            (_, ComputeDevice::Cpu) => "Distances run on the CPU (set in Settings > Compute device).".to_owned(),
             (None, _) => format!(
                 "No GPU for compute{}: distances run on the CPU.",
                 self.gpu_problem.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()

@@ -150,7 +150,7 @@ impl Model {
             Self::Baseline => "majority baseline".to_owned(),
             Self::Logistic { c } => format!("logistic regression (C = {c})"),
             Self::Tree { params } => match params.max_depth {
-                Some(d) => format!("decision tree (depth ≤ {d})"),
+                Some(d) => format!("decision tree (max depth {d})"),
                 None => "decision tree".to_owned(),
             },
             Self::Forest { trees, .. } => format!("random forest ({trees} trees)"),

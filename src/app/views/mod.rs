@@ -1,5 +1,6 @@
 //! Views: each draws one part of the app from the state and pushes commands.
 
+pub mod classify;
 pub mod clustered_heatmap;
 pub mod clusters;
 pub mod data;

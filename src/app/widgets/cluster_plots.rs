@@ -83,7 +83,7 @@ pub fn silhouette_ui(
             text,
         );
     }
-    ui.label(format!("mean silhouette width {mean:.3} (dashed); 1 = tight and apart, ≤ 0 = between clusters"));
+    ui.label(format!("mean silhouette width {mean:.3} (dashed); 1 = tight and apart, 0 or less = between clusters"));
 }
 
 /// Clusters × label classes with counts, the best-matching class of each cluster in bold.

@@ -1,6 +1,7 @@
 //! Reusable widgets drawn with the painter for speed.
 
 pub mod cluster_plots;
+pub mod confusion;
 pub mod dendrogram;
 pub mod heatmap;
 pub mod scatter;

@@ -1,0 +1,425 @@
+//! The Classify view: pick an annotation to predict, the features, the validation and the
+//! models; compare the models under cross-validation (with the majority baseline), read the
+//! confusion matrix, per-class scores, ROC curves and predictions, see which genes matter, and
+//! tune hyperparameters with grid search, nested CV and a validation curve.
+//!
+//! # How it works
+//! "Run" starts one job that cross-validates every chosen model on the same splits (progress
+//! per fold, Cancel between folds); the feature pipeline is fitted in each training fold. With
+//! the leakage lesson on, each model is validated a second time with the genes chosen on all
+//! samples, and the table shows both. The search panel runs its own job on the selected model.
+
+use std::sync::Arc;
+
+use eframe::egui;
+
+use super::super::commands::Command;
+use super::super::state::AppState;
+use crate::analysis::classify::folds::{
+    Split, leave_one_out, repeated_k_fold, split_by, stratified_k_fold, train_test_split,
+};
+use crate::analysis::classify::search::{Grid, Param};
+use crate::analysis::classify::validation::{CvOutcome, Features, Selection, cross_validate};
+use crate::analysis::classify::{Model, encode_labels};
+use crate::data::Dataset;
+use crate::data::annotations::AnnotationValues;
+use crate::jobs::{Job, JobError};
+
+/// What the models are fitted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeatureChoice {
+    /// Every gene.
+    All,
+    /// The N genes chosen in each training fold.
+    TopGenes,
+    /// The first K principal components of each training fold.
+    Pcs,
+}
+
+/// How the models are validated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Validation {
+    /// Stratified k-fold, shuffled, repeated.
+    KFold {
+        /// Folds (2–20).
+        folds: usize,
+        /// Repeats.
+        repeats: usize,
+    },
+    /// Leave-one-out.
+    LeaveOneOut,
+    /// One random stratified split.
+    Random {
+        /// Share of each class in the test set.
+        test_share: f64,
+    },
+    /// One split from an annotation: samples with this value are the test set.
+    ByAnnotation {
+        /// Annotation.
+        column: String,
+        /// Its test value.
+        value: String,
+    },
+}
+
+/// A finished run: every chosen model on the same splits.
+pub struct ClassifyRun {
+    /// Class names.
+    pub classes: Vec<String>,
+    /// Processed-sample index of each validated (labelled) sample.
+    pub samples: Vec<usize>,
+    /// Their classes.
+    pub y: Vec<usize>,
+    /// One per model.
+    pub outcomes: Vec<CvOutcome>,
+    /// Per model, mean accuracy with the genes chosen on all samples (the leakage lesson).
+    pub leaky: Option<Vec<f64>>,
+    /// The splits used.
+    pub splits: Arc<[Split]>,
+    /// The features used.
+    pub features: Features,
+    /// Notices (rare classes, unlabelled samples).
+    pub notices: Vec<String>,
+}
+
+impl ClassifyRun {
+    /// The search problem of this run on `x` (its labelled samples × genes).
+    pub fn problem<'a>(&'a self, x: ndarray::ArrayView2<'a, f64>) -> crate::analysis::classify::search::Problem<'a> {
+        crate::analysis::classify::search::Problem {
+            x,
+            y: &self.y,
+            classes: self.classes.len(),
+            features: &self.features,
+            splits: &self.splits,
+        }
+    }
+}
+
+/// The detail panel shown for the selected model.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// The confusion matrix.
+    #[default]
+    Confusion,
+    /// Per-class precision, recall, F1.
+    PerClass,
+    /// One-vs-rest ROC curves.
+    Roc,
+    /// Every sample's prediction.
+    Predictions,
+    /// Gene importance.
+    Importance,
+    /// Grid search, nested CV, validation curve.
+    Search,
+}
+
+/// State of the hyperparameter search panel.
+pub struct SearchState {
+    /// Rows of the grid.
+    pub param: Option<Param>,
+    /// Its values, as typed.
+    pub values: String,
+    /// Columns of the grid (optional).
+    pub param2: Option<Param>,
+    /// Their values, as typed.
+    pub values2: String,
+    job: Option<Job<SearchOutcome>>,
+    /// The last outcome.
+    pub outcome: Option<Arc<SearchOutcome>>,
+    error: Option<String>,
+}
+
+/// What a search found.
+pub struct SearchOutcome {
+    /// The model searched.
+    pub model: Model,
+    /// Mean CV accuracy over the grid.
+    pub grid: Grid,
+    /// Nested CV: outer accuracy and the model chosen inside each outer fold.
+    pub nested: Vec<(f64, Model)>,
+    /// Validation curve over the first hyperparameter: (value, training, CV accuracy).
+    pub curve: Vec<(f64, f64, f64)>,
+}
+
+/// (gene, importance) pairs.
+type Importances = Vec<(usize, f64)>;
+
+/// State of the Classify view.
+pub struct ClassifyView {
+    /// The annotation to predict (`None`: the first categorical one).
+    pub target: Option<String>,
+    /// Features.
+    pub features: FeatureChoice,
+    /// N genes.
+    pub top_genes: usize,
+    /// How the N genes are chosen.
+    pub selection: Selection,
+    /// K components.
+    pub pcs: usize,
+    /// z-score the features in each training fold.
+    pub scale: bool,
+    /// Validation.
+    pub validation: Validation,
+    /// Seed of the folds and forests.
+    pub seed: u32,
+    /// The models, each on or off.
+    pub models: Vec<(bool, Model)>,
+    /// Also validate with genes chosen on all samples (teaching).
+    pub leak_lesson: bool,
+    job: Option<Job<ClassifyRun>>,
+    /// The newest run.
+    pub result: Option<Arc<ClassifyRun>>,
+    error: Option<String>,
+    /// The model whose details are shown (index into the run's outcomes).
+    pub selected: usize,
+    /// The detail panel.
+    pub detail: Detail,
+    /// Confusion matrix as row shares.
+    pub normalised: bool,
+    /// The search panel.
+    pub search: SearchState,
+    importance_job: Option<(usize, Job<Importances>)>,
+    permutation: Option<(usize, Importances)>,
+    confusion_cells: Option<(egui::Pos2, f32)>,
+}
+
+impl Default for ClassifyView {
+    fn default() -> Self {
+        let defaults = Model::defaults();
+        Self {
+            target: None,
+            features: FeatureChoice::All,
+            top_genes: 200,
+            selection: Selection::Variance,
+            pcs: 10,
+            scale: true,
+            validation: Validation::KFold { folds: 5, repeats: 1 },
+            seed: 0,
+            models: defaults.into_iter().map(|m| (!matches!(m, Model::Tree { .. }), m)).collect(),
+            leak_lesson: false,
+            job: None,
+            result: None,
+            error: None,
+            selected: 0,
+            detail: Detail::default(),
+            normalised: false,
+            search: SearchState {
+                param: None,
+                values: String::new(),
+                param2: None,
+                values2: String::new(),
+                job: None,
+                outcome: None,
+                error: None,
+            },
+            importance_job: None,
+            permutation: None,
+            confusion_cells: None,
+        }
+    }
+}
+
+impl ClassifyView {
+    /// True while a job runs.
+    pub fn is_running(&self) -> bool {
+        self.job.is_some() || self.search.job.is_some() || self.importance_job.is_some()
+    }
+
+    /// The screen centre of confusion-matrix cell (true, predicted), as last drawn.
+    pub fn confusion_cell_centre(&self, true_class: usize, predicted: usize) -> Option<egui::Pos2> {
+        let (origin, side) = self.confusion_cells?;
+        Some(origin + egui::vec2((predicted as f32 + 0.5) * side, (true_class as f32 + 0.5) * side))
+    }
+
+    /// The annotation predicted.
+    pub fn target_name(&self, dataset: &Dataset) -> Option<String> {
+        let categorical = |name: &str| {
+            dataset
+                .annotations()
+                .iter()
+                .any(|a| a.name == name && matches!(a.values, AnnotationValues::Categorical { .. }))
+        };
+        match &self.target {
+            Some(name) if categorical(name) => Some(name.clone()),
+            _ => dataset
+                .annotations()
+                .iter()
+                .find(|a| matches!(a.values, AnnotationValues::Categorical { .. }) && !a.name.ends_with(" clusters"))
+                .map(|a| a.name.clone()),
+        }
+    }
+
+    fn feature_spec(&self) -> Features {
+        Features {
+            top_genes: (self.features == FeatureChoice::TopGenes).then_some(self.top_genes),
+            selection: self.selection,
+            scale: self.scale,
+            pca: (self.features == FeatureChoice::Pcs).then_some(self.pcs),
+            select_on_all_data: false,
+        }
+    }
+
+    /// Starts a run of every chosen model.
+    pub fn start(&mut self, state: &AppState) {
+        let Some(current) = &state.current else { return };
+        let dataset = Arc::clone(&current.dataset);
+        let Some(target) = self.target_name(&dataset) else {
+            self.error = Some("Add a categorical annotation to predict (File > Open annotations…).".to_owned());
+            return;
+        };
+        let models: Vec<Model> = self.models.iter().filter(|(on, _)| *on).map(|(_, m)| self.with_seed(m)).collect();
+        if models.is_empty() {
+            self.error = Some("Choose at least one model.".to_owned());
+            return;
+        }
+        let features = self.feature_spec();
+        let validation = self.validation.clone();
+        let (seed, leak) = (self.seed, self.leak_lesson && features.top_genes.is_some());
+        let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
+        self.job = Some(Job::spawn("classify", waker, move |ctx| {
+            let prepared = prepare(&dataset, &target, &validation, seed).map_err(JobError::Failed)?;
+            let (x, classes, samples, y, splits, notices) = prepared;
+            let runs = models.len() * splits.len() * if leak { 2 } else { 1 };
+            let mut done = 0;
+            let mut outcomes = Vec::with_capacity(models.len());
+            let mut leaky = leak.then(Vec::new);
+            for model in &models {
+                let cv = cross_validate(
+                    x.view(),
+                    &y,
+                    classes.len(),
+                    model,
+                    &features,
+                    &splits,
+                    Some(ctx.cancel_token()),
+                    &mut |_| {
+                        done += 1;
+                        ctx.progress(Some(done as f32 / runs as f32), &format!("{}: fold {done}", model.name()));
+                    },
+                )
+                .map_err(|e| {
+                    if ctx.cancel_token().is_cancelled() { JobError::Cancelled } else { JobError::failed(e) }
+                })?;
+                outcomes.push(cv);
+                if let Some(leaky) = &mut leaky {
+                    let on_all = Features { select_on_all_data: true, ..features.clone() };
+                    let cv = cross_validate(
+                        x.view(),
+                        &y,
+                        classes.len(),
+                        model,
+                        &on_all,
+                        &splits,
+                        Some(ctx.cancel_token()),
+                        &mut |_| {
+                            done += 1;
+                        },
+                    )
+                    .map_err(|e| {
+                        if ctx.cancel_token().is_cancelled() { JobError::Cancelled } else { JobError::failed(e) }
+                    })?;
+                    leaky.push(cv.mean_sd(|s| Some(s.accuracy)).0);
+                }
+            }
+            Ok(ClassifyRun { classes, samples, y, outcomes, leaky, splits: splits.into(), features, notices })
+        }));
+        self.error = None;
+        self.permutation = None;
+        self.search.outcome = None;
+    }
+
+    fn with_seed(&self, model: &Model) -> Model {
+        match model {
+            Model::Forest { trees, params, .. } => {
+                Model::Forest { trees: *trees, params: *params, seed: u64::from(self.seed) }
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        super::poll_into(&mut self.job, &mut self.result, &mut self.error);
+        self.poll_side_jobs();
+        let Some(current) = &state.current else {
+            ui.centered_and_justified(|ui| ui.label("Open a dataset with a class annotation to train classifiers."));
+            return;
+        };
+        let dataset = Arc::clone(&current.dataset);
+        egui::Panel::left("classify_setup")
+            .resizable(true)
+            .default_size(ui.text_style_height(&egui::TextStyle::Body) * 19.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("classify_setup_scroll")
+                    .show(ui, |ui| self.setup_ui(ui, &dataset, state));
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(err) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, err);
+            }
+            let Some(run) = self.result.clone() else {
+                if self.job.is_none() {
+                    ui.centered_and_justified(|ui| {
+                        ui.label("Choose the target, features, validation and models, then Run.")
+                    });
+                }
+                return;
+            };
+            egui::ScrollArea::vertical().id_salt("classify_results").show(ui, |ui| {
+                self.results_ui(ui, &run, &dataset, state, commands);
+            });
+        });
+    }
+}
+
+/// The data of a run: features (labelled samples × genes), class names, processed indices of
+/// the labelled samples, their classes, the splits and notices.
+type Prepared = (ndarray::Array2<f64>, Vec<String>, Vec<usize>, Vec<usize>, Vec<Split>, Vec<String>);
+
+/// Labels, splits and notices for `target` under `validation`.
+fn prepare(dataset: &Dataset, target: &str, validation: &Validation, seed: u32) -> Result<Prepared, String> {
+    let annotation =
+        dataset.annotations().iter().find(|a| a.name == target).ok_or_else(|| format!("no annotation '{target}'"))?;
+    let values: Vec<Option<String>> = (0..dataset.n_samples()).map(|i| annotation.value_text(i)).collect();
+    let (classes, codes) = encode_labels(&values);
+    let samples: Vec<usize> = (0..codes.len()).filter(|&i| codes[i].is_some()).collect();
+    let y: Vec<usize> = samples.iter().filter_map(|&i| codes[i]).collect();
+    let mut notices = Vec::new();
+    if samples.len() < codes.len() {
+        notices.push(format!("{} samples without a '{target}' value are left out.", codes.len() - samples.len()));
+    }
+    let splits = match validation {
+        Validation::KFold { folds, repeats } => {
+            for (c, name) in classes.iter().enumerate() {
+                let members = y.iter().filter(|&&v| v == c).count();
+                if members < *folds {
+                    notices.push(format!("Class '{name}' has {members} samples, fewer than {folds} folds: some test folds have none of it."));
+                }
+            }
+            if *repeats > 1 {
+                repeated_k_fold(&y, *folds, *repeats, seed)
+            } else {
+                stratified_k_fold(&y, *folds, true, seed)
+            }
+            .map_err(|e| e.to_string())?
+        }
+        Validation::LeaveOneOut => leave_one_out(y.len()),
+        Validation::Random { test_share } => vec![train_test_split(&y, *test_share, seed).map_err(|e| e.to_string())?],
+        Validation::ByAnnotation { column, value } => {
+            let a = dataset
+                .annotations()
+                .iter()
+                .find(|a| &a.name == column)
+                .ok_or_else(|| format!("no annotation '{column}'"))?;
+            let cells: Vec<Option<String>> = samples.iter().map(|&i| a.value_text(i)).collect();
+            let refs: Vec<Option<&str>> = cells.iter().map(|c| c.as_deref()).collect();
+            vec![split_by(&refs, value).map_err(|e| format!("split by {column} = {value}: {e}"))?]
+        }
+    };
+    let x = dataset.matrix().select(ndarray::Axis(0), &samples);
+    Ok((x, classes, samples, y, splits, notices))
+}
+
+mod panels;
+mod results;

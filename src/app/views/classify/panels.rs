@@ -1,0 +1,330 @@
+//! The Classify view's setup panel and its background jobs (permutation importance, search).
+
+use eframe::egui::{self, RichText};
+
+use super::super::super::state::AppState;
+use super::{ClassifyView, FeatureChoice, SearchOutcome, Validation};
+use crate::analysis::classify::Model;
+use crate::analysis::classify::forest::MaxFeatures;
+use crate::analysis::classify::models::KnnWeights;
+use crate::analysis::classify::search::{Param, grid_search, nested_cv, permutation_importance, validation_curve};
+use crate::analysis::classify::svm::Kernel;
+use crate::analysis::classify::validation::{Selection, top_variance};
+use crate::data::Dataset;
+use crate::data::annotations::AnnotationValues;
+use crate::jobs::{Job, JobError, Poll};
+
+/// Genes scored by permutation importance (the most variable; each costs a prediction per fold).
+pub const PERMUTED_GENES: usize = 100;
+
+impl ClassifyView {
+    pub(super) fn poll_side_jobs(&mut self) {
+        if let Some((model, job)) = &mut self.importance_job
+            && let Poll::Done(result) = job.poll()
+        {
+            let model = *model;
+            self.importance_job = None;
+            match result {
+                Ok(values) => self.permutation = Some((model, values)),
+                Err(JobError::Cancelled) => {}
+                Err(err) => self.error = Some(err.to_string()),
+            }
+        }
+        super::super::poll_into(&mut self.search.job, &mut self.search.outcome, &mut self.search.error);
+    }
+
+    pub(super) fn setup_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset, state: &AppState) {
+        ui.heading("Predict");
+        let target = self.target_name(dataset).unwrap_or_else(|| "no categorical annotation".to_owned());
+        egui::ComboBox::from_id_salt("classify_target").selected_text(target).show_ui(ui, |ui| {
+            for a in dataset.annotations() {
+                if matches!(a.values, AnnotationValues::Categorical { .. }) {
+                    ui.selectable_value(&mut self.target, Some(a.name.clone()), &a.name);
+                }
+            }
+        });
+        ui.separator();
+        ui.heading("Features");
+        ui.radio_value(&mut self.features, FeatureChoice::All, format!("all {} genes", dataset.n_genes()));
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut self.features, FeatureChoice::TopGenes, "top");
+            ui.add(egui::DragValue::new(&mut self.top_genes).range(1..=dataset.n_genes().max(1)));
+            egui::ComboBox::from_id_salt("classify_selection")
+                .selected_text(match self.selection {
+                    Selection::Variance => "by variance",
+                    Selection::AnovaF => "by ANOVA F",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.selection, Selection::Variance, "by variance")
+                        .on_hover_text("The most variable genes: ignores the classes");
+                    ui.selectable_value(&mut self.selection, Selection::AnovaF, "by ANOVA F")
+                        .on_hover_text("The genes that differ most between the classes: uses the labels");
+                });
+        });
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut self.features, FeatureChoice::Pcs, "first");
+            ui.add(egui::DragValue::new(&mut self.pcs).range(1..=200));
+            ui.label("principal components");
+        });
+        ui.checkbox(&mut self.scale, "z-score each feature");
+        ui.label(RichText::new("Selection, scaling and PCA are fitted in each training fold only.").weak().small());
+        ui.add_enabled(self.features == FeatureChoice::TopGenes, egui::Checkbox::new(&mut self.leak_lesson, "Lesson: also choose genes on all samples"))
+            .on_hover_text("Validates each model a second time with the genes chosen before splitting (the test folds leak into the choice) and shows how much that inflates the score. Try it with 'by ANOVA F'.");
+        ui.separator();
+        ui.heading("Validation");
+        self.validation_ui(ui, dataset);
+        ui.horizontal(|ui| {
+            ui.label("Seed");
+            ui.add(egui::DragValue::new(&mut self.seed));
+        });
+        ui.separator();
+        ui.heading("Models");
+        for (on, model) in &mut self.models {
+            ui.horizontal_wrapped(|ui| {
+                ui.checkbox(on, model.name());
+                model_params_ui(ui, model);
+            });
+        }
+        ui.separator();
+        match &self.job {
+            Some(job) => {
+                let cancel = ui.horizontal(|ui| super::super::job_progress_ui(ui, job)).inner;
+                if cancel {
+                    self.job = None;
+                }
+            }
+            None => {
+                if ui.add(egui::Button::new(RichText::new("▶ Run").heading())).clicked() {
+                    self.start(state);
+                }
+            }
+        }
+    }
+
+    fn validation_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
+        let kind = match self.validation {
+            Validation::KFold { repeats: 1, .. } => 0,
+            Validation::KFold { .. } => 1,
+            Validation::LeaveOneOut => 2,
+            Validation::Random { .. } => 3,
+            Validation::ByAnnotation { .. } => 4,
+        };
+        let labels =
+            ["stratified k-fold", "repeated k-fold", "leave-one-out", "random train/test split", "split by annotation"];
+        egui::ComboBox::from_id_salt("classify_validation").selected_text(labels[kind]).show_ui(ui, |ui| {
+            for (k, label) in labels.iter().enumerate() {
+                if ui.selectable_label(k == kind, *label).clicked() && k != kind {
+                    self.validation = match k {
+                        0 => Validation::KFold { folds: 5, repeats: 1 },
+                        1 => Validation::KFold { folds: 5, repeats: 5 },
+                        2 => Validation::LeaveOneOut,
+                        3 => Validation::Random { test_share: 0.25 },
+                        _ => {
+                            let column = dataset
+                                .annotations()
+                                .iter()
+                                .find(|a| a.name.to_lowercase().contains("split"))
+                                .or_else(|| dataset.annotations().first());
+                            Validation::ByAnnotation {
+                                column: column.map(|a| a.name.clone()).unwrap_or_default(),
+                                value: "test".to_owned(),
+                            }
+                        }
+                    };
+                }
+            }
+        });
+        match &mut self.validation {
+            Validation::KFold { folds, repeats } => {
+                ui.horizontal(|ui| {
+                    ui.label("Folds");
+                    ui.add(egui::DragValue::new(folds).range(2..=20));
+                    if *repeats > 1 {
+                        ui.label("Repeats");
+                        ui.add(egui::DragValue::new(repeats).range(2..=50));
+                    }
+                });
+            }
+            Validation::LeaveOneOut => {
+                ui.label(RichText::new("Every sample is the test set once.").weak());
+            }
+            Validation::Random { test_share } => {
+                ui.add(egui::Slider::new(test_share, 0.05..=0.5).text("test share"));
+            }
+            Validation::ByAnnotation { column, value } => {
+                egui::ComboBox::from_id_salt("classify_split_column").selected_text(column.as_str()).show_ui(
+                    ui,
+                    |ui| {
+                        for a in dataset.annotations() {
+                            ui.selectable_value(column, a.name.clone(), &a.name);
+                        }
+                    },
+                );
+                ui.horizontal(|ui| {
+                    ui.label("test value");
+                    ui.text_edit_singleline(value);
+                });
+            }
+        }
+    }
+
+    /// Starts permutation importance of the selected model.
+    pub(super) fn start_permutation(&mut self, state: &AppState) {
+        let (Some(run), Some(current)) = (self.result.clone(), &state.current) else { return };
+        let Some(outcome) = run.outcomes.get(self.selected) else { return };
+        let model = outcome.model.clone();
+        let index = self.selected;
+        let x = current.dataset.matrix().select(ndarray::Axis(0), &run.samples);
+        let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
+        let seed = u64::from(self.seed);
+        self.importance_job = Some((
+            index,
+            Job::spawn("permutation importance", waker, move |ctx| {
+                let genes = top_variance(x.view(), PERMUTED_GENES);
+                let problem = run.problem(x.view());
+                permutation_importance(&problem, &model, &genes, seed, Some(ctx.cancel_token()), &mut |d, t| {
+                    ctx.progress(Some(d as f32 / t as f32), "permuting genes");
+                })
+                .map_err(|e| if ctx.cancel_token().is_cancelled() { JobError::Cancelled } else { JobError::failed(e) })
+            }),
+        ));
+    }
+
+    /// Starts grid search, nested CV and the validation curve of the selected model.
+    pub(super) fn start_search(&mut self, state: &AppState) {
+        let (Some(run), Some(current)) = (self.result.clone(), &state.current) else { return };
+        let Some(outcome) = run.outcomes.get(self.selected) else { return };
+        let Some(param) = self.search.param else { return };
+        let parse =
+            |text: &str| -> Vec<f64> { text.split([',', ' ', ';']).filter_map(|v| v.trim().parse().ok()).collect() };
+        let values = parse(&self.search.values);
+        if values.is_empty() {
+            self.search.error = Some("Type the values to try, separated by commas.".to_owned());
+            return;
+        }
+        let cols = self
+            .search
+            .param2
+            .filter(|p| *p != param)
+            .map(|p| (p, parse(&self.search.values2)))
+            .filter(|(_, v)| !v.is_empty());
+        let model = outcome.model.clone();
+        let x = current.dataset.matrix().select(ndarray::Axis(0), &run.samples);
+        let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
+        let seed = self.seed;
+        self.search.error = None;
+        self.search.job = Some(Job::spawn("grid search", waker, move |ctx| {
+            let fail = |e: crate::analysis::classify::ClassifyError| {
+                if ctx.cancel_token().is_cancelled() { JobError::Cancelled } else { JobError::failed(e) }
+            };
+            let problem = run.problem(x.view());
+            let cancel = Some(ctx.cancel_token());
+            let grid = grid_search(&problem, &model, (param, values.clone()), cols.clone(), cancel, &mut |d, t| {
+                ctx.progress(Some(d as f32 / t as f32 * 0.5), "grid search");
+            })
+            .map_err(fail)?;
+            let nested = nested_cv(&problem, &model, 3, &(param, values.clone(), cols), seed, cancel, &mut |d, t| {
+                ctx.progress(Some(0.5 + d as f32 / t as f32 * 0.35), "nested CV");
+            })
+            .map_err(fail)?;
+            let curve = validation_curve(&problem, &model, param, &values, cancel, &mut |d, t| {
+                ctx.progress(Some(0.85 + d as f32 / t as f32 * 0.15), "validation curve");
+            })
+            .map_err(fail)?;
+            Ok(SearchOutcome { model, grid, nested, curve })
+        }));
+    }
+}
+
+/// Hyperparameter fields of one model.
+fn model_params_ui(ui: &mut egui::Ui, model: &mut Model) {
+    let drag = |ui: &mut egui::Ui, label: &str, v: &mut f64| {
+        ui.label(RichText::new(label).weak());
+        ui.add(egui::DragValue::new(v).range(1e-6..=1e6).speed(0.05).max_decimals(4));
+    };
+    match model {
+        Model::Logistic { c } => drag(ui, "C", c),
+        Model::Svm { kernel, c } => {
+            drag(ui, "C", c);
+            if let Kernel::Rbf { gamma } = kernel {
+                let mut auto = gamma.is_none();
+                if ui
+                    .checkbox(&mut auto, "γ auto")
+                    .on_hover_text("scikit-learn's 'scale': 1 / (features × variance)")
+                    .changed()
+                {
+                    *gamma = if auto { None } else { Some(0.001) };
+                }
+                if let Some(g) = gamma {
+                    ui.add(egui::DragValue::new(g).range(1e-9..=1e3).speed(0.0001).max_decimals(6));
+                }
+            }
+        }
+        Model::Knn { k, weights } => {
+            ui.label(RichText::new("k").weak());
+            ui.add(egui::DragValue::new(k).range(1..=100));
+            let mut distance = *weights == KnnWeights::Distance;
+            if ui.checkbox(&mut distance, "1/distance").changed() {
+                *weights = if distance { KnnWeights::Distance } else { KnnWeights::Uniform };
+            }
+        }
+        Model::Forest { trees, params, .. } => {
+            ui.label(RichText::new("trees").weak());
+            ui.add(egui::DragValue::new(trees).range(1..=2000));
+            if params.max_features == MaxFeatures::All {
+                params.max_features = MaxFeatures::Sqrt;
+            }
+            depth_ui(ui, &mut params.max_depth);
+        }
+        Model::Tree { params } => {
+            depth_ui(ui, &mut params.max_depth);
+            ui.label(RichText::new("min split").weak());
+            ui.add(egui::DragValue::new(&mut params.min_samples_split).range(2..=1000));
+        }
+        Model::GaussianNb | Model::Baseline => {}
+    }
+}
+
+fn depth_ui(ui: &mut egui::Ui, depth: &mut Option<usize>) {
+    let mut limited = depth.is_some();
+    if ui.checkbox(&mut limited, "max depth").changed() {
+        *depth = limited.then_some(5);
+    }
+    if let Some(d) = depth {
+        ui.add(egui::DragValue::new(d).range(1..=100));
+    }
+}
+
+/// A hyperparameter chooser with its values (filled with suggestions when chosen).
+pub(super) fn param_choice_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    params: &[Param],
+    chosen: &mut Option<Param>,
+    values: &mut String,
+    optional: bool,
+) {
+    ui.horizontal(|ui| {
+        let text = chosen.map_or("none", Param::label);
+        egui::ComboBox::from_id_salt(id).selected_text(text).show_ui(ui, |ui| {
+            if optional {
+                ui.selectable_value(chosen, None, "none");
+            }
+            for &p in params {
+                if ui.selectable_value(chosen, Some(p), p.label()).clicked() {
+                    *values = p
+                        .suggested()
+                        .iter()
+                        .map(|v| crate::data::annotations::format_number(*v))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                }
+            }
+        });
+        if chosen.is_some() {
+            ui.add(
+                egui::TextEdit::singleline(values).desired_width(ui.text_style_height(&egui::TextStyle::Body) * 14.0),
+            );
+        }
+    });
+}

@@ -1,0 +1,73 @@
+//! The Classify view driven through the real app: Run validates the chosen models (scikit-learn's
+//! accuracies on `khan_srbct`), the table compares them with the baseline, a confusion-matrix cell
+//! selects its samples, and Tune runs grid search, nested CV and the validation curve.
+
+mod common;
+
+use common::{open_app, press, run_until, screenshot};
+
+use biolens::analysis::classify::Model;
+use biolens::app::Tab;
+use biolens::app::views::classify::Detail;
+use egui_kittest::kittest::Queryable as _;
+
+#[test]
+fn run_compare_confusion_and_tune() {
+    let mut h = open_app("khan_srbct", false);
+    h.get_by_label("Classify").click();
+    h.run_steps(2);
+    assert_eq!(h.state().tab(), Tab::Classify);
+    // A quick set of models: linear SVM, 5-NN, naive Bayes and the baseline.
+    for (on, model) in &mut h.state_mut().classify_view_mut().models {
+        *on = matches!(
+            model,
+            Model::Svm { kernel: biolens::analysis::classify::svm::Kernel::Linear, .. }
+                | Model::Knn { .. }
+                | Model::GaussianNb
+                | Model::Baseline
+        );
+    }
+    h.get_by_label("▶ Run").click();
+    h.run_steps(1);
+    run_until(&mut h, "the run", |app| app.classify_view().result.is_some() && !app.classify_view().is_running());
+    let run = h.state().classify_view().result.clone().unwrap();
+    assert_eq!(run.outcomes.len(), 4);
+    let accuracy = |name: &str| {
+        let o = run.outcomes.iter().find(|o| o.model.name() == name).unwrap();
+        o.mean_sd(|s| Some(s.accuracy)).0
+    };
+    // scikit-learn, same folds: StandardScaler + SVC(linear) 1.0, + KNN(5) 0.8419, + GaussianNB 0.9515.
+    assert!((accuracy("linear SVM (C = 1)") - 1.0).abs() < 1e-9);
+    assert!((accuracy("5-NN") - 0.8419).abs() < 1e-4);
+    assert!((accuracy("Gaussian naive Bayes") - 0.9515).abs() < 1e-4);
+    assert!(accuracy("majority baseline") < 0.4);
+    screenshot(&mut h, "classify_khan");
+
+    // Click the first diagonal cell of the (linear SVM's) confusion matrix: class 1's samples.
+    h.get_by_label("Confusion matrix: 4 classes");
+    let y = &run.y;
+    let class_one: std::collections::BTreeSet<usize> =
+        (0..y.len()).filter(|&i| y[i] == 0).map(|i| run.samples[i]).collect();
+    let at = h.state().classify_view().confusion_cell_centre(0, 0).expect("the matrix was drawn");
+    h.event(egui::Event::PointerMoved(at));
+    press(&h, at, true);
+    press(&h, at, false);
+    h.run_steps(2);
+    assert_eq!(h.state().state().selection.samples, class_one);
+
+    // Tune 5-NN: grid over k, nested CV, validation curve.
+    let knn = run.outcomes.iter().position(|o| o.model.name() == "5-NN").unwrap();
+    h.state_mut().classify_view_mut().selected = knn;
+    h.state_mut().classify_view_mut().detail = Detail::Search;
+    h.run_steps(2);
+    h.get_by_label("Grid search, nested CV and validation curve").click();
+    h.run_steps(1);
+    run_until(&mut h, "the search", |app| {
+        app.classify_view().search.outcome.is_some() && !app.classify_view().is_running()
+    });
+    let outcome = h.state().classify_view().search.outcome.clone().unwrap();
+    assert_eq!(outcome.grid.scores.nrows(), 7);
+    assert_eq!(outcome.nested.len(), 5);
+    h.get_by_label_contains("(honest)");
+    screenshot(&mut h, "classify_tune_khan");
+}
