@@ -69,5 +69,19 @@ fn run_compare_confusion_and_tune() {
     assert_eq!(outcome.grid.scores.nrows(), 7);
     assert_eq!(outcome.nested.len(), 5);
     h.get_by_label_contains("(honest)");
+
+    // Random search: 20 k drawn between 1 and 21, best first.
+    h.get_by_label("draws between the smallest and largest values").click();
+    h.run_steps(1);
+    run_until(&mut h, "the random search", |app| {
+        app.classify_view().search.random.is_some() && !app.classify_view().is_running()
+    });
+    let random = h.state().classify_view().search.random.clone().unwrap();
+    assert_eq!(random.draws.len(), 20);
+    assert!(random.draws.windows(2).all(|w| w[0].1 >= w[1].1), "best first");
+    for (model, _) in &random.draws {
+        let Model::Knn { k, .. } = model else { panic!("not k-NN: {model:?}") };
+        assert!((1..=21).contains(k), "k = {k}");
+    }
     screenshot(&mut h, "classify_tune_khan");
 }

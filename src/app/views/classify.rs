@@ -127,6 +127,19 @@ pub struct SearchState {
     /// The last outcome.
     pub outcome: Option<Arc<SearchOutcome>>,
     error: Option<String>,
+    /// Random search: models drawn.
+    pub draws: usize,
+    random_job: Option<Job<RandomOutcome>>,
+    /// The last random search.
+    pub random: Option<Arc<RandomOutcome>>,
+}
+
+/// What a random search found: every model drawn with its mean CV accuracy, best first.
+pub struct RandomOutcome {
+    /// The model searched.
+    pub base: Model,
+    /// Drawn models and scores.
+    pub draws: Vec<(Model, f64)>,
 }
 
 /// What a search found.
@@ -211,6 +224,9 @@ impl Default for ClassifyView {
                 job: None,
                 outcome: None,
                 error: None,
+                draws: 20,
+                random_job: None,
+                random: None,
             },
             importance_job: None,
             permutation: None,
@@ -222,7 +238,10 @@ impl Default for ClassifyView {
 impl ClassifyView {
     /// True while a job runs.
     pub fn is_running(&self) -> bool {
-        self.job.is_some() || self.search.job.is_some() || self.importance_job.is_some()
+        self.job.is_some()
+            || self.search.job.is_some()
+            || self.search.random_job.is_some()
+            || self.importance_job.is_some()
     }
 
     /// The screen centre of confusion-matrix cell (true, predicted), as last drawn.

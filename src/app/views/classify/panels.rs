@@ -7,7 +7,9 @@ use super::{ClassifyView, FeatureChoice, SearchOutcome, Validation};
 use crate::analysis::classify::Model;
 use crate::analysis::classify::forest::MaxFeatures;
 use crate::analysis::classify::models::KnnWeights;
-use crate::analysis::classify::search::{Param, grid_search, nested_cv, permutation_importance, validation_curve};
+use crate::analysis::classify::search::{
+    Param, grid_search, nested_cv, permutation_importance, random_search, validation_curve,
+};
 use crate::analysis::classify::svm::Kernel;
 use crate::analysis::classify::validation::{Selection, top_variance};
 use crate::data::Dataset;
@@ -31,6 +33,7 @@ impl ClassifyView {
             }
         }
         super::super::poll_into(&mut self.search.job, &mut self.search.outcome, &mut self.search.error);
+        super::super::poll_into(&mut self.search.random_job, &mut self.search.random, &mut self.search.error);
     }
 
     pub(super) fn setup_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset, state: &AppState) {
@@ -188,6 +191,44 @@ impl ClassifyView {
                 .map_err(|e| if ctx.cancel_token().is_cancelled() { JobError::Cancelled } else { JobError::failed(e) })
             }),
         ));
+    }
+
+    /// Starts a random search of the selected model: each chosen hyperparameter drawn
+    /// log-uniformly between the smallest and largest value typed.
+    pub(super) fn start_random_search(&mut self, state: &AppState) {
+        let (Some(run), Some(current)) = (self.result.clone(), &state.current) else { return };
+        let Some(outcome) = run.outcomes.get(self.selected) else { return };
+        let parse =
+            |text: &str| -> Vec<f64> { text.split([',', ' ', ';']).filter_map(|v| v.trim().parse().ok()).collect() };
+        let range = |values: Vec<f64>| {
+            let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (lo.is_finite() && hi >= lo && lo > 0.0).then_some((lo, hi))
+        };
+        let mut ranges = Vec::new();
+        for (param, text) in [(self.search.param, &self.search.values), (self.search.param2, &self.search.values2)] {
+            if let (Some(p), Some((lo, hi))) = (param, range(parse(text))) {
+                ranges.push((p, lo, hi));
+            }
+        }
+        if ranges.is_empty() {
+            self.search.error =
+                Some("Type positive values: the search draws between the smallest and the largest.".to_owned());
+            return;
+        }
+        let base = outcome.model.clone();
+        let x = current.dataset.matrix().select(ndarray::Axis(0), &run.samples);
+        let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
+        let (draws, seed) = (self.search.draws, u64::from(self.seed));
+        self.search.error = None;
+        self.search.random_job = Some(Job::spawn("random search", waker, move |ctx| {
+            let problem = run.problem(x.view());
+            let found = random_search(&problem, &base, &ranges, draws, seed, Some(ctx.cancel_token()), &mut |d, t| {
+                ctx.progress(Some(d as f32 / t as f32), "random search");
+            })
+            .map_err(|e| if ctx.cancel_token().is_cancelled() { JobError::Cancelled } else { JobError::failed(e) })?;
+            Ok(super::RandomOutcome { base, draws: found })
+        }));
     }
 
     /// Starts grid search, nested CV and the validation curve of the selected model.

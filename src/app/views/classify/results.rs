@@ -210,8 +210,34 @@ impl ClassifyView {
                 }
             }
         }
+        let cancel = ui
+            .horizontal(|ui| {
+                if let Some(job) = &self.search.random_job {
+                    return super::super::job_progress_ui(ui, job);
+                }
+                ui.label("or random search:");
+                ui.add(egui::DragValue::new(&mut self.search.draws).range(2..=500));
+                if ui.button("draws between the smallest and largest values").clicked() {
+                    self.start_random_search(state);
+                }
+                false
+            })
+            .inner;
+        if cancel {
+            self.search.random_job = None;
+        }
         if let Some(err) = &self.search.error {
             ui.colored_label(ui.visuals().error_fg_color, err);
+        }
+        if let Some(random) = self.search.random.clone().filter(|r| r.base.name() == outcome.model.name()) {
+            ui.label(RichText::new(format!("Random search, {} draws (best first):", random.draws.len())).strong());
+            egui::Grid::new("random_search").striped(true).show(ui, |ui| {
+                for (model, score) in random.draws.iter().take(8) {
+                    ui.label(model.name());
+                    ui.label(format!("{score:.3}"));
+                    ui.end_row();
+                }
+            });
         }
         let Some(found) = self.search.outcome.clone().filter(|o| o.model.name() == outcome.model.name()) else {
             return;
