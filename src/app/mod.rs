@@ -555,6 +555,7 @@ impl BiolensApp {
                     ("Open from path", ui.ctx().format_shortcut(&shortcuts::OPEN_PATH)),
                     ("Transpose", ui.ctx().format_shortcut(&shortcuts::TRANSPOSE)),
                     ("Cancel / clear selection", "Esc".to_owned()),
+                    ("Views (Data … Classify)", format!("Ctrl+1 … Ctrl+{}", Tab::ALL.len())),
                     ("Quit", ui.ctx().format_shortcut(&shortcuts::QUIT)),
                 ] {
                     ui.horizontal(|ui| {
