@@ -173,3 +173,24 @@ fn selection_on_all_data_inflates_the_score_on_random_labels() {
     assert!(honest < 0.35, "honest CV on random labels should be near chance (0.25), got {honest}");
     assert!(leaky > honest + 0.15, "selection on all data should inflate the score: {leaky} vs {honest}");
 }
+
+/// Two classes: logistic regression is scikit-learn's binary model (one coefficient vector,
+/// penalty ½‖w‖²), not a softmax with a doubled penalty — probabilities to 1e-5.
+#[test]
+fn binary_logistic_regression_is_scikit_learns() {
+    use biolens::analysis::classify::Fitted as _;
+    use biolens::analysis::classify::models::Logistic;
+    let reference = reference();
+    let (x, y, _) = dataset("sklearn_iris", "expression.csv");
+    // Classes sorted: setosa 0, versicolor 1, virginica 2; keep 1 and 2 as 0 and 1.
+    let rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] > 0).collect();
+    let sub = x.select(ndarray::Axis(0), &rows);
+    let yy: Vec<usize> = rows.iter().map(|&i| y[i] - 1).collect();
+    let fit = Logistic::fit(sub.view(), &yy, 2, 1.0, None).unwrap();
+    let proba = fit.scores(sub.view());
+    let want = reference["datasets"]["sklearn_iris"]["binary_logreg_proba"].as_array().unwrap();
+    for (r, w) in want.iter().enumerate() {
+        let w = w.as_f64().unwrap();
+        assert!((proba[[r, 1]] - w).abs() < 1e-5, "sample {r}: {} vs {w}", proba[[r, 1]]);
+    }
+}

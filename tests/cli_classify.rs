@@ -11,6 +11,23 @@ fn run(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_biolens")).args(args).output().expect("run biolens")
 }
 
+/// `classify` on a bundled dataset's expression and samples files, predicting `label`.
+fn classify(folder: &str, extra: &[&str]) -> serde_json::Value {
+    let m = sample(&format!("{folder}/expression.csv"));
+    let a = sample(&format!("{folder}/samples.csv"));
+    let mut args = vec![
+        "classify",
+        m.to_str().expect("UTF-8 path"),
+        "-a",
+        a.to_str().expect("UTF-8 path"),
+        "--target",
+        "label",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    json(&args)
+}
+
 fn json(args: &[&str]) -> serde_json::Value {
     let out = run(args);
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
@@ -19,20 +36,7 @@ fn json(args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn json_report_has_the_scores_and_the_confusion_matrix() {
-    let m = sample("nci60/expression.csv");
-    let a = sample("nci60/samples.csv");
-    let v = json(&[
-        "classify",
-        m.to_str().unwrap(),
-        "-a",
-        a.to_str().unwrap(),
-        "--target",
-        "label",
-        "--model",
-        "svm-linear",
-        "--scale",
-        "--json",
-    ]);
+    let v = classify("nci60", &["--model", "svm-linear", "--scale"]);
     // scikit-learn: 5-fold stratified CV (shuffled, seed 0) of StandardScaler + SVC(linear): 0.6103.
     assert!((v["accuracy_mean"].as_f64().unwrap() - 0.6103).abs() < 1e-4, "{v}");
     for key in ["accuracy_sd", "balanced_accuracy_mean", "f1_macro_mean", "roc_auc_mean"] {
@@ -89,4 +93,14 @@ fn bad_targets_are_clear_errors() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(message), "{stderr}");
     }
+}
+
+#[test]
+fn leave_one_out_pools_the_predictions() {
+    let v = classify("sklearn_iris", &["--model", "knn", "--scale", "--loo"]);
+    assert_eq!(v["folds"], 150);
+    // scikit-learn: cross_val_predict(StandardScaler + KNN(5), LeaveOneOut()) is right for 142 of 150.
+    assert!((v["accuracy_mean"].as_f64().unwrap() - 142.0 / 150.0).abs() < 1e-12, "{v}");
+    assert!((v["balanced_accuracy_mean"].as_f64().unwrap() - 142.0 / 150.0).abs() < 1e-12, "{v}");
+    assert!(v["roc_auc_mean"].as_f64().is_some(), "pooled scores have an AUC");
 }

@@ -207,10 +207,22 @@ pub(super) fn run(args: &ClassifyArgs, out: &mut dyn std::io::Write) -> anyhow::
     let cv = cross_validate(x.view(), &y, classes.len(), &model, &features, &splits, None, &mut |_| {})?;
     let seconds = started.elapsed().as_secs_f64();
     let confusion = cv.confusion(&y);
-    let (accuracy_mean, accuracy_sd) = cv.mean_sd(|s| Some(s.accuracy));
-    let (balanced_accuracy_mean, balanced_accuracy_sd) = cv.mean_sd(|s| Some(s.balanced_accuracy));
-    let (f1_macro_mean, f1_macro_sd) = cv.mean_sd(|s| Some(s.f1_macro));
-    let auc = cv.folds.iter().any(|f| f.metrics.roc_auc.is_some()).then(|| cv.mean_sd(|s| s.roc_auc).0);
+    // Leave-one-out: per-fold macro scores are meaningless, so every score is pooled (SD 0).
+    let pooled = cv.single_sample_folds().then(|| cv.pooled(&y));
+    if pooled.is_some() {
+        notices.push("one sample per test fold: scores are computed over all predictions pooled".to_owned());
+    }
+    let score = |f: &dyn Fn(&crate::analysis::classify::metrics::Scores) -> Option<f64>| match &pooled {
+        Some(p) => (f(p).unwrap_or(f64::NAN), 0.0),
+        None => cv.mean_sd(f),
+    };
+    let (accuracy_mean, accuracy_sd) = score(&|s| Some(s.accuracy));
+    let (balanced_accuracy_mean, balanced_accuracy_sd) = score(&|s| Some(s.balanced_accuracy));
+    let (f1_macro_mean, f1_macro_sd) = score(&|s| Some(s.f1_macro));
+    let auc = match &pooled {
+        Some(p) => p.roc_auc,
+        None => cv.folds.iter().any(|f| f.metrics.roc_auc.is_some()).then(|| cv.mean_sd(|s| s.roc_auc).0),
+    };
     let report = Report {
         model: model.name(),
         target: args.target.clone(),
@@ -222,8 +234,8 @@ pub(super) fn run(args: &ClassifyArgs, out: &mut dyn std::io::Write) -> anyhow::
         accuracy_sd,
         balanced_accuracy_mean,
         balanced_accuracy_sd,
-        precision_macro_mean: cv.mean_sd(|s| Some(s.precision_macro)).0,
-        recall_macro_mean: cv.mean_sd(|s| Some(s.recall_macro)).0,
+        precision_macro_mean: score(&|s| Some(s.precision_macro)).0,
+        recall_macro_mean: score(&|s| Some(s.recall_macro)).0,
         f1_macro_mean,
         f1_macro_sd,
         roc_auc_mean: auc,

@@ -148,7 +148,8 @@ pub(super) fn run(args: &ClusterArgs, out: &mut dyn std::io::Write) -> anyhow::R
             if let Some(file) = linkage_file {
                 file.write_with(|w| export::csv::write_merges(w, &tree.merges))?;
             }
-            let top = tree.merges.last().map_or(0.0, |m| m.height);
+            // Centroid and median trees can invert: the top is the highest merge, not the last.
+            let top = tree.merges.iter().map(|m| m.height).fold(0.0, f64::max);
             let summary = format!(
                 "{} linkage ({}) of {n} samples: {} merges, top height {top}",
                 method.name(),

@@ -9,7 +9,8 @@ models reference.py scores (StandardScaler fitted in each training fold, then Lo
 
 Also, on the same folds: GridSearchCV's mean test accuracy of StandardScaler + k-NN over
 k = 1, 3, 5, 7, 11, 15, 21 (iris and khan_srbct), and validation_curve's mean training and test
-accuracy of StandardScaler + SVC(linear) over C = 0.001 … 100 (iris).
+accuracy of StandardScaler + SVC(linear) over C = 0.001 … 100 (iris); and the probabilities of a
+binary LogisticRegression(C=1) fitted to convergence on iris' versicolor and virginica.
 
 Usage: python3 tests/reference/classify.py  -> tests/reference/sklearn_classify.json
 """
@@ -60,6 +61,10 @@ def main():
                                 {"kneighborsclassifier__n_neighbors": ks}, cv=cv, scoring="accuracy").fit(x, y)
             out["datasets"][key]["knn_grid"] = {"k": ks, "mean": [float(v) for v in grid.cv_results_["mean_test_score"]]}
         if key == "sklearn_iris":
+            # Binary logistic regression (versicolor against virginica, raw measurements).
+            two = np.isin(y, ["versicolor", "virginica"])
+            binary = LogisticRegression(C=1.0, tol=1e-10, max_iter=100000).fit(x[two], y[two])
+            out["datasets"][key]["binary_logreg_proba"] = [float(v) for v in binary.predict_proba(x[two])[:, 1]]
             cs = [0.001, 0.01, 0.1, 1.0, 10.0, 100.0]
             train, test = validation_curve(make_pipeline(StandardScaler(), SVC(kernel="linear")), x, y,
                                            param_name="svc__C", param_range=cs, cv=cv, scoring="accuracy")

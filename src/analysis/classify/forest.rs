@@ -109,10 +109,16 @@ impl Grower<'_, '_> {
             self.nodes.push(Node::Leaf(leaf));
             return self.nodes.len() - 1;
         };
+        let mid = partition(samples, |&s| self.x[[s, gene]] <= threshold);
+        if mid == 0 || mid == samples.len() {
+            // Never split into an empty side (guards against rounding): a leaf instead.
+            let leaf: Vec<f64> = counts.iter().map(|c| c / n).collect();
+            self.nodes.push(Node::Leaf(leaf));
+            return self.nodes.len() - 1;
+        }
         self.importance[gene] += gain * n;
         let index = self.nodes.len();
         self.nodes.push(Node::Leaf(Vec::new()));
-        let mid = partition(samples, |&s| self.x[[s, gene]] <= threshold);
         let (left_samples, right_samples) = samples.split_at_mut(mid);
         let left = self.grow(left_samples, depth + 1);
         let right = self.grow(right_samples, depth + 1);
@@ -152,7 +158,14 @@ impl Grower<'_, '_> {
                 let child = (nl * gini(&left, nl) + nr * gini(&right, nr)) / n;
                 let gain = impurity - child;
                 if best.is_none_or(|(_, _, g)| gain > g + 1e-12) {
-                    best = Some((gene, f64::midpoint(sorted[k].0, sorted[k + 1].0), gain));
+                    // The midpoint of adjacent floats can round up to the upper value, which
+                    // would send every sample left: then split at the lower value (as
+                    // scikit-learn does).
+                    let mut threshold = f64::midpoint(sorted[k].0, sorted[k + 1].0);
+                    if threshold >= sorted[k + 1].0 {
+                        threshold = sorted[k].0;
+                    }
+                    best = Some((gene, threshold, gain));
                 }
             }
         }

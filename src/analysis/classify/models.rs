@@ -109,7 +109,9 @@ impl GaussianNb {
     /// Per-class means and variances.
     pub fn fit(x: ArrayView2<'_, f64>, y: &[usize], classes: usize, var_smoothing: f64) -> Self {
         let d = x.ncols();
-        let epsilon = var_smoothing * x.var_axis(Axis(0), 0.0).iter().copied().fold(0.0, f64::max);
+        // At least the smallest positive number: all-constant genes would divide by zero.
+        let epsilon =
+            (var_smoothing * x.var_axis(Axis(0), 0.0).iter().copied().fold(0.0, f64::max)).max(f64::MIN_POSITIVE);
         let mut means = Array2::zeros((classes, d));
         let mut vars = Array2::from_elem((classes, d), epsilon);
         let mut log_prior = vec![f64::NEG_INFINITY; classes];
@@ -188,7 +190,10 @@ impl Logistic {
             onehot[[i, c]] = 1.0;
         }
         let scale = 1.0 / n.max(1) as f64;
-        let lambda = 1.0 / (c * n.max(1) as f64);
+        // Two classes: scikit-learn fits one vector v with penalty ½‖v‖². The softmax's optimum
+        // has w₁ = −w₀ = v / 2, whose penalty ½(‖w₀‖² + ‖w₁‖²) is ¼‖v‖²: doubling λ makes the two
+        // the same model.
+        let lambda = if k == 2 { 2.0 } else { 1.0 } / (c * n.max(1) as f64);
         // f(θ) = 1/n Σ loss + 1/(2Cn) ‖W‖²: scikit-learn's scaling, the same minimiser.
         let objective = |theta: &[f64], grad: &mut [f64]| -> f64 {
             let w = ArrayView2::from_shape((k, d), &theta[..k * d]).expect("shape");
@@ -208,7 +213,7 @@ impl Logistic {
             let mut reg = 0.0;
             for (idx, g) in grad[..k * d].iter_mut().enumerate() {
                 let wv = theta[idx];
-                *g = gw.as_slice().map_or(0.0, |s| s[idx]) * scale + lambda * wv;
+                *g = gw[[idx / d, idx % d]] * scale + lambda * wv;
                 reg += wv * wv;
             }
             for (ci, g) in grad[k * d..].iter_mut().enumerate() {

@@ -69,6 +69,12 @@ impl Param {
         }
     }
 
+    /// True for a value the hyperparameter can take: finite and positive (counts at least 1).
+    pub fn accepts(self, value: f64) -> bool {
+        let count = matches!(self, Self::K | Self::Trees | Self::MaxDepth | Self::MinSamplesSplit);
+        value.is_finite() && value > 0.0 && (!count || value >= 1.0)
+    }
+
     /// The hyperparameters `model` has.
     pub fn of(model: &Model) -> Vec<Self> {
         match model {

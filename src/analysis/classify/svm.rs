@@ -85,7 +85,7 @@ impl Svm {
                         train.row(members[q]).as_slice().unwrap_or_default(),
                     )
                 });
-                let (alpha, rho) = smo(&k, &labels, c);
+                let (alpha, rho) = smo(&k, &labels, c, cancel).ok_or(ClassifyError::Cancelled)?;
                 let mut support = Vec::new();
                 let mut coef = Vec::new();
                 for (p, &al) in alpha.iter().enumerate() {
@@ -168,8 +168,9 @@ impl Fitted for Svm {
     }
 }
 
-/// libsvm's SMO for min ½ αᵀQα − Σα, 0 ≤ α ≤ C, yᵀα = 0; returns α and ρ.
-fn smo(k: &Array2<f64>, y: &[f64], c: f64) -> (Vec<f64>, f64) {
+/// libsvm's SMO for min ½ αᵀQα − Σα, 0 ≤ α ≤ C, yᵀα = 0; returns α and ρ (`None`: cancelled,
+/// checked every 1,000 iterations).
+fn smo(k: &Array2<f64>, y: &[f64], c: f64, cancel: Option<&CancelToken>) -> Option<(Vec<f64>, f64)> {
     const TAU: f64 = 1e-12;
     const EPS: f64 = 1e-3;
     let n = y.len();
@@ -179,7 +180,10 @@ fn smo(k: &Array2<f64>, y: &[f64], c: f64) -> (Vec<f64>, f64) {
     let up = |a: f64, yi: f64| (yi > 0.0 && a < c) || (yi < 0.0 && a > 0.0);
     let low = |a: f64, yi: f64| (yi > 0.0 && a > 0.0) || (yi < 0.0 && a < c);
     let max_iter = (100 * n).max(10_000_000);
-    for _ in 0..max_iter {
+    for iteration in 0..max_iter {
+        if iteration % 1000 == 999 && cancel.is_some_and(CancelToken::is_cancelled) {
+            return None;
+        }
         // Working set: i maximal violator, j by second-order gain.
         let mut g_max = f64::NEG_INFINITY;
         let mut i = usize::MAX;
@@ -275,7 +279,13 @@ fn smo(k: &Array2<f64>, y: &[f64], c: f64) -> (Vec<f64>, f64) {
             *g += q(i, t) * di + q(j, t) * dj;
         }
     }
-    // ρ: mean of y·G over free vectors, else the middle of the feasible interval.
+    let rho = offset(&alpha, &grad, y, c);
+    Some((alpha, rho))
+}
+
+/// libsvm's ρ: the mean of y·G over free vectors, else the middle of the feasible interval.
+fn offset(alpha: &[f64], grad: &[f64], y: &[f64], c: f64) -> f64 {
+    let n = y.len();
     let (mut ub, mut lb, mut sum, mut free) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize);
     for t in 0..n {
         let yg = y[t] * grad[t];
@@ -288,6 +298,5 @@ fn smo(k: &Array2<f64>, y: &[f64], c: f64) -> (Vec<f64>, f64) {
             sum += yg;
         }
     }
-    let rho = if free > 0 { sum / free as f64 } else { f64::midpoint(ub, lb) };
-    (alpha, rho)
+    if free > 0 { sum / free as f64 } else { f64::midpoint(ub, lb) }
 }

@@ -190,6 +190,27 @@ impl CvOutcome {
         (mean, var.sqrt())
     }
 
+    /// True when every test fold holds one sample (leave-one-out): per-fold macro scores and
+    /// AUCs are then meaningless, use [`CvOutcome::pooled`].
+    pub fn single_sample_folds(&self) -> bool {
+        self.folds.iter().all(|f| f.test.len() == 1)
+    }
+
+    /// Scores of all test predictions together (as scikit-learn's `cross_val_predict`).
+    pub fn pooled(&self, truth: &[usize]) -> Scores {
+        let t: Vec<usize> = self.folds.iter().flat_map(|f| f.test.iter().map(|&i| truth[i])).collect();
+        let p: Vec<usize> = self.folds.iter().flat_map(|f| f.predicted.iter().copied()).collect();
+        let mut s = Array2::zeros((t.len(), self.classes));
+        let mut row = 0;
+        for f in &self.folds {
+            for r in f.scores.outer_iter() {
+                s.row_mut(row).assign(&r);
+                row += 1;
+            }
+        }
+        scores(&t, &p, s.view(), self.classes)
+    }
+
     /// The confusion matrix summed over folds (rows: true class).
     pub fn confusion(&self, truth: &[usize]) -> Vec<Vec<usize>> {
         let mut total = vec![vec![0; self.classes]; self.classes];

@@ -80,6 +80,8 @@ pub struct ClassifyRun {
     pub features: Features,
     /// Notices (rare classes, unlabelled samples).
     pub notices: Vec<String>,
+    /// The matrix generation it was computed on (its sample indices mean nothing on another).
+    pub generation: u64,
 }
 
 impl ClassifyRun {
@@ -294,6 +296,7 @@ impl ClassifyView {
         let features = self.feature_spec();
         let validation = self.validation.clone();
         let (seed, leak) = (self.seed, self.leak_lesson && features.top_genes.is_some());
+        let generation = current.matrix_generation;
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         self.job = Some(Job::spawn("classify", waker, move |ctx| {
             let prepared = prepare(&dataset, &target, &validation, seed).map_err(JobError::Failed)?;
@@ -340,11 +343,31 @@ impl ClassifyView {
                     leaky.push(cv.mean_sd(|s| Some(s.accuracy)).0);
                 }
             }
-            Ok(ClassifyRun { classes, samples, y, outcomes, leaky, splits: splits.into(), features, notices })
+            Ok(ClassifyRun {
+                classes,
+                samples,
+                y,
+                outcomes,
+                leaky,
+                splits: splits.into(),
+                features,
+                notices,
+                generation,
+            })
         }));
         self.error = None;
+        self.forget_side_results();
+        self.selected = 0;
+    }
+
+    /// Drops (and so cancels) what was computed from the previous run.
+    fn forget_side_results(&mut self) {
         self.permutation = None;
+        self.importance_job = None;
         self.search.outcome = None;
+        self.search.job = None;
+        self.search.random = None;
+        self.search.random_job = None;
     }
 
     fn with_seed(&self, model: &Model) -> Model {
@@ -364,6 +387,12 @@ impl ClassifyView {
             ui.centered_and_justified(|ui| ui.label("Open a dataset with a class annotation to train classifiers."));
             return;
         };
+        if self.result.as_ref().is_some_and(|r| r.generation != current.matrix_generation) {
+            // The data changed: the run's sample indices no longer apply.
+            self.result = None;
+            self.forget_side_results();
+            self.error = Some("The data changed since the last run: Run again.".to_owned());
+        }
         let dataset = Arc::clone(&current.dataset);
         egui::Panel::left("classify_setup")
             .resizable(true)

@@ -106,6 +106,8 @@ pub struct ClustersView {
     dendrogram: DendrogramState,
     /// Where the cut line was last drawn (screen y).
     pub cut_line_y: Option<f32>,
+    /// The matrix generation shown.
+    generation: Option<u64>,
 }
 
 impl Default for ClustersView {
@@ -129,6 +131,7 @@ impl Default for ClustersView {
             published: Vec::new(),
             dendrogram: DendrogramState::default(),
             cut_line_y: None,
+            generation: None,
         }
     }
 }
@@ -152,8 +155,12 @@ impl ClustersView {
         let outcome = self.current_outcome()?;
         Some(match &*outcome {
             Outcome::Tree(layout) => {
-                let cut = self.cut.unwrap_or_else(|| layout.tree().height_for_k(self.k));
-                layout.tree().cut_height(cut).into_iter().map(Some).collect()
+                // A k asked for gives exactly k clusters even where merge heights tie.
+                let labels = match self.cut {
+                    Some(cut) => layout.tree().cut_height(cut),
+                    None => layout.tree().cut_k(self.k),
+                };
+                labels.into_iter().map(Some).collect()
             }
             Outcome::KMeans { fit, .. } => fit.labels.iter().map(|&c| Some(c)).collect(),
             Outcome::Dbscan { labels, .. } => labels.clone(),
@@ -183,7 +190,20 @@ impl ClustersView {
             RunKey::KMeans(..) => ClusterMethod::KMeans,
             RunKey::Dbscan(..) => ClusterMethod::Dbscan,
         };
-        self.results.iter().rev().find(|(k, _)| kind(k) == self.method).map(|(_, o)| Arc::clone(o))
+        let generation = |k: &RunKey| match k {
+            RunKey::Tree(g, ..) | RunKey::KMeans(g, ..) | RunKey::Dbscan(g, ..) => *g,
+        };
+        // Only outcomes of the current matrix: older ones index other samples.
+        self.results
+            .iter()
+            .rev()
+            .find(|(k, _)| kind(k) == self.method && Some(generation(k)) == self.generation)
+            .map(|(_, o)| Arc::clone(o))
+    }
+
+    /// True when the last run for the current settings ended without a result (cancelled).
+    fn needs_rerun(&self) -> bool {
+        self.job.is_none() && self.attempted.as_ref().is_some_and(|a| !self.results.iter().any(|(k, _)| k == a))
     }
 
     fn update(&mut self, state: &AppState, commands: &mut Vec<Command>) {
@@ -209,11 +229,12 @@ impl ClustersView {
         {
             let labels = std::mem::take(labels);
             self.silhouette_job = None;
-            if let Ok(widths) = result {
-                self.silhouette = Some((labels, widths));
-            }
+            // A failure (e.g. missing values) is remembered as no widths, not retried every frame.
+            let widths = result.unwrap_or_else(|_| vec![None; labels.len()]);
+            self.silhouette = Some((labels, widths));
         }
         let Some(current) = &state.current else { return };
+        self.generation = Some(current.matrix_generation);
         let key = self.key(current.matrix_generation);
         if self.job.is_none() && self.attempted.as_ref() != Some(&key) && current.dataset.n_samples() >= 2 {
             self.start(state, key);

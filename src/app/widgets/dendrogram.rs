@@ -240,7 +240,8 @@ pub fn dendrogram_ui(
     if !rect.is_positive() {
         return out;
     }
-    let top = layout.max_height().max(f64::MIN_POSITIVE) * 1.04;
+    // Room above the root for a cut that leaves one cluster (1.05 × the top merge).
+    let top = layout.max_height().max(f64::MIN_POSITIVE) * 1.08;
     let leaves =
         zoom_leaves(ui, &response, state, TreeFrame { rect, leaves, heights: (0.0, top), vertical_leaves: false }, n);
     let frame = TreeFrame { rect, leaves, heights: (0.0, top), vertical_leaves: false };

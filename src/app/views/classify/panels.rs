@@ -174,6 +174,9 @@ impl ClassifyView {
     /// Starts permutation importance of the selected model.
     pub(super) fn start_permutation(&mut self, state: &AppState) {
         let (Some(run), Some(current)) = (self.result.clone(), &state.current) else { return };
+        if run.generation != current.matrix_generation {
+            return;
+        }
         let Some(outcome) = run.outcomes.get(self.selected) else { return };
         let model = outcome.model.clone();
         let index = self.selected;
@@ -197,6 +200,9 @@ impl ClassifyView {
     /// log-uniformly between the smallest and largest value typed.
     pub(super) fn start_random_search(&mut self, state: &AppState) {
         let (Some(run), Some(current)) = (self.result.clone(), &state.current) else { return };
+        if run.generation != current.matrix_generation {
+            return;
+        }
         let Some(outcome) = run.outcomes.get(self.selected) else { return };
         let parse =
             |text: &str| -> Vec<f64> { text.split([',', ' ', ';']).filter_map(|v| v.trim().parse().ok()).collect() };
@@ -234,20 +240,24 @@ impl ClassifyView {
     /// Starts grid search, nested CV and the validation curve of the selected model.
     pub(super) fn start_search(&mut self, state: &AppState) {
         let (Some(run), Some(current)) = (self.result.clone(), &state.current) else { return };
+        if run.generation != current.matrix_generation {
+            return;
+        }
         let Some(outcome) = run.outcomes.get(self.selected) else { return };
         let Some(param) = self.search.param else { return };
         let parse =
             |text: &str| -> Vec<f64> { text.split([',', ' ', ';']).filter_map(|v| v.trim().parse().ok()).collect() };
-        let values = parse(&self.search.values);
+        let values: Vec<f64> = parse(&self.search.values).into_iter().filter(|v| param.accepts(*v)).collect();
         if values.is_empty() {
-            self.search.error = Some("Type the values to try, separated by commas.".to_owned());
+            self.search.error =
+                Some(format!("Type the values of {} to try, separated by commas (positive numbers).", param.label()));
             return;
         }
         let cols = self
             .search
             .param2
             .filter(|p| *p != param)
-            .map(|p| (p, parse(&self.search.values2)))
+            .map(|p| (p, parse(&self.search.values2).into_iter().filter(|v| p.accepts(*v)).collect::<Vec<_>>()))
             .filter(|(_, v)| !v.is_empty());
         let model = outcome.model.clone();
         let x = current.dataset.matrix().select(ndarray::Axis(0), &run.samples);

@@ -87,6 +87,20 @@ impl ClassifyView {
                 if ui.selectable_label(self.selected == k, o.model.name()).clicked() {
                     self.selected = k;
                 }
+                if o.single_sample_folds() {
+                    // Leave-one-out: scores over all predictions pooled (no SD).
+                    let s = o.pooled(&run.y);
+                    ui.label(RichText::new(format!("{:.3} (pooled)", s.accuracy)).strong());
+                    for v in [s.balanced_accuracy, s.precision_macro, s.recall_macro, s.f1_macro] {
+                        ui.label(format!("{v:.3}"));
+                    }
+                    ui.label(s.roc_auc.map_or("—".to_owned(), |a| format!("{a:.3}")));
+                    if let Some(leaky) = &run.leaky {
+                        ui.label(RichText::new(format!("{:.3}", leaky[k])).color(ui.visuals().warn_fg_color));
+                    }
+                    ui.end_row();
+                    continue;
+                }
                 ui.label(RichText::new(pm(o.mean_sd(|s| Some(s.accuracy)))).strong());
                 ui.label(pm(o.mean_sd(|s| Some(s.balanced_accuracy))));
                 ui.label(pm(o.mean_sd(|s| Some(s.precision_macro))));
@@ -171,7 +185,9 @@ impl ClassifyView {
                 (None, Some((model, values))) if *model == self.selected => {
                     let mut full = vec![0.0; genes.len()];
                     for &(g, v) in values {
-                        full[g] = v;
+                        if let Some(slot) = full.get_mut(g) {
+                            *slot = v;
+                        }
                     }
                     bars_ui(ui, &top(&full, 25), genes);
                 }
@@ -189,6 +205,9 @@ impl ClassifyView {
         if params.is_empty() {
             ui.label(RichText::new("This model has no hyperparameters to tune.").weak());
             return;
+        }
+        if self.search.param2.is_some_and(|p| !params.contains(&p)) {
+            self.search.param2 = None;
         }
         if self.search.param.is_none_or(|p| !params.contains(&p)) {
             self.search.param = Some(params[0]);

@@ -69,7 +69,7 @@ impl ClustersView {
             if super::super::job_progress_ui(ui, job) {
                 self.job = None;
             }
-        } else if self.current_outcome().is_none() && self.attempted.is_some() && ui.button("Run").clicked() {
+        } else if self.needs_rerun() && ui.button("Run").on_hover_text("The last run was cancelled").clicked() {
             self.attempted = None;
         }
     }
@@ -182,7 +182,10 @@ impl ClustersView {
         let dark = ui.visuals().dark_mode;
         let tree = layout.tree();
         let cut = self.cut.unwrap_or_else(|| tree.height_for_k(self.k));
-        let clusters = tree.cut_height(cut);
+        let clusters = match self.cut {
+            Some(cut) => tree.cut_height(cut),
+            None => tree.cut_k(self.k),
+        };
         let strips: Vec<_> =
             self.compare_name(dataset).and_then(|n| annotation_strip(dataset, &n, dark)).into_iter().collect();
         let ids = dataset.sample_ids();
