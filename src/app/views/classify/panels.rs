@@ -322,9 +322,19 @@ fn model_params_ui(ui: &mut egui::Ui, model: &mut Model) {
         Model::Forest { trees, params, .. } => {
             ui.label(RichText::new("trees").weak());
             ui.add(egui::DragValue::new(trees).range(1..=2000));
-            if params.max_features == MaxFeatures::All {
-                params.max_features = MaxFeatures::Sqrt;
-            }
+            ui.label(RichText::new("genes per split").weak());
+            egui::ComboBox::from_id_salt("forest_max_features")
+                .selected_text(match params.max_features {
+                    MaxFeatures::Sqrt => "√genes".to_owned(),
+                    MaxFeatures::Log2 => "log2 genes".to_owned(),
+                    MaxFeatures::All => "all".to_owned(),
+                    MaxFeatures::Count(n) => n.to_string(),
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut params.max_features, MaxFeatures::Sqrt, "√genes (scikit-learn's default)");
+                    ui.selectable_value(&mut params.max_features, MaxFeatures::Log2, "log2 genes");
+                    ui.selectable_value(&mut params.max_features, MaxFeatures::All, "all (bagged trees)");
+                });
             depth_ui(ui, &mut params.max_depth);
         }
         Model::Tree { params } => {
