@@ -3,6 +3,7 @@
 //! [`commands::Command`]s that [`BiolensApp`] applies at the end of the frame.
 
 pub mod commands;
+pub mod display;
 pub mod file_dialog;
 pub mod settings;
 pub mod state;
@@ -80,6 +81,10 @@ pub mod shortcuts {
     pub const TRANSPOSE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::T);
     /// File ▸ Quit
     pub const QUIT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Q);
+    /// The next view (tab).
+    pub const NEXT_VIEW: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::PageDown);
+    /// The previous view (tab).
+    pub const PREVIOUS_VIEW: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::PageUp);
 }
 
 /// What to open when the app starts.
@@ -126,6 +131,7 @@ pub struct BiolensApp {
     path_prompt: Option<String>,
     waker: Waker,
     egui_ctx: egui::Context,
+    display: Option<display::Applied>,
 }
 
 impl BiolensApp {
@@ -156,6 +162,7 @@ impl BiolensApp {
             path_prompt: None,
             waker,
             egui_ctx: cc.egui_ctx.clone(),
+            display: None,
         };
         let request = match startup {
             Startup::Empty => None,
@@ -385,6 +392,14 @@ impl BiolensApp {
                 self.tab = tab;
             }
         }
+        // Next and previous view, as in browsers: a demo can walk through the analysis.
+        let position = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
+        if pressed(&shortcuts::NEXT_VIEW) {
+            self.tab = Tab::ALL[(position + 1) % Tab::ALL.len()];
+        }
+        if pressed(&shortcuts::PREVIOUS_VIEW) {
+            self.tab = Tab::ALL[(position + Tab::ALL.len() - 1) % Tab::ALL.len()];
+        }
         if pressed(&shortcuts::QUIT) {
             self.commands.push(Command::Quit);
         }
@@ -544,6 +559,7 @@ impl BiolensApp {
                     self.commands.push(Command::ClearSelection);
                 }
             });
+            ui.menu_button("View", |ui| display::view_menu_ui(ui, &mut self.state.settings));
             ui.menu_button("Settings", |ui| self.settings_menu_ui(ui));
             ui.menu_button("Help", |ui| {
                 ui.label(RichText::new(format!("Biolens {}", env!("CARGO_PKG_VERSION"))).strong());
@@ -556,6 +572,8 @@ impl BiolensApp {
                     ("Transpose", ui.ctx().format_shortcut(&shortcuts::TRANSPOSE)),
                     ("Cancel / clear selection", "Esc".to_owned()),
                     ("Views (Data … Classify)", format!("Ctrl+1 … Ctrl+{}", Tab::ALL.len())),
+                    ("Next / previous view", "Ctrl+PageDown / Ctrl+PageUp".to_owned()),
+                    ("Projector mode", "F11".to_owned()),
                     ("Quit", ui.ctx().format_shortcut(&shortcuts::QUIT)),
                 ] {
                     ui.horizontal(|ui| {
@@ -779,6 +797,10 @@ impl eframe::App for BiolensApp {
         self.poll_dialog();
         self.handle_dropped_files(ctx);
         self.handle_shortcuts(ctx);
+        if display::toggle_pressed(ctx) {
+            self.state.settings.projector = !self.state.settings.projector;
+        }
+        display::apply(ctx, &self.state.settings, &mut self.display);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -789,7 +811,8 @@ impl eframe::App for BiolensApp {
             egui::Panel::top("notices").show(ui, |ui| self.notices_ui(ui));
         }
         egui::Panel::top("tabs").show(ui, |ui| {
-            ui.horizontal(|ui| {
+            // Wrapped: at projector scale the tabs take two rows rather than leave the window.
+            ui.horizontal_wrapped(|ui| {
                 for (k, tab) in Tab::ALL.into_iter().enumerate() {
                     let label = RichText::new(tab.title()).heading();
                     let keys = format!("Ctrl+{}", k + 1);

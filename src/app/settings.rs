@@ -57,7 +57,7 @@ impl RecentFile {
 }
 
 /// Persisted settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Most recent first.
@@ -66,6 +66,25 @@ pub struct Settings {
     pub last_opened: Option<RecentFile>,
     /// Where distances are computed.
     pub compute_device: ComputeDevice,
+    /// Projector mode: full screen, scaled up, high-contrast light theme.
+    pub projector: bool,
+    /// The global scale in projector mode (1.25 to 3).
+    pub projector_scale: f32,
+    /// The interface scale in normal use.
+    pub text_scale: f32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            recent: Vec::new(),
+            last_opened: None,
+            compute_device: ComputeDevice::default(),
+            projector: false,
+            projector_scale: 2.0,
+            text_scale: 1.0,
+        }
+    }
 }
 
 impl Settings {
