@@ -16,8 +16,10 @@ use crate::export;
 
 mod classify;
 mod cluster;
+mod plot;
 pub use classify::{ClassifyArgs, ModelArg};
 pub use cluster::{ClusterArgs, ClusterMethodArg};
+pub use plot::{PlotArgs, PlotView, UnitsArg};
 
 /// Biolens: explore expression matrices. Without a subcommand, starts the app.
 #[derive(Debug, Parser)]
@@ -45,6 +47,8 @@ pub enum Command {
     Cluster(ClusterArgs),
     /// Cross-validated classification of an annotation (no leakage).
     Classify(ClassifyArgs),
+    /// A view as a figure file (SVG or PNG) of a chosen size.
+    Plot(PlotArgs),
 }
 
 /// Reading a matrix and preprocessing it; shared by every subcommand.
@@ -245,6 +249,7 @@ pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()
         Command::BenchGpu(args) => bench_gpu(args, out),
         Command::Cluster(args) => cluster::run(args, out),
         Command::Classify(args) => classify::run(args, out),
+        Command::Plot(args) => plot::run(args, out),
     }
 }
 
