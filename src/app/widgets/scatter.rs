@@ -384,21 +384,9 @@ fn disc_image(size: usize) -> egui::ColorImage {
     egui::ColorImage::new([size, size], pixels)
 }
 
-/// Round tick spacing for a range: 1, 2 or 5 × 10ⁿ, about `target` ticks.
+/// Round tick spacing for a range: 1, 2 or 5 × 10ⁿ, about `target` ticks (the figures' rule).
 pub fn nice_step(range: f32, target: f32) -> f32 {
-    let raw = (range / target).max(f32::MIN_POSITIVE);
-    let magnitude = 10f32.powf(raw.log10().floor());
-    let normalized = raw / magnitude;
-    let nice = if normalized < 1.5 {
-        1.0
-    } else if normalized < 3.5 {
-        2.0
-    } else if normalized < 7.5 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * magnitude
+    crate::export::figure::nice_step(f64::from(range), f64::from(target)) as f32
 }
 
 fn draw_axes(
