@@ -84,3 +84,52 @@ fn switching_to_a_smaller_dataset_keeps_the_pca_tab_alive() {
     });
     h.get_by_label("Scatter plot: 150 points");
 }
+
+/// Export figure… writes what the scatter shows: every visible sample as one mark, the asked
+/// size, the selection outlined.
+#[test]
+fn export_figure_writes_the_scatter_as_shown() {
+    let mut h = common::open_app("sklearn_iris", false);
+    h.get_by_label("PCA").click();
+    run_until(&mut h, "PCA", |app| app.pca_view().result.is_some() && !app.pca_view().is_running());
+    h.state_mut().pca_view_mut().panel.color_by =
+        biolens::app::views::embedding::ColorBy::Annotation("label".to_owned());
+    h.state_mut().push_command(Command::Select {
+        samples: vec![0, 1, 2],
+        mode: biolens::app::widgets::scatter::SelectionMode::Replace,
+    });
+    h.run_steps(2);
+    h.get_by_label("Export figure…").click();
+    h.run_steps(2);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, expect_png) in [("pca.svg", false), ("pca.png", true)] {
+        let path = dir.path().join(name);
+        {
+            let export = h.state_mut().pca_view_mut().panel.export.as_mut().unwrap();
+            export.path = path.display().to_string();
+            export.units = biolens::export::figure::Units::Px;
+            export.width = 300.0;
+            export.height = 200.0;
+        }
+        h.get_by_label("Export").click();
+        h.run_steps(1);
+        run_until(&mut h, "the export", |app| {
+            app.pca_view().panel.export.as_ref().is_some_and(|e| e.last.is_some() && !e.is_running())
+        });
+        let export = h.state().pca_view().panel.export.as_ref().unwrap();
+        assert!(matches!(&export.last, Some(Ok(_))), "{:?}", export.last);
+        let bytes = std::fs::read(&path).unwrap();
+        if expect_png {
+            let be = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+            assert_eq!((be(16), be(20)), (300, 200));
+        } else {
+            let svg = String::from_utf8(bytes).unwrap();
+            let points = svg.split(r#"<g stroke="none">"#).nth(1).and_then(|s| s.split("</g>").next()).unwrap();
+            assert_eq!(points.matches("<circle").count(), 150, "one mark per sample");
+            let outlined =
+                svg.split(r##"<g fill="none" stroke="#000000""##).nth(1).and_then(|s| s.split("</g>").next()).unwrap();
+            assert_eq!(outlined.matches("<circle").count(), 3, "the selection outlined");
+            assert!(svg.contains(">setosa</text>"), "the legend");
+        }
+    }
+}

@@ -66,9 +66,18 @@ pub struct EmbeddingPanel {
     /// The scatter's view and tool.
     pub scatter: ScatterState,
     cache: Option<(CacheKey, ScatterPoints, Legend)>,
+    /// "Export figure…" (created by the view with its name).
+    pub export: Option<super::figure_export::FigureExport>,
+    /// The figure's title (set by the view).
+    pub figure_title: String,
 }
 
 impl EmbeddingPanel {
+    /// A panel with "Export figure…" for the view `name`.
+    pub fn with_export(name: &str) -> Self {
+        Self { export: Some(super::figure_export::FigureExport::new(name)), ..Self::default() }
+    }
+
     /// The colour-by chooser (annotations, then a gene search).
     pub fn color_by_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
         ui.label("Colour by");
@@ -136,6 +145,11 @@ impl EmbeddingPanel {
         if ui.button("Reset view").on_hover_text("Or double-click the plot").clicked() {
             self.scatter.reset_view();
         }
+        if let Some(export) = &mut self.export
+            && ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size, as shown").clicked()
+        {
+            export.open = true;
+        }
         if selected > 0 {
             ui.separator();
             ui.label(format!("{selected} selected"));
@@ -199,6 +213,22 @@ impl EmbeddingPanel {
                 build_points(coords.view(), dataset, &self.color_by, &self.hidden, ui.visuals().dark_mode);
             self.cache = Some((key, points, legend));
         }
+        if let Some(export) = &mut self.export {
+            export.window_ui(ui.ctx(), "figure_export");
+            if export.requested {
+                let figure = figure_of(
+                    coords.view(),
+                    dataset,
+                    &self.color_by,
+                    &self.hidden,
+                    selected,
+                    labels,
+                    &self.figure_title,
+                );
+                let ctx = ui.ctx().clone();
+                export.start(figure, std::sync::Arc::new(move || ctx.request_repaint()));
+            }
+        }
         let Some((_, points, _)) = &self.cache else { return None };
         let radius = (ui.text_style_height(&egui::TextStyle::Body) * 0.28).max(2.5);
         let style = ScatterStyle { x_label: labels.0, y_label: labels.1, radius };
@@ -209,6 +239,53 @@ impl EmbeddingPanel {
             commands.push(Command::Select { samples, mode });
         }
         response.transform
+    }
+}
+
+/// The figure of what the scatter shows, in the light-background palette: visible points
+/// (hidden classes left out), the selection to outline, the axis labels, the legend.
+fn figure_of(
+    coords: ArrayView2<'_, f64>,
+    dataset: &Dataset,
+    color_by: &ColorBy,
+    hidden: &BTreeSet<usize>,
+    selected: &BTreeSet<usize>,
+    labels: (&str, &str),
+    title: &str,
+) -> crate::export::figure::Scatter {
+    use crate::export::figure::{Legend as FigureLegend, Scatter};
+    let (points, legend) = build_points(coords, dataset, color_by, hidden, false);
+    let rgb = |c: Color32| [c.r(), c.g(), c.b()];
+    let mut kept = Vec::new();
+    let mut highlighted = Vec::new();
+    for (i, (&[x, y], &c)) in points.xy.iter().zip(&points.colors).enumerate() {
+        if points.hidden[i] {
+            continue;
+        }
+        if selected.contains(&i) {
+            highlighted.push(kept.len());
+        }
+        kept.push((f64::from(x), f64::from(y), rgb(c)));
+    }
+    let legend = match legend {
+        Legend::None => FigureLegend::None,
+        Legend::Classes(entries) => FigureLegend::Classes(
+            entries
+                .into_iter()
+                .enumerate()
+                .filter(|(k, _)| !hidden.contains(k))
+                .map(|(_, (l, c, _))| (l, rgb(c)))
+                .collect(),
+        ),
+        Legend::Range { min, max, label } => FigureLegend::ColourBar { label, min, max },
+    };
+    Scatter {
+        title: title.to_owned(),
+        x_label: labels.0.to_owned(),
+        y_label: labels.1.to_owned(),
+        points: kept,
+        highlighted,
+        legend,
     }
 }
 

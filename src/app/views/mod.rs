@@ -6,6 +6,7 @@ pub mod clusters;
 pub mod data;
 pub mod distance_map;
 pub mod embedding;
+pub mod figure_export;
 pub mod pca;
 pub mod tsne;
 

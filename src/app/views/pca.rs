@@ -76,7 +76,7 @@ impl Default for PcaView {
             loadings: None,
             axes: None,
             biplot_genes: 0,
-            panel: EmbeddingPanel::default(),
+            panel: EmbeddingPanel::with_export("pca"),
         }
     }
 }
@@ -195,6 +195,7 @@ impl PcaView {
             let evr = &result.pca.explained_variance_ratio;
             let x_label = format!("PC{} ({:.1} %)", x + 1, evr[x] * 100.0);
             let y_label = format!("PC{} ({:.1} %)", y + 1, evr[y] * 100.0);
+            self.panel.figure_title = format!("{} — PCA", current.dataset.name);
             let transform = self.panel.scatter_ui(
                 ui,
                 &coords,

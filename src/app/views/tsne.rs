@@ -164,6 +164,10 @@ impl TsneView {
                 });
                 return;
             };
+            if self.panel.export.is_none() {
+                self.panel.export = Some(super::figure_export::FigureExport::new("tsne"));
+            }
+            self.panel.figure_title = format!("{} — t-SNE", current.dataset.name);
             let _ = self.panel.scatter_ui(
                 ui,
                 &frame.embedding,

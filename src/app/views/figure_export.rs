@@ -1,0 +1,177 @@
+//! "Export figure…" for the scatter views: a window to choose the file (SVG or PNG by its
+//! extension), the size in pixels, mm or inches with a DPI, the font and marker sizes, the
+//! background and whether the selection is outlined. The figure is built from what the view
+//! shows — the same points (hidden classes left out), colours (the light-background palette),
+//! axis labels, title and legend — and written by [`crate::export::figure`] on a worker thread.
+
+use std::path::PathBuf;
+
+use eframe::egui::{self, RichText};
+
+use crate::export::figure::{Scatter, Size, Style, Units, scatter_svg, svg_to_png};
+use crate::jobs::{Job, JobError, Poll};
+
+/// The export window's settings and the running export.
+#[allow(clippy::struct_excessive_bools)] // check boxes of a dialog
+pub struct FigureExport {
+    /// The window is shown.
+    pub open: bool,
+    /// The file to write (.svg or .png).
+    pub path: String,
+    /// Width in `units`.
+    pub width: f64,
+    /// Height in `units`.
+    pub height: f64,
+    /// Units of the size.
+    pub units: Units,
+    /// Dots per inch for mm and inches.
+    pub dpi: f64,
+    /// Font size in output pixels (0: from the size).
+    pub font_size: f64,
+    /// Marker radius in output pixels (0: from the size).
+    pub marker_radius: f64,
+    /// Transparent background.
+    pub transparent: bool,
+    /// Outline the selected samples.
+    pub highlight_selection: bool,
+    /// Export was clicked: the view builds the figure this frame.
+    pub requested: bool,
+    job: Option<Job<String>>,
+    /// The last export's outcome (the message).
+    pub last: Option<Result<String, String>>,
+}
+
+impl FigureExport {
+    /// Defaults for a view named `view` ("pca", "tsne").
+    pub fn new(view: &str) -> Self {
+        let home = std::env::var_os("HOME").map_or_else(PathBuf::new, PathBuf::from);
+        Self {
+            open: false,
+            path: home.join(format!("biolens-{view}.svg")).display().to_string(),
+            width: 180.0,
+            height: 135.0,
+            units: Units::Mm,
+            dpi: 300.0,
+            font_size: 0.0,
+            marker_radius: 0.0,
+            transparent: false,
+            highlight_selection: true,
+            requested: false,
+            job: None,
+            last: None,
+        }
+    }
+
+    /// True while a file is being written.
+    pub fn is_running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// The window (when open).
+    pub fn window_ui(&mut self, ctx: &egui::Context, id: &str) {
+        if let Some(job) = &mut self.job
+            && let Poll::Done(result) = job.poll()
+        {
+            self.job = None;
+            self.last = Some(result.map_err(|e| e.to_string()));
+        }
+        let mut open = self.open;
+        egui::Window::new("Export figure").id(egui::Id::unique(id)).open(&mut open).resizable(false).show(ctx, |ui| {
+            egui::Grid::new((id, "grid")).num_columns(2).show(ui, |ui| {
+                ui.label("File (.svg or .png)");
+                ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(320.0));
+                ui.end_row();
+                ui.label("Size");
+                ui.horizontal(|ui| {
+                    ui.add(egui::DragValue::new(&mut self.width).range(1.0..=100_000.0));
+                    ui.label("×");
+                    ui.add(egui::DragValue::new(&mut self.height).range(1.0..=100_000.0));
+                    egui::ComboBox::from_id_salt((id, "units"))
+                        .selected_text(match self.units {
+                            Units::Px => "px",
+                            Units::Mm => "mm",
+                            Units::In => "in",
+                        })
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut self.units, Units::Px, "px");
+                            ui.selectable_value(&mut self.units, Units::Mm, "mm");
+                            ui.selectable_value(&mut self.units, Units::In, "in");
+                        });
+                });
+                ui.end_row();
+                ui.label("DPI");
+                ui.add_enabled(self.units != Units::Px, egui::DragValue::new(&mut self.dpi).range(30.0..=2400.0));
+                ui.end_row();
+                ui.label("Font / marker size (px, 0 = auto)");
+                ui.horizontal(|ui| {
+                    ui.add(egui::DragValue::new(&mut self.font_size).range(0.0..=500.0));
+                    ui.add(egui::DragValue::new(&mut self.marker_radius).range(0.0..=200.0));
+                });
+                ui.end_row();
+            });
+            ui.checkbox(&mut self.transparent, "transparent background");
+            ui.checkbox(&mut self.highlight_selection, "outline the selected samples");
+            let (w, h) = self.size().pixels();
+            ui.label(RichText::new(format!("{w} × {h} pixels")).weak());
+            ui.horizontal(|ui| {
+                if self.job.is_some() {
+                    ui.spinner();
+                    ui.label("writing…");
+                } else if ui.button("Export").clicked() {
+                    self.requested = true;
+                }
+            });
+            match &self.last {
+                Some(Ok(message)) => {
+                    ui.label(message);
+                }
+                Some(Err(message)) => {
+                    ui.colored_label(ui.visuals().error_fg_color, message);
+                }
+                None => {}
+            }
+        });
+        self.open = open;
+    }
+
+    fn size(&self) -> Size {
+        Size { width: self.width, height: self.height, units: self.units, dpi: self.dpi }
+    }
+
+    /// Writes `figure` (called by the view when [`FigureExport::requested`]).
+    pub fn start(&mut self, mut figure: Scatter, waker: crate::jobs::Waker) {
+        self.requested = false;
+        if !self.highlight_selection {
+            figure.highlighted.clear();
+        }
+        let path = PathBuf::from(self.path.trim());
+        let png = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("png") => true,
+            Some("svg") => false,
+            _ => {
+                self.last = Some(Err(format!("{}: the file must end in .svg or .png", path.display())));
+                return;
+            }
+        };
+        let size = self.size();
+        let pixels = size.pixels();
+        let mut style = Style::for_size(pixels);
+        if self.font_size > 0.0 {
+            style.font_size = self.font_size;
+        }
+        if self.marker_radius > 0.0 {
+            style.marker_radius = self.marker_radius;
+        }
+        if self.transparent {
+            style.background = None;
+        }
+        self.last = None;
+        self.job = Some(Job::spawn("export figure", waker, move |_| {
+            let svg = scatter_svg(&figure, &size, &style);
+            let bytes = if png { svg_to_png(&svg, pixels).map_err(JobError::failed)? } else { svg.into_bytes() };
+            std::fs::write(&path, bytes)
+                .map_err(|e| JobError::Failed(format!("cannot write {}: {e}", path.display())))?;
+            Ok(format!("Written {} ({} × {} px).", path.display(), pixels.0, pixels.1))
+        }));
+    }
+}
