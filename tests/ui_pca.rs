@@ -132,4 +132,16 @@ fn export_figure_writes_the_scatter_as_shown() {
             assert!(svg.contains(">setosa</text>"), "the legend");
         }
     }
+    // Copy as image: the same figure, rasterised for the clipboard.
+    h.get_by_label("Copy as image").click();
+    h.run_steps(1);
+    run_until(&mut h, "the copy", |app| {
+        app.pca_view()
+            .panel
+            .export
+            .as_ref()
+            .is_some_and(|e| !e.is_running() && matches!(&e.last, Some(Ok(m)) if m.starts_with("Copied")))
+    });
+    let message = h.state().pca_view().panel.export.as_ref().unwrap().last.clone().unwrap().unwrap();
+    assert_eq!(message, "Copied a 300 × 200 image to the clipboard.");
 }

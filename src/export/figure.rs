@@ -387,6 +387,24 @@ const FONT: &[u8] = include_bytes!("../../assets/fonts/Ubuntu-Light.ttf");
 
 /// Rasterises `svg` to a PNG of exactly `pixels`.
 pub fn svg_to_png(svg: &str, pixels: (u32, u32)) -> Result<Vec<u8>, FigureError> {
+    raster(svg, pixels)?.encode_png().map_err(|_| FigureError::Png(pixels.0, pixels.1))
+}
+
+/// Rasterises `svg` to `pixels` as straight (unpremultiplied) RGBA bytes, row by row: for the
+/// clipboard, from the same drawing as the files.
+pub fn svg_to_rgba(svg: &str, pixels: (u32, u32)) -> Result<Vec<u8>, FigureError> {
+    let pixmap = raster(svg, pixels)?;
+    Ok(pixmap
+        .pixels()
+        .iter()
+        .flat_map(|p| {
+            let c = p.demultiply();
+            [c.red(), c.green(), c.blue(), c.alpha()]
+        })
+        .collect())
+}
+
+fn raster(svg: &str, pixels: (u32, u32)) -> Result<resvg::tiny_skia::Pixmap, FigureError> {
     use resvg::{tiny_skia, usvg};
     let mut options = usvg::Options::default();
     let db = options.fontdb_mut();
@@ -399,7 +417,7 @@ pub fn svg_to_png(svg: &str, pixels: (u32, u32)) -> Result<Vec<u8>, FigureError>
     let mut pixmap = tiny_skia::Pixmap::new(pixels.0, pixels.1).ok_or(FigureError::Png(pixels.0, pixels.1))?;
     let scale = (pixels.0 as f32 / tree.size().width(), pixels.1 as f32 / tree.size().height());
     resvg::render(&tree, tiny_skia::Transform::from_scale(scale.0, scale.1), &mut pixmap.as_mut());
-    pixmap.encode_png().map_err(|_| FigureError::Png(pixels.0, pixels.1))
+    Ok(pixmap)
 }
 
 #[cfg(test)]

@@ -8,8 +8,16 @@ use std::path::PathBuf;
 
 use eframe::egui::{self, RichText};
 
-use crate::export::figure::{Scatter, Size, Style, Units, scatter_svg, svg_to_png};
+use crate::export::figure::{Scatter, Size, Style, Units, scatter_svg, svg_to_png, svg_to_rgba};
 use crate::jobs::{Job, JobError, Poll};
+
+/// What an export produced.
+enum Outcome {
+    /// A file, with the message for the user.
+    Written(String),
+    /// An image for the clipboard.
+    Image(egui::ColorImage),
+}
 
 /// The export window's settings and the running export.
 #[allow(clippy::struct_excessive_bools)] // check boxes of a dialog
@@ -36,7 +44,9 @@ pub struct FigureExport {
     pub highlight_selection: bool,
     /// Export was clicked: the view builds the figure this frame.
     pub requested: bool,
-    job: Option<Job<String>>,
+    /// The figure goes to the clipboard, not a file.
+    pub to_clipboard: bool,
+    job: Option<Job<Outcome>>,
     /// The last export's outcome (the message).
     pub last: Option<Result<String, String>>,
 }
@@ -57,6 +67,7 @@ impl FigureExport {
             transparent: false,
             highlight_selection: true,
             requested: false,
+            to_clipboard: false,
             job: None,
             last: None,
         }
@@ -73,7 +84,15 @@ impl FigureExport {
             && let Poll::Done(result) = job.poll()
         {
             self.job = None;
-            self.last = Some(result.map_err(|e| e.to_string()));
+            self.last = Some(match result {
+                Ok(Outcome::Written(message)) => Ok(message),
+                Ok(Outcome::Image(image)) => {
+                    let message = format!("Copied a {} × {} image to the clipboard.", image.size[0], image.size[1]);
+                    ctx.copy_image(image);
+                    Ok(message)
+                }
+                Err(e) => Err(e.to_string()),
+            });
         }
         let mut open = self.open;
         egui::Window::new("Export figure").id(egui::Id::unique(id)).open(&mut open).resizable(false).show(ctx, |ui| {
@@ -117,8 +136,15 @@ impl FigureExport {
                 if self.job.is_some() {
                     ui.spinner();
                     ui.label("writing…");
-                } else if ui.button("Export").clicked() {
-                    self.requested = true;
+                } else {
+                    if ui.button("Export").clicked() {
+                        self.requested = true;
+                        self.to_clipboard = false;
+                    }
+                    if ui.button("Copy as image").on_hover_text("The same figure, to paste into a document").clicked() {
+                        self.requested = true;
+                        self.to_clipboard = true;
+                    }
                 }
             });
             match &self.last {
@@ -134,27 +160,7 @@ impl FigureExport {
         self.open = open;
     }
 
-    fn size(&self) -> Size {
-        Size { width: self.width, height: self.height, units: self.units, dpi: self.dpi }
-    }
-
-    /// Writes `figure` (called by the view when [`FigureExport::requested`]).
-    pub fn start(&mut self, mut figure: Scatter, waker: crate::jobs::Waker) {
-        self.requested = false;
-        if !self.highlight_selection {
-            figure.highlighted.clear();
-        }
-        let path = PathBuf::from(self.path.trim());
-        let png = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-            Some("png") => true,
-            Some("svg") => false,
-            _ => {
-                self.last = Some(Err(format!("{}: the file must end in .svg or .png", path.display())));
-                return;
-            }
-        };
-        let size = self.size();
-        let pixels = size.pixels();
+    fn style(&self, pixels: (u32, u32)) -> Style {
         let mut style = Style::for_size(pixels);
         if self.font_size > 0.0 {
             style.font_size = self.font_size;
@@ -165,13 +171,47 @@ impl FigureExport {
         if self.transparent {
             style.background = None;
         }
+        style
+    }
+
+    fn size(&self) -> Size {
+        Size { width: self.width, height: self.height, units: self.units, dpi: self.dpi }
+    }
+
+    /// Writes `figure` (called by the view when [`FigureExport::requested`]).
+    pub fn start(&mut self, mut figure: Scatter, waker: crate::jobs::Waker) {
+        self.requested = false;
+        if !self.highlight_selection {
+            figure.highlighted.clear();
+        }
+        let size = self.size();
+        let pixels = size.pixels();
+        let style = self.style(pixels);
+        if self.to_clipboard {
+            self.last = None;
+            self.job = Some(Job::spawn("copy figure", waker, move |_| {
+                let rgba = svg_to_rgba(&scatter_svg(&figure, &size, &style), pixels).map_err(JobError::failed)?;
+                let image = egui::ColorImage::from_rgba_unmultiplied([pixels.0 as usize, pixels.1 as usize], &rgba);
+                Ok(Outcome::Image(image))
+            }));
+            return;
+        }
+        let path = PathBuf::from(self.path.trim());
+        let png = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("png") => true,
+            Some("svg") => false,
+            _ => {
+                self.last = Some(Err(format!("{}: the file must end in .svg or .png", path.display())));
+                return;
+            }
+        };
         self.last = None;
         self.job = Some(Job::spawn("export figure", waker, move |_| {
             let svg = scatter_svg(&figure, &size, &style);
             let bytes = if png { svg_to_png(&svg, pixels).map_err(JobError::failed)? } else { svg.into_bytes() };
             std::fs::write(&path, bytes)
                 .map_err(|e| JobError::Failed(format!("cannot write {}: {e}", path.display())))?;
-            Ok(format!("Written {} ({} × {} px).", path.display(), pixels.0, pixels.1))
+            Ok(Outcome::Written(format!("Written {} ({} × {} px).", path.display(), pixels.0, pixels.1)))
         }));
     }
 }
