@@ -144,4 +144,21 @@ fn export_figure_writes_the_scatter_as_shown() {
     });
     let message = h.state().pca_view().panel.export.as_ref().unwrap().last.clone().unwrap().unwrap();
     assert_eq!(message, "Copied a 300 × 200 image to the clipboard.");
+    // Export data: the coordinates behind the plot, with the colouring and the selection.
+    h.get_by_label("Export data (CSV)").click();
+    h.run_steps(1);
+    run_until(&mut h, "the table", |app| {
+        app.pca_view()
+            .panel
+            .export
+            .as_ref()
+            .is_some_and(|e| !e.is_running() && matches!(&e.last, Some(Ok(m)) if m.ends_with(".csv.")))
+    });
+    let table = std::fs::read_to_string(dir.path().join("pca.csv")).unwrap();
+    let mut lines = table.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("sample_id,PC1 (") && header.ends_with(",label,selected"), "{header}");
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 150);
+    assert_eq!(rows.iter().filter(|r| r.ends_with(",true")).count(), 3);
 }

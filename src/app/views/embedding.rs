@@ -227,6 +227,10 @@ impl EmbeddingPanel {
                 );
                 let ctx = ui.ctx().clone();
                 export.start(figure, std::sync::Arc::new(move || ctx.request_repaint()));
+            } else if export.requested_table {
+                let ctx = ui.ctx().clone();
+                let table = table_of(coords.view(), dataset, &self.color_by, selected, labels);
+                export.write_table(table, std::sync::Arc::new(move || ctx.request_repaint()));
             }
         }
         let Some((_, points, _)) = &self.cache else { return None };
@@ -287,6 +291,47 @@ fn figure_of(
         highlighted,
         legend,
     }
+}
+
+/// The coordinates behind the scatter as CSV: sample id, the two axes, the colouring and whether
+/// the sample is selected.
+fn table_of(
+    coords: ArrayView2<'_, f64>,
+    dataset: &Dataset,
+    color_by: &ColorBy,
+    selected: &BTreeSet<usize>,
+    labels: (&str, &str),
+) -> String {
+    use crate::export::csv::field;
+    let mut out = format!("sample_id,{},{}", field(labels.0), field(labels.1));
+    match color_by {
+        ColorBy::Nothing => {}
+        ColorBy::Annotation(name) | ColorBy::Gene(name) => {
+            let _ = write!(out, ",{}", field(name));
+        }
+    }
+    out.push_str(",selected\n");
+    for (i, id) in dataset.sample_ids().iter().enumerate().take(coords.nrows()) {
+        let _ = write!(out, "{},{},{}", field(id), coords[[i, 0]], coords[[i, 1]]);
+        match color_by {
+            ColorBy::Nothing => {}
+            ColorBy::Annotation(name) => {
+                let value = dataset
+                    .annotations()
+                    .iter()
+                    .find(|a| &a.name == name)
+                    .and_then(|a| a.value_text(i))
+                    .unwrap_or_default();
+                let _ = write!(out, ",{}", field(&value));
+            }
+            ColorBy::Gene(gene) => {
+                let value = dataset.gene_ids().iter().position(|g| g == gene).map(|j| dataset.matrix()[[i, j]]);
+                let _ = write!(out, ",{}", value.map(|v| v.to_string()).unwrap_or_default());
+            }
+        }
+        let _ = writeln!(out, ",{}", selected.contains(&i));
+    }
+    out
 }
 
 fn hover_text(dataset: &Dataset, i: usize, color_by: &ColorBy) -> String {

@@ -46,6 +46,8 @@ pub struct FigureExport {
     pub requested: bool,
     /// The figure goes to the clipboard, not a file.
     pub to_clipboard: bool,
+    /// "Export data" was clicked: the view writes the table behind the plot this frame.
+    pub requested_table: bool,
     job: Option<Job<Outcome>>,
     /// The last export's outcome (the message).
     pub last: Option<Result<String, String>>,
@@ -68,6 +70,7 @@ impl FigureExport {
             highlight_selection: true,
             requested: false,
             to_clipboard: false,
+            requested_table: false,
             job: None,
             last: None,
         }
@@ -145,6 +148,13 @@ impl FigureExport {
                         self.requested = true;
                         self.to_clipboard = true;
                     }
+                    if ui
+                        .button("Export data (CSV)")
+                        .on_hover_text("The coordinates of every sample, with the colouring, beside the figure file")
+                        .clicked()
+                    {
+                        self.requested_table = true;
+                    }
                 }
             });
             match &self.last {
@@ -158,6 +168,18 @@ impl FigureExport {
             }
         });
         self.open = open;
+    }
+
+    /// Writes `csv` next to the figure file (same name, .csv).
+    pub fn write_table(&mut self, csv: String, waker: crate::jobs::Waker) {
+        self.requested_table = false;
+        let path = PathBuf::from(self.path.trim()).with_extension("csv");
+        self.last = None;
+        self.job = Some(Job::spawn("export table", waker, move |_| {
+            std::fs::write(&path, csv)
+                .map_err(|e| JobError::Failed(format!("cannot write {}: {e}", path.display())))?;
+            Ok(Outcome::Written(format!("Written {}.", path.display())))
+        }));
     }
 
     fn style(&self, pixels: (u32, u32)) -> Style {
