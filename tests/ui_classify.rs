@@ -84,4 +84,26 @@ fn run_compare_confusion_and_tune() {
         assert!((1..=21).contains(k), "k = {k}");
     }
     screenshot(&mut h, "classify_tune_khan");
+
+    // The tables behind the results, as CSV.
+    let dir = tempfile::tempdir().unwrap();
+    h.state_mut().classify_view_mut().tables.folder = dir.path().display().to_string();
+    for (button, file) in [
+        ("CV results (CSV)", "cv_results.csv"),
+        ("Confusion matrix (CSV)", "confusion_matrix.csv"),
+        ("Predictions (CSV)", "predictions.csv"),
+    ] {
+        h.get_by_label(button).click();
+        h.run_steps(1);
+        run_until(&mut h, button, |app| {
+            !app.classify_view().tables.is_running() && app.classify_view().tables.last.is_some()
+        });
+        assert!(matches!(&h.state().classify_view().tables.last, Some(Ok(_))), "{button}");
+        assert!(dir.path().join(file).exists(), "{file}");
+    }
+    let cv = std::fs::read_to_string(dir.path().join("cv_results.csv")).unwrap();
+    assert_eq!(cv.lines().count(), 5, "header and four models");
+    assert!(cv.lines().nth(1).unwrap().starts_with("linear SVM (C = 1),1,"));
+    let predictions = std::fs::read_to_string(dir.path().join("predictions.csv")).unwrap();
+    assert_eq!(predictions.lines().count(), 84, "header and every sample once");
 }

@@ -64,9 +64,24 @@ fn dendrogram_cut_becomes_an_annotation_without_rerunning_pca() {
     assert!(!h.state().pca_view().is_running());
     assert_eq!(h.state().pca_view().result.as_ref().unwrap().generation, pca_generation);
 
-    // A click on a branch selects its samples: a subtree, so contiguous in leaf order.
+    // The labels and the merge list, as CSV.
     open_clusters(&mut h);
     h.run_steps(2);
+    let dir = tempfile::tempdir().unwrap();
+    h.state_mut().clusters_view_mut().tables.folder = dir.path().display().to_string();
+    for (button, file, lines) in [
+        ("Cluster labels (CSV)", "hierarchical_clusters.csv", 84),
+        ("Merge list, SciPy layout (CSV)", "linkage.csv", 83),
+    ] {
+        h.get_by_label(button).click();
+        h.run_steps(1);
+        run_until(&mut h, button, |app| {
+            !app.clusters_view().tables.is_running() && app.clusters_view().tables.last.is_some()
+        });
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        assert_eq!(text.lines().count(), lines, "{file}");
+    }
+
     // Drag the cut line down: more clusters, published once the drag ends.
     let rect = h.get_by_label("Dendrogram: 83 leaves").rect();
     let y = h.state().clusters_view().cut_line_y.expect("a cut line");
@@ -87,6 +102,7 @@ fn dendrogram_cut_becomes_an_annotation_without_rerunning_pca() {
         clustered(app) && annotation_levels(app, "hierarchical clusters").is_some_and(|l| l.len() == k_while_dragging)
     });
 
+    // A click on a branch selects its samples: a subtree, so contiguous in leaf order.
     let at = egui::pos2(rect.center().x, rect.top() + rect.height() * 0.55);
     h.event(egui::Event::PointerMoved(at));
     press(&h, at, true);

@@ -196,6 +196,8 @@ pub struct ClassifyView {
     importance_job: Option<(usize, Job<Importances>)>,
     permutation: Option<(usize, Importances)>,
     confusion_cells: Option<(egui::Pos2, f32)>,
+    /// CSV export of the results.
+    pub tables: super::table_export::TableExport,
 }
 
 impl Default for ClassifyView {
@@ -233,6 +235,7 @@ impl Default for ClassifyView {
             importance_job: None,
             permutation: None,
             confusion_cells: None,
+            tables: super::table_export::TableExport::default(),
         }
     }
 }

@@ -106,6 +106,8 @@ pub struct ClustersView {
     dendrogram: DendrogramState,
     /// Where the cut line was last drawn (screen y).
     pub cut_line_y: Option<f32>,
+    /// CSV export of the labels and the merge list.
+    pub tables: super::table_export::TableExport,
     /// The matrix generation shown.
     generation: Option<u64>,
 }
@@ -131,6 +133,7 @@ impl Default for ClustersView {
             published: Vec::new(),
             dendrogram: DendrogramState::default(),
             cut_line_y: None,
+            tables: super::table_export::TableExport::default(),
             generation: None,
         }
     }

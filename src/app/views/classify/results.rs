@@ -44,6 +44,7 @@ impl ClassifyView {
             run.classes.len()
         ));
         self.table_ui(ui, run);
+        self.tables_ui(ui, dataset);
         ui.separator();
         let Some(outcome) = run.outcomes.get(self.selected) else { return };
         ui.horizontal(|ui| {
@@ -117,6 +118,21 @@ impl ClassifyView {
                 }
                 ui.end_row();
             }
+        });
+    }
+
+    /// CSV export of the results table, and of the selected model's confusion matrix and
+    /// predictions.
+    fn tables_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
+        let Some(run) = self.result.clone() else { return };
+        self.tables.folder_ui(ui);
+        ui.horizontal_wrapped(|ui| {
+            let r = std::sync::Arc::clone(&run);
+            self.tables.button_ui(ui, "CV results (CSV)", "cv_results.csv", move || cv_results_csv(&r));
+            let (r, k) = (std::sync::Arc::clone(&run), self.selected);
+            self.tables.button_ui(ui, "Confusion matrix (CSV)", "confusion_matrix.csv", move || confusion_csv(&r, k));
+            let (r, ids) = (std::sync::Arc::clone(&run), dataset.sample_ids().to_vec());
+            self.tables.button_ui(ui, "Predictions (CSV)", "predictions.csv", move || predictions_csv(&r, k, &ids));
         });
     }
 
@@ -297,6 +313,71 @@ impl ClassifyView {
             },
         );
     }
+}
+
+/// Models × scores (mean and SD over folds) as CSV.
+fn cv_results_csv(run: &ClassifyRun) -> String {
+    use crate::export::csv::field;
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "model,accuracy_mean,accuracy_sd,balanced_accuracy_mean,balanced_accuracy_sd,precision_macro_mean,recall_macro_mean,f1_macro_mean,f1_macro_sd,roc_auc_mean\n",
+    );
+    for o in &run.outcomes {
+        let (a, asd) = o.mean_sd(|s| Some(s.accuracy));
+        let (b, bsd) = o.mean_sd(|s| Some(s.balanced_accuracy));
+        let (f, fsd) = o.mean_sd(|s| Some(s.f1_macro));
+        let auc = if o.folds.iter().any(|f| f.metrics.roc_auc.is_some()) {
+            o.mean_sd(|s| s.roc_auc).0.to_string()
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{},{a},{asd},{b},{bsd},{},{},{f},{fsd},{auc}",
+            field(&o.model.name()),
+            o.mean_sd(|s| Some(s.precision_macro)).0,
+            o.mean_sd(|s| Some(s.recall_macro)).0
+        );
+    }
+    out
+}
+
+/// The confusion matrix of model `k` as CSV (rows: true class).
+fn confusion_csv(run: &ClassifyRun, k: usize) -> String {
+    use crate::export::csv::field;
+    use std::fmt::Write as _;
+    let Some(o) = run.outcomes.get(k) else { return String::new() };
+    let names: Vec<String> = run.classes.iter().map(|c| field(c).into_owned()).collect();
+    let mut out = format!("true \\ predicted,{}\n", names.join(","));
+    for (name, row) in names.iter().zip(o.confusion(&run.y)) {
+        let cells: Vec<String> = row.iter().map(ToString::to_string).collect();
+        let _ = writeln!(out, "{name},{}", cells.join(","));
+    }
+    out
+}
+
+/// Every test prediction of model `k` as CSV.
+fn predictions_csv(run: &ClassifyRun, k: usize, ids: &[String]) -> String {
+    use crate::export::csv::field;
+    use std::fmt::Write as _;
+    let Some(o) = run.outcomes.get(k) else { return String::new() };
+    let mut out = String::from("sample_id,true,predicted,correct,fold\n");
+    for (fold, f) in o.folds.iter().enumerate() {
+        for (&i, &p) in f.test.iter().zip(&f.predicted) {
+            let id = ids.get(run.samples[i]).map_or("", String::as_str);
+            let t = run.y[i];
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{}",
+                field(id),
+                field(&run.classes[t]),
+                field(&run.classes[p]),
+                t == p,
+                fold + 1
+            );
+        }
+    }
+    out
 }
 
 /// The `n` largest values with their indices, largest first.

@@ -125,6 +125,28 @@ impl ClustersView {
             ui.label(format!("inertia {} after {} iterations", format_number(fit.inertia), fit.iterations));
         }
         ui.separator();
+        self.tables.folder_ui(ui);
+        ui.horizontal_wrapped(|ui| {
+            let ids = dataset.sample_ids().to_vec();
+            let rows = labels.clone();
+            let file = format!("{}.csv", self.method.annotation_name().replace(' ', "_"));
+            self.tables.button_ui(ui, "Cluster labels (CSV)", &file, move || {
+                let mut out = Vec::new();
+                let _ = crate::export::csv::write_labels(&mut out, &ids, &rows);
+                String::from_utf8_lossy(&out).into_owned()
+            });
+            if self.method == ClusterMethod::Hierarchical
+                && let Some(layout) = self.tree()
+            {
+                let tree = Arc::clone(layout.tree());
+                self.tables.button_ui(ui, "Merge list, SciPy layout (CSV)", "linkage.csv", move || {
+                    let mut out = Vec::new();
+                    let _ = crate::export::csv::write_merges(&mut out, &tree.merges);
+                    String::from_utf8_lossy(&out).into_owned()
+                });
+            }
+        });
+        ui.separator();
         ui.horizontal(|ui| {
             ui.label("Compare with");
             let current = self.compare_name(dataset).unwrap_or_else(|| "nothing".to_owned());
