@@ -45,6 +45,18 @@ fn map_is_clustered_and_a_block_drag_selects_its_samples() {
     h.get_by_label("Heatmap: 83 × 83");
     screenshot(&mut h, "distance_map_khan");
 
+    // The matrix behind the map, as CSV.
+    let dir = tempfile::tempdir().unwrap();
+    h.state_mut().distance_map_view_mut().tables.folder = dir.path().display().to_string();
+    h.get_by_label("Distance matrix (CSV)").click();
+    h.run_steps(1);
+    run_until(&mut h, "the CSV", |app| {
+        !app.distance_map_view().tables.is_running() && app.distance_map_view().tables.last.is_some()
+    });
+    let text = std::fs::read_to_string(dir.path().join("distances.csv")).unwrap();
+    assert_eq!(text.lines().count(), 84, "header and 83 rows");
+    assert_eq!(text.lines().next().unwrap().split(',').count(), 84, "sample_id and 83 columns");
+
     // Hovering a cell names both samples and their distance.
     let rect = h.get_by_label("Heatmap: 83 × 83").rect();
     h.hover_at(rect.min + egui::vec2(rect.height() * 0.5, rect.height() * 0.5));

@@ -161,4 +161,15 @@ fn export_figure_writes_the_scatter_as_shown() {
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 150);
     assert_eq!(rows.iter().filter(|r| r.ends_with(",true")).count(), 3);
+
+    // Loadings behind the side panel, as CSV.
+    h.state_mut().pca_view_mut().tables.folder = dir.path().display().to_string();
+    h.get_by_label("Loadings (CSV)").click();
+    h.run_steps(1);
+    run_until(&mut h, "the loadings", |app| {
+        !app.pca_view().tables.is_running() && app.pca_view().tables.last.is_some()
+    });
+    let loadings = std::fs::read_to_string(dir.path().join("pca_loadings.csv")).unwrap();
+    assert!(loadings.starts_with("gene_id,PC1,"), "{loadings}");
+    assert_eq!(loadings.lines().count(), 5, "header and four genes");
 }

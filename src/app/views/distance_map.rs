@@ -98,6 +98,8 @@ pub struct DistanceMapView {
     strip_cache: StripCache,
     /// Zoom and texture of the map.
     pub heatmap: HeatmapState,
+    /// CSV export of the matrix.
+    pub tables: super::table_export::TableExport,
 }
 
 impl DistanceMapView {
@@ -141,6 +143,17 @@ impl DistanceMapView {
         egui::Panel::top("distance_map_toolbar").show(ui, |ui| {
             ui.horizontal_wrapped(|ui| self.controls_ui(ui, dataset, state));
             ui.horizontal_wrapped(|ui| self.legend_ui(ui, dataset));
+            if let Some(map) = self.result.clone().filter(|m| m.matrix.nrows() == dataset.n_samples()) {
+                ui.horizontal(|ui| {
+                    self.tables.folder_ui(ui);
+                    let ids = dataset.sample_ids().to_vec();
+                    self.tables.button_ui(ui, "Distance matrix (CSV)", "distances.csv", move || {
+                        let mut out = Vec::new();
+                        let _ = crate::export::csv::write_matrix(&mut out, "sample_id", &ids, &ids, map.matrix.view());
+                        String::from_utf8_lossy(&out).into_owned()
+                    });
+                });
+            }
         });
         egui::CentralPanel::default().show(ui, |ui| {
             let n = dataset.n_samples();

@@ -58,6 +58,8 @@ pub struct PcaView {
     pub biplot_genes: usize,
     /// Colouring, legend and scatter.
     pub panel: EmbeddingPanel,
+    /// CSV export of the loadings and scores.
+    pub tables: super::table_export::TableExport,
 }
 
 impl Default for PcaView {
@@ -77,6 +79,7 @@ impl Default for PcaView {
             axes: None,
             biplot_genes: 0,
             panel: EmbeddingPanel::with_export("pca"),
+            tables: super::table_export::TableExport::default(),
         }
     }
 }
@@ -164,7 +167,11 @@ impl PcaView {
                     if let Some(result) = self.result.clone() {
                         scree_ui(ui, &result.pca);
                         ui.separator();
-                        self.loadings_ui(ui, &result);
+                        let ids: Arc<[String]> = state
+                            .current
+                            .as_ref()
+                            .map_or_else(|| Arc::from(Vec::new()), |c| c.dataset.sample_ids().into());
+                        self.loadings_ui(ui, &result, ids);
                     }
                 });
             });
@@ -256,12 +263,28 @@ impl PcaView {
         }
     }
 
-    fn loadings_ui(&mut self, ui: &mut egui::Ui, result: &Arc<PcaOutcome>) {
+    fn loadings_ui(&mut self, ui: &mut egui::Ui, result: &Arc<PcaOutcome>, sample_ids: Arc<[String]>) {
         let fit = &result.pca;
         let k = fit.loadings.ncols();
         ui.horizontal(|ui| {
             ui.label(RichText::new("Loadings").strong());
             pc_combo(ui, "loadings_pc", "", &mut self.loadings_pc, k);
+        });
+        self.tables.folder_ui(ui);
+        ui.horizontal(|ui| {
+            let names: Vec<String> = (1..=k).map(|c| format!("PC{c}")).collect();
+            let (r, n) = (Arc::clone(result), names.clone());
+            self.tables.button_ui(ui, "Loadings (CSV)", "pca_loadings.csv", move || {
+                let mut out = Vec::new();
+                let _ = crate::export::csv::write_matrix(&mut out, "gene_id", &r.gene_ids, &n, r.pca.loadings.view());
+                String::from_utf8_lossy(&out).into_owned()
+            });
+            let (r, ids) = (Arc::clone(result), sample_ids);
+            self.tables.button_ui(ui, "Scores (CSV)", "pca_scores.csv", move || {
+                let mut out = Vec::new();
+                let _ = crate::export::csv::write_matrix(&mut out, "sample_id", &ids, &names, r.pca.scores.view());
+                String::from_utf8_lossy(&out).into_owned()
+            });
         });
         ui.add(egui::TextEdit::singleline(&mut self.loadings_filter).hint_text("search genes"));
         ui.horizontal(|ui| {
