@@ -146,11 +146,9 @@ impl DistanceMapView {
             if let Some(map) = self.result.clone().filter(|m| m.matrix.nrows() == dataset.n_samples()) {
                 ui.horizontal(|ui| {
                     self.tables.folder_ui(ui);
-                    let ids = dataset.sample_ids().to_vec();
-                    self.tables.button_ui(ui, "Distance matrix (CSV)", "distances.csv", move || {
-                        let mut out = Vec::new();
-                        let _ = crate::export::csv::write_matrix(&mut out, "sample_id", &ids, &ids, map.matrix.view());
-                        String::from_utf8_lossy(&out).into_owned()
+                    self.tables.button_ui(ui, "Distance matrix (CSV)", "distances.csv", || {
+                        let ids = dataset.sample_ids().to_vec();
+                        move |w| crate::export::csv::write_matrix(w, "sample_id", &ids, &ids, map.matrix.view())
                     });
                 });
             }

@@ -167,10 +167,7 @@ impl PcaView {
                     if let Some(result) = self.result.clone() {
                         scree_ui(ui, &result.pca);
                         ui.separator();
-                        let ids: Arc<[String]> = state
-                            .current
-                            .as_ref()
-                            .map_or_else(|| Arc::from(Vec::new()), |c| c.dataset.sample_ids().into());
+                        let ids = state.current.as_ref().map_or(&[][..], |c| c.dataset.sample_ids());
                         self.loadings_ui(ui, &result, ids);
                     }
                 });
@@ -263,7 +260,7 @@ impl PcaView {
         }
     }
 
-    fn loadings_ui(&mut self, ui: &mut egui::Ui, result: &Arc<PcaOutcome>, sample_ids: Arc<[String]>) {
+    fn loadings_ui(&mut self, ui: &mut egui::Ui, result: &Arc<PcaOutcome>, sample_ids: &[String]) {
         let fit = &result.pca;
         let k = fit.loadings.ncols();
         ui.horizontal(|ui| {
@@ -272,18 +269,14 @@ impl PcaView {
         });
         self.tables.folder_ui(ui);
         ui.horizontal(|ui| {
-            let names: Vec<String> = (1..=k).map(|c| format!("PC{c}")).collect();
-            let (r, n) = (Arc::clone(result), names.clone());
-            self.tables.button_ui(ui, "Loadings (CSV)", "pca_loadings.csv", move || {
-                let mut out = Vec::new();
-                let _ = crate::export::csv::write_matrix(&mut out, "gene_id", &r.gene_ids, &n, r.pca.loadings.view());
-                String::from_utf8_lossy(&out).into_owned()
+            let names = || (1..=k).map(|c| format!("PC{c}")).collect::<Vec<_>>();
+            self.tables.button_ui(ui, "Loadings (CSV)", "pca_loadings.csv", || {
+                let (r, n) = (Arc::clone(result), names());
+                move |w| crate::export::csv::write_matrix(w, "gene_id", &r.gene_ids, &n, r.pca.loadings.view())
             });
-            let (r, ids) = (Arc::clone(result), sample_ids);
-            self.tables.button_ui(ui, "Scores (CSV)", "pca_scores.csv", move || {
-                let mut out = Vec::new();
-                let _ = crate::export::csv::write_matrix(&mut out, "sample_id", &ids, &names, r.pca.scores.view());
-                String::from_utf8_lossy(&out).into_owned()
+            self.tables.button_ui(ui, "Scores (CSV)", "pca_scores.csv", || {
+                let (r, n, ids) = (Arc::clone(result), names(), sample_ids.to_vec());
+                move |w| crate::export::csv::write_matrix(w, "sample_id", &ids, &n, r.pca.scores.view())
             });
         });
         ui.add(egui::TextEdit::singleline(&mut self.loadings_filter).hint_text("search genes"));

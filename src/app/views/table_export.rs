@@ -1,6 +1,7 @@
 //! "Export … (CSV)" for the tables behind the views: a file path and a button per table; the
 //! CSV is built by the view and written on a worker thread (a distance matrix can be large).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use eframe::egui::{self, RichText};
@@ -55,24 +56,26 @@ impl TableExport {
         }
     }
 
-    /// A button that writes `file` (in the folder) when clicked; `csv` builds the text on the
-    /// worker thread.
-    pub fn button_ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        label: &str,
-        file: &str,
-        csv: impl FnOnce() -> String + Send + 'static,
-    ) -> bool {
+    /// A button that writes `file` (in the folder) when clicked. Only on a click does
+    /// `prepare` run (on the UI thread: it takes what the table needs, cheaply); the writer it
+    /// returns runs on a worker thread, straight into the file.
+    pub fn button_ui<W>(&mut self, ui: &mut egui::Ui, label: &str, file: &str, prepare: impl FnOnce() -> W) -> bool
+    where
+        W: FnOnce(&mut dyn Write) -> std::io::Result<()> + Send + 'static,
+    {
         let clicked = ui.add_enabled(self.job.is_none(), egui::Button::new(label)).clicked();
         if clicked {
             let path = PathBuf::from(self.folder.trim()).join(file);
+            let write = prepare();
             let ctx = ui.ctx().clone();
             self.last = None;
             self.job =
                 Some(Job::spawn("export table", std::sync::Arc::new(move || ctx.request_repaint()), move |_| {
-                    std::fs::write(&path, csv())
-                        .map_err(|e| crate::jobs::JobError::Failed(format!("cannot write {}: {e}", path.display())))?;
+                    let failed = |e: std::io::Error| {
+                        crate::jobs::JobError::Failed(format!("cannot write {}: {e}", path.display()))
+                    };
+                    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).map_err(failed)?);
+                    write(&mut out).and_then(|()| out.flush()).map_err(failed)?;
                     Ok(format!("Written {}.", path.display()))
                 }));
         }

@@ -126,13 +126,20 @@ impl ClassifyView {
     fn tables_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
         let Some(run) = self.result.clone() else { return };
         self.tables.folder_ui(ui);
+        let k = self.selected;
         ui.horizontal_wrapped(|ui| {
-            let r = std::sync::Arc::clone(&run);
-            self.tables.button_ui(ui, "CV results (CSV)", "cv_results.csv", move || cv_results_csv(&r));
-            let (r, k) = (std::sync::Arc::clone(&run), self.selected);
-            self.tables.button_ui(ui, "Confusion matrix (CSV)", "confusion_matrix.csv", move || confusion_csv(&r, k));
-            let (r, ids) = (std::sync::Arc::clone(&run), dataset.sample_ids().to_vec());
-            self.tables.button_ui(ui, "Predictions (CSV)", "predictions.csv", move || predictions_csv(&r, k, &ids));
+            self.tables.button_ui(ui, "CV results (CSV)", "cv_results.csv", || {
+                let r = std::sync::Arc::clone(&run);
+                move |w| w.write_all(cv_results_csv(&r).as_bytes())
+            });
+            self.tables.button_ui(ui, "Confusion matrix (CSV)", "confusion_matrix.csv", || {
+                let r = std::sync::Arc::clone(&run);
+                move |w| w.write_all(confusion_csv(&r, k).as_bytes())
+            });
+            self.tables.button_ui(ui, "Predictions (CSV)", "predictions.csv", || {
+                let (r, ids) = (std::sync::Arc::clone(&run), dataset.sample_ids().to_vec());
+                move |w| w.write_all(predictions_csv(&r, k, &ids).as_bytes())
+            });
         });
     }
 

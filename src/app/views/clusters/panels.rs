@@ -127,22 +127,17 @@ impl ClustersView {
         ui.separator();
         self.tables.folder_ui(ui);
         ui.horizontal_wrapped(|ui| {
-            let ids = dataset.sample_ids().to_vec();
-            let rows = labels.clone();
             let file = format!("{}.csv", self.method.annotation_name().replace(' ', "_"));
-            self.tables.button_ui(ui, "Cluster labels (CSV)", &file, move || {
-                let mut out = Vec::new();
-                let _ = crate::export::csv::write_labels(&mut out, &ids, &rows);
-                String::from_utf8_lossy(&out).into_owned()
+            self.tables.button_ui(ui, "Cluster labels (CSV)", &file, || {
+                let (ids, rows) = (dataset.sample_ids().to_vec(), labels.clone());
+                move |w| crate::export::csv::write_labels(w, &ids, &rows)
             });
             if self.method == ClusterMethod::Hierarchical
                 && let Some(layout) = self.tree()
             {
-                let tree = Arc::clone(layout.tree());
-                self.tables.button_ui(ui, "Merge list, SciPy layout (CSV)", "linkage.csv", move || {
-                    let mut out = Vec::new();
-                    let _ = crate::export::csv::write_merges(&mut out, &tree.merges);
-                    String::from_utf8_lossy(&out).into_owned()
+                self.tables.button_ui(ui, "Merge list, SciPy layout (CSV)", "linkage.csv", || {
+                    let tree = Arc::clone(layout.tree());
+                    move |w| crate::export::csv::write_merges(w, &tree.merges)
                 });
             }
         });
