@@ -172,8 +172,12 @@ impl ClustersView {
 
     /// The silhouette widths of the labels shown, once computed.
     pub fn silhouette_widths(&self) -> Option<&[Option<f64>]> {
-        let labels = self.labels()?;
-        self.silhouette.as_ref().filter(|(l, _)| *l == labels).map(|(_, w)| w.as_slice())
+        self.widths_for(&self.labels()?)
+    }
+
+    /// The silhouette widths of `labels`, if they are the ones computed.
+    fn widths_for(&self, labels: &[Option<usize>]) -> Option<&[Option<f64>]> {
+        self.silhouette.as_ref().filter(|(l, _)| l == labels).map(|(_, w)| w.as_slice())
     }
 
     fn key(&self, generation: u64) -> RunKey {

@@ -180,7 +180,7 @@ impl ClustersView {
             ui.label(
                 RichText::new(format!("shown up to {MAX_SILHOUETTE} samples (it needs all pairwise distances)")).weak(),
             );
-        } else if let Some(widths) = self.silhouette_widths() {
+        } else if let Some(widths) = self.widths_for(&labels) {
             let widths = widths.to_vec();
             silhouette_ui(ui, &widths, &labels, &|c| cluster_color(c, dark));
         } else {
