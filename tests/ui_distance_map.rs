@@ -99,6 +99,16 @@ fn ordering_by_an_annotation_groups_its_classes() {
     screenshot(&mut h, "distance_map_khan_by_annotation");
     // The legend names the classes of the strip annotation.
     h.get_by_label_contains(&format!("{name}:"));
+    // Along the axes the samples come class by class.
+    let app = h.state();
+    let codes = match &app.state().current.as_ref().unwrap().dataset.annotations()[0].values {
+        biolens::data::annotations::AnnotationValues::Categorical { codes, .. } => codes.clone(),
+        biolens::data::annotations::AnnotationValues::Numeric(_) => panic!("khan's first annotation is categorical"),
+    };
+    let order = app.distance_map_view().shown_order().expect("an order was drawn");
+    let along: Vec<u32> = order.iter().map(|&i| codes[i].unwrap_or(u32::MAX)).collect();
+    assert!(along.windows(2).all(|w| w[0] <= w[1]), "not grouped: {along:?}");
+    assert_ne!(along.first(), along.last(), "more than one class");
 }
 
 #[test]

@@ -103,6 +103,11 @@ pub struct DistanceMapView {
 }
 
 impl DistanceMapView {
+    /// The order last drawn (position → sample), for tests.
+    pub fn shown_order(&self) -> Option<Arc<[usize]>> {
+        self.order_cache.as_ref().map(|(_, order)| Arc::clone(order))
+    }
+
     /// True while distances are being computed.
     pub fn is_running(&self) -> bool {
         self.job.is_some() || self.heatmap.is_rendering()
