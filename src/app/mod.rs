@@ -287,7 +287,7 @@ impl BiolensApp {
         let job = Job::spawn("derive", Arc::clone(&self.waker), move |ctx| {
             let derived = derive(&dataset).map_err(JobError::Failed)?;
             ctx.check()?;
-            Ok(Current::compute(derived))
+            Ok(Current::derived(&dataset, derived))
         });
         self.state.data_job = Some(DataJob { job, kind });
     }

@@ -27,6 +27,9 @@ pub struct Current {
     /// The [`Current::generation`] at which the processed matrix last changed: analyses
     /// (PCA, t-SNE, distances) rerun on this, not on a new annotation.
     pub matrix_generation: u64,
+    /// Derived from the dataset it replaces with the same processed matrix (an annotation was
+    /// added): decided on the worker, as comparing matrices is O(samples × genes).
+    pub same_matrix_as_source: bool,
 }
 
 impl Current {
@@ -34,7 +37,21 @@ impl Current {
     pub fn compute(dataset: Dataset) -> Self {
         let summary = dataset.summary();
         let histogram = Histogram::of(dataset.matrix().iter(), HISTOGRAM_BINS);
-        Self { dataset: Arc::new(dataset), summary, histogram, generation: 0, matrix_generation: 0 }
+        Self {
+            dataset: Arc::new(dataset),
+            summary,
+            histogram,
+            generation: 0,
+            matrix_generation: 0,
+            same_matrix_as_source: false,
+        }
+    }
+
+    /// [`Current::compute`] for a dataset derived from `source`, noting whether the processed
+    /// matrix is unchanged (call on a worker thread).
+    pub fn derived(source: &Dataset, dataset: Dataset) -> Self {
+        let same = same_matrix(source, &dataset);
+        Self { same_matrix_as_source: same, ..Self::compute(dataset) }
     }
 }
 
@@ -220,8 +237,9 @@ impl AppState {
     pub fn replace_dataset(&mut self, mut current: Current) {
         self.generations += 1;
         current.generation = self.generations;
+        // A derived dataset replaces its source (the only data job running was started from it).
         current.matrix_generation = match &self.current {
-            Some(old) if same_matrix(&old.dataset, &current.dataset) => old.matrix_generation,
+            Some(old) if current.same_matrix_as_source => old.matrix_generation,
             _ => self.generations,
         };
         match &self.current {
