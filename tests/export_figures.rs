@@ -87,3 +87,138 @@ fn bad_requests_are_clear_errors() {
         assert!(stderr.contains(message), "{stderr}");
     }
 }
+
+/// Runs `biolens plot VIEW` on a bundled dataset with extra flags; returns the file's bytes.
+fn plot_on(dataset: &str, view: &str, extra: &[&str], out: &std::path::Path) -> Vec<u8> {
+    let m = sample(&format!("{dataset}/expression.csv"));
+    let a = sample(&format!("{dataset}/samples.csv"));
+    let mut args = vec![
+        "plot",
+        view,
+        m.to_str().expect("path"),
+        "-a",
+        a.to_str().expect("path"),
+        "--out",
+        out.to_str().expect("path"),
+    ];
+    args.extend_from_slice(extra);
+    let run = Command::new(env!("CARGO_BIN_EXE_biolens")).args(&args).output().expect("run biolens");
+    assert!(run.status.success(), "{view}: {}", String::from_utf8_lossy(&run.stderr));
+    std::fs::read(out).expect("the figure")
+}
+
+#[test]
+fn every_plot_view_exports_a_valid_svg_and_an_exact_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra =
+        ["--color-by", "label", "--target", "label", "--iterations", "100", "--width", "500", "--height", "400"];
+    for view in [
+        "pca",
+        "tsne",
+        "scree",
+        "loadings",
+        "dendrogram",
+        "heatmap",
+        "distance-map",
+        "elbow",
+        "silhouette",
+        "confusion",
+        "roc",
+    ] {
+        let svg_path = dir.path().join(format!("{view}.svg"));
+        let svg = String::from_utf8(plot_on("sklearn_iris", view, &extra, &svg_path)).unwrap();
+        let tree = resvg::usvg::Tree::from_str(&svg, &resvg::usvg::Options::default())
+            .unwrap_or_else(|e| panic!("{view}: the SVG parses: {e}"));
+        assert_eq!((tree.size().width(), tree.size().height()), (500.0, 400.0), "{view}");
+        assert!(svg.contains("<text"), "{view}: text stays text");
+        assert!(svg.contains("sklearn_iris"), "{view}: the title");
+        let png = plot_on("sklearn_iris", view, &extra, &dir.path().join(format!("{view}.png")));
+        assert_eq!(png_size(&png), (500, 400), "{view}");
+    }
+}
+
+#[test]
+fn figures_carry_what_the_views_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("f.svg");
+    let text = |view: &str, extra: &[&str]| String::from_utf8(plot_on("sklearn_iris", view, extra, &out)).unwrap();
+    // The confusion matrix: every class on both axes, counts summing to the samples.
+    let confusion = text("confusion", &["--target", "label", "--model", "knn"]);
+    for class in ["setosa", "versicolor", "virginica", "predicted class", "true class"] {
+        assert!(confusion.contains(&format!(">{class}<")), "{class}");
+    }
+    // The dendrogram of 150 samples: 149 merges, three segments each, and the cut line.
+    let dendrogram = text("dendrogram", &["--method", "ward", "--k", "3"]);
+    let branches = dendrogram.split("stroke-linecap=\"square\">").nth(1).and_then(|s| s.split("</g>").next()).unwrap();
+    assert_eq!(branches.matches("<line").count(), 3 * 149);
+    assert!(dendrogram.contains("stroke-dasharray"), "the cut line is dashed");
+    // The distance map and heatmap embed their cells as one image, with a colour bar.
+    let map = text("distance-map", &["--color-by", "label"]);
+    assert_eq!(map.matches("<image").count(), 1);
+    assert!(map.contains(">Euclidean distance<") && map.contains(">label<"));
+    // Scatter highlights: the selection is outlined.
+    let pca = text("pca", &["--highlight", "iris_001,iris_002"]);
+    let outlines = pca.split(r##"fill="none" stroke="#000000""##).nth(1).and_then(|s| s.split("</g>").next()).unwrap();
+    assert_eq!(outlines.matches("<circle").count(), 2);
+}
+
+#[test]
+fn projector_style_is_applied_only_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("f.svg");
+    let font = |extra: &[&str]| {
+        let svg = String::from_utf8(plot_on("sklearn_iris", "scree", extra, &out)).unwrap();
+        let at = svg.find("font-size=\"").unwrap() + 11;
+        svg[at..].split('"').next().unwrap().parse::<f64>().unwrap()
+    };
+    let plain = font(&["--width", "900", "--height", "600"]);
+    let projector = font(&["--width", "900", "--height", "600", "--projector"]);
+    assert!((projector / plain - 1.5).abs() < 0.01, "{plain} → {projector}");
+}
+
+/// Pixels of a PNG file.
+fn decode(bytes: &[u8]) -> image::RgbaImage {
+    image::load_from_memory_with_format(bytes, image::ImageFormat::Png).expect("a PNG").to_rgba8()
+}
+
+/// Exported figures compared with the images checked in under `tests/snapshots/figures/`
+/// (`BIOLENS_UPDATE_SNAPSHOTS=1` rewrites them). A pixel may differ by a little (anti-aliasing
+/// of coordinates that differ in the last bits between CPUs); at most 0.5 % of pixels may
+/// differ by more.
+#[test]
+fn figure_snapshots_match_the_checked_in_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/figures");
+    let update = std::env::var_os("BIOLENS_UPDATE_SNAPSHOTS").is_some();
+    let size = ["--width", "600", "--height", "450"];
+    let cases: [(&str, &str, Vec<&str>); 4] = [
+        ("iris_pca", "pca", vec!["--color-by", "label"]),
+        ("iris_dendrogram", "dendrogram", vec!["--method", "ward", "--k", "3", "--color-by", "label"]),
+        ("iris_confusion", "confusion", vec!["--target", "label", "--model", "knn"]),
+        ("iris_distance_map", "distance-map", vec!["--color-by", "label"]),
+    ];
+    for (name, view, mut extra) in cases {
+        extra.extend_from_slice(&size);
+        let png = plot_on("sklearn_iris", view, &extra, &dir.path().join(format!("{name}.png")));
+        let path = snapshots.join(format!("{name}.png"));
+        if update {
+            std::fs::create_dir_all(&snapshots).unwrap();
+            std::fs::write(&path, &png).unwrap();
+            continue;
+        }
+        let expected = decode(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())));
+        let actual = decode(&png);
+        assert_eq!(actual.dimensions(), expected.dimensions(), "{name}");
+        let differing = actual
+            .pixels()
+            .zip(expected.pixels())
+            .filter(|(a, b)| a.0.iter().zip(b.0.iter()).any(|(x, y)| x.abs_diff(*y) > 48))
+            .count();
+        let share = differing as f64 / f64::from(actual.width() * actual.height());
+        if share > 0.005 {
+            let failed = std::env::temp_dir().join(format!("biolens-{name}-actual.png"));
+            std::fs::write(&failed, &png).unwrap();
+            panic!("{name}: {:.2} % of pixels differ (actual image: {})", share * 100.0, failed.display());
+        }
+    }
+}

@@ -163,7 +163,70 @@ struct Report {
     seconds: f64,
 }
 
+/// A validated model: the report, the folds' outcomes and the labels they index.
+pub(super) struct Evaluation {
+    report: Report,
+    /// Every fold's predictions and scores.
+    pub cv: crate::analysis::classify::validation::CvOutcome,
+    /// The class of every labelled sample (what the folds index).
+    pub y: Vec<usize>,
+}
+
+impl Evaluation {
+    /// The classes' names.
+    pub fn classes(&self) -> &[String] {
+        &self.report.classes
+    }
+
+    /// Rows: true class; columns: predicted.
+    pub fn confusion(&self) -> &[Vec<usize>] {
+        &self.report.confusion_matrix
+    }
+
+    /// "logistic regression, stratified 5-fold: accuracy 0.93".
+    pub fn summary(&self) -> String {
+        format!("{}, {}: accuracy {:.3}", self.report.model, self.report.validation, self.report.accuracy_mean)
+    }
+}
+
+impl ClassifyArgs {
+    /// Options for a figure of one model's cross-validation (defaults elsewhere).
+    pub(super) fn for_figure(data: DataArgs, target: String, model: ModelArg, cv: usize, seed: u32) -> Self {
+        Self {
+            data,
+            target,
+            model,
+            cv,
+            repeats: 1,
+            loo: false,
+            split: None,
+            seed,
+            select: SelectArg::Variance,
+            leak: false,
+            pca: None,
+            c: 1.0,
+            k: 5,
+            distance_weights: false,
+            trees: 100,
+            max_depth: None,
+            min_samples_split: 2,
+            gamma: None,
+            json: false,
+        }
+    }
+}
+
 pub(super) fn run(args: &ClassifyArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let report = evaluate(args)?.report;
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+        return Ok(());
+    }
+    print_text(&report, out)
+}
+
+/// Cross-validates the model the arguments describe.
+pub(super) fn evaluate(args: &ClassifyArgs) -> anyhow::Result<Evaluation> {
     // --scale and --top-genes run inside the folds, so the whole-matrix pipeline skips them.
     let mut data = args.data.clone();
     let features = Features {
@@ -246,11 +309,7 @@ pub(super) fn run(args: &ClassifyArgs, out: &mut dyn std::io::Write) -> anyhow::
         notices,
         seconds,
     };
-    if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
-        return Ok(());
-    }
-    print_text(&report, out)
+    Ok(Evaluation { report, cv, y })
 }
 
 /// The splits the flags ask for, and their description.

@@ -76,7 +76,7 @@ pub enum ClusterMethodArg {
 }
 
 impl ClusterMethodArg {
-    fn linkage(self) -> Option<Method> {
+    pub(super) fn linkage(self) -> Option<Method> {
         Some(match self {
             Self::Single => Method::Single,
             Self::Complete => Method::Complete,

@@ -1,15 +1,17 @@
-//! Figures for papers: a view builds a plain [`Scatter`] description (points, colours, axis
-//! labels, title, legend), [`scatter_svg`] writes it as SVG (vector, text kept as text), and
-//! [`svg_to_png`] rasterises that same SVG with resvg — one drawing path, so the SVG and the
-//! PNG never disagree. The size is asked in pixels, or in mm or inches with a DPI, and never
-//! depends on a window. Output is deterministic: the same figure gives the same bytes.
-
-use std::fmt::Write as _;
+//! Figures for papers. Every plot view builds a backend-neutral [`Figure`] (marks in data
+//! coordinates, two axes, a title and a legend or colour bar) from its state — the builders
+//! live in [`super::plots`], shared by the app, `biolens plot` and `biolens run`.
+//! [`super::svg::figure_svg`] writes it as SVG (vector, text kept as text; only heatmap cells
+//! are an embedded PNG image, as in matplotlib's SVGs), and [`svg_to_png`] rasterises that same
+//! SVG with resvg — one drawing path, so the SVG and the PNG never disagree. The size is asked
+//! in pixels, or in mm or inches with a DPI, and never depends on a window. Output is
+//! deterministic: the same figure gives the same bytes.
 
 use crate::palette::Rgb;
 
 /// Units of a figure's size.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Units {
     /// Pixels.
     #[default]
@@ -21,7 +23,7 @@ pub enum Units {
 }
 
 /// A figure's size.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Size {
     /// Width in `units`.
     pub width: f64,
@@ -45,7 +47,7 @@ impl Size {
     }
 
     /// The `width` and `height` attributes of the SVG: pixels bare, else with their unit.
-    fn attributes(&self) -> (String, String) {
+    pub(super) fn attributes(&self) -> (String, String) {
         let unit = match self.units {
             Units::Px => "",
             Units::Mm => "mm",
@@ -55,13 +57,15 @@ impl Size {
     }
 }
 
-/// Type and marks.
+/// Type, marks and lines, in pixels of the output.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Style {
-    /// Font size, in pixels of the output.
+    /// Font size.
     pub font_size: f64,
-    /// Marker radius, in pixels of the output.
+    /// Marker radius.
     pub marker_radius: f64,
+    /// Width of data lines (curves, branches); axes are a third of it.
+    pub line_width: f64,
     /// Background (`None`: transparent).
     pub background: Option<Rgb>,
 }
@@ -70,12 +74,160 @@ impl Style {
     /// Sizes that suit a figure of `pixels`: text about 1/45 of the shorter side.
     pub fn for_size(pixels: (u32, u32)) -> Self {
         let short = f64::from(pixels.0.min(pixels.1));
+        let font_size = (short / 45.0).max(8.0);
         Self {
-            font_size: (short / 45.0).max(8.0),
+            font_size,
             marker_radius: (short / 220.0).max(1.0),
+            line_width: (font_size / 8.0).max(1.0),
             background: Some([255, 255, 255]),
         }
     }
+
+    /// The projector look on request: text 1.5×, markers 1.6×, lines 2× (as the app's
+    /// projector mode), for slides read from the back of a room.
+    #[must_use]
+    pub fn projector(self) -> Self {
+        Self {
+            font_size: self.font_size * 1.5,
+            marker_radius: self.marker_radius * 1.6,
+            line_width: self.line_width * 2.0,
+            ..self
+        }
+    }
+}
+
+/// How an axis maps data to the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scale {
+    /// Numbers with round ticks.
+    Linear,
+    /// Named categories: category `k` spans `k..k + 1`. On the vertical axis they run top to
+    /// bottom, as rows of a table. Names are drawn when they fit.
+    Categories(Vec<String>),
+    /// No ticks and no labels (e.g. the leaves of a large dendrogram).
+    Hidden,
+}
+
+/// An axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    /// The label, with units.
+    pub label: String,
+    /// How data maps to the page.
+    pub scale: Scale,
+    /// The data range shown (`None`: from the marks, padded 5 %; categories: `0..n`).
+    pub range: Option<(f64, f64)>,
+    /// Numeric ticks only within this range (e.g. not beside a strip under a dendrogram).
+    pub ticks: Option<(f64, f64)>,
+}
+
+impl Axis {
+    /// A numeric axis fitted to the marks.
+    pub fn linear(label: impl Into<String>) -> Self {
+        Self { label: label.into(), scale: Scale::Linear, range: None, ticks: None }
+    }
+
+    /// A numeric axis over `range`.
+    pub fn linear_over(label: impl Into<String>, range: (f64, f64)) -> Self {
+        Self { label: label.into(), scale: Scale::Linear, range: Some(range), ticks: None }
+    }
+
+    /// A categorical axis.
+    pub fn categories(label: impl Into<String>, names: Vec<String>) -> Self {
+        Self { label: label.into(), scale: Scale::Categories(names), range: None, ticks: None }
+    }
+
+    /// An axis without ticks over `range`.
+    pub fn hidden(label: impl Into<String>, range: (f64, f64)) -> Self {
+        Self { label: label.into(), scale: Scale::Hidden, range: Some(range), ticks: None }
+    }
+}
+
+/// Horizontal alignment of a text mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// Starts at the point.
+    Start,
+    /// Centred on the point.
+    Middle,
+    /// Ends at the point.
+    End,
+}
+
+/// A raster of cells (heatmaps), embedded in the SVG as a PNG image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raster {
+    /// Pixels across.
+    pub width: u32,
+    /// Pixels down.
+    pub height: u32,
+    /// RGBA bytes, row by row from the top.
+    pub rgba: Vec<u8>,
+    /// Data x range covered.
+    pub x: (f64, f64),
+    /// Data y range covered (top row at `y.0` on a categorical axis, at `y.1` otherwise).
+    pub y: (f64, f64),
+}
+
+/// A straight segment from one point to another, with its colour.
+pub type Segment = ((f64, f64), (f64, f64), Rgb);
+
+/// Something drawn in data coordinates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mark {
+    /// Points, drawn in order; `highlighted` (by index) are outlined afterwards.
+    Points {
+        /// (x, y, colour) of every point.
+        points: Vec<(f64, f64, Rgb)>,
+        /// Indices of the points outlined (the selection).
+        highlighted: Vec<usize>,
+    },
+    /// A polyline (breaks at non-finite points), optionally with a dot at every vertex.
+    Line {
+        /// Vertices.
+        points: Vec<(f64, f64)>,
+        /// Colour.
+        colour: Rgb,
+        /// Dashed (reference lines such as chance).
+        dashed: bool,
+        /// A dot at every vertex.
+        dots: bool,
+    },
+    /// Straight segments, each with its colour (dendrogram branches).
+    Segments(Vec<Segment>),
+    /// Filled rectangles (x0, y0, x1, y1, colour): bars, cells, strips.
+    Rects(Vec<(f64, f64, f64, f64, Rgb)>),
+    /// An unfilled rectangle (a chosen cell).
+    Outline {
+        /// (x0, y0, x1, y1).
+        rect: (f64, f64, f64, f64),
+        /// Colour.
+        colour: Rgb,
+    },
+    /// Text at a point.
+    Text {
+        /// Position.
+        at: (f64, f64),
+        /// The text.
+        text: String,
+        /// Colour.
+        colour: Rgb,
+        /// Alignment.
+        anchor: Anchor,
+    },
+    /// A line across the whole plot at y (`horizontal`) or x.
+    Rule {
+        /// The value.
+        value: f64,
+        /// Horizontal (at y) or vertical (at x).
+        horizontal: bool,
+        /// Colour.
+        colour: Rgb,
+        /// Dashed.
+        dashed: bool,
+    },
+    /// A raster of cells.
+    Raster(Raster),
 }
 
 /// The legend of a figure.
@@ -83,9 +235,13 @@ impl Style {
 pub enum Legend {
     /// None.
     None,
-    /// Class names and colours.
+    /// A line of text over the entries below it (the annotation a strip shows).
+    Heading(String),
+    /// Class names and colours, as dots.
     Classes(Vec<(String, Rgb)>),
-    /// A viridis colour bar.
+    /// Series names and colours, as short lines.
+    Lines(Vec<(String, Rgb)>),
+    /// A colour bar.
     ColourBar {
         /// What the colours mean.
         label: String,
@@ -93,10 +249,37 @@ pub enum Legend {
         min: f64,
         /// Value at the top.
         max: f64,
+        /// Colours from `min` to `max`, evenly spaced.
+        colours: Vec<Rgb>,
     },
 }
 
-/// A scatter plot.
+impl Legend {
+    /// A viridis colour bar.
+    pub fn viridis(label: impl Into<String>, min: f64, max: f64) -> Self {
+        let colours = (0..64u32).map(|k| crate::palette::viridis((f64::from(k) + 0.5) / 64.0)).collect();
+        Self::ColourBar { label: label.into(), min, max, colours }
+    }
+}
+
+/// A figure: one plot with its axes, marks, title and legend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// Title over the plot (empty: none).
+    pub title: String,
+    /// Horizontal axis.
+    pub x: Axis,
+    /// Vertical axis.
+    pub y: Axis,
+    /// Drawn in order.
+    pub marks: Vec<Mark>,
+    /// Legends and colour bars, stacked right of the plot.
+    pub legends: Vec<Legend>,
+    /// Frame the plot area (off for heatmaps with dendrograms in their margins).
+    pub frame: bool,
+}
+
+/// A scatter plot (PCA, t-SNE).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scatter {
     /// Title over the plot (empty: none).
@@ -111,6 +294,53 @@ pub struct Scatter {
     pub highlighted: Vec<usize>,
     /// The legend.
     pub legend: Legend,
+}
+
+impl From<Scatter> for Figure {
+    fn from(s: Scatter) -> Self {
+        Self {
+            title: s.title,
+            x: Axis::linear(s.x_label),
+            y: Axis::linear(s.y_label),
+            marks: vec![Mark::Points { points: s.points, highlighted: s.highlighted }],
+            legends: vec![s.legend],
+            frame: true,
+        }
+    }
+}
+
+impl Figure {
+    /// The selection outlines are dropped (the export option is off).
+    #[must_use]
+    pub fn without_highlights(mut self) -> Self {
+        for mark in &mut self.marks {
+            if let Mark::Points { highlighted, .. } = mark {
+                highlighted.clear();
+            }
+        }
+        self
+    }
+
+    /// Number of points in the figure's scatter marks.
+    pub fn point_count(&self) -> usize {
+        self.marks.iter().map(|m| if let Mark::Points { points, .. } = m { points.len() } else { 0 }).sum()
+    }
+}
+
+/// The figure as an SVG document of `size` (see [`super::svg`]).
+pub fn figure_svg(fig: &Figure, size: &Size, style: &Style) -> String {
+    super::svg::figure_svg(fig, size, style)
+}
+
+/// The scatter as an SVG document of `size`.
+pub fn scatter_svg(fig: &Scatter, size: &Size, style: &Style) -> String {
+    figure_svg(&Figure::from(fig.clone()), size, style)
+}
+
+/// A figure as file bytes: SVG, or the same SVG as PNG of exactly `size.pixels()`.
+pub fn render(fig: &Figure, size: &Size, style: &Style, png: bool) -> Result<Vec<u8>, FigureError> {
+    let svg = figure_svg(fig, size, style);
+    if png { svg_to_png(&svg, size.pixels()) } else { Ok(svg.into_bytes()) }
 }
 
 /// Why a figure could not be made.
@@ -139,246 +369,6 @@ pub fn nice_step(range: f64, target: f64) -> f64 {
         10.0
     };
     nice * magnitude
-}
-
-/// Text safe inside SVG.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-fn hex(c: Rgb) -> String {
-    format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
-}
-
-/// A number for a tick label: short, no trailing zeros.
-fn tick_label(v: f64, step: f64) -> String {
-    let decimals = (-step.log10().floor()).max(0.0) as usize;
-    let text = format!("{v:.decimals$}");
-    if text == "-0" { "0".to_owned() } else { text }
-}
-
-/// The scatter as an SVG document of `size`.
-pub fn scatter_svg(fig: &Scatter, size: &Size, style: &Style) -> String {
-    let (w, h) = size.pixels();
-    let (w, h) = (f64::from(w), f64::from(h));
-    let f = style.font_size;
-    let (attr_w, attr_h) = size.attributes();
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{attr_w}" height="{attr_h}" viewBox="0 0 {w} {h}" font-family="sans-serif">"#
-    );
-    if let Some(bg) = style.background {
-        let _ = writeln!(s, r#"<rect width="{w}" height="{h}" fill="{}"/>"#, hex(bg));
-    }
-    let legend_width = match &fig.legend {
-        Legend::None => 0.0,
-        Legend::Classes(entries) => {
-            let longest = entries.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0) as f64;
-            (longest * 0.6 * f + 2.5 * f).min(w * 0.35)
-        }
-        Legend::ColourBar { .. } => 6.0 * f,
-    };
-    let top = if fig.title.is_empty() { f } else { 2.6 * f };
-    let plot = (5.0 * f, top, w - legend_width - f, h - 3.6 * f);
-    let (left, top, right, bottom) = plot;
-    if right <= left || bottom <= top {
-        s.push_str("</svg>\n");
-        return s;
-    }
-    let finite = fig.points.iter().filter(|p| p.0.is_finite() && p.1.is_finite());
-    let (x0, x1, y0, y1) = finite
-        .fold((f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY), |(a, b, c, d), p| {
-            (a.min(p.0), b.max(p.0), c.min(p.1), d.max(p.1))
-        });
-    let pad = |lo: f64, hi: f64| {
-        if lo.is_finite() && hi > lo {
-            let m = (hi - lo) * 0.05;
-            (lo - m, hi + m)
-        } else if lo.is_finite() {
-            (lo - 1.0, lo + 1.0)
-        } else {
-            (0.0, 1.0)
-        }
-    };
-    let ((x0, x1), (y0, y1)) = (pad(x0, x1), pad(y0, y1));
-    let sx = |x: f64| left + (x - x0) / (x1 - x0) * (right - left);
-    let sy = |y: f64| bottom - (y - y0) / (y1 - y0) * (bottom - top);
-    let axis = "#222222";
-    let frame = Frame { left, top, right, bottom, x: (x0, x1), y: (y0, y1) };
-    axes_svg(&mut s, &frame, f);
-    // Axis labels and title.
-    let _ = writeln!(
-        s,
-        r#"<text x="{:.2}" y="{:.2}" font-size="{f:.2}" text-anchor="middle" fill="{axis}">{}</text>"#,
-        f64::midpoint(left, right),
-        h - f * 0.6,
-        escape(&fig.x_label)
-    );
-    let (lx, ly) = (f * 1.2, f64::midpoint(top, bottom));
-    let _ = writeln!(
-        s,
-        r#"<text x="{lx:.2}" y="{ly:.2}" font-size="{f:.2}" text-anchor="middle" transform="rotate(-90 {lx:.2} {ly:.2})" fill="{axis}">{}</text>"#,
-        escape(&fig.y_label)
-    );
-    if !fig.title.is_empty() {
-        let _ = writeln!(
-            s,
-            r#"<text x="{:.2}" y="{:.2}" font-size="{:.2}" text-anchor="middle" font-weight="bold" fill="{axis}">{}</text>"#,
-            f64::midpoint(left, right),
-            f * 1.7,
-            f * 1.15,
-            escape(&fig.title)
-        );
-    }
-    // Points: one circle each, in order; the highlighted ones outlined after.
-    let _ = writeln!(s, r#"<g stroke="none">"#);
-    let r = style.marker_radius;
-    for &(x, y, c) in &fig.points {
-        if x.is_finite() && y.is_finite() {
-            let _ = writeln!(s, r#"<circle cx="{:.2}" cy="{:.2}" r="{r:.2}" fill="{}"/>"#, sx(x), sy(y), hex(c));
-        }
-    }
-    s.push_str("</g>\n");
-    if !fig.highlighted.is_empty() {
-        let _ = writeln!(s, r##"<g fill="none" stroke="#000000" stroke-width="{:.2}">"##, r * 0.4);
-        for &i in &fig.highlighted {
-            if let Some(&(x, y, _)) = fig.points.get(i).filter(|p| p.0.is_finite() && p.1.is_finite()) {
-                let _ = writeln!(s, r#"<circle cx="{:.2}" cy="{:.2}" r="{:.2}"/>"#, sx(x), sy(y), r * 1.6);
-            }
-        }
-        s.push_str("</g>\n");
-    }
-    legend_svg(&mut s, &fig.legend, right + f, top, f, bottom);
-    s.push_str("</svg>\n");
-    s
-}
-
-/// The plot area and the data ranges it shows.
-#[derive(Clone, Copy)]
-struct Frame {
-    left: f64,
-    top: f64,
-    right: f64,
-    bottom: f64,
-    x: (f64, f64),
-    y: (f64, f64),
-}
-
-/// The frame, ticks and tick labels.
-fn axes_svg(s: &mut String, frame: &Frame, f: f64) {
-    let Frame { left, top, right, bottom, x: (x0, x1), y: (y0, y1) } = *frame;
-    let sx = |x: f64| left + (x - x0) / (x1 - x0) * (right - left);
-    let sy = |y: f64| bottom - (y - y0) / (y1 - y0) * (bottom - top);
-    let axis = "#222222";
-    let _ = writeln!(
-        s,
-        r#"<rect x="{left:.2}" y="{top:.2}" width="{:.2}" height="{:.2}" fill="none" stroke="{axis}" stroke-width="{:.2}"/>"#,
-        right - left,
-        bottom - top,
-        f / 12.0
-    );
-    let tick = f * 0.4;
-    let step = nice_step(x1 - x0, 6.0);
-    let mut v = (x0 / step).ceil() * step;
-    while v <= x1 {
-        let x = sx(v);
-        let _ = writeln!(
-            s,
-            r#"<line x1="{x:.2}" y1="{bottom:.2}" x2="{x:.2}" y2="{:.2}" stroke="{axis}" stroke-width="{:.2}"/>"#,
-            bottom + tick,
-            f / 12.0
-        );
-        let _ = writeln!(
-            s,
-            r#"<text x="{x:.2}" y="{:.2}" font-size="{:.2}" text-anchor="middle" fill="{axis}">{}</text>"#,
-            bottom + tick + f,
-            f * 0.85,
-            tick_label(v, step)
-        );
-        v += step;
-    }
-    let step = nice_step(y1 - y0, 6.0);
-    let mut v = (y0 / step).ceil() * step;
-    while v <= y1 {
-        let y = sy(v);
-        let _ = writeln!(
-            s,
-            r#"<line x1="{:.2}" y1="{y:.2}" x2="{left:.2}" y2="{y:.2}" stroke="{axis}" stroke-width="{:.2}"/>"#,
-            left - tick,
-            f / 12.0
-        );
-        let _ = writeln!(
-            s,
-            r#"<text x="{:.2}" y="{:.2}" font-size="{:.2}" text-anchor="end" fill="{axis}">{}</text>"#,
-            left - tick - f * 0.2,
-            y + f * 0.3,
-            f * 0.85,
-            tick_label(v, step)
-        );
-        v += step;
-    }
-}
-
-fn legend_svg(s: &mut String, legend: &Legend, x: f64, top: f64, f: f64, bottom: f64) {
-    let text = "#222222";
-    match legend {
-        Legend::None => {}
-        Legend::Classes(entries) => {
-            for (k, (label, c)) in entries.iter().enumerate() {
-                let y = top + f * (0.8 + 1.4 * k as f64);
-                let _ = writeln!(
-                    s,
-                    r#"<circle cx="{:.2}" cy="{:.2}" r="{:.2}" fill="{}"/>"#,
-                    x + f * 0.5,
-                    y - f * 0.3,
-                    f * 0.4,
-                    hex(*c)
-                );
-                let _ = writeln!(
-                    s,
-                    r#"<text x="{:.2}" y="{y:.2}" font-size="{:.2}" fill="{text}">{}</text>"#,
-                    x + f * 1.2,
-                    f * 0.9,
-                    escape(label)
-                );
-            }
-        }
-        Legend::ColourBar { label, min, max } => {
-            let (bar_top, bar_bottom) = (top + f, bottom - f);
-            let steps = 32u32;
-            let n = f64::from(steps);
-            for k in 0..steps {
-                let t0 = f64::from(k) / n;
-                let y = bar_bottom - (t0 + 1.0 / n) * (bar_bottom - bar_top);
-                let c = crate::palette::viridis(t0 + 0.5 / n);
-                let _ = writeln!(
-                    s,
-                    r#"<rect x="{x:.2}" y="{y:.2}" width="{:.2}" height="{:.2}" fill="{}"/>"#,
-                    f,
-                    (bar_bottom - bar_top) / n + 0.5,
-                    hex(c)
-                );
-            }
-            for (v, y) in [(*max, bar_top), (*min, bar_bottom)] {
-                let _ = writeln!(
-                    s,
-                    r#"<text x="{:.2}" y="{:.2}" font-size="{:.2}" fill="{text}">{}</text>"#,
-                    x + f * 1.3,
-                    y + f * 0.3,
-                    f * 0.8,
-                    crate::data::annotations::format_number(v)
-                );
-            }
-            let _ = writeln!(
-                s,
-                r#"<text x="{x:.2}" y="{:.2}" font-size="{:.2}" fill="{text}">{}</text>"#,
-                top + f * 0.4,
-                f * 0.8,
-                escape(label)
-            );
-        }
-    }
 }
 
 /// The bundled font (Ubuntu Light, Ubuntu Font Licence: `assets/fonts/UFL.txt`), so PNG text
@@ -429,12 +419,5 @@ mod tests {
         assert_eq!(Size { width: 80.0, height: 60.0, units: Units::Mm, dpi: 300.0 }.pixels(), (945, 709));
         assert_eq!(Size { width: 3.0, height: 2.0, units: Units::In, dpi: 300.0 }.pixels(), (900, 600));
         assert_eq!(Size { width: 640.0, height: 480.0, units: Units::Px, dpi: 300.0 }.pixels(), (640, 480));
-    }
-
-    #[test]
-    fn text_is_escaped() {
-        assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
-        assert_eq!(tick_label(-0.0, 1.0), "0");
-        assert_eq!(tick_label(0.25, 0.05), "0.25");
     }
 }

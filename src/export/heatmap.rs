@@ -66,6 +66,16 @@ impl ColourScale {
         if self.diverging { palette::diverging(t) } else { palette::viridis(t) }
     }
 
+    /// `n` colours evenly spaced from the scale's low end to its high end (a colour bar).
+    pub fn colours(&self, n: usize) -> Vec<Rgb> {
+        (0..n)
+            .map(|k| {
+                let t = (k as f64 + 0.5) / n.max(1) as f64;
+                self.at(if self.reversed { 1.0 - t } else { t })
+            })
+            .collect()
+    }
+
     /// 256 colours from the scale's low end to its high end.
     fn table(&self) -> Vec<Rgb> {
         (0..=255u8)

@@ -1,5 +1,7 @@
-//! Writing results: CSV tables now; figures (SVG/PNG) later. No egui.
+//! Writing results: CSV tables, figure descriptions and their SVG/PNG files. No egui.
 
 pub mod csv;
 pub mod figure;
 pub mod heatmap;
+pub mod plots;
+pub mod svg;

@@ -169,6 +169,9 @@ pub struct FoldOutcome {
     pub importance: Option<Vec<f64>>,
 }
 
+/// A class's ROC curve against the rest: (class name, (false, true positive rate) points, AUC).
+pub type RocCurve = (String, Vec<(f64, f64)>, f64);
+
 /// A whole cross-validation.
 #[derive(Debug, Clone)]
 pub struct CvOutcome {
@@ -194,6 +197,28 @@ impl CvOutcome {
     /// AUCs are then meaningless, use [`CvOutcome::pooled`].
     pub fn single_sample_folds(&self) -> bool {
         self.folds.iter().all(|f| f.test.len() == 1)
+    }
+
+    /// ROC curves of every class against the rest, from the test scores of every fold pooled:
+    /// (class name, curve, AUC; NaN when the class has no positive or no negative sample).
+    pub fn roc_curves(&self, truth: &[usize], classes: &[String]) -> Vec<RocCurve> {
+        let (mut labels, mut scores) = (Vec::new(), Vec::new());
+        for f in &self.folds {
+            for (r, &i) in f.test.iter().enumerate() {
+                labels.push(truth[i]);
+                scores.push(f.scores.row(r).to_vec());
+            }
+        }
+        classes
+            .iter()
+            .enumerate()
+            .map(|(c, name)| {
+                let positive: Vec<bool> = labels.iter().map(|&t| t == c).collect();
+                let s: Vec<f64> = scores.iter().map(|row| row.get(c).copied().unwrap_or(0.0)).collect();
+                let auc = super::metrics::roc_auc(&positive, &s).unwrap_or(f64::NAN);
+                (name.clone(), super::metrics::roc_curve(&positive, &s), auc)
+            })
+            .collect()
     }
 
     /// Scores of all test predictions together (as scikit-learn's `cross_val_predict`).

@@ -5,5 +5,6 @@
 pub mod dbscan;
 pub mod hierarchical;
 pub mod kmeans;
+pub mod order;
 pub mod quality;
 mod scipy_linkage;

@@ -198,6 +198,8 @@ pub struct ClassifyView {
     confusion_cells: Option<(egui::Pos2, f32)>,
     /// CSV export of the results.
     pub tables: super::table_export::TableExport,
+    /// "Export figure…" of the selected model's panels and the search.
+    pub figure: super::figure_export::FigureExport,
 }
 
 impl Default for ClassifyView {
@@ -236,6 +238,10 @@ impl Default for ClassifyView {
             permutation: None,
             confusion_cells: None,
             tables: super::table_export::TableExport::default(),
+            figure: super::figure_export::FigureExport::with_choices(
+                "classify",
+                vec!["confusion matrix", "ROC curves", "grid search", "validation curve"],
+            ),
         }
     }
 }

@@ -10,6 +10,7 @@
 //! the dendrograms are drawn with [`draw_tree`] along the heatmap's own zoom window, so they
 //! stay aligned with the rows and columns shown.
 
+pub use crate::analysis::clustering::order::top_variable_z;
 use std::sync::Arc;
 
 use eframe::egui::{self, Rect, RichText, pos2};
@@ -68,6 +69,8 @@ pub struct ClusteredHeatmapView {
     error: Option<String>,
     /// Zoom and texture.
     pub heatmap: HeatmapState,
+    /// "Export figure…".
+    pub figure: super::figure_export::FigureExport,
 }
 
 impl Default for ClusteredHeatmapView {
@@ -83,6 +86,7 @@ impl Default for ClusteredHeatmapView {
             result: None,
             error: None,
             heatmap: HeatmapState::default(),
+            figure: super::figure_export::FigureExport::with_choices("heatmap", vec!["clustered heatmap"]),
         }
     }
 }
@@ -139,6 +143,31 @@ impl ClusteredHeatmapView {
         }
     }
 
+    /// Builds and writes the figure when the export window asks.
+    fn export_figure(&mut self, ctx: &egui::Context, dataset: &crate::data::Dataset) {
+        self.figure.window_ui(ctx, "heatmap_figure");
+        let Some(map) = self.result.clone().filter(|m| m.z.ncols() == dataset.n_samples()) else { return };
+        if !self.figure.wants(0) {
+            return;
+        }
+        let strip = self.strip_name(dataset).and_then(|n| dataset.annotations().iter().find(|a| a.name == n));
+        let strip = strip.map(crate::export::plots::Strip::of);
+        let genes: Vec<String> = map.genes.iter().map(|&g| dataset.gene_ids()[g].clone()).collect();
+        let figure = crate::export::plots::ClusteredHeatmap {
+            title: &format!("{} — clustered heatmap", dataset.name),
+            z: &map.z,
+            genes: &genes,
+            samples: dataset.sample_ids(),
+            gene_tree: map.gene_tree.tree(),
+            sample_tree: map.sample_tree.tree(),
+            scale: ColourScale { low: -self.range, high: self.range, reversed: false, diverging: true },
+            strip: strip.as_ref(),
+        }
+        .figure();
+        let ctx = ctx.clone();
+        self.figure.start(figure, Arc::new(move || ctx.request_repaint()));
+    }
+
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         self.update(state);
@@ -181,6 +210,11 @@ impl ClusteredHeatmapView {
                 if ui.button("Reset view").on_hover_text("Or double-click the map").clicked() {
                     self.heatmap.reset_view();
                 }
+                if self.result.is_some()
+                    && ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size").clicked()
+                {
+                    self.figure.open = true;
+                }
                 if let Some(map) = &self.result {
                     ui.label(RichText::new(format!("{} genes × {} samples", map.z.nrows(), map.z.ncols())).weak());
                 }
@@ -196,6 +230,7 @@ impl ClusteredHeatmapView {
                 }
             });
         });
+        self.export_figure(ui.ctx(), dataset);
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(err) = &self.error {
                 ui.colored_label(ui.visuals().error_fg_color, format!("Heatmap failed: {err}"));
@@ -300,35 +335,4 @@ impl ClusteredHeatmapView {
             draw_tree(&painter.with_clip_rect(left.expand(1.0)), &map.gene_tree, &frame, 1.0, &|_| color);
         }
     }
-}
-
-/// The `n` columns of `x` (samples × genes) with the largest population variance, in their
-/// original order, and those genes z-scored as a genes × samples matrix. Constant genes are
-/// never chosen.
-pub fn top_variable_z(x: &Array2<f64>, n: usize) -> (Vec<usize>, Array2<f64>) {
-    let samples = x.nrows() as f64;
-    let stats: Vec<(usize, f64, f64)> = x
-        .columns()
-        .into_iter()
-        .enumerate()
-        .map(|(j, col)| {
-            let mean = col.sum() / samples;
-            let var = col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / samples;
-            (j, mean, var)
-        })
-        .filter(|(_, _, var)| *var > 0.0 && var.is_finite())
-        .collect();
-    let mut by_variance = stats.clone();
-    by_variance.sort_by(|a, b| b.2.total_cmp(&a.2));
-    by_variance.truncate(n);
-    by_variance.sort_by_key(|s| s.0);
-    let genes: Vec<usize> = by_variance.iter().map(|s| s.0).collect();
-    let mut z = Array2::zeros((genes.len(), x.nrows()));
-    for (r, &(j, mean, var)) in by_variance.iter().enumerate() {
-        let sd = var.sqrt();
-        for (c, v) in x.column(j).iter().enumerate() {
-            z[[r, c]] = (v - mean) / sd;
-        }
-    }
-    (genes, z)
 }

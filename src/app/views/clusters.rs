@@ -110,6 +110,8 @@ pub struct ClustersView {
     pub tables: super::table_export::TableExport,
     /// The matrix generation shown.
     generation: Option<u64>,
+    /// "Export figure…": the method's plot or the silhouettes.
+    pub figure: super::figure_export::FigureExport,
 }
 
 impl Default for ClustersView {
@@ -135,6 +137,7 @@ impl Default for ClustersView {
             cut_line_y: None,
             tables: super::table_export::TableExport::default(),
             generation: None,
+            figure: super::figure_export::FigureExport::with_choices("clusters", vec!["dendrogram", "silhouette"]),
         }
     }
 }
@@ -349,8 +352,17 @@ impl ClustersView {
         };
         let dataset = &current.dataset;
         egui::Panel::top("clusters_toolbar").show(ui, |ui| {
-            ui.horizontal_wrapped(|ui| self.controls_ui(ui, dataset));
+            ui.horizontal_wrapped(|ui| {
+                self.controls_ui(ui, dataset);
+                if self.current_outcome().is_some() {
+                    ui.separator();
+                    if ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size").clicked() {
+                        self.figure.open = true;
+                    }
+                }
+            });
         });
+        self.export_figure(ui.ctx(), dataset);
         egui::Panel::right("clusters_side")
             .resizable(true)
             .default_size(ui.text_style_height(&egui::TextStyle::Body) * 30.0)
@@ -379,6 +391,64 @@ impl ClustersView {
                 }
             }
         });
+    }
+}
+
+impl ClustersView {
+    /// Builds and writes the figure the export window asks for.
+    fn export_figure(&mut self, ctx: &egui::Context, dataset: &Dataset) {
+        let main = match self.method {
+            ClusterMethod::Hierarchical => "dendrogram",
+            ClusterMethod::KMeans => "elbow",
+            ClusterMethod::Dbscan => "k-distance",
+        };
+        self.figure.choices[0] = main;
+        self.figure.window_ui(ctx, "clusters_figure");
+        if !self.figure.requested {
+            return;
+        }
+        let Some(outcome) = self.current_outcome() else { return };
+        let Some(labels) = self.labels().filter(|l| l.len() == dataset.n_samples()) else { return };
+        let title = |what: &str| format!("{} — {what}", dataset.name);
+        let figure = if self.figure.wants(1) {
+            let Some(widths) = self.widths_for(&labels) else {
+                self.figure.requested = false;
+                self.figure.last = Some(Err("The silhouettes are still being computed.".to_owned()));
+                return;
+            };
+            let widths: Vec<f64> = widths.iter().map(|w| w.unwrap_or(f64::NAN)).collect();
+            crate::export::plots::silhouette(&title("silhouettes"), &labels, &widths)
+        } else {
+            match &*outcome {
+                Outcome::Tree(layout) => {
+                    let tree = layout.tree();
+                    let strip =
+                        self.compare_name(dataset).and_then(|n| dataset.annotations().iter().find(|a| a.name == n));
+                    let strip = strip.map(crate::export::plots::Strip::of);
+                    let metric = if self.linkage.requires_euclidean() { Metric::Euclidean } else { self.metric };
+                    let height = format!("{} linkage height ({})", self.linkage.name(), metric.label());
+                    crate::export::plots::Dendrogram {
+                        title: &title("dendrogram"),
+                        tree,
+                        height_label: &height,
+                        clusters: Some(&labels),
+                        cut: Some(self.cut.unwrap_or_else(|| tree.height_for_k(self.k))),
+                        names: dataset.sample_ids(),
+                        strip: strip.as_ref(),
+                    }
+                    .figure()
+                }
+                Outcome::KMeans { elbow, .. } => {
+                    crate::export::plots::elbow(&title("k-means elbow"), elbow, self.kmeans.k)
+                }
+                Outcome::Dbscan { k_distances, .. } => {
+                    let k = self.dbscan.min_samples.saturating_sub(1).max(1);
+                    crate::export::plots::k_distance(&title("DBSCAN k-distance"), k_distances, k, self.dbscan.eps)
+                }
+            }
+        };
+        let ctx = ctx.clone();
+        self.figure.start(figure, Arc::new(move || ctx.request_repaint()));
     }
 }
 

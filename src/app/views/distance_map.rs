@@ -78,7 +78,6 @@ type OrderCache = Option<((usize, MapOrder, u64), Arc<[usize]>)>;
 type StripCache = Option<((u64, Option<String>, bool), Vec<Strip>, Vec<(String, Color32)>)>;
 
 /// State of the distance map view.
-#[derive(Default)]
 pub struct DistanceMapView {
     /// The metric for the next run.
     pub metric: Metric,
@@ -100,6 +99,28 @@ pub struct DistanceMapView {
     pub heatmap: HeatmapState,
     /// CSV export of the matrix.
     pub tables: super::table_export::TableExport,
+    /// "Export figure…".
+    pub figure: super::figure_export::FigureExport,
+}
+
+impl Default for DistanceMapView {
+    fn default() -> Self {
+        Self {
+            metric: Metric::default(),
+            order: MapOrder::default(),
+            strip: None,
+            reversed: false,
+            job: None,
+            attempted: None,
+            result: None,
+            error: None,
+            order_cache: None,
+            strip_cache: None,
+            heatmap: HeatmapState::default(),
+            tables: super::table_export::TableExport::default(),
+            figure: super::figure_export::FigureExport::with_choices("distance-map", vec!["distance map"]),
+        }
+    }
 }
 
 impl DistanceMapView {
@@ -150,6 +171,9 @@ impl DistanceMapView {
             ui.horizontal_wrapped(|ui| self.legend_ui(ui, dataset));
             if let Some(map) = self.result.clone().filter(|m| m.matrix.nrows() == dataset.n_samples()) {
                 ui.horizontal(|ui| {
+                    if ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size").clicked() {
+                        self.figure.open = true;
+                    }
                     self.tables.folder_ui(ui);
                     self.tables.button_ui(ui, "Distance matrix (CSV)", "distances.csv", || {
                         let ids = dataset.sample_ids().to_vec();
@@ -269,21 +293,10 @@ impl DistanceMapView {
         let order: Arc<[usize]> = match &self.order {
             MapOrder::Clustering => Arc::clone(&map.leaf_order),
             MapOrder::Original => (0..map.matrix.nrows()).collect(),
-            MapOrder::Annotation(name) => {
-                let mut order = map.leaf_order.to_vec();
-                match dataset.annotations().iter().find(|a| &a.name == name).map(|a| &a.values) {
-                    Some(AnnotationValues::Categorical { codes, .. }) => {
-                        order.sort_by_key(|&i| codes.get(i).copied().flatten().unwrap_or(u32::MAX));
-                    }
-                    Some(AnnotationValues::Numeric(values)) => {
-                        let key = |i: usize| values.get(i).copied().unwrap_or(f64::NAN);
-                        // NaN (missing) last; the sort is stable, so clustering order within ties.
-                        order.sort_by(|&a, &b| key(a).is_nan().cmp(&key(b).is_nan()).then(key(a).total_cmp(&key(b))));
-                    }
-                    None => {}
-                }
-                order.into()
-            }
+            MapOrder::Annotation(name) => match dataset.annotations().iter().find(|a| &a.name == name) {
+                Some(a) => crate::analysis::clustering::order::grouped_by(&map.leaf_order, &a.values).into(),
+                None => Arc::clone(&map.leaf_order),
+            },
         };
         self.order_cache = Some((key, Arc::clone(&order)));
         order
@@ -309,6 +322,24 @@ impl DistanceMapView {
         commands: &mut Vec<Command>,
     ) {
         let order = self.positions(map, dataset, generation);
+        self.figure.window_ui(ui.ctx(), "distance_map_figure");
+        if self.figure.wants(0) {
+            let strip = self.strip_name(dataset).and_then(|n| dataset.annotations().iter().find(|a| a.name == n));
+            let strip = strip.map(crate::export::plots::Strip::of);
+            let label = format!("{} distance", map.metric.label());
+            let figure = crate::export::plots::DistanceMap {
+                title: &format!("{} — distance map", dataset.name),
+                matrix: &map.matrix,
+                order: &order,
+                names: dataset.sample_ids(),
+                scale: ColourScale { low: map.range.0, high: map.range.1, reversed: self.reversed, diverging: false },
+                label: &label,
+                strip: strip.as_ref(),
+            }
+            .figure();
+            let ctx = ui.ctx().clone();
+            self.figure.start(figure, Arc::new(move || ctx.request_repaint()));
+        }
         let strips = self.strips(dataset, generation, ui.visuals().dark_mode);
         let data = HeatmapData {
             matrix: Arc::clone(&map.matrix),

@@ -74,8 +74,10 @@ pub struct EmbeddingPanel {
 
 impl EmbeddingPanel {
     /// A panel with "Export figure…" for the view `name`.
-    pub fn with_export(name: &str) -> Self {
-        Self { export: Some(super::figure_export::FigureExport::new(name)), ..Self::default() }
+    pub fn with_export(name: &str, plots: Vec<&'static str>) -> Self {
+        let mut export = super::figure_export::FigureExport::new(name);
+        export.choices = plots;
+        Self { export: Some(export), ..Self::default() }
     }
 
     /// The colour-by chooser (annotations, then a gene search).
@@ -215,7 +217,7 @@ impl EmbeddingPanel {
         }
         if let Some(export) = &mut self.export {
             export.window_ui(ui.ctx(), "figure_export");
-            if export.requested {
+            if export.wants(0) {
                 let figure = figure_of(
                     coords.view(),
                     dataset,
@@ -226,7 +228,7 @@ impl EmbeddingPanel {
                     &self.figure_title,
                 );
                 let ctx = ui.ctx().clone();
-                export.start(figure, std::sync::Arc::new(move || ctx.request_repaint()));
+                export.start(figure.into(), std::sync::Arc::new(move || ctx.request_repaint()));
             } else if export.requested_table {
                 let ctx = ui.ctx().clone();
                 let table = table_of(coords.view(), dataset, &self.color_by, selected, labels);
@@ -281,7 +283,7 @@ fn figure_of(
                 .map(|(_, (l, c, _))| (l, rgb(c)))
                 .collect(),
         ),
-        Legend::Range { min, max, label } => FigureLegend::ColourBar { label, min, max },
+        Legend::Range { min, max, label } => FigureLegend::viridis(label, min, max),
     };
     Scatter {
         title: title.to_owned(),

@@ -1,14 +1,15 @@
-//! "Export figure…" for the scatter views: a window to choose the file (SVG or PNG by its
-//! extension), the size in pixels, mm or inches with a DPI, the font and marker sizes, the
-//! background and whether the selection is outlined. The figure is built from what the view
-//! shows — the same points (hidden classes left out), colours (the light-background palette),
-//! axis labels, title and legend — and written by [`crate::export::figure`] on a worker thread.
+//! "Export figure…" of every plot view: a window to choose the plot (views with several), the
+//! file (SVG or PNG by its extension), the size in pixels, mm or inches with a DPI, the font
+//! and marker sizes, the background, the projector look and whether the selection is
+//! outlined. The view builds the figure from what it shows with [`crate::export::plots`] —
+//! the same points, colours (the light-background palette), order, axis labels, title and
+//! legend — and [`crate::export::figure`] writes it on a worker thread.
 
 use std::path::PathBuf;
 
 use eframe::egui::{self, RichText};
 
-use crate::export::figure::{Scatter, Size, Style, Units, scatter_svg, svg_to_png, svg_to_rgba};
+use crate::export::figure::{Figure, Size, Style, Units, figure_svg, render, svg_to_rgba};
 use crate::jobs::{Job, JobError, Poll};
 
 /// What an export produced.
@@ -22,6 +23,8 @@ enum Outcome {
 /// The export window's settings and the running export.
 #[allow(clippy::struct_excessive_bools)] // check boxes of a dialog
 pub struct FigureExport {
+    /// The view's name, in default file names.
+    view: String,
     /// The window is shown.
     pub open: bool,
     /// The file to write (.svg or .png).
@@ -42,6 +45,14 @@ pub struct FigureExport {
     pub transparent: bool,
     /// Outline the selected samples.
     pub highlight_selection: bool,
+    /// Larger text and markers, thicker lines (as projector mode), on request only.
+    pub projector: bool,
+    /// The plots this view can export (one: no chooser).
+    pub choices: Vec<&'static str>,
+    /// The plot chosen (index into `choices`).
+    pub plot: usize,
+    /// The view writes the data behind the plot ("Export data (CSV)" shown).
+    pub has_table: bool,
     /// Export was clicked: the view builds the figure this frame.
     pub requested: bool,
     /// The figure goes to the clipboard, not a file.
@@ -54,10 +65,19 @@ pub struct FigureExport {
 }
 
 impl FigureExport {
-    /// Defaults for a view named `view` ("pca", "tsne").
+    /// Defaults for a view named `view` ("pca", "tsne") that exports `choices`.
+    pub fn with_choices(view: &str, choices: Vec<&'static str>) -> Self {
+        let mut export = Self::new(view);
+        export.choices = choices;
+        export.has_table = false;
+        export
+    }
+
+    /// Defaults for a scatter view named `view` ("pca", "tsne").
     pub fn new(view: &str) -> Self {
         let home = std::env::var_os("HOME").map_or_else(PathBuf::new, PathBuf::from);
         Self {
+            view: view.to_owned(),
             open: false,
             path: home.join(format!("biolens-{view}.svg")).display().to_string(),
             width: 180.0,
@@ -68,6 +88,10 @@ impl FigureExport {
             marker_radius: 0.0,
             transparent: false,
             highlight_selection: true,
+            projector: false,
+            choices: vec!["scatter"],
+            plot: 0,
+            has_table: true,
             requested: false,
             to_clipboard: false,
             requested_table: false,
@@ -100,6 +124,20 @@ impl FigureExport {
         let mut open = self.open;
         egui::Window::new("Export figure").id(egui::Id::unique(id)).open(&mut open).resizable(false).show(ctx, |ui| {
             egui::Grid::new((id, "grid")).num_columns(2).show(ui, |ui| {
+                if self.choices.len() > 1 {
+                    ui.label("Plot");
+                    let current = self.choices.get(self.plot).copied().unwrap_or("");
+                    egui::ComboBox::from_id_salt((id, "plot")).selected_text(current).show_ui(ui, |ui| {
+                        let mut changed = false;
+                        for (k, name) in self.choices.iter().enumerate() {
+                            changed |= ui.selectable_value(&mut self.plot, k, *name).changed();
+                        }
+                        if changed {
+                            self.follow_plot();
+                        }
+                    });
+                    ui.end_row();
+                }
                 ui.label("File (.svg or .png)");
                 ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(320.0));
                 ui.end_row();
@@ -133,6 +171,7 @@ impl FigureExport {
             });
             ui.checkbox(&mut self.transparent, "transparent background");
             ui.checkbox(&mut self.highlight_selection, "outline the selected samples");
+            ui.checkbox(&mut self.projector, "projector style (larger text and markers, thicker lines)");
             let (w, h) = self.size().pixels();
             ui.label(RichText::new(format!("{w} × {h} pixels")).weak());
             ui.horizontal(|ui| {
@@ -148,10 +187,13 @@ impl FigureExport {
                         self.requested = true;
                         self.to_clipboard = true;
                     }
-                    if ui
-                        .button("Export data (CSV)")
-                        .on_hover_text("The coordinates of every sample, with the colouring, beside the figure file")
-                        .clicked()
+                    if self.has_table
+                        && ui
+                            .button("Export data (CSV)")
+                            .on_hover_text(
+                                "The coordinates of every sample, with the colouring, beside the figure file",
+                            )
+                            .clicked()
                     {
                         self.requested_table = true;
                     }
@@ -193,26 +235,47 @@ impl FigureExport {
         if self.transparent {
             style.background = None;
         }
-        style
+        if self.projector { style.projector() } else { style }
     }
 
     fn size(&self) -> Size {
         Size { width: self.width, height: self.height, units: self.units, dpi: self.dpi }
     }
 
-    /// Writes `figure` (called by the view when [`FigureExport::requested`]).
-    pub fn start(&mut self, mut figure: Scatter, waker: crate::jobs::Waker) {
-        self.requested = false;
-        if !self.highlight_selection {
-            figure.highlighted.clear();
+    /// True when the view must build plot `k` now.
+    pub fn wants(&self, k: usize) -> bool {
+        self.requested && self.plot == k
+    }
+
+    /// After choosing another plot: a default file name ("biolens-pca-scree.svg") follows it,
+    /// so exporting each plot in turn does not overwrite the last; a name the user typed stays.
+    fn follow_plot(&mut self) {
+        let path = PathBuf::from(self.path.trim());
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        if !stem.starts_with(&format!("biolens-{}", self.view)) {
+            return;
         }
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("svg").to_owned();
+        let slug = self.choices.get(self.plot).copied().unwrap_or_default().replace(' ', "-");
+        let name = if self.plot == 0 {
+            format!("biolens-{}.{ext}", self.view)
+        } else {
+            format!("biolens-{}-{slug}.{ext}", self.view)
+        };
+        self.path = path.with_file_name(name).display().to_string();
+    }
+
+    /// Writes `figure` (called by the view when [`FigureExport::wants`] its plot).
+    pub fn start(&mut self, figure: Figure, waker: crate::jobs::Waker) {
+        self.requested = false;
+        let figure = if self.highlight_selection { figure } else { figure.without_highlights() };
         let size = self.size();
         let pixels = size.pixels();
         let style = self.style(pixels);
         if self.to_clipboard {
             self.last = None;
             self.job = Some(Job::spawn("copy figure", waker, move |_| {
-                let rgba = svg_to_rgba(&scatter_svg(&figure, &size, &style), pixels).map_err(JobError::failed)?;
+                let rgba = svg_to_rgba(&figure_svg(&figure, &size, &style), pixels).map_err(JobError::failed)?;
                 let image = egui::ColorImage::from_rgba_unmultiplied([pixels.0 as usize, pixels.1 as usize], &rgba);
                 Ok(Outcome::Image(image))
             }));
@@ -229,8 +292,7 @@ impl FigureExport {
         };
         self.last = None;
         self.job = Some(Job::spawn("export figure", waker, move |_| {
-            let svg = scatter_svg(&figure, &size, &style);
-            let bytes = if png { svg_to_png(&svg, pixels).map_err(JobError::failed)? } else { svg.into_bytes() };
+            let bytes = render(&figure, &size, &style, png).map_err(JobError::failed)?;
             std::fs::write(&path, bytes)
                 .map_err(|e| JobError::Failed(format!("cannot write {}: {e}", path.display())))?;
             Ok(Outcome::Written(format!("Written {} ({} × {} px).", path.display(), pixels.0, pixels.1)))

@@ -78,7 +78,7 @@ impl Default for PcaView {
             loadings: None,
             axes: None,
             biplot_genes: 0,
-            panel: EmbeddingPanel::with_export("pca"),
+            panel: EmbeddingPanel::with_export("pca", vec!["scatter", "scree", "loadings"]),
             tables: super::table_export::TableExport::default(),
         }
     }
@@ -214,7 +214,28 @@ impl PcaView {
             {
                 biplot_ui(ui, &t, &result.pca, (x, y), self.biplot_genes, &result.gene_ids);
             }
+            self.export_other_plots(ui.ctx(), &result, &current.dataset.name);
         });
+    }
+
+    /// The scree plot and the loadings, when the export window asks for them.
+    fn export_other_plots(&mut self, ctx: &egui::Context, result: &Arc<PcaOutcome>, name: &str) {
+        let Some(export) = &mut self.panel.export else { return };
+        let fit = &result.pca;
+        let figure = if export.wants(1) {
+            crate::export::plots::scree(&format!("{name} — scree plot"), &fit.explained_variance_ratio)
+        } else if export.wants(2) {
+            let c = self.loadings_pc.min(fit.loadings.ncols().saturating_sub(1));
+            let column = fit.loadings.column(c);
+            let lists = loadings_lists(fit, &result.gene_ids, c, self.loadings_order, &self.loadings_filter);
+            let genes: Vec<(String, f64)> =
+                lists.iter().flat_map(|(_, g)| g.iter().map(|&g| (result.gene_ids[g].clone(), column[g]))).collect();
+            crate::export::plots::loadings(&format!("{name} — loadings of PC{}", c + 1), c, &genes)
+        } else {
+            return;
+        };
+        let ctx = ctx.clone();
+        export.start(figure, std::sync::Arc::new(move || ctx.request_repaint()));
     }
 
     fn toolbar_ui(

@@ -13,7 +13,7 @@ use super::super::super::widgets::confusion::confusion_ui;
 use super::super::super::widgets::scatter::SelectionMode;
 use super::panels::{PERMUTED_GENES, param_choice_ui};
 use super::{ClassifyRun, ClassifyView, Detail};
-use crate::analysis::classify::metrics::{per_class, roc_curve};
+use crate::analysis::classify::metrics::per_class;
 use crate::analysis::classify::search::Param;
 use crate::analysis::classify::validation::CvOutcome;
 use crate::data::Dataset;
@@ -127,7 +127,11 @@ impl ClassifyView {
         let Some(run) = self.result.clone() else { return };
         self.tables.folder_ui(ui);
         let k = self.selected;
+        self.export_figure(ui.ctx(), &run, &dataset.name);
         ui.horizontal_wrapped(|ui| {
+            if ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size").clicked() {
+                self.figure.open = true;
+            }
             self.tables.button_ui(ui, "CV results (CSV)", "cv_results.csv", || {
                 let r = std::sync::Arc::clone(&run);
                 move |w| w.write_all(cv_results_csv(&r).as_bytes())
@@ -141,6 +145,46 @@ impl ClassifyView {
                 move |w| w.write_all(predictions_csv(&r, k, &ids).as_bytes())
             });
         });
+    }
+
+    /// Builds and writes the figure the export window asks for: the selected model's confusion
+    /// matrix or ROC curves, or the last grid search and validation curve.
+    fn export_figure(&mut self, ctx: &egui::Context, run: &ClassifyRun, name: &str) {
+        use crate::export::plots;
+        self.figure.window_ui(ctx, "classify_figure");
+        if !self.figure.requested {
+            return;
+        }
+        let Some(outcome) = run.outcomes.get(self.selected) else { return };
+        let model = outcome.model.name();
+        let found = self.search.outcome.clone().filter(|o| o.model.name() == model);
+        let figure = match self.figure.plot {
+            0 => plots::confusion(
+                &format!("{name} — {model}"),
+                &outcome.confusion(&run.y),
+                &run.classes,
+                self.normalised,
+            ),
+            1 => plots::roc(&format!("{name} — {model}, ROC"), &outcome.roc_curves(&run.y, &run.classes)),
+            k => {
+                let Some(found) = found else {
+                    self.figure.requested = false;
+                    self.figure.last = Some(Err(format!("Run the grid search for {model} first (Tune panel).")));
+                    return;
+                };
+                if k == 2 {
+                    plots::grid(&format!("{name} — {model}, grid search"), &found.grid)
+                } else {
+                    plots::validation_curve(
+                        &format!("{name} — {model}, validation curve"),
+                        found.grid.rows.0.label(),
+                        &found.curve,
+                    )
+                }
+            }
+        };
+        let ctx = ctx.clone();
+        self.figure.start(figure, std::sync::Arc::new(move || ctx.request_repaint()));
     }
 
     fn confusion_panel_ui(
@@ -440,13 +484,7 @@ fn roc_ui(ui: &mut egui::Ui, run: &ClassifyRun, outcome: &CvOutcome) {
         RichText::new("One class against the rest, test scores of every fold pooled; the diagonal is chance.").weak(),
     );
     let dark = ui.visuals().dark_mode;
-    let (mut truth, mut scores) = (Vec::new(), Vec::new());
-    for f in &outcome.folds {
-        for (r, &i) in f.test.iter().enumerate() {
-            truth.push(run.y[i]);
-            scores.push(f.scores.row(r).to_vec());
-        }
-    }
+    let curves = outcome.roc_curves(&run.y, &run.classes);
     Plot::new("roc")
         .data_aspect(1.0)
         .height(ui.available_height().max(320.0))
@@ -459,14 +497,11 @@ fn roc_ui(ui: &mut egui::Ui, run: &ClassifyRun, outcome: &CvOutcome) {
                     .color(Color32::GRAY)
                     .style(egui_plot::LineStyle::dashed_dense()),
             );
-            for (c, name) in run.classes.iter().enumerate() {
-                let positive: Vec<bool> = truth.iter().map(|&t| t == c).collect();
-                let s: Vec<f64> = scores.iter().map(|row| row.get(c).copied().unwrap_or(0.0)).collect();
-                let curve: Vec<[f64; 2]> = roc_curve(&positive, &s).into_iter().map(|(x, y)| [x, y]).collect();
-                let auc = crate::analysis::classify::metrics::roc_auc(&positive, &s)
-                    .map_or(String::new(), |a| format!(" (AUC {a:.3})"));
+            for (c, (name, curve, auc)) in curves.into_iter().enumerate() {
+                let points: Vec<[f64; 2]> = curve.into_iter().map(|(x, y)| [x, y]).collect();
+                let auc = if auc.is_finite() { format!(" (AUC {auc:.3})") } else { String::new() };
                 plot.line(
-                    Line::new(format!("{name}{auc}"), PlotPoints::from(curve)).color(class_color(c, dark)).width(2.0),
+                    Line::new(format!("{name}{auc}"), PlotPoints::from(points)).color(class_color(c, dark)).width(2.0),
                 );
             }
         });

@@ -84,7 +84,7 @@ impl ClustersView {
     }
 
     /// The annotation clusters are compared with.
-    fn compare_name(&self, dataset: &Dataset) -> Option<String> {
+    pub(super) fn compare_name(&self, dataset: &Dataset) -> Option<String> {
         let ours = [ClusterMethod::Hierarchical, ClusterMethod::KMeans, ClusterMethod::Dbscan]
             .map(ClusterMethod::annotation_name);
         match &self.compare {
