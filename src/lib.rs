@@ -14,6 +14,7 @@ pub mod export;
 pub mod gpu;
 pub mod jobs;
 pub mod palette;
+pub mod session;
 
 #[cfg(feature = "gui")]
 pub mod app;

@@ -12,6 +12,12 @@ pub enum DialogPurpose {
     Matrix,
     /// An annotations table.
     Annotations,
+    /// A session to open.
+    OpenSession,
+    /// Where to save the session.
+    SaveSession,
+    /// Where to write the session as a script.
+    ExportScript,
 }
 
 /// A dialog that is open (or was, until the user answered).
@@ -43,12 +49,25 @@ impl PendingDialog {
                     .set_title("Open matrix")
                     .add_filter("Expression matrix", &["csv", "tsv", "txt", "gz", "parquet", "mtx"])
                     .add_filter("All files", &["*"]),
-                DialogPurpose::Annotations => rfd::FileDialog::new()
+                _ => rfd::FileDialog::new()
                     .set_title("Open sample annotations")
                     .add_filter("Annotations table", &["csv", "tsv", "txt", "gz"])
                     .add_filter("All files", &["*"]),
             };
-            let _ = tx.send(dialog.pick_file());
+            let session = || rfd::FileDialog::new().add_filter("Biolens session", &["json"]);
+            let chosen = match purpose {
+                DialogPurpose::OpenSession => session().set_title("Open session").pick_file(),
+                DialogPurpose::SaveSession => {
+                    session().set_title("Save session").set_file_name("session.biolens.json").save_file()
+                }
+                DialogPurpose::ExportScript => rfd::FileDialog::new()
+                    .set_title("Export session as a script")
+                    .add_filter("Shell script", &["sh"])
+                    .set_file_name("session.sh")
+                    .save_file(),
+                _ => dialog.pick_file(),
+            };
+            let _ = tx.send(chosen);
             wake();
         });
         if spawn.is_err() {

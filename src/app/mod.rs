@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod display;
 pub mod file_dialog;
+pub mod session;
 pub mod settings;
 pub mod state;
 pub mod views;
@@ -132,6 +133,12 @@ pub struct BiolensApp {
     waker: Waker,
     egui_ctx: egui::Context,
     display: Option<display::Applied>,
+    /// Opening a session: the question about a moved or changed data file.
+    session_prompt: Option<session::SessionPrompt>,
+    /// Opening a session: what to apply once its data is open.
+    restore: Option<session::PendingRestore>,
+    /// Annotations made from selections (saved with the session).
+    made: Vec<crate::session::MadeAnnotation>,
 }
 
 impl BiolensApp {
@@ -163,6 +170,9 @@ impl BiolensApp {
             waker,
             egui_ctx: cc.egui_ctx.clone(),
             display: None,
+            session_prompt: None,
+            restore: None,
+            made: Vec::new(),
         };
         let request = match startup {
             Startup::Empty => None,
@@ -298,6 +308,10 @@ impl BiolensApp {
         let Some(DataJob { kind, .. }) = self.state.data_job.take() else { return };
         match (result, kind) {
             (Ok(current), DataJobKind::Open(request)) => {
+                if self.restore.is_none() {
+                    // Another dataset: the annotations made on the last one do not apply.
+                    self.made.clear();
+                }
                 self.state.settings.remember(RecentFile::from_request(&request));
                 self.set_title(&current.dataset.name);
                 self.state.replace_dataset(current);
@@ -339,6 +353,9 @@ impl BiolensApp {
         match outcome {
             DialogOutcome::Chosen(DialogPurpose::Matrix, path) => self.commands.push(Command::OpenMatrix(path)),
             DialogOutcome::Chosen(DialogPurpose::Annotations, path) => self.commands.push(Command::OpenAnnotations(path)),
+            DialogOutcome::Chosen(DialogPurpose::OpenSession, path) => self.open_session_from(&path),
+            DialogOutcome::Chosen(DialogPurpose::SaveSession, path) => self.save_session_to(&path),
+            DialogOutcome::Chosen(DialogPurpose::ExportScript, path) => self.export_script_to(&path),
             DialogOutcome::Dismissed { suspiciously_fast: true } => self.state.info(
                 "No file dialog appeared: this desktop may lack xdg-desktop-portal. Use File > Open from path… (Ctrl+L) or drop a file onto the window.",
             ),
@@ -478,12 +495,16 @@ impl BiolensApp {
             .map(|i| Some(if self.state.selection.samples.contains(&i) { "selected" } else { "not selected" }))
             .collect();
         let column = data::annotations::Annotation::categorical(&name, &cells);
+        let ids = current.dataset.sample_ids();
+        let selected = self.state.selection.samples.iter().filter_map(|&i| ids.get(i).cloned()).collect();
+        self.made.retain(|m| m.name != name);
+        self.made.push(crate::session::MadeAnnotation { name: name.clone(), selected });
         self.set_annotation(&column, true);
     }
 
     /// Adds `column` (over the processed samples) to the raw data by sample id: raw samples the
     /// pipeline dropped get no value. A column of the same name is replaced.
-    fn set_annotation(&mut self, column: &data::annotations::Annotation, announce: bool) {
+    pub(crate) fn set_annotation(&mut self, column: &data::annotations::Annotation, announce: bool) {
         use data::annotations::{Annotation, AnnotationValues};
         let Some(current) = &self.state.current else { return };
         let dataset = &current.dataset;
@@ -641,6 +662,25 @@ impl BiolensApp {
                 }
             }
         });
+        ui.separator();
+        if ui.button("Open session…").on_hover_text("Reopen a saved analysis: recomputes everything").clicked() {
+            self.open_dialog(DialogPurpose::OpenSession);
+        }
+        if ui
+            .add_enabled(has_dataset, egui::Button::new("Save session…"))
+            .on_hover_text("The data files, preprocessing, every view's settings and seeds, in one JSON file")
+            .clicked()
+        {
+            self.open_dialog(DialogPurpose::SaveSession);
+        }
+        if ui
+            .add_enabled(has_dataset, egui::Button::new("Export as script…"))
+            .on_hover_text("A shell script of biolens commands that writes every table and figure")
+            .clicked()
+        {
+            self.open_dialog(DialogPurpose::ExportScript);
+        }
+        ui.separator();
         ui.menu_button("Recent files", |ui| {
             if self.state.settings.recent.is_empty() {
                 ui.label(RichText::new("none yet").weak());
@@ -794,6 +834,7 @@ fn looks_like_annotations(path: &Path) -> bool {
 impl eframe::App for BiolensApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_jobs();
+        self.continue_restore();
         self.poll_dialog();
         self.handle_dropped_files(ctx);
         self.handle_shortcuts(ctx);
@@ -832,6 +873,7 @@ impl eframe::App for BiolensApp {
             Tab::Classify => self.classify_view.ui(ui, &self.state, &mut self.commands),
         }
         self.path_prompt_ui(&ctx);
+        self.session_prompt_ui(&ctx);
         Self::drop_overlay_ui(&ctx);
         self.apply_commands();
         // Keep polling while work runs even if a waker call was missed.

@@ -77,6 +77,15 @@ pub struct ClassifyArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also draw the confusion matrix (.svg or .png, 1200 × 900 px).
+    #[arg(long, value_name = "FILE")]
+    pub confusion_figure: Option<std::path::PathBuf>,
+    /// The confusion matrix figure shows row shares instead of counts.
+    #[arg(long)]
+    pub normalised: bool,
+    /// Also draw the ROC curves (.svg or .png, 1200 × 900 px).
+    #[arg(long, value_name = "FILE")]
+    pub roc_figure: Option<std::path::PathBuf>,
 }
 
 /// `--select` values.
@@ -212,17 +221,48 @@ impl ClassifyArgs {
             min_samples_split: 2,
             gamma: None,
             json: false,
+            confusion_figure: None,
+            normalised: false,
+            roc_figure: None,
         }
     }
 }
 
 pub(super) fn run(args: &ClassifyArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    let report = evaluate(args)?.report;
+    let evaluation = evaluate(args)?;
+    let title = format!(
+        "{} — {}",
+        args.data.matrix.file_stem().and_then(|s| s.to_str()).unwrap_or("data"),
+        evaluation.report.model
+    );
+    if let Some(path) = &args.confusion_figure {
+        let fig =
+            crate::export::plots::confusion(&title, evaluation.confusion(), evaluation.classes(), args.normalised);
+        write_figure(&fig, path)?;
+    }
+    if let Some(path) = &args.roc_figure {
+        let fig = crate::export::plots::roc(&title, &evaluation.cv.roc_curves(&evaluation.y, evaluation.classes()));
+        write_figure(&fig, path)?;
+    }
+    let report = evaluation.report;
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
     }
     print_text(&report, out)
+}
+
+/// Writes a figure at 1200 × 900 px, SVG or PNG by the extension.
+fn write_figure(fig: &crate::export::figure::Figure, path: &std::path::Path) -> anyhow::Result<()> {
+    use crate::export::figure::{Size, Style, Units, render};
+    let png = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("png") => true,
+        Some("svg") => false,
+        _ => anyhow::bail!("figures must end in .svg or .png: {}", path.display()),
+    };
+    let size = Size { width: 1200.0, height: 900.0, units: Units::Px, dpi: 300.0 };
+    let bytes = render(fig, &size, &Style::for_size(size.pixels()), png)?;
+    super::OutFile::create(path)?.write_with(|w| w.write_all(&bytes))
 }
 
 /// Cross-validates the model the arguments describe.

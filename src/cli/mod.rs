@@ -17,9 +17,11 @@ use crate::export;
 mod classify;
 mod cluster;
 mod plot;
+mod run;
 pub use classify::{ClassifyArgs, ModelArg};
 pub use cluster::{ClusterArgs, ClusterMethodArg};
 pub use plot::{PlotArgs, PlotView, UnitsArg};
+pub use run::{RunArgs, session_script};
 
 /// Biolens: explore expression matrices. Without a subcommand, starts the app.
 #[derive(Debug, Parser)]
@@ -49,6 +51,8 @@ pub enum Command {
     Classify(ClassifyArgs),
     /// A view as a figure file (SVG or PNG) of a chosen size.
     Plot(PlotArgs),
+    /// Recompute a saved session: every table and figure into a folder (or print it as a script).
+    Run(RunArgs),
 }
 
 /// Reading a matrix and preprocessing it; shared by every subcommand.
@@ -90,6 +94,11 @@ pub struct DataArgs {
     /// Z-score every gene (population SD, as scikit-learn's `StandardScaler`); last step.
     #[arg(long)]
     pub scale: bool,
+    /// The whole preprocessing as JSON, steps in any order (as a session saves it), instead
+    /// of the step flags: `{"missing":"impute_mean","steps":[{"step":"log2"}]}`. `--top-genes`
+    /// and `--scale` still add their steps after it (in `classify`, inside each fold).
+    #[arg(long, value_name = "JSON", conflicts_with_all = ["subset", "cpm", "log2", "ln", "drop_constant"])]
+    pub pipeline: Option<String>,
 }
 
 /// `--missing` values.
@@ -105,6 +114,17 @@ impl DataArgs {
     /// The pipeline the flags describe, in a fixed order: subset, CPM, log, drop constant,
     /// top genes, z-score.
     pub fn pipeline(&self) -> anyhow::Result<Pipeline> {
+        if let Some(json) = &self.pipeline {
+            let mut pipeline: Pipeline =
+                serde_json::from_str(json).with_context(|| format!("--pipeline: not a pipeline: {json}"))?;
+            if let Some(n) = self.top_genes {
+                pipeline.steps.push(Step::TopVariable { n });
+            }
+            if self.scale {
+                pipeline.steps.push(Step::ZScore);
+            }
+            return Ok(pipeline);
+        }
         let mut steps = Vec::new();
         if let Some(spec) = &self.subset {
             let (column, values) = spec.split_once('=').context("--subset takes COLUMN=VALUE1,VALUE2")?;
@@ -189,6 +209,12 @@ pub struct PcaArgs {
     /// Seed of the randomized solver.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Divide each gene by its SD after centring (PCA on z-scores, as the app's option).
+    #[arg(long)]
+    pub standardise: bool,
+    /// Write the loadings as CSV: `gene_id,PC1,PC2,…`.
+    #[arg(long, value_name = "FILE")]
+    pub loadings_out: Option<PathBuf>,
     /// Write the scores as CSV: `sample_id,PC1,PC2,…`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -250,6 +276,7 @@ pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()
         Command::Cluster(args) => cluster::run(args, out),
         Command::Classify(args) => classify::run(args, out),
         Command::Plot(args) => plot::run(args, out),
+        Command::Run(args) => run::run(args, out),
     }
 }
 
@@ -380,18 +407,23 @@ struct PcaJson<'a> {
 
 fn pca(args: &PcaArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let file = args.out.as_deref().map(OutFile::create).transpose()?;
+    let loadings_file = args.loadings_out.as_deref().map(OutFile::create).transpose()?;
     let dataset = args.data.open()?;
     let solver = match args.solver {
         SolverArg::Auto => PcaSolver::Auto,
         SolverArg::Exact => PcaSolver::Exact,
         SolverArg::Randomized => PcaSolver::Randomized,
     };
-    let params = PcaParams::new(args.components).solver(solver).seed(args.seed);
+    let mut params = PcaParams::new(args.components).solver(solver).seed(args.seed);
+    params.scale = args.standardise;
     let fit = analysis::pca::pca(dataset.matrix().view(), &params, None)?;
     let k = fit.explained_variance_ratio.len();
+    let names: Vec<String> = (1..=k).map(|c| format!("PC{c}")).collect();
     if let Some(file) = file {
-        let names: Vec<String> = (1..=k).map(|c| format!("PC{c}")).collect();
         file.write("sample_id", dataset.sample_ids(), &names, fit.scores.view())?;
+    }
+    if let Some(file) = loadings_file {
+        file.write("gene_id", dataset.gene_ids(), &names, fit.loadings.view())?;
     }
     let cumulative: Vec<f64> = fit
         .explained_variance_ratio

@@ -71,6 +71,9 @@ pub struct PlotArgs {
     /// The projector look: larger text and markers, thicker lines.
     #[arg(long)]
     pub projector: bool,
+    /// PCA: divide each gene by its SD after centring (the app's "Standardise genes").
+    #[arg(long)]
+    pub standardise: bool,
     /// PCA: the components on the axes (from 1).
     #[arg(long, default_value_t = 1)]
     pub x_pc: usize,
@@ -383,7 +386,7 @@ fn pca_figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figure, Str
     if want == 0 {
         anyhow::bail!("components are numbered from 1");
     }
-    let fit = pca(x.view(), &PcaParams::new(want), None)?;
+    let fit = pca(x.view(), &PcaParams::new(want).scale(args.standardise), None)?;
     let available = fit.explained_variance_ratio.len();
     Ok(match args.view {
         PlotView::Pca => {

@@ -25,42 +25,11 @@ use crate::data::Dataset;
 use crate::data::annotations::AnnotationValues;
 use crate::jobs::{Job, JobError};
 
-/// What the models are fitted on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FeatureChoice {
-    /// Every gene.
-    All,
-    /// The N genes chosen in each training fold.
-    TopGenes,
-    /// The first K principal components of each training fold.
-    Pcs,
-}
+/// What the models are fitted on (the session type: saved as it is).
+pub use crate::session::Features as FeatureChoice;
 
-/// How the models are validated.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Validation {
-    /// Stratified k-fold, shuffled, repeated.
-    KFold {
-        /// Folds (2–20).
-        folds: usize,
-        /// Repeats.
-        repeats: usize,
-    },
-    /// Leave-one-out.
-    LeaveOneOut,
-    /// One random stratified split.
-    Random {
-        /// Share of each class in the test set.
-        test_share: f64,
-    },
-    /// One split from an annotation: samples with this value are the test set.
-    ByAnnotation {
-        /// Annotation.
-        column: String,
-        /// Its test value.
-        value: String,
-    },
-}
+/// How the models are validated (the session type: saved as it is).
+pub use crate::session::Validation;
 
 /// A finished run: every chosen model on the same splits.
 pub struct ClassifyRun {

@@ -33,28 +33,8 @@ use crate::palette;
 /// Silhouettes need all n²/2 distances: computed up to this many samples.
 pub const MAX_SILHOUETTE: usize = 10_000;
 
-/// The clustering method shown.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ClusterMethod {
-    /// Agglomerative, with the dendrogram.
-    #[default]
-    Hierarchical,
-    /// k-means.
-    KMeans,
-    /// DBSCAN.
-    Dbscan,
-}
-
-impl ClusterMethod {
-    /// The annotation its labels are published as.
-    pub fn annotation_name(self) -> &'static str {
-        match self {
-            Self::Hierarchical => "hierarchical clusters",
-            Self::KMeans => "k-means clusters",
-            Self::Dbscan => "DBSCAN clusters",
-        }
-    }
-}
+/// The clustering method shown (the session type: saved as it is).
+pub use crate::session::ClusterMethod;
 
 /// A finished run of one method.
 enum Outcome {

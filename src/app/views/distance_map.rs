@@ -33,17 +33,8 @@ use crate::palette;
 /// Above this many samples the map is not computed: its n² f64 values need 800 MB at 10,000.
 pub const MAX_SAMPLES: usize = 10_000;
 
-/// How the samples are ordered along both axes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum MapOrder {
-    /// The leaf order of average-linkage clustering on the same distances.
-    #[default]
-    Clustering,
-    /// Grouped by an annotation (by name), in clustering order within each group.
-    Annotation(String),
-    /// As loaded.
-    Original,
-}
+/// The order of the samples (the session type: saved as it is).
+pub use crate::session::MapOrder;
 
 /// A computed map.
 #[derive(Debug, Clone)]

@@ -14,17 +14,8 @@ use crate::data::Dataset;
 use crate::data::annotations::{AnnotationValues, format_number};
 use crate::palette;
 
-/// What the points are coloured by.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum ColorBy {
-    /// One colour.
-    #[default]
-    Nothing,
-    /// An annotation column, by name.
-    Annotation(String),
-    /// A gene's processed expression, by id.
-    Gene(String),
-}
+/// What the points are coloured by (the session type: saved as it is).
+pub use crate::session::Colouring as ColorBy;
 
 /// The key the cached points were built for. The cache keeps the `Arc` of the coordinates,
 /// so their address cannot be reused by other data while the key is alive.

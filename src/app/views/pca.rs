@@ -46,9 +46,12 @@ pub struct PcaView {
     /// for them (so Cancel and errors stay until something changes or "Try again").
     attempted: Option<(u64, PcaParams)>,
     error: Option<String>,
-    x_pc: usize,
-    y_pc: usize,
-    loadings_pc: usize,
+    /// The component on the horizontal axis (from 0).
+    pub x_pc: usize,
+    /// The component on the vertical axis (from 0).
+    pub y_pc: usize,
+    /// The component whose loadings are listed (from 0).
+    pub loadings_pc: usize,
     loadings_filter: String,
     loadings_order: LoadingsOrder,
     loadings: Option<LoadingsCache>,

@@ -1,0 +1,580 @@
+//! Sessions: one readable JSON file that says how to recompute an analysis — the data and
+//! annotation files (path, size, SHA-256), the preprocessing, every view's parameters and
+//! seeds, the colourings, the annotations made from selections and the selection. Opening a
+//! session recomputes everything from the files; it never runs code from the file (it is plain
+//! data, read by serde into these types). No egui: the app, `biolens run` and the script
+//! export share it.
+//!
+//! [`Session::commands`] turns a session into `biolens` command lines, one per table and
+//! figure; `biolens run` executes them in-process and *Export as script* writes them as a shell
+//! script, so the script and `run` cannot disagree.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
+
+use crate::analysis::classify::Model;
+use crate::analysis::classify::validation::Selection;
+use crate::analysis::clustering::dbscan::DbscanParams;
+use crate::analysis::clustering::hierarchical::Method;
+use crate::analysis::clustering::kmeans::KMeansParams;
+use crate::analysis::distance::Metric;
+use crate::analysis::pca::PcaParams;
+use crate::analysis::tsne::TsneParams;
+use crate::data::{Orientation, Pipeline};
+
+/// The session format this version writes and reads.
+pub const FORMAT: u32 = 1;
+
+/// Why a session cannot be read or used.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// Reading or writing the file.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// Not a session file.
+    #[error("{path} is not a Biolens session: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+    /// Written by a newer Biolens.
+    #[error(
+        "{path} is a session of format {found}, written by a newer Biolens ({version}); this Biolens reads format {FORMAT}"
+    )]
+    Newer {
+        /// The file.
+        path: PathBuf,
+        /// Its format.
+        found: u32,
+        /// The version that wrote it.
+        version: String,
+    },
+}
+
+/// A data file named by a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    /// Where it was.
+    pub path: PathBuf,
+    /// Bytes (a directory: the sum of its files).
+    pub size: u64,
+    /// SHA-256 of the contents, hex (a directory: of its files' hashes in name order).
+    pub sha256: String,
+}
+
+/// What a session's file is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileCheck {
+    /// Present and unchanged.
+    Same,
+    /// Not found at its path.
+    Missing,
+    /// Present, with other contents.
+    Changed,
+}
+
+impl FileRef {
+    /// Fingerprints the file (or 10x directory) at `path`.
+    pub fn of(path: &Path) -> Result<Self, SessionError> {
+        let io = |source| SessionError::Io { path: path.to_owned(), source };
+        let (size, sha256) = if path.is_dir() {
+            let mut entries: Vec<PathBuf> =
+                std::fs::read_dir(path).map_err(io)?.filter_map(Result::ok).map(|e| e.path()).collect();
+            entries.sort();
+            let mut hasher = sha2::Sha256::new();
+            let mut size = 0;
+            for entry in entries.iter().filter(|p| p.is_file()) {
+                let (s, h) = hash_file(entry).map_err(|source| SessionError::Io { path: entry.clone(), source })?;
+                size += s;
+                hasher.update(h.as_bytes());
+            }
+            (size, hex(&hasher.finalize()))
+        } else {
+            hash_file(path).map_err(io)?
+        };
+        Ok(Self { path: path.to_owned(), size, sha256 })
+    }
+
+    /// Compares the file at `path` (its own path, or where the user found it) with this one.
+    pub fn check(&self, path: &Path) -> FileCheck {
+        if !path.exists() {
+            return FileCheck::Missing;
+        }
+        match Self::of(path) {
+            Ok(now) if now.size == self.size && now.sha256 == self.sha256 => FileCheck::Same,
+            _ => FileCheck::Changed,
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buffer[..n]);
+    }
+    Ok((size, hex(&hasher.finalize())))
+}
+
+/// The data a session opens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataSource {
+    /// The matrix file or 10x directory.
+    pub matrix: FileRef,
+    /// Annotation files joined, in order.
+    #[serde(default)]
+    pub annotations: Vec<FileRef>,
+    /// Orientation chosen by the user (`None`: detected).
+    #[serde(default)]
+    pub orientation: Option<Orientation>,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// An annotation made in the app from a selection: the samples (by id) that were selected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MadeAnnotation {
+    /// Its name ("selection 1").
+    pub name: String,
+    /// The ids of the samples marked "selected"; the others are "not selected".
+    pub selected: Vec<String>,
+}
+
+/// What scatter points are coloured by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Colouring {
+    /// One colour.
+    #[default]
+    Nothing,
+    /// An annotation, by name.
+    Annotation(String),
+    /// A gene, by id.
+    Gene(String),
+}
+
+/// The PCA view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PcaView {
+    /// Components, solver, scaling, seed.
+    pub params: PcaParams,
+    /// Components on the axes (from 0).
+    pub axes: (usize, usize),
+    /// The loadings shown (from 0).
+    pub loadings_pc: usize,
+    /// Biplot arrows.
+    pub biplot_genes: usize,
+    /// Point colours.
+    pub colour_by: Colouring,
+}
+
+impl Default for PcaView {
+    fn default() -> Self {
+        Self {
+            params: PcaParams::new(10),
+            axes: (0, 1),
+            loadings_pc: 0,
+            biplot_genes: 0,
+            colour_by: Colouring::Nothing,
+        }
+    }
+}
+
+/// The t-SNE view.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TsneView {
+    /// Every parameter, the seed included.
+    pub params: TsneParams,
+    /// Point colours.
+    pub colour_by: Colouring,
+}
+
+/// The distance map's order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MapOrder {
+    /// Average-linkage leaf order.
+    #[default]
+    Clustering,
+    /// Grouped by an annotation.
+    Annotation(String),
+    /// As loaded.
+    Original,
+}
+
+/// The distance map view.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DistanceMapView {
+    /// The distance.
+    pub metric: Metric,
+    /// The order.
+    pub order: MapOrder,
+    /// The strip (`None`: the first annotation; empty: none).
+    pub strip: Option<String>,
+    /// Dark for large distances.
+    pub reversed: bool,
+}
+
+/// The clustering method shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterMethod {
+    /// Agglomerative.
+    #[default]
+    Hierarchical,
+    /// k-means.
+    KMeans,
+    /// DBSCAN.
+    Dbscan,
+}
+
+impl ClusterMethod {
+    /// The annotation its labels are published as.
+    pub fn annotation_name(self) -> &'static str {
+        match self {
+            Self::Hierarchical => "hierarchical clusters",
+            Self::KMeans => "k-means clusters",
+            Self::Dbscan => "DBSCAN clusters",
+        }
+    }
+}
+
+/// The Clusters view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClustersView {
+    /// The method shown.
+    pub method: ClusterMethod,
+    /// The linkage.
+    pub linkage: Method,
+    /// The distance.
+    pub metric: Metric,
+    /// Clusters of the cut.
+    pub k: usize,
+    /// The cut height, when dragged.
+    pub cut: Option<f64>,
+    /// k-means, its seed included.
+    pub kmeans: KMeansParams,
+    /// The elbow runs k = 1 up to this.
+    pub elbow_max: usize,
+    /// DBSCAN.
+    pub dbscan: DbscanParams,
+    /// The annotation compared with.
+    pub compare: Option<String>,
+}
+
+impl Default for ClustersView {
+    fn default() -> Self {
+        Self {
+            method: ClusterMethod::default(),
+            linkage: Method::Average,
+            metric: Metric::Euclidean,
+            k: 3,
+            cut: None,
+            kmeans: KMeansParams::default(),
+            elbow_max: 10,
+            dbscan: DbscanParams::default(),
+            compare: None,
+        }
+    }
+}
+
+/// The clustered heatmap view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HeatmapView {
+    /// Genes shown.
+    pub top_genes: usize,
+    /// Linkage of both trees.
+    pub method: Method,
+    /// Distance of both trees.
+    pub metric: Metric,
+    /// The colour bar spans ±range.
+    pub range: f64,
+    /// The strip.
+    pub strip: Option<String>,
+}
+
+impl Default for HeatmapView {
+    fn default() -> Self {
+        Self { top_genes: 200, method: Method::Average, metric: Metric::Correlation, range: 2.5, strip: None }
+    }
+}
+
+/// What the classifiers are fitted on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Features {
+    /// Every gene.
+    #[default]
+    All,
+    /// The N genes chosen in each training fold.
+    TopGenes,
+    /// K principal components of each training fold.
+    Pcs,
+}
+
+/// How the classifiers are validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Validation {
+    /// Stratified k-fold, shuffled, repeated.
+    KFold {
+        /// Folds.
+        folds: usize,
+        /// Repeats.
+        repeats: usize,
+    },
+    /// Leave-one-out.
+    LeaveOneOut,
+    /// One random stratified split.
+    Random {
+        /// Share of each class tested.
+        test_share: f64,
+    },
+    /// One split by an annotation's value.
+    ByAnnotation {
+        /// The annotation.
+        column: String,
+        /// The value of the test samples.
+        value: String,
+    },
+}
+
+impl Default for Validation {
+    fn default() -> Self {
+        Self::KFold { folds: 5, repeats: 1 }
+    }
+}
+
+/// The Classify view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClassifyView {
+    /// The annotation predicted.
+    pub target: Option<String>,
+    /// Features.
+    pub features: Features,
+    /// N genes.
+    pub top_genes: usize,
+    /// How they are chosen.
+    pub selection: Selection,
+    /// K components.
+    pub pcs: usize,
+    /// z-score in each training fold.
+    pub scale: bool,
+    /// Validation.
+    pub validation: Validation,
+    /// Seed of the folds and forests.
+    pub seed: u32,
+    /// Every model, on or off.
+    pub models: Vec<(bool, Model)>,
+    /// The leakage lesson column.
+    pub leak_lesson: bool,
+    /// The model whose details are shown.
+    pub selected: usize,
+    /// Confusion matrix as row shares.
+    pub normalised: bool,
+}
+
+impl Default for ClassifyView {
+    fn default() -> Self {
+        Self {
+            target: None,
+            features: Features::All,
+            top_genes: 500,
+            selection: Selection::default(),
+            pcs: 10,
+            scale: true,
+            validation: Validation::default(),
+            seed: 0,
+            models: Model::defaults().into_iter().map(|m| (true, m)).collect(),
+            leak_lesson: false,
+            selected: 0,
+            normalised: false,
+        }
+    }
+}
+
+/// Every view's settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Views {
+    /// The tab shown ("PCA", …).
+    pub tab: String,
+    /// PCA.
+    pub pca: PcaView,
+    /// t-SNE.
+    pub tsne: TsneView,
+    /// The distance map.
+    pub distance_map: DistanceMapView,
+    /// Clusters.
+    pub clusters: ClustersView,
+    /// The clustered heatmap.
+    pub heatmap: HeatmapView,
+    /// Classify.
+    pub classify: ClassifyView,
+}
+
+/// A saved session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// The format ([`FORMAT`]).
+    pub biolens_session: u32,
+    /// The Biolens that wrote it.
+    pub written_by: String,
+    /// The data.
+    pub data: DataSource,
+    /// The preprocessing, in order.
+    #[serde(default)]
+    pub pipeline: Pipeline,
+    /// Annotations made from selections.
+    #[serde(default)]
+    pub made_annotations: Vec<MadeAnnotation>,
+    /// The selected samples, by id.
+    #[serde(default)]
+    pub selection: Vec<String>,
+    /// The views.
+    #[serde(default)]
+    pub views: Views,
+}
+
+impl Session {
+    /// A session of `data` with default views.
+    pub fn new(data: DataSource, pipeline: Pipeline) -> Self {
+        Self {
+            biolens_session: FORMAT,
+            written_by: format!("biolens {}", env!("CARGO_PKG_VERSION")),
+            data,
+            pipeline,
+            made_annotations: Vec::new(),
+            selection: Vec::new(),
+            views: Views::default(),
+        }
+    }
+
+    /// The session as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Writes the session to `path`.
+    pub fn save(&self, path: &Path) -> Result<(), SessionError> {
+        std::fs::write(path, self.to_json() + "\n").map_err(|source| SessionError::Io { path: path.to_owned(), source })
+    }
+
+    /// Reads a session, refusing other files and newer formats with a clear message.
+    pub fn load(path: &Path) -> Result<Self, SessionError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| SessionError::Io { path: path.to_owned(), source })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses a session's text (`path` names it in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, SessionError> {
+        let invalid = |message: String| SessionError::Invalid { path: path.to_owned(), message };
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| invalid(format!("not JSON (line {}, column {}): {e}", e.line(), e.column())))?;
+        let format = value
+            .get("biolens_session")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| invalid("no \"biolens_session\" format number".to_owned()))?;
+        if format > u64::from(FORMAT) {
+            let version = value.get("written_by").and_then(|v| v.as_str()).unwrap_or("unknown").to_owned();
+            return Err(SessionError::Newer {
+                path: path.to_owned(),
+                found: u32::try_from(format).unwrap_or(u32::MAX),
+                version,
+            });
+        }
+        serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
+    }
+
+    /// The files whose check is not [`FileCheck::Same`], with what they are now.
+    pub fn check_files(&self) -> Vec<(FileRef, FileCheck)> {
+        std::iter::once(&self.data.matrix)
+            .chain(&self.data.annotations)
+            .map(|f| (f.clone(), f.check(&f.path)))
+            .filter(|(_, c)| *c != FileCheck::Same)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> Session {
+        let file = FileRef { path: "m.csv".into(), size: 3, sha256: "ab".into() };
+        Session::new(
+            DataSource { matrix: file, annotations: Vec::new(), orientation: None, name: None },
+            Pipeline::default(),
+        )
+    }
+
+    #[test]
+    fn sessions_round_trip_through_json() {
+        let mut s = session();
+        s.views.clusters.k = 7;
+        s.views.tsne.params.seed = 42;
+        s.made_annotations.push(MadeAnnotation { name: "selection 1".into(), selected: vec!["a".into()] });
+        let back = Session::parse(&s.to_json(), Path::new("s.json")).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn bad_and_newer_files_are_refused_clearly() {
+        let p = Path::new("s.json");
+        let e = Session::parse("{ not json", p).unwrap_err().to_string();
+        assert!(e.contains("s.json is not a Biolens session") && e.contains("line 1"), "{e}");
+        let e = Session::parse(r#"{"hello": 1}"#, p).unwrap_err().to_string();
+        assert!(e.contains("no \"biolens_session\""), "{e}");
+        let newer = session().to_json().replacen("\"biolens_session\": 1", "\"biolens_session\": 99", 1);
+        let e = Session::parse(&newer, p).unwrap_err().to_string();
+        assert!(e.contains("format 99") && e.contains("newer Biolens"), "{e}");
+        let wrong = session().to_json().replacen("\"size\": 3", "\"size\": \"big\"", 1);
+        assert!(Session::parse(&wrong, p).unwrap_err().to_string().contains("invalid type"));
+    }
+
+    #[test]
+    fn file_checks_tell_same_changed_and_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.csv");
+        std::fs::write(&path, "a,b\n1,2\n").unwrap();
+        let r = FileRef::of(&path).unwrap();
+        assert_eq!(r.sha256.len(), 64);
+        assert_eq!(r.check(&path), FileCheck::Same);
+        std::fs::write(&path, "a,b\n1,3\n").unwrap();
+        assert_eq!(r.check(&path), FileCheck::Changed);
+        assert_eq!(r.check(&dir.path().join("gone.csv")), FileCheck::Missing);
+    }
+}
