@@ -25,6 +25,29 @@ fn png_100k(c: &mut Criterion) {
     group.bench_function("scatter_100k_to_3000x2000_png", |b| {
         b.iter(|| svg_to_png(&scatter_svg(&fig, &size, &style), size.pixels()).expect("png"));
     });
+    // The largest raster figure: a 5,000-sample distance map (a 2,000 × 2,000 box-filtered
+    // image embedded in the SVG) as a 3,000 × 2,000 PNG.
+    let n = 5_000;
+    let coords: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+    let matrix = ndarray::Array2::from_shape_fn((n, n), |(i, j)| (coords[i] - coords[j]).abs());
+    let order: Vec<usize> = (0..n).collect();
+    let names: Vec<String> = (0..n).map(|i| format!("s{i}")).collect();
+    let scale = biolens::export::heatmap::ColourScale { low: 0.0, high: 6.0, reversed: false, diverging: false };
+    group.bench_function("distance_map_5000_to_3000x2000_png", |b| {
+        b.iter(|| {
+            let fig = biolens::export::plots::DistanceMap {
+                title: "5,000 samples",
+                matrix: &matrix,
+                order: &order,
+                names: &names,
+                scale,
+                label: "distance",
+                strip: None,
+            }
+            .figure();
+            biolens::export::figure::render(&fig, &size, &style, true).expect("png")
+        });
+    });
     group.finish();
 }
 

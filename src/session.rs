@@ -5,9 +5,9 @@
 //! data, read by serde into these types). No egui: the app, `biolens run` and the script
 //! export share it.
 //!
-//! [`Session::commands`] turns a session into `biolens` command lines, one per table and
-//! figure; `biolens run` executes them in-process and *Export as script* writes them as a shell
-//! script, so the script and `run` cannot disagree.
+//! `cli/run.rs` turns a session into `biolens` command lines, one per table and figure;
+//! `biolens run` executes them in-process and *Export as script* writes them as a shell script,
+//! so the script and `run` cannot disagree.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};

@@ -177,6 +177,18 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<String>)> 
     }
     // t-SNE.
     let t = &v.tsne.params;
+    let expressible = crate::analysis::tsne::TsneParams {
+        seed: t.seed,
+        perplexity: t.perplexity,
+        iterations: t.iterations,
+        ..crate::analysis::tsne::TsneParams::default()
+    };
+    if expressible != *t {
+        notes.push(
+            "the t-SNE figure uses the session's seed, perplexity and iterations with the default engine settings"
+                .to_owned(),
+        );
+    }
     let mut tsne = text(&[
         "--seed",
         &t.seed.to_string(),
