@@ -379,6 +379,7 @@ impl Default for Validation {
 /// The Classify view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[allow(clippy::struct_excessive_bools)] // the view's check boxes, saved as they are
 pub struct ClassifyView {
     /// The annotation predicted.
     pub target: Option<String>,
@@ -404,6 +405,23 @@ pub struct ClassifyView {
     pub selected: usize,
     /// Confusion matrix as row shares.
     pub normalised: bool,
+    /// The models had been run: opening the session runs them again.
+    pub ran: bool,
+    /// The grid search of the model shown, when one had been run (run again on opening).
+    pub search: Option<GridSearch>,
+}
+
+/// A grid search's hyperparameters and values, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GridSearch {
+    /// Rows.
+    pub param: crate::analysis::classify::search::Param,
+    /// Their values.
+    pub values: String,
+    /// Columns (optional).
+    pub param2: Option<crate::analysis::classify::search::Param>,
+    /// Their values.
+    pub values2: String,
 }
 
 impl Default for ClassifyView {
@@ -421,6 +439,8 @@ impl Default for ClassifyView {
             leak_lesson: false,
             selected: 0,
             normalised: false,
+            ran: false,
+            search: None,
         }
     }
 }

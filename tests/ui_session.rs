@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 
 use common::{open_app, run_until, sample};
 
+use biolens::analysis::classify::Model;
 use biolens::app::commands::Command;
+use biolens::app::views::classify::Detail;
 use biolens::app::widgets::scatter::SelectionMode;
 use biolens::app::{BiolensApp, Tab};
 use biolens::data::annotations::AnnotationValues;
@@ -50,6 +52,39 @@ fn a_saved_session_reopens_with_the_same_settings_and_numbers() {
     });
     h.state_mut().push_command(Command::Select { samples: vec![5, 6], mode: SelectionMode::Replace });
     h.run_steps(1);
+    // The classifiers and a grid search, run before saving, run again on opening.
+    h.get_by_label("Classify").click();
+    h.run_steps(1);
+    for (on, model) in &mut h.state_mut().classify_view_mut().models {
+        *on = matches!(model, Model::Knn { .. } | Model::GaussianNb);
+    }
+    h.get_by_label("▶ Run").click();
+    h.run_steps(1);
+    run_until(&mut h, "the run", |app| app.classify_view().result.is_some() && !app.classify_view().is_running());
+    let knn = h
+        .state()
+        .classify_view()
+        .result
+        .as_ref()
+        .unwrap()
+        .outcomes
+        .iter()
+        .position(|o| matches!(o.model, Model::Knn { .. }))
+        .unwrap();
+    h.state_mut().classify_view_mut().selected = knn;
+    h.state_mut().classify_view_mut().detail = Detail::Search;
+    h.run_steps(2);
+    h.get_by_label("Grid search, nested CV and validation curve").click();
+    h.run_steps(1);
+    run_until(&mut h, "the search", |app| {
+        app.classify_view().search.outcome.is_some() && !app.classify_view().is_running()
+    });
+    let accuracy = |app: &BiolensApp| -> Vec<f64> {
+        let run = app.classify_view().result.clone().expect("a run");
+        run.outcomes.iter().map(|o| o.mean_sd(|s| Some(s.accuracy)).0).collect()
+    };
+    let grid = |app: &BiolensApp| app.classify_view().search.outcome.as_ref().expect("a search").grid.scores.clone();
+    let (accuracies, scores) = (accuracy(h.state()), grid(h.state()));
     let ratios = pca_ratios(&mut h);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("iris.biolens.json");
@@ -72,6 +107,8 @@ fn a_saved_session_reopens_with_the_same_settings_and_numbers() {
     assert_eq!(app.state().selection.samples, BTreeSet::from([5, 6]));
     // Everything the session holds is the same, and so are the numbers recomputed from it.
     assert_eq!(app.session().unwrap(), saved);
+    assert_eq!(accuracy(app), accuracies, "the classifiers' scores");
+    assert_eq!(grid(app), scores, "the grid search");
     assert_eq!(pca_ratios(&mut fresh), ratios);
 }
 

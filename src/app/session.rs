@@ -32,11 +32,18 @@ pub struct SessionPrompt {
 
 /// What to apply once the session's dataset is open.
 #[derive(Debug, Default)]
+#[allow(clippy::struct_excessive_bools)] // the steps of a restore, each done or not
 pub struct PendingRestore {
     /// Annotations made from selections, still to add.
     pub made: Vec<MadeAnnotation>,
     /// The selection, by sample id.
     pub selection: Vec<String>,
+    /// The selection was applied.
+    pub selected: bool,
+    /// Run the classifiers again (they had been run).
+    pub classify: bool,
+    /// Run the grid search again once they are done.
+    pub search: bool,
 }
 
 fn file_refs(paths: &[&Path]) -> Result<Vec<FileRef>, String> {
@@ -118,6 +125,14 @@ impl BiolensApp {
         v.classify.leak_lesson = k.leak_lesson;
         v.classify.selected = k.selected;
         v.classify.normalised = k.normalised;
+        v.classify.ran = k.result.is_some();
+        v.classify.search =
+            k.search.param.filter(|_| k.search.outcome.is_some()).map(|param| crate::session::GridSearch {
+                param,
+                values: k.search.values.clone(),
+                param2: k.search.param2,
+                values2: k.search.values2.clone(),
+            });
         v
     }
 
@@ -165,6 +180,12 @@ impl BiolensApp {
         k.leak_lesson = v.classify.leak_lesson;
         k.selected = v.classify.selected;
         k.normalised = v.classify.normalised;
+        if let Some(search) = &v.classify.search {
+            k.search.param = Some(search.param);
+            k.search.values.clone_from(&search.values);
+            k.search.param2 = search.param2;
+            k.search.values2.clone_from(&search.values2);
+        }
     }
 
     /// True while a session is being opened (its data, made annotations and selection).
@@ -228,8 +249,13 @@ impl BiolensApp {
     fn apply_session(&mut self, session: &Session, file: &Path) {
         self.apply_views(&session.views);
         self.made.clone_from(&session.made_annotations);
-        self.restore =
-            Some(PendingRestore { made: session.made_annotations.clone(), selection: session.selection.clone() });
+        self.restore = Some(PendingRestore {
+            made: session.made_annotations.clone(),
+            selection: session.selection.clone(),
+            selected: false,
+            classify: session.views.classify.ran,
+            search: session.views.classify.search.is_some(),
+        });
         let request = OpenRequest {
             matrix: session.data.matrix.path.clone(),
             annotations: session.data.annotations.iter().map(|a| a.path.clone()).collect(),
@@ -260,6 +286,24 @@ impl BiolensApp {
             self.set_annotation(&column, false);
             return;
         }
+        if restore.selected {
+            // The classifiers and the grid search, in turn, as they were.
+            self.classify_view.poll();
+            if self.classify_view.is_running() {
+                return;
+            }
+            if std::mem::take(&mut restore.classify) {
+                self.classify_view.start(&self.state);
+                return;
+            }
+            if std::mem::take(&mut restore.search) && self.classify_view.result.is_some() {
+                self.classify_view.start_search(&self.state);
+                return;
+            }
+            self.restore = None;
+            return;
+        }
+        restore.selected = true;
         let wanted: std::collections::HashSet<&str> = restore.selection.iter().map(String::as_str).collect();
         let samples: Vec<usize> = current
             .dataset
@@ -270,7 +314,6 @@ impl BiolensApp {
             .map(|(i, _)| i)
             .collect();
         self.state.selection.apply(&samples, super::widgets::scatter::SelectionMode::Replace);
-        self.restore = None;
     }
 
     /// The window asking about a moved or changed data file.

@@ -357,10 +357,15 @@ impl ClassifyView {
         }
     }
 
-    /// Draws the view.
-    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    /// Takes finished runs and searches (also while the view is not shown).
+    pub fn poll(&mut self) {
         super::poll_into(&mut self.job, &mut self.result, &mut self.error);
         self.poll_side_jobs();
+    }
+
+    /// Draws the view.
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        self.poll();
         let Some(current) = &state.current else {
             ui.centered_and_justified(|ui| ui.label("Open a dataset with a class annotation to train classifiers."));
             return;

@@ -238,7 +238,7 @@ impl ClassifyView {
     }
 
     /// Starts grid search, nested CV and the validation curve of the selected model.
-    pub(super) fn start_search(&mut self, state: &AppState) {
+    pub fn start_search(&mut self, state: &AppState) {
         let (Some(run), Some(current)) = (self.result.clone(), &state.current) else { return };
         if run.generation != current.matrix_generation {
             return;
