@@ -21,6 +21,8 @@ fn hex(c: Rgb) -> String {
 
 /// A number for a tick label: short, no trailing zeros.
 pub(super) fn tick_label(v: f64, step: f64) -> String {
+    // Ticks are sums of steps: a tick at zero may be off by rounding, and must not print "-0.0".
+    let v = if v.abs() < step.abs() * 1e-6 { 0.0 } else { v };
     let decimals = (-step.log10().floor()).max(0.0) as usize;
     let text = format!("{v:.decimals$}");
     if text == "-0" { "0".to_owned() } else { text }
@@ -673,6 +675,7 @@ mod tests {
         assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
         assert_eq!(tick_label(-0.0, 1.0), "0");
         assert_eq!(tick_label(0.25, 0.05), "0.25");
+        assert_eq!(tick_label(-1e-17, 0.2), "0.0");
     }
 
     #[test]
