@@ -376,35 +376,63 @@ impl Default for Validation {
     }
 }
 
-/// The Classify view.
+/// The Classify view's settings (the view holds them as they are).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-#[allow(clippy::struct_excessive_bools)] // the view's check boxes, saved as they are
-pub struct ClassifyView {
-    /// The annotation predicted.
+#[allow(clippy::struct_excessive_bools)] // the view's check boxes
+pub struct ClassifySettings {
+    /// The annotation to predict (`None`: the first categorical one).
     pub target: Option<String>,
     /// Features.
     pub features: Features,
     /// N genes.
     pub top_genes: usize,
-    /// How they are chosen.
+    /// How the N genes are chosen.
     pub selection: Selection,
     /// K components.
     pub pcs: usize,
-    /// z-score in each training fold.
+    /// z-score the features in each training fold.
     pub scale: bool,
     /// Validation.
     pub validation: Validation,
     /// Seed of the folds and forests.
     pub seed: u32,
-    /// Every model, on or off.
+    /// The models, each on or off.
     pub models: Vec<(bool, Model)>,
-    /// The leakage lesson column.
+    /// Also validate with genes chosen on all samples (teaching).
     pub leak_lesson: bool,
-    /// The model whose details are shown.
+    /// The model whose details are shown (index into the run's outcomes).
     pub selected: usize,
     /// Confusion matrix as row shares.
     pub normalised: bool,
+}
+
+impl Default for ClassifySettings {
+    fn default() -> Self {
+        Self {
+            target: None,
+            features: Features::All,
+            top_genes: 200,
+            selection: Selection::Variance,
+            pcs: 10,
+            scale: true,
+            validation: Validation::default(),
+            seed: 0,
+            models: Model::defaults().into_iter().map(|m| (!matches!(m, Model::Tree { .. }), m)).collect(),
+            leak_lesson: false,
+            selected: 0,
+            normalised: false,
+        }
+    }
+}
+
+/// The Classify view in a session: its settings, and what had been run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClassifyView {
+    /// The settings.
+    #[serde(flatten)]
+    pub settings: ClassifySettings,
     /// The models had been run: opening the session runs them again.
     pub ran: bool,
     /// The grid search of the model shown, when one had been run (run again on opening).
@@ -422,27 +450,6 @@ pub struct GridSearch {
     pub param2: Option<crate::analysis::classify::search::Param>,
     /// Their values.
     pub values2: String,
-}
-
-impl Default for ClassifyView {
-    fn default() -> Self {
-        Self {
-            target: None,
-            features: Features::All,
-            top_genes: 500,
-            selection: Selection::default(),
-            pcs: 10,
-            scale: true,
-            validation: Validation::default(),
-            seed: 0,
-            models: Model::defaults().into_iter().map(|m| (true, m)).collect(),
-            leak_lesson: false,
-            selected: 0,
-            normalised: false,
-            ran: false,
-            search: None,
-        }
-    }
 }
 
 /// Every view's settings.

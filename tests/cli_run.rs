@@ -33,8 +33,8 @@ fn iris_session(dir: &Path) -> (PathBuf, PathBuf) {
     s.views.pca.colour_by = biolens::session::Colouring::Annotation("selection 1".into());
     s.views.clusters.method = biolens::session::ClusterMethod::KMeans;
     s.views.clusters.kmeans.k = 3;
-    s.views.classify.target = Some("label".into());
-    s.views.classify.models.retain(|(_, m)| {
+    s.views.classify.settings.target = Some("label".into());
+    s.views.classify.settings.models.retain(|(_, m)| {
         matches!(m, biolens::analysis::classify::Model::Knn { .. } | biolens::analysis::classify::Model::GaussianNb)
     });
     s.views.tsne.params.iterations = 100;

@@ -18,7 +18,7 @@ fn run_compare_confusion_and_tune() {
     h.run_steps(2);
     assert_eq!(h.state().tab(), Tab::Classify);
     // A quick set of models: linear SVM, 5-NN, naive Bayes and the baseline.
-    for (on, model) in &mut h.state_mut().classify_view_mut().models {
+    for (on, model) in &mut h.state_mut().classify_view_mut().settings.models {
         *on = matches!(
             model,
             Model::Svm { kernel: biolens::analysis::classify::svm::Kernel::Linear, .. }
@@ -57,7 +57,7 @@ fn run_compare_confusion_and_tune() {
 
     // Tune 5-NN: grid over k, nested CV, validation curve.
     let knn = run.outcomes.iter().position(|o| o.model.name() == "5-NN").unwrap();
-    h.state_mut().classify_view_mut().selected = knn;
+    h.state_mut().classify_view_mut().settings.selected = knn;
     h.state_mut().classify_view_mut().detail = Detail::Search;
     h.run_steps(2);
     h.get_by_label("Grid search, nested CV and validation curve").click();

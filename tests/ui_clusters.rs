@@ -53,7 +53,7 @@ fn dendrogram_cut_becomes_an_annotation_without_rerunning_pca() {
     screenshot(&mut h, "clusters_dendrogram_khan");
 
     // Five clusters: the annotation follows.
-    h.state_mut().clusters_view_mut().k = 5;
+    h.state_mut().clusters_view_mut().settings.k = 5;
     h.run_steps(2);
     run_until(&mut h, "five clusters", |app| {
         clustered(app) && annotation_levels(app, "hierarchical clusters").is_some_and(|l| l.len() == 5)
@@ -93,7 +93,7 @@ fn dendrogram_cut_becomes_an_annotation_without_rerunning_pca() {
         h.event(egui::Event::PointerMoved(from + (to - from) * (k as f32 / 6.0)));
         h.run_steps(1);
     }
-    let k_while_dragging = h.state().clusters_view().k;
+    let k_while_dragging = h.state().clusters_view().settings.k;
     assert!(k_while_dragging > 5, "dragging the cut down gave {k_while_dragging} clusters");
     assert_eq!(annotation_levels(h.state(), "hierarchical clusters").map(|l| l.len()), Some(5), "published mid-drag");
     press(&h, to, false);
@@ -123,7 +123,7 @@ fn kmeans_shows_the_elbow_and_dbscan_shows_noise() {
     open_clusters(&mut h);
     h.get_by_label("k-means").click();
     h.run_steps(1);
-    assert_eq!(h.state().clusters_view().method, ClusterMethod::KMeans);
+    assert_eq!(h.state().clusters_view().settings.method, ClusterMethod::KMeans);
     run_until(&mut h, "k-means", |app| clustered(app) && annotation_levels(app, "k-means clusters").is_some());
     assert_eq!(annotation_levels(h.state(), "k-means clusters").unwrap().len(), 3);
     h.get_by_label_contains(" after ");

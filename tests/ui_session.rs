@@ -39,9 +39,9 @@ fn pca_ratios(h: &mut Harness<'static, BiolensApp>) -> Vec<f64> {
 #[test]
 fn a_saved_session_reopens_with_the_same_settings_and_numbers() {
     let mut h = open_app("sklearn_iris", false);
-    h.state_mut().clusters_view_mut().k = 4;
+    h.state_mut().clusters_view_mut().settings.k = 4;
     h.state_mut().tsne_view_mut().params.seed = 7;
-    h.state_mut().classify_view_mut().seed = 3;
+    h.state_mut().classify_view_mut().settings.seed = 3;
     h.state_mut().pca_view_mut().params.scale = true;
     h.state_mut().push_command(Command::Select { samples: vec![0, 1, 2, 60], mode: SelectionMode::Replace });
     h.run_steps(1);
@@ -55,7 +55,7 @@ fn a_saved_session_reopens_with_the_same_settings_and_numbers() {
     // The classifiers and a grid search, run before saving, run again on opening.
     h.get_by_label("Classify").click();
     h.run_steps(1);
-    for (on, model) in &mut h.state_mut().classify_view_mut().models {
+    for (on, model) in &mut h.state_mut().classify_view_mut().settings.models {
         *on = matches!(model, Model::Knn { .. } | Model::GaussianNb);
     }
     h.get_by_label("▶ Run").click();
@@ -71,7 +71,7 @@ fn a_saved_session_reopens_with_the_same_settings_and_numbers() {
         .iter()
         .position(|o| matches!(o.model, Model::Knn { .. }))
         .unwrap();
-    h.state_mut().classify_view_mut().selected = knn;
+    h.state_mut().classify_view_mut().settings.selected = knn;
     h.state_mut().classify_view_mut().detail = Detail::Search;
     h.run_steps(2);
     h.get_by_label("Grid search, nested CV and validation curve").click();
@@ -89,6 +89,7 @@ fn a_saved_session_reopens_with_the_same_settings_and_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("iris.biolens.json");
     h.state_mut().save_session_to(&path);
+    run_until(&mut h, "the save", |app| !app.is_saving());
     let saved = h.state().session().unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("\"sha256\"") && text.contains("\"selection 1\"") && text.contains("\"k\": 4"), "{text}");
@@ -99,9 +100,9 @@ fn a_saved_session_reopens_with_the_same_settings_and_numbers() {
     run_until(&mut fresh, "the session", |app| !app.is_restoring() && app.state().data_job.is_none());
     let app = fresh.state();
     assert_eq!(app.tab(), Tab::Pca, "the tab shown when saved");
-    assert_eq!(app.clusters_view().k, 4);
+    assert_eq!(app.clusters_view().settings.k, 4);
     assert_eq!(app.tsne_view().params.seed, 7);
-    assert_eq!(app.classify_view().seed, 3);
+    assert_eq!(app.classify_view().settings.seed, 3);
     assert!(app.pca_view().params.scale);
     assert_eq!(codes(app, "selection 1"), codes(h.state(), "selection 1"), "the made annotation, sample by sample");
     assert_eq!(app.state().selection.samples, BTreeSet::from([5, 6]));
@@ -149,13 +150,14 @@ fn a_moved_file_is_asked_for_and_a_changed_one_needs_agreement() {
     run_until(&mut h, "the matrix", |app| app.state().current.is_some());
     let session = dir.path().join("s.json");
     h.state_mut().save_session_to(&session);
+    run_until(&mut h, "the save", |app| !app.is_saving());
 
     // Moved: the app asks where it is now.
     let moved = dir.path().join("moved.csv");
     std::fs::rename(&matrix, &moved).unwrap();
     let mut fresh = empty_app();
     fresh.state_mut().open_session_from(&session);
-    fresh.run_steps(2);
+    run_until(&mut fresh, "the question", BiolensApp::is_asking);
     fresh.get_by_label_contains("is not there any more");
     *fresh.state_mut().session_prompt_path().expect("the question") = moved.display().to_string();
     fresh.get_by_label("Use this file").click();
@@ -168,13 +170,13 @@ fn a_moved_file_is_asked_for_and_a_changed_one_needs_agreement() {
     std::fs::write(&matrix, text).unwrap();
     let mut changed = empty_app();
     changed.state_mut().open_session_from(&session);
-    changed.run_steps(2);
+    run_until(&mut changed, "the question", BiolensApp::is_asking);
     changed.get_by_label_contains("changed since the session was saved");
     changed.get_by_label("Cancel").click();
     changed.run_steps(2);
     assert!(changed.state().state().current.is_none() && !changed.state().is_restoring());
     changed.state_mut().open_session_from(&session);
-    changed.run_steps(2);
+    run_until(&mut changed, "the question", BiolensApp::is_asking);
     changed.get_by_label("Open anyway").click();
     changed.run_steps(1);
     run_until(&mut changed, "the changed file", |app| !app.is_restoring() && app.state().current.is_some());

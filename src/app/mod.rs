@@ -139,6 +139,10 @@ pub struct BiolensApp {
     restore: Option<session::PendingRestore>,
     /// Annotations made from selections (saved with the session).
     made: Vec<crate::session::MadeAnnotation>,
+    /// Checking a session's data files (opening it).
+    session_job: Option<Job<session::SessionWork>>,
+    /// Saving a session or its script.
+    save_job: Option<Job<String>>,
 }
 
 impl BiolensApp {
@@ -173,6 +177,8 @@ impl BiolensApp {
             session_prompt: None,
             restore: None,
             made: Vec::new(),
+            session_job: None,
+            save_job: None,
         };
         let request = match startup {
             Startup::Empty => None,
@@ -834,6 +840,7 @@ fn looks_like_annotations(path: &Path) -> bool {
 impl eframe::App for BiolensApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_jobs();
+        self.poll_session_jobs();
         self.continue_restore();
         self.poll_dialog();
         self.handle_dropped_files(ctx);
@@ -879,6 +886,8 @@ impl eframe::App for BiolensApp {
         // Keep polling while work runs even if a waker call was missed.
         if self.state.data_job.is_some()
             || self.dialog.is_some()
+            || self.session_job.is_some()
+            || self.save_job.is_some()
             || self.pca_view.is_running()
             || self.distance_map_view.is_running()
             || self.clusters_view.is_running()

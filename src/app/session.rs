@@ -10,10 +10,13 @@ use std::path::{Path, PathBuf};
 
 use eframe::egui;
 
+use std::sync::Arc;
+
 use super::BiolensApp;
 use super::Tab;
 use super::commands::Command;
 use crate::data::{LoadOptions, OpenRequest};
+use crate::jobs::{Job, JobError, Poll};
 use crate::session::{DataSource, FileCheck, FileRef, MadeAnnotation, Session, Views};
 
 /// What opening a session waits for.
@@ -46,23 +49,56 @@ pub struct PendingRestore {
     pub search: bool,
 }
 
-fn file_refs(paths: &[&Path]) -> Result<Vec<FileRef>, String> {
-    paths.iter().map(|p| FileRef::of(p).map_err(|e| e.to_string())).collect()
+/// Hashes every data file the session names (reads them all: call on a worker).
+fn hash_files(session: &mut Session) -> Result<(), String> {
+    for f in std::iter::once(&mut session.data.matrix).chain(session.data.annotations.iter_mut()) {
+        *f = FileRef::of(&f.path).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The first file from `from` on that is not as the session saved it (reads them all: call on
+/// a worker).
+fn first_problem(session: &Session, from: usize) -> Option<(usize, FileCheck)> {
+    std::iter::once(&session.data.matrix)
+        .chain(&session.data.annotations)
+        .enumerate()
+        .skip(from)
+        .map(|(k, f)| (k, f.check(&f.path)))
+        .find(|(_, check)| *check != FileCheck::Same)
+}
+
+/// A session's data files, checked on a worker.
+pub enum SessionWork {
+    /// The files were checked from some file on.
+    Checked {
+        /// The session.
+        session: Box<Session>,
+        /// Its file.
+        file: PathBuf,
+        /// The first file not as saved, if any.
+        problem: Option<(usize, FileCheck)>,
+    },
 }
 
 impl BiolensApp {
-    /// The current session (the data files are hashed: call on a click, not every frame).
+    /// The current session with its data files hashed now (on this thread: the app saves
+    /// through a job instead).
     pub fn session(&self) -> Result<Session, String> {
+        let mut session = self.session_unhashed()?;
+        hash_files(&mut session)?;
+        Ok(session)
+    }
+
+    /// The current session, its data files named but not yet hashed.
+    fn session_unhashed(&self) -> Result<Session, String> {
         let current = self.state.current.as_ref().ok_or("Open a dataset first: a session starts from its data.")?;
         let source = &current.dataset.source;
         let matrix = source.matrix.as_deref().ok_or("This dataset was not read from a file: nothing to save.")?;
-        let mut paths: Vec<&Path> = vec![matrix];
-        paths.extend(source.annotations.iter().map(PathBuf::as_path));
-        let mut files = file_refs(&paths)?;
-        let matrix_ref = files.remove(0);
+        let unhashed = |path: &Path| FileRef { path: path.to_owned(), size: 0, sha256: String::new() };
         let data = DataSource {
-            matrix: matrix_ref,
-            annotations: files,
+            matrix: unhashed(matrix),
+            annotations: source.annotations.iter().map(|p| unhashed(p)).collect(),
             // The orientation the user chose (the last open of this file remembers it).
             orientation: self
                 .state
@@ -96,16 +132,7 @@ impl BiolensApp {
         v.distance_map.order = d.order.clone();
         v.distance_map.strip.clone_from(&d.strip);
         v.distance_map.reversed = d.reversed;
-        let c = &self.clusters_view;
-        v.clusters.method = c.method;
-        v.clusters.linkage = c.linkage;
-        v.clusters.metric = c.metric;
-        v.clusters.k = c.k;
-        v.clusters.cut = c.cut;
-        v.clusters.kmeans = c.kmeans.clone();
-        v.clusters.elbow_max = c.elbow_max;
-        v.clusters.dbscan = c.dbscan;
-        v.clusters.compare.clone_from(&c.compare);
+        v.clusters = self.clusters_view.settings.clone();
         let h = &self.heatmap_view;
         v.heatmap.top_genes = h.top_genes;
         v.heatmap.method = h.method;
@@ -113,18 +140,7 @@ impl BiolensApp {
         v.heatmap.range = h.range;
         v.heatmap.strip.clone_from(&h.strip);
         let k = &self.classify_view;
-        v.classify.target.clone_from(&k.target);
-        v.classify.features = k.features;
-        v.classify.top_genes = k.top_genes;
-        v.classify.selection = k.selection;
-        v.classify.pcs = k.pcs;
-        v.classify.scale = k.scale;
-        v.classify.validation = k.validation.clone();
-        v.classify.seed = k.seed;
-        v.classify.models.clone_from(&k.models);
-        v.classify.leak_lesson = k.leak_lesson;
-        v.classify.selected = k.selected;
-        v.classify.normalised = k.normalised;
+        v.classify.settings = k.settings.clone();
         v.classify.ran = k.result.is_some();
         v.classify.search =
             k.search.param.filter(|_| k.search.outcome.is_some()).map(|param| crate::session::GridSearch {
@@ -151,16 +167,7 @@ impl BiolensApp {
         d.order = v.distance_map.order.clone();
         d.strip.clone_from(&v.distance_map.strip);
         d.reversed = v.distance_map.reversed;
-        let c = &mut self.clusters_view;
-        c.method = v.clusters.method;
-        c.linkage = v.clusters.linkage;
-        c.metric = v.clusters.metric;
-        c.k = v.clusters.k;
-        c.cut = v.clusters.cut;
-        c.kmeans = v.clusters.kmeans.clone();
-        c.elbow_max = v.clusters.elbow_max;
-        c.dbscan = v.clusters.dbscan;
-        c.compare.clone_from(&v.clusters.compare);
+        self.clusters_view.settings = v.clusters.clone();
         let h = &mut self.heatmap_view;
         h.top_genes = v.heatmap.top_genes;
         h.method = v.heatmap.method;
@@ -168,18 +175,7 @@ impl BiolensApp {
         h.range = v.heatmap.range;
         h.strip.clone_from(&v.heatmap.strip);
         let k = &mut self.classify_view;
-        k.target.clone_from(&v.classify.target);
-        k.features = v.classify.features;
-        k.top_genes = v.classify.top_genes;
-        k.selection = v.classify.selection;
-        k.pcs = v.classify.pcs;
-        k.scale = v.classify.scale;
-        k.validation = v.classify.validation.clone();
-        k.seed = v.classify.seed;
-        k.models.clone_from(&v.classify.models);
-        k.leak_lesson = v.classify.leak_lesson;
-        k.selected = v.classify.selected;
-        k.normalised = v.classify.normalised;
+        k.settings = v.classify.settings.clone();
         if let Some(search) = &v.classify.search {
             k.search.param = Some(search.param);
             k.search.values.clone_from(&search.values);
@@ -188,9 +184,10 @@ impl BiolensApp {
         }
     }
 
-    /// True while a session is being opened (its data, made annotations and selection).
+    /// True while a session is being opened (its files checked, its data, made annotations,
+    /// selection and runs).
     pub fn is_restoring(&self) -> bool {
-        self.restore.is_some() || self.session_prompt.is_some()
+        self.restore.is_some() || self.session_prompt.is_some() || self.session_job.is_some()
     }
 
     /// The new location typed in the "moved data file" question, when it is shown.
@@ -198,52 +195,98 @@ impl BiolensApp {
         self.session_prompt.as_mut().map(|p| &mut p.new_path)
     }
 
-    /// Saves the current session to `path` (a notice says how it went).
+    /// Saves the current session to `path` on a worker (hashing the data files); a notice
+    /// says how it went.
     pub fn save_session_to(&mut self, path: &Path) {
-        match self.session() {
-            Ok(session) => match session.save(path) {
-                Ok(()) => self.state.info(format!("Session saved to {}.", path.display())),
-                Err(e) => self.state.error(e.to_string()),
-            },
-            Err(e) => self.state.error(e),
-        }
+        let path = path.to_owned();
+        self.spawn_session_job("save session", move |mut session| {
+            hash_files(&mut session)?;
+            session.save(&path).map_err(|e| e.to_string())?;
+            Ok(format!("Session saved to {}.", path.display()))
+        });
     }
 
-    /// Writes the current session as a shell script of `biolens` commands.
+    /// Writes the current session as a shell script of `biolens` commands, on a worker.
     pub fn export_script_to(&mut self, path: &Path) {
-        let script = self.session().and_then(|s| crate::cli::session_script(&s, false).map_err(|e| e.to_string()));
-        match script.and_then(|text| std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))) {
-            Ok(()) => self.state.info(format!(
+        let path = path.to_owned();
+        self.spawn_session_job("export script", move |mut session| {
+            hash_files(&mut session)?;
+            let text = crate::cli::session_script(&session, false).map_err(|e| e.to_string())?;
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(format!(
                 "Script written to {}: run `sh {} OUT_DIR` to write every table and figure.",
                 path.display(),
                 path.display()
-            )),
+            ))
+        });
+    }
+
+    fn spawn_session_job(&mut self, name: &str, work: impl FnOnce(Session) -> Result<String, String> + Send + 'static) {
+        match self.session_unhashed() {
+            Ok(session) => {
+                self.save_job =
+                    Some(Job::spawn(name, Arc::clone(&self.waker), move |_| work(session).map_err(JobError::Failed)));
+            }
             Err(e) => self.state.error(e),
         }
     }
 
+    /// True while a session is being saved or exported.
+    pub fn is_saving(&self) -> bool {
+        self.save_job.is_some()
+    }
+
+    /// True while the app asks about a moved or changed data file.
+    pub fn is_asking(&self) -> bool {
+        self.session_prompt.is_some()
+    }
+
     /// Opens the session in `path`: reads it (a bad or newer file is an error, nothing
-    /// changes), then checks its data files, asking about moved or changed ones.
+    /// changes), then checks its data files on a worker, asking about moved or changed ones.
     pub fn open_session_from(&mut self, path: &Path) {
         match Session::load(path) {
-            Ok(session) => self.check_next_file(session, path.to_owned(), 0),
+            Ok(session) => self.check_files_from(session, path.to_owned(), 0),
             Err(e) => self.state.error(format!("Session not opened: {e}")),
         }
     }
 
-    /// Checks the files from `from` on; asks about the first that is not as saved, or applies.
-    fn check_next_file(&mut self, session: Session, file: PathBuf, from: usize) {
-        let files: Vec<FileRef> =
-            std::iter::once(session.data.matrix.clone()).chain(session.data.annotations.iter().cloned()).collect();
-        for (k, f) in files.iter().enumerate().skip(from) {
-            let check = f.check(&f.path);
-            if check != FileCheck::Same {
-                let new_path = f.path.display().to_string();
-                self.session_prompt = Some(SessionPrompt { session, file, asking: k, problem: check, new_path });
-                return;
+    /// Checks the session's files from `from` on, on a worker.
+    fn check_files_from(&mut self, session: Session, file: PathBuf, from: usize) {
+        self.session_job = Some(Job::spawn("check session files", Arc::clone(&self.waker), move |_| {
+            let problem = first_problem(&session, from);
+            Ok(SessionWork::Checked { session: Box::new(session), file, problem })
+        }));
+    }
+
+    /// Takes a finished session job: a notice, the question about a file, or the session
+    /// applied.
+    pub(super) fn poll_session_jobs(&mut self) {
+        if let Some(job) = &mut self.save_job
+            && let Poll::Done(result) = job.poll()
+        {
+            self.save_job = None;
+            match result {
+                Ok(message) => self.state.info(message),
+                Err(JobError::Cancelled) => {}
+                Err(e) => self.state.error(e.to_string()),
             }
         }
-        self.apply_session(&session, &file);
+        let Some(job) = &mut self.session_job else { return };
+        let Poll::Done(result) = job.poll() else { return };
+        self.session_job = None;
+        match result {
+            Ok(SessionWork::Checked { session, file, problem: Some((asking, problem)) }) => {
+                let new_path = std::iter::once(&session.data.matrix)
+                    .chain(&session.data.annotations)
+                    .nth(asking)
+                    .map(|f| f.path.display().to_string())
+                    .unwrap_or_default();
+                self.session_prompt = Some(SessionPrompt { session: *session, file, asking, problem, new_path });
+            }
+            Ok(SessionWork::Checked { session, file, problem: None }) => self.apply_session(&session, &file),
+            Err(JobError::Cancelled) => {}
+            Err(e) => self.state.error(e.to_string()),
+        }
     }
 
     fn apply_session(&mut self, session: &Session, file: &Path) {
@@ -366,33 +409,18 @@ impl BiolensApp {
             Some(true) => {
                 let Some(mut prompt) = self.session_prompt.take() else { return };
                 let next = if prompt.problem == FileCheck::Missing {
-                    let new_path = PathBuf::from(prompt.new_path.trim());
-                    match file.check(&new_path) {
-                        FileCheck::Missing => {
-                            self.state.error(format!("{}: no such file", new_path.display()));
-                            self.session_prompt = Some(prompt);
-                            return;
-                        }
-                        check => {
-                            let slot = std::iter::once(&mut prompt.session.data.matrix)
-                                .chain(prompt.session.data.annotations.iter_mut())
-                                .nth(prompt.asking);
-                            if let Some(slot) = slot {
-                                slot.path = new_path;
-                            }
-                            if check == FileCheck::Changed {
-                                // Found, but not the same contents: ask again about this file.
-                                prompt.problem = FileCheck::Changed;
-                                self.session_prompt = Some(prompt);
-                                return;
-                            }
-                            prompt.asking + 1
-                        }
+                    // Check the file where the user says it is now (again, if not there).
+                    let slot = std::iter::once(&mut prompt.session.data.matrix)
+                        .chain(prompt.session.data.annotations.iter_mut())
+                        .nth(prompt.asking);
+                    if let Some(slot) = slot {
+                        slot.path = PathBuf::from(prompt.new_path.trim());
                     }
+                    prompt.asking
                 } else {
                     prompt.asking + 1
                 };
-                self.check_next_file(prompt.session, prompt.file, next);
+                self.check_files_from(prompt.session, prompt.file, next);
             }
             None => {}
         }

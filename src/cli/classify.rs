@@ -255,11 +255,8 @@ pub(super) fn run(args: &ClassifyArgs, out: &mut dyn std::io::Write) -> anyhow::
 /// Writes a figure at 1200 × 900 px, SVG or PNG by the extension.
 fn write_figure(fig: &crate::export::figure::Figure, path: &std::path::Path) -> anyhow::Result<()> {
     use crate::export::figure::{Size, Style, Units, render};
-    let png = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("png") => true,
-        Some("svg") => false,
-        _ => anyhow::bail!("figures must end in .svg or .png: {}", path.display()),
-    };
+    let png = crate::export::figure::is_png(path)
+        .ok_or_else(|| anyhow::anyhow!("figures must end in .svg or .png: {}", path.display()))?;
     let size = Size { width: 1200.0, height: 900.0, units: Units::Px, dpi: 300.0 };
     let bytes = render(fig, &size, &Style::for_size(size.pixels()), png)?;
     super::OutFile::create(path)?.write_with(|w| w.write_all(&bytes))

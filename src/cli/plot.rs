@@ -476,11 +476,8 @@ fn distance_map(args: &PlotArgs, dataset: &Dataset, metric: Metric) -> anyhow::R
 }
 
 pub(super) fn run(args: &PlotArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    let png = match args.out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("png") => true,
-        Some("svg") => false,
-        _ => anyhow::bail!("--out must end in .svg or .png: {}", args.out.display()),
-    };
+    let png = crate::export::figure::is_png(&args.out)
+        .with_context(|| format!("--out must end in .svg or .png: {}", args.out.display()))?;
     if !(args.width > 0.0 && args.height > 0.0 && args.dpi > 0.0) {
         anyhow::bail!("--width, --height and --dpi must be positive");
     }

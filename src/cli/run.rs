@@ -319,7 +319,7 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<St
 }
 
 fn classify_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<String>) {
-    let c = &s.views.classify;
+    let c = &s.views.classify.settings;
     let Some(target) = &c.target else {
         notes.push("no annotation was chosen to predict: no classifier tables".to_owned());
         return;

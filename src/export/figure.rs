@@ -320,11 +320,6 @@ impl Figure {
         }
         self
     }
-
-    /// Number of points in the figure's scatter marks.
-    pub fn point_count(&self) -> usize {
-        self.marks.iter().map(|m| if let Mark::Points { points, .. } = m { points.len() } else { 0 }).sum()
-    }
 }
 
 /// The figure as an SVG document of `size` (see [`super::svg`]).
@@ -335,6 +330,16 @@ pub fn figure_svg(fig: &Figure, size: &Size, style: &Style) -> String {
 /// The scatter as an SVG document of `size`.
 pub fn scatter_svg(fig: &Scatter, size: &Size, style: &Style) -> String {
     figure_svg(&Figure::from(fig.clone()), size, style)
+}
+
+/// Whether a figure file is a PNG (`Some(true)`) or an SVG (`Some(false)`), by its extension
+/// in any case; `None` for anything else.
+pub fn is_png(path: &std::path::Path) -> Option<bool> {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("png") => Some(true),
+        Some("svg") => Some(false),
+        _ => None,
+    }
 }
 
 /// A figure as file bytes: SVG, or the same SVG as PNG of exactly `size.pixels()`.

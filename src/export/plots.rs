@@ -131,19 +131,16 @@ fn tree_segments(
     height: &dyn Fn(f64) -> f64,
 ) -> Vec<Segment> {
     let n = tree.n;
-    let order = tree.leaf_order();
-    let mut x = vec![0.0; n + tree.merges.len()];
+    let x = tree.node_x(&tree.leaf_order());
     let mut h = vec![0.0; n + tree.merges.len()];
     let mut cluster: Vec<Option<usize>> = vec![None; n + tree.merges.len()];
-    for (p, &item) in order.iter().enumerate() {
-        x[item] = p as f64 + 0.5;
-        cluster[item] = cluster_of.and_then(|c| c.get(item).copied().flatten());
+    for (item, c) in cluster.iter_mut().enumerate().take(n) {
+        *c = cluster_of.and_then(|l| l.get(item).copied().flatten());
     }
     let colour = |c: Option<usize>| c.map_or(GREY, palette::categorical);
     let mut out = Vec::with_capacity(3 * tree.merges.len());
     for (k, m) in tree.merges.iter().enumerate() {
         let id = n + k;
-        x[id] = f64::midpoint(x[m.left], x[m.right]);
         h[id] = m.height;
         let same = cluster[m.left].is_some() && cluster[m.left] == cluster[m.right];
         cluster[id] = if same && m.height <= cut { cluster[m.left] } else { None };
@@ -602,19 +599,6 @@ pub fn validation_curve(title: &str, param: &str, curve: &[(f64, f64, f64)]) -> 
         &[("training", train, BLUE), ("cross-validation", cv, ORANGE)],
         Vec::new(),
     )
-}
-
-/// Gene importances as horizontal bars, largest first.
-pub fn importance(title: &str, what: &str, genes: &[(String, f64)]) -> Figure {
-    let bars = genes.iter().enumerate().map(|(k, &(_, v))| (0.0, k as f64 + 0.15, v, k as f64 + 0.85, BLUE)).collect();
-    Figure {
-        title: title.to_owned(),
-        x: Axis::linear(what),
-        y: Axis::categories("", genes.iter().map(|g| g.0.clone()).collect()),
-        marks: vec![Mark::Rule { value: 0.0, horizontal: false, colour: GREY, dashed: false }, Mark::Rects(bars)],
-        legends: Vec::new(),
-        frame: true,
-    }
 }
 
 #[cfg(test)]

@@ -205,6 +205,20 @@ impl Tree {
         }
         order
     }
+
+    /// Where every node sits along the leaves: the leaf at position `p` of `order` (the leaf
+    /// order) at `p + ½`, a merge midway between its children. Indexed by node id (leaves
+    /// `0..n`, merge `k` at `n + k`), as dendrograms draw them.
+    pub fn node_x(&self, order: &[usize]) -> Vec<f64> {
+        let mut x = vec![0.0; self.n + self.merges.len()];
+        for (p, &item) in order.iter().enumerate() {
+            x[item] = p as f64 + 0.5;
+        }
+        for (k, m) in self.merges.iter().enumerate() {
+            x[self.n + k] = f64::midpoint(x[m.left], x[m.right]);
+        }
+        x
+    }
 }
 
 /// The index of pair `(i, j)`, `i < j`, in a condensed matrix of `n` items.

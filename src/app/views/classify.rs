@@ -19,7 +19,7 @@ use crate::analysis::classify::folds::{
     Split, leave_one_out, repeated_k_fold, split_by, stratified_k_fold, train_test_split,
 };
 use crate::analysis::classify::search::{Grid, Param};
-use crate::analysis::classify::validation::{CvOutcome, Features, Selection, cross_validate};
+use crate::analysis::classify::validation::{CvOutcome, Features, cross_validate};
 use crate::analysis::classify::{Model, encode_labels};
 use crate::data::Dataset;
 use crate::data::annotations::AnnotationValues;
@@ -130,36 +130,14 @@ type Importances = Vec<(usize, f64)>;
 
 /// State of the Classify view.
 pub struct ClassifyView {
-    /// The annotation to predict (`None`: the first categorical one).
-    pub target: Option<String>,
-    /// Features.
-    pub features: FeatureChoice,
-    /// N genes.
-    pub top_genes: usize,
-    /// How the N genes are chosen.
-    pub selection: Selection,
-    /// K components.
-    pub pcs: usize,
-    /// z-score the features in each training fold.
-    pub scale: bool,
-    /// Validation.
-    pub validation: Validation,
-    /// Seed of the folds and forests.
-    pub seed: u32,
-    /// The models, each on or off.
-    pub models: Vec<(bool, Model)>,
-    /// Also validate with genes chosen on all samples (teaching).
-    pub leak_lesson: bool,
+    /// What to validate and how (saved with a session as they are).
+    pub settings: crate::session::ClassifySettings,
     job: Option<Job<ClassifyRun>>,
     /// The newest run.
     pub result: Option<Arc<ClassifyRun>>,
     error: Option<String>,
-    /// The model whose details are shown (index into the run's outcomes).
-    pub selected: usize,
     /// The detail panel.
     pub detail: Detail,
-    /// Confusion matrix as row shares.
-    pub normalised: bool,
     /// The search panel.
     pub search: SearchState,
     importance_job: Option<(usize, Job<Importances>)>,
@@ -173,24 +151,12 @@ pub struct ClassifyView {
 
 impl Default for ClassifyView {
     fn default() -> Self {
-        let defaults = Model::defaults();
         Self {
-            target: None,
-            features: FeatureChoice::All,
-            top_genes: 200,
-            selection: Selection::Variance,
-            pcs: 10,
-            scale: true,
-            validation: Validation::KFold { folds: 5, repeats: 1 },
-            seed: 0,
-            models: defaults.into_iter().map(|m| (!matches!(m, Model::Tree { .. }), m)).collect(),
-            leak_lesson: false,
+            settings: crate::session::ClassifySettings::default(),
             job: None,
             result: None,
             error: None,
-            selected: 0,
             detail: Detail::default(),
-            normalised: false,
             search: SearchState {
                 param: None,
                 values: String::new(),
@@ -238,7 +204,7 @@ impl ClassifyView {
                 .iter()
                 .any(|a| a.name == name && matches!(a.values, AnnotationValues::Categorical { .. }))
         };
-        match &self.target {
+        match &self.settings.target {
             Some(name) if categorical(name) => Some(name.clone()),
             _ => dataset
                 .annotations()
@@ -250,10 +216,10 @@ impl ClassifyView {
 
     fn feature_spec(&self) -> Features {
         Features {
-            top_genes: (self.features == FeatureChoice::TopGenes).then_some(self.top_genes),
-            selection: self.selection,
-            scale: self.scale,
-            pca: (self.features == FeatureChoice::Pcs).then_some(self.pcs),
+            top_genes: (self.settings.features == FeatureChoice::TopGenes).then_some(self.settings.top_genes),
+            selection: self.settings.selection,
+            scale: self.settings.scale,
+            pca: (self.settings.features == FeatureChoice::Pcs).then_some(self.settings.pcs),
             select_on_all_data: false,
         }
     }
@@ -266,14 +232,15 @@ impl ClassifyView {
             self.error = Some("Add a categorical annotation to predict (File > Open annotations…).".to_owned());
             return;
         };
-        let models: Vec<Model> = self.models.iter().filter(|(on, _)| *on).map(|(_, m)| self.with_seed(m)).collect();
+        let models: Vec<Model> =
+            self.settings.models.iter().filter(|(on, _)| *on).map(|(_, m)| self.with_seed(m)).collect();
         if models.is_empty() {
             self.error = Some("Choose at least one model.".to_owned());
             return;
         }
         let features = self.feature_spec();
-        let validation = self.validation.clone();
-        let (seed, leak) = (self.seed, self.leak_lesson && features.top_genes.is_some());
+        let validation = self.settings.validation.clone();
+        let (seed, leak) = (self.settings.seed, self.settings.leak_lesson && features.top_genes.is_some());
         let generation = current.matrix_generation;
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         self.job = Some(Job::spawn("classify", waker, move |ctx| {
@@ -335,7 +302,7 @@ impl ClassifyView {
         }));
         self.error = None;
         self.forget_side_results();
-        self.selected = 0;
+        self.settings.selected = 0;
     }
 
     /// Drops (and so cancels) what was computed from the previous run.
@@ -351,7 +318,7 @@ impl ClassifyView {
     fn with_seed(&self, model: &Model) -> Model {
         match model {
             Model::Forest { trees, params, .. } => {
-                Model::Forest { trees: *trees, params: *params, seed: u64::from(self.seed) }
+                Model::Forest { trees: *trees, params: *params, seed: u64::from(self.settings.seed) }
             }
             other => other.clone(),
         }

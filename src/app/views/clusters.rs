@@ -58,24 +58,8 @@ type Widths = Vec<Option<f64>>;
 
 /// State of the Clusters view.
 pub struct ClustersView {
-    /// The method shown.
-    pub method: ClusterMethod,
-    /// Hierarchical: the linkage.
-    pub linkage: Method,
-    /// Hierarchical and DBSCAN: the distance.
-    pub metric: Metric,
-    /// Hierarchical: clusters of the cut.
-    pub k: usize,
-    /// Hierarchical: the cut height (`None`: from `k`).
-    pub cut: Option<f64>,
-    /// k-means settings.
-    pub kmeans: KMeansParams,
-    /// k-means: the elbow curve runs k = 1 up to this.
-    pub elbow_max: usize,
-    /// DBSCAN settings.
-    pub dbscan: DbscanParams,
-    /// The annotation the clusters are compared with (`None`: the first categorical one).
-    pub compare: Option<String>,
+    /// What is shown and its parameters (saved with a session as they are).
+    pub settings: crate::session::ClustersView,
     job: Option<(RunKey, Job<Outcome>)>,
     attempted: Option<RunKey>,
     results: Vec<(RunKey, Arc<Outcome>)>,
@@ -97,15 +81,7 @@ pub struct ClustersView {
 impl Default for ClustersView {
     fn default() -> Self {
         Self {
-            method: ClusterMethod::default(),
-            linkage: Method::Average,
-            metric: Metric::Euclidean,
-            k: 3,
-            cut: None,
-            kmeans: KMeansParams::default(),
-            elbow_max: 10,
-            dbscan: DbscanParams::default(),
-            compare: None,
+            settings: crate::session::ClustersView::default(),
             job: None,
             attempted: None,
             results: Vec::new(),
@@ -142,9 +118,9 @@ impl ClustersView {
         Some(match &*outcome {
             Outcome::Tree(layout) => {
                 // A k asked for gives exactly k clusters even where merge heights tie.
-                let labels = match self.cut {
+                let labels = match self.settings.cut {
                     Some(cut) => layout.tree().cut_height(cut),
-                    None => layout.tree().cut_k(self.k),
+                    None => layout.tree().cut_k(self.settings.k),
                 };
                 labels.into_iter().map(Some).collect()
             }
@@ -164,13 +140,14 @@ impl ClustersView {
     }
 
     fn key(&self, generation: u64) -> RunKey {
-        match self.method {
+        match self.settings.method {
             ClusterMethod::Hierarchical => {
-                let metric = if self.linkage.requires_euclidean() { Metric::Euclidean } else { self.metric };
-                RunKey::Tree(generation, self.linkage, metric)
+                let metric =
+                    if self.settings.linkage.requires_euclidean() { Metric::Euclidean } else { self.settings.metric };
+                RunKey::Tree(generation, self.settings.linkage, metric)
             }
-            ClusterMethod::KMeans => RunKey::KMeans(generation, self.kmeans.clone(), self.elbow_max),
-            ClusterMethod::Dbscan => RunKey::Dbscan(generation, self.dbscan, self.metric),
+            ClusterMethod::KMeans => RunKey::KMeans(generation, self.settings.kmeans.clone(), self.settings.elbow_max),
+            ClusterMethod::Dbscan => RunKey::Dbscan(generation, self.settings.dbscan, self.settings.metric),
         }
     }
 
@@ -187,7 +164,7 @@ impl ClustersView {
         self.results
             .iter()
             .rev()
-            .find(|(k, _)| kind(k) == self.method && Some(generation(k)) == self.generation)
+            .find(|(k, _)| kind(k) == self.settings.method && Some(generation(k)) == self.generation)
             .map(|(_, o)| Arc::clone(o))
     }
 
@@ -206,7 +183,7 @@ impl ClustersView {
                 Ok(outcome) => {
                     self.results.retain(|(k, _)| std::mem::discriminant(k) != std::mem::discriminant(&key));
                     if matches!(outcome, Outcome::Tree(_)) {
-                        self.cut = None;
+                        self.settings.cut = None;
                     }
                     self.results.push((key, Arc::new(outcome)));
                 }
@@ -289,22 +266,22 @@ impl ClustersView {
         if labels.len() != current.dataset.n_samples() {
             return;
         }
-        let dragging = self.method == ClusterMethod::Hierarchical && self.dendrogram_dragging();
-        let already = self.published.iter().any(|(m, l)| *m == self.method && *l == labels);
+        let dragging = self.settings.method == ClusterMethod::Hierarchical && self.dendrogram_dragging();
+        let already = self.published.iter().any(|(m, l)| *m == self.settings.method && *l == labels);
         if !dragging && !already && state.can_annotate() {
-            self.published.retain(|(m, _)| *m != self.method);
-            self.published.push((self.method, labels.clone()));
-            commands.push(Command::SetAnnotation(cluster_annotation(self.method.annotation_name(), &labels)));
+            self.published.retain(|(m, _)| *m != self.settings.method);
+            self.published.push((self.settings.method, labels.clone()));
+            commands.push(Command::SetAnnotation(cluster_annotation(self.settings.method.annotation_name(), &labels)));
         }
         let known = self.silhouette.as_ref().is_some_and(|(l, _)| *l == labels)
             || self.silhouette_job.as_ref().is_some_and(|(l, _)| *l == labels);
         let n = labels.len();
         if !dragging && !known && n <= MAX_SILHOUETTE {
             let matrix = current.dataset.matrix_arc();
-            let metric = match self.method {
+            let metric = match self.settings.method {
                 ClusterMethod::KMeans => Metric::Euclidean,
-                ClusterMethod::Hierarchical if self.linkage.requires_euclidean() => Metric::Euclidean,
-                _ => self.metric,
+                ClusterMethod::Hierarchical if self.settings.linkage.requires_euclidean() => Metric::Euclidean,
+                _ => self.settings.metric,
             };
             let job_labels = labels.clone();
             let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
@@ -377,7 +354,7 @@ impl ClustersView {
 impl ClustersView {
     /// Builds and writes the figure the export window asks for.
     fn export_figure(&mut self, ctx: &egui::Context, dataset: &Dataset) {
-        let main = match self.method {
+        let main = match self.settings.method {
             ClusterMethod::Hierarchical => "dendrogram",
             ClusterMethod::KMeans => "elbow",
             ClusterMethod::Dbscan => "k-distance",
@@ -405,25 +382,34 @@ impl ClustersView {
                     let strip =
                         self.compare_name(dataset).and_then(|n| dataset.annotations().iter().find(|a| a.name == n));
                     let strip = strip.map(crate::export::plots::Strip::of);
-                    let metric = if self.linkage.requires_euclidean() { Metric::Euclidean } else { self.metric };
-                    let height = format!("{} linkage height ({})", self.linkage.name(), metric.label());
+                    let metric = if self.settings.linkage.requires_euclidean() {
+                        Metric::Euclidean
+                    } else {
+                        self.settings.metric
+                    };
+                    let height = format!("{} linkage height ({})", self.settings.linkage.name(), metric.label());
                     crate::export::plots::Dendrogram {
                         title: &title("dendrogram"),
                         tree,
                         height_label: &height,
                         clusters: Some(&labels),
-                        cut: Some(self.cut.unwrap_or_else(|| tree.height_for_k(self.k))),
+                        cut: Some(self.settings.cut.unwrap_or_else(|| tree.height_for_k(self.settings.k))),
                         names: dataset.sample_ids(),
                         strip: strip.as_ref(),
                     }
                     .figure()
                 }
                 Outcome::KMeans { elbow, .. } => {
-                    crate::export::plots::elbow(&title("k-means elbow"), elbow, self.kmeans.k)
+                    crate::export::plots::elbow(&title("k-means elbow"), elbow, self.settings.kmeans.k)
                 }
                 Outcome::Dbscan { k_distances, .. } => {
-                    let k = self.dbscan.min_samples.saturating_sub(1).max(1);
-                    crate::export::plots::k_distance(&title("DBSCAN k-distance"), k_distances, k, self.dbscan.eps)
+                    let k = self.settings.dbscan.min_samples.saturating_sub(1).max(1);
+                    crate::export::plots::k_distance(
+                        &title("DBSCAN k-distance"),
+                        k_distances,
+                        k,
+                        self.settings.dbscan.eps,
+                    )
                 }
             }
         };

@@ -282,13 +282,9 @@ impl FigureExport {
             return;
         }
         let path = PathBuf::from(self.path.trim());
-        let png = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-            Some("png") => true,
-            Some("svg") => false,
-            _ => {
-                self.last = Some(Err(format!("{}: the file must end in .svg or .png", path.display())));
-                return;
-            }
+        let Some(png) = crate::export::figure::is_png(&path) else {
+            self.last = Some(Err(format!("{}: the file must end in .svg or .png", path.display())));
+            return;
         };
         self.last = None;
         self.job = Some(Job::spawn("export figure", waker, move |_| {

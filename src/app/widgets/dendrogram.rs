@@ -39,16 +39,14 @@ impl TreeLayout {
         let n = tree.n;
         let order = tree.leaf_order();
         let nodes = n + tree.merges.len();
-        let mut x = vec![0.0; nodes];
+        let x = tree.node_x(&order);
         let mut span = vec![(0, 0); nodes];
         let mut parent = vec![None; nodes];
         for (pos, &item) in order.iter().enumerate() {
-            x[item] = pos as f64 + 0.5;
             span[item] = (pos, pos + 1);
         }
         for (k, m) in tree.merges.iter().enumerate() {
             let id = n + k;
-            x[id] = f64::midpoint(x[m.left], x[m.right]);
             span[id] = (span[m.left].0.min(span[m.right].0), span[m.left].1.max(span[m.right].1));
             parent[m.left] = Some(id);
             parent[m.right] = Some(id);

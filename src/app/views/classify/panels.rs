@@ -42,47 +42,47 @@ impl ClassifyView {
         egui::ComboBox::from_id_salt("classify_target").selected_text(target).show_ui(ui, |ui| {
             for a in dataset.annotations() {
                 if matches!(a.values, AnnotationValues::Categorical { .. }) {
-                    ui.selectable_value(&mut self.target, Some(a.name.clone()), &a.name);
+                    ui.selectable_value(&mut self.settings.target, Some(a.name.clone()), &a.name);
                 }
             }
         });
         ui.separator();
         ui.heading("Features");
-        ui.radio_value(&mut self.features, FeatureChoice::All, format!("all {} genes", dataset.n_genes()));
+        ui.radio_value(&mut self.settings.features, FeatureChoice::All, format!("all {} genes", dataset.n_genes()));
         ui.horizontal(|ui| {
-            ui.radio_value(&mut self.features, FeatureChoice::TopGenes, "top");
-            ui.add(egui::DragValue::new(&mut self.top_genes).range(1..=dataset.n_genes().max(1)));
+            ui.radio_value(&mut self.settings.features, FeatureChoice::TopGenes, "top");
+            ui.add(egui::DragValue::new(&mut self.settings.top_genes).range(1..=dataset.n_genes().max(1)));
             egui::ComboBox::from_id_salt("classify_selection")
-                .selected_text(match self.selection {
+                .selected_text(match self.settings.selection {
                     Selection::Variance => "by variance",
                     Selection::AnovaF => "by ANOVA F",
                 })
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.selection, Selection::Variance, "by variance")
+                    ui.selectable_value(&mut self.settings.selection, Selection::Variance, "by variance")
                         .on_hover_text("The most variable genes: ignores the classes");
-                    ui.selectable_value(&mut self.selection, Selection::AnovaF, "by ANOVA F")
+                    ui.selectable_value(&mut self.settings.selection, Selection::AnovaF, "by ANOVA F")
                         .on_hover_text("The genes that differ most between the classes: uses the labels");
                 });
         });
         ui.horizontal(|ui| {
-            ui.radio_value(&mut self.features, FeatureChoice::Pcs, "first");
-            ui.add(egui::DragValue::new(&mut self.pcs).range(1..=200));
+            ui.radio_value(&mut self.settings.features, FeatureChoice::Pcs, "first");
+            ui.add(egui::DragValue::new(&mut self.settings.pcs).range(1..=200));
             ui.label("principal components");
         });
-        ui.checkbox(&mut self.scale, "z-score each feature");
+        ui.checkbox(&mut self.settings.scale, "z-score each feature");
         ui.label(RichText::new("Selection, scaling and PCA are fitted in each training fold only.").weak().small());
-        ui.add_enabled(self.features == FeatureChoice::TopGenes, egui::Checkbox::new(&mut self.leak_lesson, "Lesson: also choose genes on all samples"))
+        ui.add_enabled(self.settings.features == FeatureChoice::TopGenes, egui::Checkbox::new(&mut self.settings.leak_lesson, "Lesson: also choose genes on all samples"))
             .on_hover_text("Validates each model a second time with the genes chosen before splitting (the test folds leak into the choice) and shows how much that inflates the score. Try it with 'by ANOVA F'.");
         ui.separator();
         ui.heading("Validation");
         self.validation_ui(ui, dataset);
         ui.horizontal(|ui| {
             ui.label("Seed");
-            ui.add(egui::DragValue::new(&mut self.seed));
+            ui.add(egui::DragValue::new(&mut self.settings.seed));
         });
         ui.separator();
         ui.heading("Models");
-        for (on, model) in &mut self.models {
+        for (on, model) in &mut self.settings.models {
             ui.horizontal_wrapped(|ui| {
                 ui.checkbox(on, model.name());
                 model_params_ui(ui, model);
@@ -105,7 +105,7 @@ impl ClassifyView {
     }
 
     fn validation_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
-        let kind = match self.validation {
+        let kind = match self.settings.validation {
             Validation::KFold { repeats: 1, .. } => 0,
             Validation::KFold { .. } => 1,
             Validation::LeaveOneOut => 2,
@@ -117,7 +117,7 @@ impl ClassifyView {
         egui::ComboBox::from_id_salt("classify_validation").selected_text(labels[kind]).show_ui(ui, |ui| {
             for (k, label) in labels.iter().enumerate() {
                 if ui.selectable_label(k == kind, *label).clicked() && k != kind {
-                    self.validation = match k {
+                    self.settings.validation = match k {
                         0 => Validation::KFold { folds: 5, repeats: 1 },
                         1 => Validation::KFold { folds: 5, repeats: 5 },
                         2 => Validation::LeaveOneOut,
@@ -137,7 +137,7 @@ impl ClassifyView {
                 }
             }
         });
-        match &mut self.validation {
+        match &mut self.settings.validation {
             Validation::KFold { folds, repeats } => {
                 ui.horizontal(|ui| {
                     ui.label("Folds");
@@ -177,12 +177,12 @@ impl ClassifyView {
         if run.generation != current.matrix_generation {
             return;
         }
-        let Some(outcome) = run.outcomes.get(self.selected) else { return };
+        let Some(outcome) = run.outcomes.get(self.settings.selected) else { return };
         let model = outcome.model.clone();
-        let index = self.selected;
+        let index = self.settings.selected;
         let x = current.dataset.matrix().select(ndarray::Axis(0), &run.samples);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
-        let seed = u64::from(self.seed);
+        let seed = u64::from(self.settings.seed);
         self.importance_job = Some((
             index,
             Job::spawn("permutation importance", waker, move |ctx| {
@@ -203,7 +203,7 @@ impl ClassifyView {
         if run.generation != current.matrix_generation {
             return;
         }
-        let Some(outcome) = run.outcomes.get(self.selected) else { return };
+        let Some(outcome) = run.outcomes.get(self.settings.selected) else { return };
         let parse =
             |text: &str| -> Vec<f64> { text.split([',', ' ', ';']).filter_map(|v| v.trim().parse().ok()).collect() };
         let range = |values: Vec<f64>| {
@@ -225,7 +225,7 @@ impl ClassifyView {
         let base = outcome.model.clone();
         let x = current.dataset.matrix().select(ndarray::Axis(0), &run.samples);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
-        let (draws, seed) = (self.search.draws, u64::from(self.seed));
+        let (draws, seed) = (self.search.draws, u64::from(self.settings.seed));
         self.search.error = None;
         self.search.random_job = Some(Job::spawn("random search", waker, move |ctx| {
             let problem = run.problem(x.view());
@@ -243,7 +243,7 @@ impl ClassifyView {
         if run.generation != current.matrix_generation {
             return;
         }
-        let Some(outcome) = run.outcomes.get(self.selected) else { return };
+        let Some(outcome) = run.outcomes.get(self.settings.selected) else { return };
         let Some(param) = self.search.param else { return };
         let parse =
             |text: &str| -> Vec<f64> { text.split([',', ' ', ';']).filter_map(|v| v.trim().parse().ok()).collect() };
@@ -262,7 +262,7 @@ impl ClassifyView {
         let model = outcome.model.clone();
         let x = current.dataset.matrix().select(ndarray::Axis(0), &run.samples);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
-        let seed = self.seed;
+        let seed = self.settings.seed;
         self.search.error = None;
         self.search.job = Some(Job::spawn("grid search", waker, move |ctx| {
             let fail = |e: crate::analysis::classify::ClassifyError| {

@@ -46,7 +46,7 @@ impl ClassifyView {
         self.table_ui(ui, run);
         self.tables_ui(ui, dataset);
         ui.separator();
-        let Some(outcome) = run.outcomes.get(self.selected) else { return };
+        let Some(outcome) = run.outcomes.get(self.settings.selected) else { return };
         ui.horizontal(|ui| {
             ui.heading(outcome.model.name());
             ui.separator();
@@ -85,8 +85,8 @@ impl ClassifyView {
             }
             ui.end_row();
             for (k, o) in run.outcomes.iter().enumerate() {
-                if ui.selectable_label(self.selected == k, o.model.name()).clicked() {
-                    self.selected = k;
+                if ui.selectable_label(self.settings.selected == k, o.model.name()).clicked() {
+                    self.settings.selected = k;
                 }
                 if o.single_sample_folds() {
                     // Leave-one-out: scores over all predictions pooled (no SD).
@@ -126,7 +126,7 @@ impl ClassifyView {
     fn tables_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
         let Some(run) = self.result.clone() else { return };
         self.tables.folder_ui(ui);
-        let k = self.selected;
+        let k = self.settings.selected;
         self.export_figure(ui.ctx(), &run, &dataset.name);
         ui.horizontal_wrapped(|ui| {
             if ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size").clicked() {
@@ -155,7 +155,7 @@ impl ClassifyView {
         if !self.figure.requested {
             return;
         }
-        let Some(outcome) = run.outcomes.get(self.selected) else { return };
+        let Some(outcome) = run.outcomes.get(self.settings.selected) else { return };
         let model = outcome.model.name();
         let found = self.search.outcome.clone().filter(|o| o.model.name() == model);
         let figure = match self.figure.plot {
@@ -163,7 +163,7 @@ impl ClassifyView {
                 &format!("{name} — {model}"),
                 &outcome.confusion(&run.y),
                 &run.classes,
-                self.normalised,
+                self.settings.normalised,
             ),
             1 => plots::roc(&format!("{name} — {model}, ROC"), &outcome.roc_curves(&run.y, &run.classes)),
             k => {
@@ -196,10 +196,10 @@ impl ClassifyView {
     ) {
         ui.horizontal(|ui| {
             ui.label("Summed over test folds; rows: true class.");
-            ui.checkbox(&mut self.normalised, "row shares");
+            ui.checkbox(&mut self.settings.normalised, "row shares");
         });
         let matrix = outcome.confusion(&run.y);
-        let response = confusion_ui(ui, &matrix, &run.classes, self.normalised);
+        let response = confusion_ui(ui, &matrix, &run.classes, self.settings.normalised);
         self.confusion_cells = response.cells;
         if let Some((t, p)) = response.clicked {
             let mut samples = BTreeSet::new();
@@ -249,7 +249,7 @@ impl ClassifyView {
                         self.importance_job = None;
                     }
                 }
-                (None, Some((model, values))) if *model == self.selected => {
+                (None, Some((model, values))) if *model == self.settings.selected => {
                     let mut full = vec![0.0; genes.len()];
                     for &(g, v) in values {
                         if let Some(slot) = full.get_mut(g) {
@@ -341,10 +341,7 @@ impl ClassifyView {
         let _ = run;
         let train: Vec<[f64; 2]> = found.curve.iter().map(|&(v, t, _)| [v, t]).collect();
         let cv: Vec<[f64; 2]> = found.curve.iter().map(|&(v, _, c)| [v, c]).collect();
-        let log = grid.rows.1.iter().all(|v| *v > 0.0)
-            && grid.rows.1.iter().copied().fold(0.0, f64::max)
-                / grid.rows.1.iter().copied().fold(f64::INFINITY, f64::min)
-                > 50.0;
+        let log = crate::export::plots::log_spaced(&grid.rows.1);
         let tx = |p: &[[f64; 2]]| -> Vec<[f64; 2]> {
             p.iter().map(|&[x, y]| [if log { x.log10() } else { x }, y]).collect()
         };

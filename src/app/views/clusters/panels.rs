@@ -18,49 +18,61 @@ use crate::data::annotations::{AnnotationValues, format_number};
 
 impl ClustersView {
     pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
-        ui.selectable_value(&mut self.method, ClusterMethod::Hierarchical, RichText::new("Hierarchical").strong());
-        ui.selectable_value(&mut self.method, ClusterMethod::KMeans, RichText::new("k-means").strong());
-        ui.selectable_value(&mut self.method, ClusterMethod::Dbscan, RichText::new("DBSCAN").strong());
+        ui.selectable_value(
+            &mut self.settings.method,
+            ClusterMethod::Hierarchical,
+            RichText::new("Hierarchical").strong(),
+        );
+        ui.selectable_value(&mut self.settings.method, ClusterMethod::KMeans, RichText::new("k-means").strong());
+        ui.selectable_value(&mut self.settings.method, ClusterMethod::Dbscan, RichText::new("DBSCAN").strong());
         ui.separator();
         let n = dataset.n_samples().max(1);
-        match self.method {
+        match self.settings.method {
             ClusterMethod::Hierarchical => {
                 ui.label("Linkage");
-                egui::ComboBox::from_id_salt("clusters_linkage").selected_text(self.linkage.name()).show_ui(ui, |ui| {
-                    for method in Method::ALL {
-                        ui.selectable_value(&mut self.linkage, method, method.name());
-                    }
-                });
-                let euclidean_only = self.linkage.requires_euclidean();
+                egui::ComboBox::from_id_salt("clusters_linkage").selected_text(self.settings.linkage.name()).show_ui(
+                    ui,
+                    |ui| {
+                        for method in Method::ALL {
+                            ui.selectable_value(&mut self.settings.linkage, method, method.name());
+                        }
+                    },
+                );
+                let euclidean_only = self.settings.linkage.requires_euclidean();
                 ui.add_enabled_ui(!euclidean_only, |ui| self.metric_ui(ui))
                     .response
                     .on_disabled_hover_text("Ward, centroid and median linkage need Euclidean distances (as in SciPy)");
                 ui.label("Clusters");
-                let before = self.k;
-                ui.add(egui::DragValue::new(&mut self.k).range(1..=n.min(100)));
-                if self.k != before {
-                    self.cut = None;
+                let before = self.settings.k;
+                ui.add(egui::DragValue::new(&mut self.settings.k).range(1..=n.min(100)));
+                if self.settings.k != before {
+                    self.settings.cut = None;
                 }
                 ui.label(RichText::new("or drag the cut line").weak());
             }
             ClusterMethod::KMeans => {
                 ui.label("k");
-                ui.add(egui::DragValue::new(&mut self.kmeans.k).range(1..=n.min(100)));
+                ui.add(egui::DragValue::new(&mut self.settings.kmeans.k).range(1..=n.min(100)));
                 ui.label("Seedings");
-                ui.add(egui::DragValue::new(&mut self.kmeans.n_init).range(1..=100));
+                ui.add(egui::DragValue::new(&mut self.settings.kmeans.n_init).range(1..=100));
                 ui.label("Max iterations");
-                ui.add(egui::DragValue::new(&mut self.kmeans.max_iter).range(1..=10_000));
+                ui.add(egui::DragValue::new(&mut self.settings.kmeans.max_iter).range(1..=10_000));
                 ui.label("Seed");
-                ui.add(egui::DragValue::new(&mut self.kmeans.seed));
+                ui.add(egui::DragValue::new(&mut self.settings.kmeans.seed));
                 ui.label("Elbow up to k =");
-                ui.add(egui::DragValue::new(&mut self.elbow_max).range(2..=n.min(50)));
+                ui.add(egui::DragValue::new(&mut self.settings.elbow_max).range(2..=n.min(50)));
             }
             ClusterMethod::Dbscan => {
                 self.metric_ui(ui);
                 ui.label("eps");
-                ui.add(egui::DragValue::new(&mut self.dbscan.eps).range(0.0..=f64::MAX).speed(0.01).max_decimals(4));
+                ui.add(
+                    egui::DragValue::new(&mut self.settings.dbscan.eps)
+                        .range(0.0..=f64::MAX)
+                        .speed(0.01)
+                        .max_decimals(4),
+                );
                 ui.label("Min samples");
-                ui.add(egui::DragValue::new(&mut self.dbscan.min_samples).range(1..=n));
+                ui.add(egui::DragValue::new(&mut self.settings.dbscan.min_samples).range(1..=n));
                 ui.label(RichText::new("or click the k-distance curve").weak());
             }
         }
@@ -76,9 +88,9 @@ impl ClustersView {
 
     fn metric_ui(&mut self, ui: &mut egui::Ui) {
         ui.label("Metric");
-        egui::ComboBox::from_id_salt("clusters_metric").selected_text(self.metric.label()).show_ui(ui, |ui| {
+        egui::ComboBox::from_id_salt("clusters_metric").selected_text(self.settings.metric.label()).show_ui(ui, |ui| {
             for metric in Metric::ALL {
-                ui.selectable_value(&mut self.metric, metric, metric.label());
+                ui.selectable_value(&mut self.settings.metric, metric, metric.label());
             }
         });
     }
@@ -87,7 +99,7 @@ impl ClustersView {
     pub(super) fn compare_name(&self, dataset: &Dataset) -> Option<String> {
         let ours = [ClusterMethod::Hierarchical, ClusterMethod::KMeans, ClusterMethod::Dbscan]
             .map(ClusterMethod::annotation_name);
-        match &self.compare {
+        match &self.settings.compare {
             Some(name) if name.is_empty() => None,
             Some(name) => dataset.annotations().iter().find(|a| &a.name == name).map(|a| a.name.clone()),
             None => dataset
@@ -107,7 +119,9 @@ impl ClustersView {
         let k = labels.iter().flatten().max().map_or(0, |m| m + 1);
         let noise = labels.iter().filter(|l| l.is_none()).count();
         ui.heading(format!("{k} clusters"));
-        ui.label(RichText::new(format!("Every view can colour by '{}'.", self.method.annotation_name())).weak());
+        ui.label(
+            RichText::new(format!("Every view can colour by '{}'.", self.settings.method.annotation_name())).weak(),
+        );
         ui.horizontal_wrapped(|ui| {
             for c in 0..k {
                 let size = labels.iter().filter(|l| **l == Some(c)).count();
@@ -127,12 +141,12 @@ impl ClustersView {
         ui.separator();
         self.tables.folder_ui(ui);
         ui.horizontal_wrapped(|ui| {
-            let file = format!("{}.csv", self.method.annotation_name().replace(' ', "_"));
+            let file = format!("{}.csv", self.settings.method.annotation_name().replace(' ', "_"));
             self.tables.button_ui(ui, "Cluster labels (CSV)", &file, || {
                 let (ids, rows) = (dataset.sample_ids().to_vec(), labels.clone());
                 move |w| crate::export::csv::write_labels(w, &ids, &rows)
             });
-            if self.method == ClusterMethod::Hierarchical
+            if self.settings.method == ClusterMethod::Hierarchical
                 && let Some(layout) = self.tree()
             {
                 self.tables.button_ui(ui, "Merge list, SciPy layout (CSV)", "linkage.csv", || {
@@ -146,10 +160,10 @@ impl ClustersView {
             ui.label("Compare with");
             let current = self.compare_name(dataset).unwrap_or_else(|| "nothing".to_owned());
             egui::ComboBox::from_id_salt("clusters_compare").selected_text(current).show_ui(ui, |ui| {
-                ui.selectable_value(&mut self.compare, Some(String::new()), "nothing");
+                ui.selectable_value(&mut self.settings.compare, Some(String::new()), "nothing");
                 for a in dataset.annotations() {
                     if matches!(a.values, AnnotationValues::Categorical { .. }) {
-                        ui.selectable_value(&mut self.compare, Some(a.name.clone()), &a.name);
+                        ui.selectable_value(&mut self.settings.compare, Some(a.name.clone()), &a.name);
                     }
                 }
             });
@@ -198,10 +212,10 @@ impl ClustersView {
     ) {
         let dark = ui.visuals().dark_mode;
         let tree = layout.tree();
-        let cut = self.cut.unwrap_or_else(|| tree.height_for_k(self.k));
-        let clusters = match self.cut {
+        let cut = self.settings.cut.unwrap_or_else(|| tree.height_for_k(self.settings.k));
+        let clusters = match self.settings.cut {
             Some(cut) => tree.cut_height(cut),
-            None => tree.cut_k(self.k),
+            None => tree.cut_k(self.settings.k),
         };
         let strips: Vec<_> =
             self.compare_name(dataset).and_then(|n| annotation_strip(dataset, &n, dark)).into_iter().collect();
@@ -219,8 +233,8 @@ impl ClustersView {
         let response = dendrogram_ui(ui, layout, cut, &mut self.dendrogram, &decor);
         self.cut_line_y = response.cut_y;
         if let Some(new_cut) = response.cut {
-            self.cut = Some(new_cut);
-            self.k = tree.clusters_at(new_cut);
+            self.settings.cut = Some(new_cut);
+            self.settings.k = tree.clusters_at(new_cut);
         }
         if let Some((samples, mode)) = response.selection {
             commands.push(Command::Select { samples: selection(samples), mode });
@@ -230,7 +244,7 @@ impl ClustersView {
     pub(super) fn elbow_ui(&mut self, ui: &mut egui::Ui, curve: &[(usize, f64)]) {
         ui.label(RichText::new("Elbow: inertia (within-cluster sum of squares) for each k — look for the bend").weak());
         let points: Vec<[f64; 2]> = curve.iter().map(|&(k, v)| [k as f64, v]).collect();
-        let chosen = self.kmeans.k as f64;
+        let chosen = self.settings.kmeans.k as f64;
         let response = Plot::new("elbow")
             .x_axis_label("k (clusters)")
             .y_axis_label("inertia")
@@ -244,12 +258,12 @@ impl ClustersView {
         if response.response.clicked()
             && let Some(p) = response.inner
         {
-            self.kmeans.k = (p.x.round().max(1.0) as usize).min(curve.len().max(1));
+            self.settings.kmeans.k = (p.x.round().max(1.0) as usize).min(curve.len().max(1));
         }
     }
 
     pub(super) fn k_distance_ui(&mut self, ui: &mut egui::Ui, distances: &[f64]) {
-        let k = self.dbscan.min_samples.saturating_sub(1).max(1);
+        let k = self.settings.dbscan.min_samples.saturating_sub(1).max(1);
         ui.label(
             RichText::new(format!(
                 "Sorted distance of each sample to its {k}th nearest neighbour: samples below eps are core samples; \
@@ -258,7 +272,7 @@ impl ClustersView {
             .weak(),
         );
         let points: Vec<[f64; 2]> = distances.iter().enumerate().map(|(i, &d)| [i as f64, d]).collect();
-        let eps = self.dbscan.eps;
+        let eps = self.settings.dbscan.eps;
         let response = Plot::new("k_distance")
             .x_axis_label("samples, sorted")
             .y_axis_label(format!("distance to neighbour {k}"))
@@ -271,7 +285,7 @@ impl ClustersView {
         if response.response.clicked()
             && let Some(p) = response.inner
         {
-            self.dbscan.eps = p.y.max(0.0);
+            self.settings.dbscan.eps = p.y.max(0.0);
         }
     }
 }
