@@ -10,9 +10,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use biolens::analysis::clustering::hierarchical::{Method, linkage};
+use biolens::analysis::clustering::order::top_variable_z;
 use biolens::analysis::distance::{Between, Metric, condensed};
 use biolens::analysis::rng::Rng;
-use biolens::app::views::clustered_heatmap::top_variable_z;
 use biolens::app::widgets::dendrogram::{
     DendrogramDecor, DendrogramState, TreeFrame, TreeLayout, dendrogram_ui, draw_tree,
 };
@@ -54,12 +54,12 @@ fn dendrogram_frame(c: &mut Criterion) {
         let mut state = DendrogramState::default();
         let cut = layout.tree().height_for_k(6);
         let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_ui(|ui| {
-            let color = |k: usize| egui::Color32::from_rgb((k * 40 % 255) as u8, 120, 200);
+            let colour = |k: usize| egui::Color32::from_rgb((k * 40 % 255) as u8, 120, 200);
             let is_selected = |i: usize| selected.contains(&i);
             let label = |i: usize| format!("s{i}");
             let decor = DendrogramDecor {
                 clusters: &clusters,
-                cluster_color: &color,
+                cluster_colour: &colour,
                 strips: &[],
                 selected: &is_selected,
                 label: &label,
@@ -76,7 +76,7 @@ fn heatmap_frame(c: &mut Criterion) {
     let mut group = c.benchmark_group("clustered_heatmap_frame_1280x800");
     for (genes, samples) in [(50, 25), (2_000, 1_000)] {
         let x = blobs(samples, genes);
-        let (_, z) = top_variable_z(&x, genes);
+        let (_, z) = top_variable_z(x.view(), genes);
         let gene_tree = tree_layout(&z, Between::Samples);
         let sample_tree = tree_layout(&z, Between::Genes);
         let data = HeatmapData {
@@ -137,7 +137,7 @@ fn heatmap_job(c: &mut Criterion) {
     let x = blobs(1_000, 5_000);
     group.bench_function("2000_of_5000_genes_x_1000_samples", |b| {
         b.iter(|| {
-            let (_, z) = top_variable_z(&x, 2_000);
+            let (_, z) = top_variable_z(x.view(), 2_000);
             (tree_layout(&z, Between::Samples), tree_layout(&z, Between::Genes))
         });
     });

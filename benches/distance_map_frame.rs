@@ -40,7 +40,8 @@ fn frame(c: &mut Criterion) {
         let data = data(n);
         let strips = vec![Strip {
             name: "class".to_owned(),
-            colors: (0..n).map(|i| egui::Color32::from_rgb((i % 7 * 30) as u8, 100, 200)).collect(),
+            colours: (0..n).map(|i| [(i % 7 * 30) as u8, 100, 200]).collect(),
+            legend: Vec::new(),
         }];
         let selected: BTreeSet<usize> = (0..n).step_by(3).collect();
         let mut state = HeatmapState::default();

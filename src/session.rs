@@ -17,13 +17,12 @@ use sha2::Digest as _;
 
 use crate::analysis::classify::Model;
 use crate::analysis::classify::validation::Selection;
-use crate::analysis::clustering::dbscan::DbscanParams;
-use crate::analysis::clustering::hierarchical::Method;
-use crate::analysis::clustering::kmeans::KMeansParams;
-use crate::analysis::distance::Metric;
-use crate::analysis::pca::PcaParams;
-use crate::analysis::tsne::TsneParams;
 use crate::data::{Orientation, Pipeline};
+use crate::recipes::clusters::ClusterSettings;
+use crate::recipes::distance_map::DistanceMapSettings;
+use crate::recipes::heatmap::HeatmapSettings;
+use crate::recipes::pca::PcaSettings;
+use crate::recipes::tsne::TsneSettings;
 
 /// The session format this version writes and reads.
 pub const FORMAT: u32 = 1;
@@ -166,170 +165,6 @@ pub struct MadeAnnotation {
     pub selected: Vec<String>,
 }
 
-/// What scatter points are coloured by.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Colouring {
-    /// One colour.
-    #[default]
-    Nothing,
-    /// An annotation, by name.
-    Annotation(String),
-    /// A gene, by id.
-    Gene(String),
-}
-
-/// The PCA view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct PcaView {
-    /// Components, solver, scaling, seed.
-    pub params: PcaParams,
-    /// Components on the axes (from 0).
-    pub axes: (usize, usize),
-    /// The loadings shown (from 0).
-    pub loadings_pc: usize,
-    /// Biplot arrows.
-    pub biplot_genes: usize,
-    /// Point colours.
-    pub colour_by: Colouring,
-}
-
-impl Default for PcaView {
-    fn default() -> Self {
-        Self {
-            params: PcaParams::new(10),
-            axes: (0, 1),
-            loadings_pc: 0,
-            biplot_genes: 0,
-            colour_by: Colouring::Nothing,
-        }
-    }
-}
-
-/// The t-SNE view.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TsneView {
-    /// Every parameter, the seed included.
-    pub params: TsneParams,
-    /// Point colours.
-    pub colour_by: Colouring,
-}
-
-/// The distance map's order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MapOrder {
-    /// Average-linkage leaf order.
-    #[default]
-    Clustering,
-    /// Grouped by an annotation.
-    Annotation(String),
-    /// As loaded.
-    Original,
-}
-
-/// The distance map view.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DistanceMapView {
-    /// The distance.
-    pub metric: Metric,
-    /// The order.
-    pub order: MapOrder,
-    /// The strip (`None`: the first annotation; empty: none).
-    pub strip: Option<String>,
-    /// Dark for large distances.
-    pub reversed: bool,
-}
-
-/// The clustering method shown.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClusterMethod {
-    /// Agglomerative.
-    #[default]
-    Hierarchical,
-    /// k-means.
-    KMeans,
-    /// DBSCAN.
-    Dbscan,
-}
-
-impl ClusterMethod {
-    /// The annotation its labels are published as.
-    pub fn annotation_name(self) -> &'static str {
-        match self {
-            Self::Hierarchical => "hierarchical clusters",
-            Self::KMeans => "k-means clusters",
-            Self::Dbscan => "DBSCAN clusters",
-        }
-    }
-}
-
-/// The Clusters view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ClustersView {
-    /// The method shown.
-    pub method: ClusterMethod,
-    /// The linkage.
-    pub linkage: Method,
-    /// The distance.
-    pub metric: Metric,
-    /// Clusters of the cut.
-    pub k: usize,
-    /// The cut height, when dragged.
-    pub cut: Option<f64>,
-    /// k-means, its seed included.
-    pub kmeans: KMeansParams,
-    /// The elbow runs k = 1 up to this.
-    pub elbow_max: usize,
-    /// DBSCAN.
-    pub dbscan: DbscanParams,
-    /// The annotation compared with.
-    pub compare: Option<String>,
-}
-
-impl Default for ClustersView {
-    fn default() -> Self {
-        Self {
-            method: ClusterMethod::default(),
-            linkage: Method::Average,
-            metric: Metric::Euclidean,
-            k: 3,
-            cut: None,
-            kmeans: KMeansParams::default(),
-            elbow_max: 10,
-            dbscan: DbscanParams::default(),
-            compare: None,
-        }
-    }
-}
-
-/// The clustered heatmap view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct HeatmapView {
-    /// Genes shown.
-    pub top_genes: usize,
-    /// Linkage of both trees.
-    pub method: Method,
-    /// Distance of both trees.
-    pub metric: Metric,
-    /// The colour bar spans ±range.
-    pub range: f64,
-    /// The strip.
-    pub strip: Option<String>,
-}
-
-impl Default for HeatmapView {
-    fn default() -> Self {
-        Self { top_genes: 200, method: Method::Average, metric: Metric::Correlation, range: 2.5, strip: None }
-    }
-}
-
 /// What the classifiers are fitted on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -459,15 +294,15 @@ pub struct Views {
     /// The tab shown ("PCA", …).
     pub tab: String,
     /// PCA.
-    pub pca: PcaView,
+    pub pca: PcaSettings,
     /// t-SNE.
-    pub tsne: TsneView,
+    pub tsne: TsneSettings,
     /// The distance map.
-    pub distance_map: DistanceMapView,
+    pub distance_map: DistanceMapSettings,
     /// Clusters.
-    pub clusters: ClustersView,
+    pub clusters: ClusterSettings,
     /// The clustered heatmap.
-    pub heatmap: HeatmapView,
+    pub heatmap: HeatmapSettings,
     /// Classify.
     pub classify: ClassifyView,
 }

@@ -30,8 +30,8 @@ fn iris_session(dir: &Path) -> (PathBuf, PathBuf) {
     let pipeline = Pipeline { steps: vec![Step::Log2, Step::ZScore], ..Pipeline::default() };
     let mut s = Session::new(data, pipeline);
     s.made_annotations.push(MadeAnnotation { name: "selection 1".into(), selected: vec!["iris_001".into()] });
-    s.views.pca.colour_by = biolens::session::Colouring::Annotation("selection 1".into());
-    s.views.clusters.method = biolens::session::ClusterMethod::KMeans;
+    s.views.pca.colour_by = biolens::recipes::Colouring::Annotation("selection 1".into());
+    s.views.clusters.method = biolens::recipes::clusters::ClusterMethod::KMeans;
     s.views.clusters.kmeans.k = 3;
     s.views.classify.settings.target = Some("label".into());
     s.views.classify.settings.models.retain(|(_, m)| {

@@ -21,12 +21,12 @@ fn projector_mode_scales_and_the_views_still_fit() {
     let screen = h.ctx.content_rect();
     for tab in Tab::ALL {
         // Every widget with the title (the Data menu and the Data tab, say) is on screen.
-        for node in h.get_all_by_label(tab.title()) {
+        let title = h.state().view(tab).title();
+        for node in h.get_all_by_label(title) {
             let rect = node.rect();
             assert!(
                 rect.right() <= screen.right() + 0.5 && rect.bottom() <= screen.bottom(),
-                "{} does not fit: {rect:?} in {screen:?}",
-                tab.title()
+                "{title} does not fit: {rect:?} in {screen:?}"
             );
         }
     }

@@ -93,7 +93,7 @@ fn ordering_by_an_annotation_groups_its_classes() {
     h.get_by_label("Distance map").click();
     run_until(&mut h, "the distance map", map_ready);
     let name = h.state().state().current.as_ref().unwrap().dataset.annotations()[0].name.clone();
-    h.state_mut().distance_map_view_mut().order = MapOrder::Annotation(name.clone());
+    h.state_mut().distance_map_view_mut().settings.order = MapOrder::Annotation(name.clone());
     h.run_steps(3);
     run_until(&mut h, "the reordered map", map_ready);
     screenshot(&mut h, "distance_map_khan_by_annotation");

@@ -73,7 +73,7 @@ fn switching_to_a_smaller_dataset_keeps_the_pca_tab_alive() {
     run_until(&mut h, "the dataset", |app| app.state().current.is_some());
     h.get_by_label("PCA").click();
     h.run_steps(1);
-    h.state_mut().pca_view_mut().biplot_genes = 5;
+    h.state_mut().pca_view_mut().settings.biplot_genes = 5;
     run_until(&mut h, "PCA on khan", |app| app.pca_view().result.is_some());
     let khan_generation = h.state().pca_view().result.as_ref().unwrap().generation;
 
@@ -92,8 +92,7 @@ fn export_figure_writes_the_scatter_as_shown() {
     let mut h = common::open_app("sklearn_iris", false);
     h.get_by_label("PCA").click();
     run_until(&mut h, "PCA", |app| app.pca_view().result.is_some() && !app.pca_view().is_running());
-    h.state_mut().pca_view_mut().panel.color_by =
-        biolens::app::views::embedding::ColorBy::Annotation("label".to_owned());
+    h.state_mut().pca_view_mut().settings.colour_by = biolens::recipes::Colouring::Annotation("label".to_owned());
     h.state_mut().push_command(Command::Select {
         samples: vec![0, 1, 2],
         mode: biolens::app::widgets::scatter::SelectionMode::Replace,

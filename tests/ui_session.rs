@@ -40,9 +40,9 @@ fn pca_ratios(h: &mut Harness<'static, BiolensApp>) -> Vec<f64> {
 fn a_saved_session_reopens_with_the_same_settings_and_numbers() {
     let mut h = open_app("sklearn_iris", false);
     h.state_mut().clusters_view_mut().settings.k = 4;
-    h.state_mut().tsne_view_mut().params.seed = 7;
+    h.state_mut().tsne_view_mut().settings.params.seed = 7;
     h.state_mut().classify_view_mut().settings.seed = 3;
-    h.state_mut().pca_view_mut().params.scale = true;
+    h.state_mut().pca_view_mut().settings.params.scale = true;
     h.state_mut().push_command(Command::Select { samples: vec![0, 1, 2, 60], mode: SelectionMode::Replace });
     h.run_steps(1);
     h.state_mut().push_command(Command::AnnotationFromSelection);
@@ -101,9 +101,9 @@ fn a_saved_session_reopens_with_the_same_settings_and_numbers() {
     let app = fresh.state();
     assert_eq!(app.tab(), Tab::Pca, "the tab shown when saved");
     assert_eq!(app.clusters_view().settings.k, 4);
-    assert_eq!(app.tsne_view().params.seed, 7);
+    assert_eq!(app.tsne_view().settings.params.seed, 7);
     assert_eq!(app.classify_view().settings.seed, 3);
-    assert!(app.pca_view().params.scale);
+    assert!(app.pca_view().settings.params.scale);
     assert_eq!(codes(app, "selection 1"), codes(h.state(), "selection 1"), "the made annotation, sample by sample");
     assert_eq!(app.state().selection.samples, BTreeSet::from([5, 6]));
     // Everything the session holds is the same, and so are the numbers recomputed from it.

@@ -26,7 +26,7 @@ fn settle(h: &mut Harness<'static, BiolensApp>) {
 #[test]
 fn tsne_animates_pauses_resumes_and_stops() {
     let mut h = Harness::builder().with_size([1400.0, 900.0]).build_eframe(|cc| BiolensApp::new(cc, Startup::Empty));
-    h.state_mut().tsne_view_mut().params.iterations = 100_000;
+    h.state_mut().tsne_view_mut().settings.params.iterations = 100_000;
     h.state_mut().push_command(Command::OpenSample("pbmc68k_reduced"));
     h.run_steps(1);
     run_until(&mut h, "the dataset", |app| app.state().current.is_some());

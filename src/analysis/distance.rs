@@ -127,6 +127,9 @@ pub enum DistanceError {
     /// Cancelled.
     #[error("cancelled")]
     Cancelled,
+    /// The result does not fit in memory.
+    #[error(transparent)]
+    Memory(#[from] crate::memory::MemoryError),
 }
 
 /// Up to this many values per item, difference metrics are summed directly in `SciPy`'s order.
@@ -245,7 +248,7 @@ pub fn pairwise_prepared(
     progress: &mut dyn FnMut(f32),
 ) -> Result<Array2<f64>, DistanceError> {
     let n = prepared.rows.nrows();
-    let mut out = Array2::<f64>::zeros((n, n));
+    let mut out = crate::memory::try_matrix(n, n, "the distance matrix")?;
     {
         let flat = out.as_slice_mut().ok_or(DistanceError::Empty)?;
         let tails: Vec<&mut [f64]> = flat.chunks_mut(n.max(1)).enumerate().map(|(i, row)| &mut row[i + 1..]).collect();
@@ -267,7 +270,7 @@ pub fn condensed(
 ) -> Result<Vec<f64>, DistanceError> {
     let prepared = prepare(x, between, metric)?;
     let n = prepared.rows.nrows();
-    let mut out = vec![0.0; n * n.saturating_sub(1) / 2];
+    let mut out = crate::memory::try_zeros(n * n.saturating_sub(1) / 2, "the condensed distance matrix")?;
     let mut tails = Vec::with_capacity(n);
     let mut rest = out.as_mut_slice();
     for i in 0..n {

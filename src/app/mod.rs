@@ -22,6 +22,7 @@ use commands::Command;
 use file_dialog::{DialogOutcome, DialogPurpose, PendingDialog};
 use settings::{RecentFile, STORAGE_KEY, Settings};
 use state::{AppState, Current, DataJob, DataJobKind};
+use views::View;
 use views::classify::ClassifyView;
 use views::clustered_heatmap::ClusteredHeatmapView;
 use views::clusters::ClustersView;
@@ -51,20 +52,52 @@ pub enum Tab {
 }
 
 impl Tab {
-    /// Every tab, in order.
+    /// Every tab, in order (the order of [`AllViews::all`]).
     pub const ALL: [Tab; 7] =
         [Tab::Data, Tab::Pca, Tab::Tsne, Tab::Distances, Tab::Clusters, Tab::Heatmap, Tab::Classify];
-    /// The tab's title.
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Data => "Data",
-            Tab::Pca => "PCA",
-            Tab::Tsne => "t-SNE",
-            Tab::Distances => "Distance map",
-            Tab::Clusters => "Clusters",
-            Tab::Heatmap => "Heatmap",
-            Tab::Classify => "Classify",
-        }
+
+    /// The tab's place in [`Tab::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The views, one per tab.
+#[derive(Default)]
+pub struct AllViews {
+    /// The table, summary and preprocessing.
+    pub data: DataView,
+    /// PCA.
+    pub pca: PcaView,
+    /// t-SNE.
+    pub tsne: TsneView,
+    /// The distance map.
+    pub distance_map: DistanceMapView,
+    /// Clusters.
+    pub clusters: ClustersView,
+    /// The clustered heatmap.
+    pub heatmap: ClusteredHeatmapView,
+    /// Classify.
+    pub classify: ClassifyView,
+}
+
+impl AllViews {
+    /// Every view, in [`Tab::ALL`] order.
+    pub fn all(&self) -> [&dyn View; 7] {
+        [&self.data, &self.pca, &self.tsne, &self.distance_map, &self.clusters, &self.heatmap, &self.classify]
+    }
+
+    /// Every view, mutable, in [`Tab::ALL`] order.
+    pub fn all_mut(&mut self) -> [&mut dyn View; 7] {
+        [
+            &mut self.data,
+            &mut self.pca,
+            &mut self.tsne,
+            &mut self.distance_map,
+            &mut self.clusters,
+            &mut self.heatmap,
+            &mut self.classify,
+        ]
     }
 }
 
@@ -120,13 +153,7 @@ pub fn run() -> anyhow::Result<()> {
 pub struct BiolensApp {
     state: AppState,
     tab: Tab,
-    data_view: DataView,
-    pca_view: PcaView,
-    tsne_view: TsneView,
-    distance_map_view: DistanceMapView,
-    clusters_view: ClustersView,
-    heatmap_view: ClusteredHeatmapView,
-    classify_view: ClassifyView,
+    views: AllViews,
     commands: Vec<Command>,
     dialog: Option<PendingDialog>,
     path_prompt: Option<String>,
@@ -161,13 +188,7 @@ impl BiolensApp {
         let mut app = Self {
             state: AppState { settings, waker: Some(Arc::clone(&waker)), gpu, gpu_problem, ..AppState::default() },
             tab: Tab::default(),
-            data_view: DataView::default(),
-            pca_view: PcaView::default(),
-            tsne_view: TsneView::default(),
-            distance_map_view: DistanceMapView::default(),
-            clusters_view: ClustersView::default(),
-            heatmap_view: ClusteredHeatmapView::default(),
-            classify_view: ClassifyView::default(),
+            views: AllViews::default(),
             commands: Vec::new(),
             dialog: None,
             path_prompt: None,
@@ -213,59 +234,64 @@ impl BiolensApp {
         self.tab
     }
 
+    /// The view of `tab`.
+    pub fn view(&self, tab: Tab) -> &dyn View {
+        self.views.all()[tab.index()]
+    }
+
     /// The PCA view, for tests.
     pub fn pca_view(&self) -> &PcaView {
-        &self.pca_view
+        &self.views.pca
     }
 
     /// The PCA view, mutable (tests set parameters).
     pub fn pca_view_mut(&mut self) -> &mut PcaView {
-        &mut self.pca_view
+        &mut self.views.pca
     }
 
     /// The t-SNE view, for tests.
     pub fn tsne_view(&self) -> &TsneView {
-        &self.tsne_view
+        &self.views.tsne
     }
 
     /// The t-SNE view, mutable (tests set parameters before the tab starts a run).
     pub fn tsne_view_mut(&mut self) -> &mut TsneView {
-        &mut self.tsne_view
+        &mut self.views.tsne
     }
 
     /// The distance map view, for tests.
     pub fn distance_map_view(&self) -> &DistanceMapView {
-        &self.distance_map_view
+        &self.views.distance_map
     }
 
     /// The distance map view, mutable (tests set parameters).
     pub fn distance_map_view_mut(&mut self) -> &mut DistanceMapView {
-        &mut self.distance_map_view
+        &mut self.views.distance_map
     }
 
     /// The Clusters view, for tests.
     pub fn clusters_view(&self) -> &ClustersView {
-        &self.clusters_view
+        &self.views.clusters
     }
 
     /// The Clusters view, mutable (tests set parameters).
     pub fn clusters_view_mut(&mut self) -> &mut ClustersView {
-        &mut self.clusters_view
+        &mut self.views.clusters
     }
 
     /// The clustered heatmap view, for tests.
     pub fn heatmap_view(&self) -> &ClusteredHeatmapView {
-        &self.heatmap_view
+        &self.views.heatmap
     }
 
     /// The Classify view, for tests.
     pub fn classify_view(&self) -> &ClassifyView {
-        &self.classify_view
+        &self.views.classify
     }
 
     /// The Classify view, mutable (tests set it up).
     pub fn classify_view_mut(&mut self) -> &mut ClassifyView {
-        &mut self.classify_view
+        &mut self.views.classify
     }
 
     /// The state, mutable (tests change settings).
@@ -840,6 +866,10 @@ fn looks_like_annotations(path: &Path) -> bool {
 impl eframe::App for BiolensApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_jobs();
+        // Every view's jobs, whichever tab is shown.
+        for view in self.views.all_mut() {
+            view.poll(&self.state, &mut self.commands);
+        }
         self.poll_session_jobs();
         self.continue_restore();
         self.poll_dialog();
@@ -862,7 +892,7 @@ impl eframe::App for BiolensApp {
             // Wrapped: at projector scale the tabs take two rows rather than leave the window.
             ui.horizontal_wrapped(|ui| {
                 for (k, tab) in Tab::ALL.into_iter().enumerate() {
-                    let label = RichText::new(tab.title()).heading();
+                    let label = RichText::new(self.view(tab).title()).heading();
                     let keys = format!("Ctrl+{}", k + 1);
                     if ui.selectable_label(self.tab == tab, label).on_hover_text(keys).clicked() {
                         self.tab = tab;
@@ -870,15 +900,7 @@ impl eframe::App for BiolensApp {
                 }
             });
         });
-        match self.tab {
-            Tab::Data => self.data_view.ui(ui, &self.state, &mut self.commands),
-            Tab::Pca => self.pca_view.ui(ui, &self.state, &mut self.commands),
-            Tab::Tsne => self.tsne_view.ui(ui, &self.state, &mut self.commands),
-            Tab::Distances => self.distance_map_view.ui(ui, &self.state, &mut self.commands),
-            Tab::Clusters => self.clusters_view.ui(ui, &self.state, &mut self.commands),
-            Tab::Heatmap => self.heatmap_view.ui(ui, &self.state, &mut self.commands),
-            Tab::Classify => self.classify_view.ui(ui, &self.state, &mut self.commands),
-        }
+        self.views.all_mut()[self.tab.index()].ui(ui, &self.state, &mut self.commands);
         self.path_prompt_ui(&ctx);
         self.session_prompt_ui(&ctx);
         Self::drop_overlay_ui(&ctx);
@@ -888,12 +910,7 @@ impl eframe::App for BiolensApp {
             || self.dialog.is_some()
             || self.session_job.is_some()
             || self.save_job.is_some()
-            || self.pca_view.is_running()
-            || self.distance_map_view.is_running()
-            || self.clusters_view.is_running()
-            || self.heatmap_view.is_running()
-            || self.classify_view.is_running()
-            || (self.tsne_view.is_running() && !self.tsne_view.is_paused())
+            || self.views.all().iter().any(|v| v.is_busy())
         {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }

@@ -118,69 +118,17 @@ impl BiolensApp {
     }
 
     fn views_settings(&self) -> Views {
-        let mut v = Views { tab: self.tab.title().to_owned(), ..Views::default() };
-        let pca = &self.pca_view;
-        v.pca.params = pca.params.clone();
-        v.pca.axes = (pca.x_pc, pca.y_pc);
-        v.pca.loadings_pc = pca.loadings_pc;
-        v.pca.biplot_genes = pca.biplot_genes;
-        v.pca.colour_by = pca.panel.color_by.clone();
-        v.tsne.params = self.tsne_view.params.clone();
-        v.tsne.colour_by = self.tsne_view.panel.color_by.clone();
-        let d = &self.distance_map_view;
-        v.distance_map.metric = d.metric;
-        v.distance_map.order = d.order.clone();
-        v.distance_map.strip.clone_from(&d.strip);
-        v.distance_map.reversed = d.reversed;
-        v.clusters = self.clusters_view.settings.clone();
-        let h = &self.heatmap_view;
-        v.heatmap.top_genes = h.top_genes;
-        v.heatmap.method = h.method;
-        v.heatmap.metric = h.metric;
-        v.heatmap.range = h.range;
-        v.heatmap.strip.clone_from(&h.strip);
-        let k = &self.classify_view;
-        v.classify.settings = k.settings.clone();
-        v.classify.ran = k.result.is_some();
-        v.classify.search =
-            k.search.param.filter(|_| k.search.outcome.is_some()).map(|param| crate::session::GridSearch {
-                param,
-                values: k.search.values.clone(),
-                param2: k.search.param2,
-                values2: k.search.values2.clone(),
-            });
-        v
+        let mut views = Views { tab: self.view(self.tab).title().to_owned(), ..Views::default() };
+        for view in self.views.all() {
+            view.save(&mut views);
+        }
+        views
     }
 
     fn apply_views(&mut self, v: &Views) {
-        self.tab = Tab::ALL.into_iter().find(|t| t.title() == v.tab).unwrap_or(self.tab);
-        let pca = &mut self.pca_view;
-        pca.params = v.pca.params.clone();
-        (pca.x_pc, pca.y_pc) = v.pca.axes;
-        pca.loadings_pc = v.pca.loadings_pc;
-        pca.biplot_genes = v.pca.biplot_genes;
-        pca.panel.color_by = v.pca.colour_by.clone();
-        self.tsne_view.params = v.tsne.params.clone();
-        self.tsne_view.panel.color_by = v.tsne.colour_by.clone();
-        let d = &mut self.distance_map_view;
-        d.metric = v.distance_map.metric;
-        d.order = v.distance_map.order.clone();
-        d.strip.clone_from(&v.distance_map.strip);
-        d.reversed = v.distance_map.reversed;
-        self.clusters_view.settings = v.clusters.clone();
-        let h = &mut self.heatmap_view;
-        h.top_genes = v.heatmap.top_genes;
-        h.method = v.heatmap.method;
-        h.metric = v.heatmap.metric;
-        h.range = v.heatmap.range;
-        h.strip.clone_from(&v.heatmap.strip);
-        let k = &mut self.classify_view;
-        k.settings = v.classify.settings.clone();
-        if let Some(search) = &v.classify.search {
-            k.search.param = Some(search.param);
-            k.search.values.clone_from(&search.values);
-            k.search.param2 = search.param2;
-            k.search.values2.clone_from(&search.values2);
+        self.tab = Tab::ALL.into_iter().find(|&t| self.view(t).title() == v.tab).unwrap_or(self.tab);
+        for view in self.views.all_mut() {
+            view.restore(v);
         }
     }
 
@@ -330,17 +278,17 @@ impl BiolensApp {
             return;
         }
         if restore.selected {
-            // The classifiers and the grid search, in turn, as they were.
-            self.classify_view.poll();
-            if self.classify_view.is_running() {
+            // The classifiers and the grid search, in turn, as they were (every view is polled
+            // each frame, shown or not).
+            if self.views.classify.is_running() {
                 return;
             }
             if std::mem::take(&mut restore.classify) {
-                self.classify_view.start(&self.state);
+                self.views.classify.start(&self.state);
                 return;
             }
-            if std::mem::take(&mut restore.search) && self.classify_view.result.is_some() {
-                self.classify_view.start_search(&self.state);
+            if std::mem::take(&mut restore.search) && self.views.classify.result.is_some() {
+                self.views.classify.start_search(&self.state);
                 return;
             }
             self.restore = None;

@@ -36,8 +36,8 @@ pub struct PlotArgs {
     pub data: DataArgs,
     /// Colour the points by this annotation (scatters), or show it as a strip (dendrogram,
     /// heatmap, distance map).
-    #[arg(long, value_name = "COLUMN")]
-    pub color_by: Option<String>,
+    #[arg(long = "colour-by", visible_alias = "color-by", value_name = "COLUMN")]
+    pub colour_by: Option<String>,
     /// Outline these samples (comma-separated ids) in scatters: a selection.
     #[arg(long, value_name = "IDS")]
     pub highlight: Option<String>,
@@ -183,7 +183,7 @@ pub enum UnitsArg {
 pub enum MapOrderArg {
     /// Average-linkage leaf order.
     Clustering,
-    /// Grouped by `--color-by`, clustering order within groups.
+    /// Grouped by `--colour-by`, clustering order within groups.
     Annotation,
     /// As loaded.
     Original,
@@ -229,7 +229,7 @@ impl PlotArgs {
     }
 
     fn strip(&self, dataset: &Dataset) -> anyhow::Result<Option<Strip>> {
-        self.color_by.as_deref().map(|name| annotation(dataset, name, "--color-by").map(Strip::of)).transpose()
+        self.colour_by.as_deref().map(|name| annotation(dataset, name, "--colour-by").map(Strip::of)).transpose()
     }
 }
 
@@ -241,8 +241,8 @@ fn scatter(
     labels: (String, String),
 ) -> anyhow::Result<Figure> {
     let n = dataset.n_samples();
-    let (colors, legend) = match &args.color_by {
-        Some(name) => plots::annotation_colours(annotation(dataset, name, "--color-by")?),
+    let (colours, legend) = match &args.colour_by {
+        Some(name) => plots::annotation_colours(annotation(dataset, name, "--colour-by")?),
         None => (vec![palette::OKABE_ITO[4]; n], Legend::None),
     };
     let highlighted = match &args.highlight {
@@ -262,7 +262,7 @@ fn scatter(
         title: String::new(),
         x_label: labels.0,
         y_label: labels.1,
-        points: (0..n).map(|i| (coords.0[i], coords.1[i], colors[i])).collect(),
+        points: (0..n).map(|i| (coords.0[i], coords.1[i], colours[i])).collect(),
         highlighted,
         legend,
     }
@@ -326,7 +326,7 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
         PlotView::Heatmap => {
             let method = args.linkage_method()?;
             let metric = if method.requires_euclidean() { Metric::Euclidean } else { metric(Metric::Correlation) };
-            let (genes, z) = top_variable_z(x, args.heatmap_genes);
+            let (genes, z) = top_variable_z(x.view(), args.heatmap_genes);
             if genes.len() < 2 || n < 2 {
                 anyhow::bail!("the heatmap needs at least 2 samples and 2 genes that vary");
             }
@@ -447,8 +447,8 @@ fn distance_map(args: &PlotArgs, dataset: &Dataset, metric: Metric) -> anyhow::R
         MapOrderArg::Clustering => leaves,
         MapOrderArg::Original => (0..n).collect(),
         MapOrderArg::Annotation => {
-            let name = args.color_by.as_deref().context("--order annotation needs --color-by COLUMN")?;
-            grouped_by(&leaves, &annotation(dataset, name, "--color-by")?.values)
+            let name = args.colour_by.as_deref().context("--order annotation needs --colour-by COLUMN")?;
+            grouped_by(&leaves, &annotation(dataset, name, "--colour-by")?.values)
         }
     };
     let mut range = (f64::INFINITY, f64::NEG_INFINITY);

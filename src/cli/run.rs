@@ -15,7 +15,10 @@ use crate::analysis::classify::Model;
 use crate::analysis::classify::svm::Kernel;
 use crate::analysis::classify::validation::Selection;
 use crate::analysis::distance::Metric;
-use crate::session::{self, ClusterMethod, Colouring, FileCheck, MapOrder, Session, Validation};
+use crate::recipes::Colouring;
+use crate::recipes::clusters::ClusterMethod;
+use crate::recipes::distance_map::MapOrder;
+use crate::session::{self, FileCheck, Session, Validation};
 
 /// `biolens run`.
 #[derive(Debug, Args)]
@@ -144,7 +147,7 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<String>)> 
     };
     let out = |name: &str| vec![Arg::Text("--out".to_owned()), Arg::Out(name.to_owned())];
     let colour = |c: &Colouring| match c {
-        Colouring::Annotation(name) => text(&["--color-by", name]),
+        Colouring::Annotation(name) => text(&["--colour-by", name]),
         _ => Vec::new(),
     };
     let v = &s.views;
@@ -212,12 +215,12 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<String>)> 
     match &d.order {
         MapOrder::Clustering => {}
         MapOrder::Original => map.extend(text(&["--order", "original"])),
-        MapOrder::Annotation(name) => map.extend(text(&["--order", "annotation", "--color-by", name])),
+        MapOrder::Annotation(name) => map.extend(text(&["--order", "annotation", "--colour-by", name])),
     }
     if let (Some(strip), false) = (&d.strip, matches!(d.order, MapOrder::Annotation(_)))
         && !strip.is_empty()
     {
-        map.extend(text(&["--color-by", strip]));
+        map.extend(text(&["--colour-by", strip]));
     }
     map.extend(out(&format!("distance_map.{ext}")));
     push(&["plot", "distance-map"], map, None);
@@ -235,7 +238,7 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<St
     let v = &s.views;
     let out = |name: &str| vec![Arg::Text("--out".to_owned()), Arg::Out(name.to_owned())];
     let c = &v.clusters;
-    let strip = c.compare.iter().filter(|n| !n.is_empty()).flat_map(|n| text(&["--color-by", n])).collect::<Vec<_>>();
+    let strip = c.compare.iter().filter(|n| !n.is_empty()).flat_map(|n| text(&["--colour-by", n])).collect::<Vec<_>>();
     match c.method {
         ClusterMethod::Hierarchical => {
             let metric = if c.linkage.requires_euclidean() { Metric::Euclidean } else { c.metric };
@@ -312,7 +315,7 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<St
         &h.range.to_string(),
     ]);
     if let Some(strip) = h.strip.as_ref().filter(|s| !s.is_empty()) {
-        heatmap.extend(text(&["--color-by", strip]));
+        heatmap.extend(text(&["--colour-by", strip]));
     }
     heatmap.extend(out(&format!("heatmap.{ext}")));
     push(&["plot", "heatmap"], heatmap, None);

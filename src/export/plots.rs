@@ -37,32 +37,51 @@ impl Strip {
 }
 
 /// Colours of every sample (light background) and the legend for an annotation: classes in
-/// their level order, measurements on viridis.
+/// their level order, measurements on viridis, missing values grey.
 pub fn annotation_colours(a: &Annotation) -> (Vec<palette::Rgb>, Legend) {
+    annotation_colours_on(a, false)
+}
+
+/// [`annotation_colours`] for a light or dark background: the one rule every view, strip and
+/// figure colours an annotation by.
+pub fn annotation_colours_on(a: &Annotation, dark: bool) -> (Vec<palette::Rgb>, Legend) {
+    let class = |k: usize| if dark { palette::categorical_on_dark(k) } else { palette::categorical(k) };
     match &a.values {
         AnnotationValues::Categorical { levels, codes } => (
-            codes.iter().map(|c| c.map_or(palette::MISSING, |c| palette::categorical(c as usize))).collect(),
-            Legend::Classes(levels.iter().enumerate().map(|(k, l)| (l.clone(), palette::categorical(k))).collect()),
+            codes.iter().map(|c| c.map_or(palette::MISSING, |c| class(c as usize))).collect(),
+            Legend::Classes(levels.iter().enumerate().map(|(k, l)| (l.clone(), class(k))).collect()),
         ),
         AnnotationValues::Numeric(values) => {
-            let (min, max) = values
-                .iter()
-                .filter(|v| v.is_finite())
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-            let span = if max > min { max - min } else { 1.0 };
-            let colours = values
-                .iter()
-                .map(|v| if v.is_finite() { palette::viridis((v - min) / span) } else { palette::MISSING })
-                .collect();
+            let (colours, min, max) = numeric_colours(values);
             (colours, Legend::viridis(a.name.clone(), min, max))
         }
     }
 }
 
+/// Measurements on viridis from their smallest to their largest finite value (missing values
+/// grey), with that range.
+pub fn numeric_colours(values: &[f64]) -> (Vec<palette::Rgb>, f64, f64) {
+    let (min, max) = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let span = if max > min { max - min } else { 1.0 };
+    let colours = values
+        .iter()
+        .map(|v| if v.is_finite() { palette::viridis((v - min) / span) } else { palette::MISSING })
+        .collect();
+    (colours, min, max)
+}
+
 impl Strip {
     /// The annotation as a strip (numeric annotations get six classes of the colour bar).
     pub fn of(a: &Annotation) -> Self {
-        let (colours, legend) = annotation_colours(a);
+        Self::of_on(a, false)
+    }
+
+    /// [`Strip::of`] for a light or dark background.
+    pub fn of_on(a: &Annotation, dark: bool) -> Self {
+        let (colours, legend) = annotation_colours_on(a, dark);
         let legend = match legend {
             Legend::Classes(entries) => entries,
             Legend::ColourBar { min, max, .. } => (0..=5u32)

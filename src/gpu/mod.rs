@@ -69,6 +69,9 @@ pub enum GpuError {
     /// Cancelled.
     #[error("cancelled")]
     Cancelled,
+    /// The result does not fit in memory.
+    #[error(transparent)]
+    Memory(#[from] crate::memory::MemoryError),
 }
 
 /// Why [`distances_on`] produced no matrix.
@@ -230,7 +233,7 @@ impl Gpu {
             Kernel::SquaredDifferences => 0u32,
             Kernel::AbsoluteDifferences => 1,
         };
-        let mut out = Array2::<f64>::zeros((n, n));
+        let mut out = crate::memory::try_matrix(n, n, "the distance matrix")?;
         let blocks = &tiling.blocks;
         let pairs = blocks.len() * (blocks.len() + 1) / 2;
         let mut done = 0;

@@ -24,7 +24,7 @@ pub fn grouped_by(leaf_order: &[usize], values: &AnnotationValues) -> Vec<usize>
 /// The `n` columns of `x` (samples × genes) with the largest population variance, in their
 /// original order, and those genes z-scored as a genes × samples matrix. Constant genes are
 /// never chosen.
-pub fn top_variable_z(x: &Array2<f64>, n: usize) -> (Vec<usize>, Array2<f64>) {
+pub fn top_variable_z(x: ndarray::ArrayView2<'_, f64>, n: usize) -> (Vec<usize>, Array2<f64>) {
     let samples = x.nrows() as f64;
     let stats: Vec<(usize, f64, f64)> = x
         .columns()

@@ -419,5 +419,48 @@ fn prepare(dataset: &Dataset, target: &str, validation: &Validation, seed: u32) 
     Ok((x, classes, samples, y, splits, notices))
 }
 
+impl super::View for ClassifyView {
+    fn title(&self) -> &'static str {
+        "Classify"
+    }
+
+    fn poll(&mut self, _state: &AppState, _commands: &mut Vec<Command>) {
+        ClassifyView::poll(self);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        ClassifyView::ui(self, ui, state, commands);
+    }
+
+    fn is_busy(&self) -> bool {
+        self.is_running()
+    }
+
+    fn save(&self, views: &mut crate::session::Views) {
+        views.classify = crate::session::ClassifyView {
+            settings: self.settings.clone(),
+            ran: self.result.is_some(),
+            search: self.search.param.filter(|_| self.search.outcome.is_some()).map(|param| {
+                crate::session::GridSearch {
+                    param,
+                    values: self.search.values.clone(),
+                    param2: self.search.param2,
+                    values2: self.search.values2.clone(),
+                }
+            }),
+        };
+    }
+
+    fn restore(&mut self, views: &crate::session::Views) {
+        self.settings = views.classify.settings.clone();
+        if let Some(search) = &views.classify.search {
+            self.search.param = Some(search.param);
+            self.search.values.clone_from(&search.values);
+            self.search.param2 = search.param2;
+            self.search.values2.clone_from(&search.values2);
+        }
+    }
+}
+
 mod panels;
 mod results;

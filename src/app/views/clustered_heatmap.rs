@@ -10,7 +10,6 @@
 //! the dendrograms are drawn with [`draw_tree`] along the heatmap's own zoom window, so they
 //! stay aligned with the rows and columns shown.
 
-pub use crate::analysis::clustering::order::top_variable_z;
 use std::sync::Arc;
 
 use eframe::egui::{self, Rect, RichText, pos2};
@@ -21,13 +20,14 @@ use super::super::state::AppState;
 use super::super::widgets::dendrogram::{TreeFrame, TreeLayout, draw_tree};
 use super::super::widgets::heatmap::{Decorations, HeatmapData, HeatmapState, heatmap_ui};
 use super::clusters::annotation_strip;
-use crate::analysis::clustering::hierarchical::{Method, linkage};
-use crate::analysis::distance::{self, Between, Metric};
+use crate::analysis::clustering::hierarchical::Method;
+use crate::analysis::distance::Metric;
 use crate::data::annotations::format_number;
 use crate::export::heatmap::ColourScale;
-use crate::jobs::{Job, JobError};
+use crate::jobs::Job;
+use crate::recipes::heatmap::HeatmapSettings;
 
-/// The computed heatmap.
+/// The computed heatmap, laid out for drawing.
 pub struct ClusteredHeatmap {
     /// Genes × samples, z-scored per gene.
     pub z: Arc<Array2<f64>>,
@@ -41,6 +41,21 @@ pub struct ClusteredHeatmap {
     col_order: Arc<[usize]>,
 }
 
+impl From<crate::recipes::heatmap::ClusteredHeatmap> for ClusteredHeatmap {
+    fn from(h: crate::recipes::heatmap::ClusteredHeatmap) -> Self {
+        let gene_tree = Arc::new(TreeLayout::new(Arc::new(h.gene_tree)));
+        let sample_tree = Arc::new(TreeLayout::new(Arc::new(h.sample_tree)));
+        Self {
+            row_order: gene_tree.order.clone().into(),
+            col_order: sample_tree.order.clone().into(),
+            z: Arc::new(h.z),
+            genes: h.genes,
+            gene_tree,
+            sample_tree,
+        }
+    }
+}
+
 /// Parameters of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct RunKey {
@@ -52,16 +67,8 @@ struct RunKey {
 
 /// State of the clustered heatmap view.
 pub struct ClusteredHeatmapView {
-    /// Genes shown (the most variable).
-    pub top_genes: usize,
-    /// Linkage for both trees.
-    pub method: Method,
-    /// Distance for both trees.
-    pub metric: Metric,
-    /// The colour bar spans −range..range (z-scores beyond are clipped).
-    pub range: f64,
-    /// Annotation strip over the samples (`None`: the first annotation).
-    pub strip: Option<String>,
+    /// Genes, trees, colours and strip (saved with a session as they are).
+    pub settings: HeatmapSettings,
     job: Option<Job<ClusteredHeatmap>>,
     attempted: Option<RunKey>,
     /// The newest result.
@@ -76,11 +83,7 @@ pub struct ClusteredHeatmapView {
 impl Default for ClusteredHeatmapView {
     fn default() -> Self {
         Self {
-            top_genes: 200,
-            method: Method::Average,
-            metric: Metric::Correlation,
-            range: 2.5,
-            strip: None,
+            settings: HeatmapSettings::default(),
             job: None,
             attempted: None,
             result: None,
@@ -97,46 +100,27 @@ impl ClusteredHeatmapView {
         self.job.is_some() || self.heatmap.is_rendering()
     }
 
-    fn update(&mut self, state: &AppState) {
+    /// Takes a finished heatmap (also while the view is not shown).
+    pub fn poll(&mut self) {
         super::poll_into(&mut self.job, &mut self.result, &mut self.error);
+    }
+
+    fn update(&mut self, state: &AppState) {
+        self.poll();
         let Some(current) = &state.current else { return };
-        let metric = if self.method.requires_euclidean() { Metric::Euclidean } else { self.metric };
-        let key = RunKey { generation: current.matrix_generation, genes: self.top_genes, method: self.method, metric };
+        let settings = self.settings.clone();
+        let key = RunKey {
+            generation: current.matrix_generation,
+            genes: settings.top_genes,
+            method: settings.method,
+            metric: settings.effective_metric(),
+        };
         if self.job.is_none() && self.attempted != Some(key) && current.dataset.n_samples() >= 2 {
             let matrix = current.dataset.matrix_arc();
             let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
             self.job = Some(Job::spawn("clustered heatmap", waker, move |ctx| {
-                let token = ctx.cancel_token();
-                let fail = |e: &dyn std::fmt::Display| {
-                    if token.is_cancelled() { JobError::Cancelled } else { JobError::failed(e) }
-                };
-                ctx.progress(Some(0.0), "Choosing genes");
-                let (genes, z) = top_variable_z(&matrix, key.genes);
-                if genes.len() < 2 {
-                    return Err(JobError::Failed("the heatmap needs at least 2 genes that vary".to_owned()));
-                }
-                let tree = |items: Between, what: &str, from: f32| -> Result<Arc<TreeLayout>, JobError> {
-                    ctx.progress(Some(from), &format!("Clustering {what}"));
-                    let mut d = distance::condensed(z.view(), items, key.metric, Some(token), &mut |_| {})
-                        .map_err(|e| fail(&e))?;
-                    let n = match items {
-                        Between::Samples => z.nrows(),
-                        Between::Genes => z.ncols(),
-                    };
-                    let tree = linkage(&mut d, n, key.method).map_err(|e| fail(&e))?;
-                    Ok(Arc::new(TreeLayout::new(Arc::new(tree))))
-                };
-                // z is genes × samples: its rows are genes.
-                let gene_tree = tree(Between::Samples, "genes", 0.1)?;
-                let sample_tree = tree(Between::Genes, "samples", 0.55)?;
-                Ok(ClusteredHeatmap {
-                    row_order: gene_tree.order.clone().into(),
-                    col_order: sample_tree.order.clone().into(),
-                    z: Arc::new(z),
-                    genes,
-                    gene_tree,
-                    sample_tree,
-                })
+                crate::recipes::in_job(ctx, |ctx| crate::recipes::heatmap::run(matrix.view(), &settings, ctx))
+                    .map(ClusteredHeatmap::from)
             }));
             self.attempted = Some(key);
             self.error = None;
@@ -160,7 +144,12 @@ impl ClusteredHeatmapView {
             samples: dataset.sample_ids(),
             gene_tree: map.gene_tree.tree(),
             sample_tree: map.sample_tree.tree(),
-            scale: ColourScale { low: -self.range, high: self.range, reversed: false, diverging: true },
+            scale: ColourScale {
+                low: -self.settings.range,
+                high: self.settings.range,
+                reversed: false,
+                diverging: true,
+            },
             strip: strip.as_ref(),
         }
         .figure();
@@ -179,32 +168,35 @@ impl ClusteredHeatmapView {
         egui::Panel::top("heatmap_toolbar").show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
                 ui.label("Top variable genes");
-                ui.add(egui::DragValue::new(&mut self.top_genes).range(2..=dataset.n_genes().clamp(2, 5000)));
+                ui.add(egui::DragValue::new(&mut self.settings.top_genes).range(2..=dataset.n_genes().clamp(2, 5000)));
                 ui.label("Linkage");
-                egui::ComboBox::from_id_salt("heatmap_linkage").selected_text(self.method.name()).show_ui(ui, |ui| {
-                    for m in Method::ALL {
-                        ui.selectable_value(&mut self.method, m, m.name());
-                    }
-                });
-                ui.add_enabled_ui(!self.method.requires_euclidean(), |ui| {
+                egui::ComboBox::from_id_salt("heatmap_linkage").selected_text(self.settings.method.name()).show_ui(
+                    ui,
+                    |ui| {
+                        for m in Method::ALL {
+                            ui.selectable_value(&mut self.settings.method, m, m.name());
+                        }
+                    },
+                );
+                ui.add_enabled_ui(!self.settings.method.requires_euclidean(), |ui| {
                     ui.label("Metric");
-                    egui::ComboBox::from_id_salt("heatmap_metric").selected_text(self.metric.label()).show_ui(
+                    egui::ComboBox::from_id_salt("heatmap_metric").selected_text(self.settings.metric.label()).show_ui(
                         ui,
                         |ui| {
                             for m in Metric::ALL {
-                                ui.selectable_value(&mut self.metric, m, m.label());
+                                ui.selectable_value(&mut self.settings.metric, m, m.label());
                             }
                         },
                     );
                 });
                 ui.label("Colours ±");
-                ui.add(egui::DragValue::new(&mut self.range).range(0.5..=10.0).speed(0.05).max_decimals(2));
+                ui.add(egui::DragValue::new(&mut self.settings.range).range(0.5..=10.0).speed(0.05).max_decimals(2));
                 ui.label("Strip");
                 let strip = self.strip_name(dataset).unwrap_or_else(|| "none".to_owned());
                 egui::ComboBox::from_id_salt("heatmap_strip").selected_text(strip).show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.strip, Some(String::new()), "none");
+                    ui.selectable_value(&mut self.settings.strip, Some(String::new()), "none");
                     for a in dataset.annotations() {
-                        ui.selectable_value(&mut self.strip, Some(a.name.clone()), &a.name);
+                        ui.selectable_value(&mut self.settings.strip, Some(a.name.clone()), &a.name);
                     }
                 });
                 if ui.button("Reset view").on_hover_text("Or double-click the map").clicked() {
@@ -247,7 +239,7 @@ impl ClusteredHeatmapView {
     }
 
     fn strip_name(&self, dataset: &crate::data::Dataset) -> Option<String> {
-        match &self.strip {
+        match &self.settings.strip {
             Some(name) if name.is_empty() => None,
             Some(name) => dataset.annotations().iter().find(|a| &a.name == name).map(|a| a.name.clone()),
             None => dataset.annotations().first().map(|a| a.name.clone()),
@@ -267,7 +259,12 @@ impl ClusteredHeatmapView {
             matrix: Arc::clone(&map.z),
             row_order: Arc::clone(&map.row_order),
             col_order: Arc::clone(&map.col_order),
-            scale: ColourScale { low: -self.range, high: self.range, reversed: false, diverging: true },
+            scale: ColourScale {
+                low: -self.settings.range,
+                high: self.settings.range,
+                reversed: false,
+                diverging: true,
+            },
             scale_label: "z-score (per gene)".to_owned(),
         };
         let strips: Vec<_> = self
@@ -308,7 +305,7 @@ impl ClusteredHeatmapView {
         // Dendrograms along the map's window.
         if let Some((rect, window)) = response.map {
             let painter = ui.painter().clone();
-            let color = ui.visuals().text_color().gamma_multiply(0.8);
+            let colour = ui.visuals().text_color().gamma_multiply(0.8);
             let strip_band = body * 0.8 * strips.len() as f32 + body * 0.35 + 6.0;
             let top = Rect::from_min_max(
                 pos2(rect.left(), rect.top() - strip_band - top_space + 4.0),
@@ -320,7 +317,7 @@ impl ClusteredHeatmapView {
                 heights: (0.0, map.sample_tree.max_height() * 1.02),
                 vertical_leaves: false,
             };
-            draw_tree(&painter.with_clip_rect(top.expand(1.0)), &map.sample_tree, &frame, 1.0, &|_| color);
+            draw_tree(&painter.with_clip_rect(top.expand(1.0)), &map.sample_tree, &frame, 1.0, &|_| colour);
             let left_edge = ui.min_rect().left();
             let left = Rect::from_min_max(
                 pos2(left_edge + 2.0, rect.top()),
@@ -332,7 +329,33 @@ impl ClusteredHeatmapView {
                 heights: (0.0, map.gene_tree.max_height() * 1.02),
                 vertical_leaves: true,
             };
-            draw_tree(&painter.with_clip_rect(left.expand(1.0)), &map.gene_tree, &frame, 1.0, &|_| color);
+            draw_tree(&painter.with_clip_rect(left.expand(1.0)), &map.gene_tree, &frame, 1.0, &|_| colour);
         }
+    }
+}
+
+impl super::View for ClusteredHeatmapView {
+    fn title(&self) -> &'static str {
+        "Heatmap"
+    }
+
+    fn poll(&mut self, _state: &AppState, _commands: &mut Vec<Command>) {
+        self.poll();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        ClusteredHeatmapView::ui(self, ui, state, commands);
+    }
+
+    fn is_busy(&self) -> bool {
+        self.is_running()
+    }
+
+    fn save(&self, views: &mut crate::session::Views) {
+        views.heatmap = self.settings.clone();
+    }
+
+    fn restore(&mut self, views: &crate::session::Views) {
+        self.settings = views.heatmap.clone();
     }
 }

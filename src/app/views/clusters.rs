@@ -20,21 +20,17 @@ use super::super::commands::Command;
 use super::super::state::AppState;
 use super::super::widgets::dendrogram::{DendrogramState, TreeLayout};
 use super::super::widgets::heatmap::Strip;
-use crate::analysis::clustering::dbscan::{DbscanParams, dbscan, k_distances};
-use crate::analysis::clustering::hierarchical::{Method, linkage};
-use crate::analysis::clustering::kmeans::{KMeans, KMeansParams, elbow, kmeans};
-use crate::analysis::clustering::quality::silhouette;
-use crate::analysis::distance::{self, Between, Metric};
+use crate::analysis::clustering::dbscan::DbscanParams;
+use crate::analysis::clustering::hierarchical::Method;
+use crate::analysis::clustering::kmeans::{KMeans, KMeansParams};
+use crate::analysis::distance::Metric;
 use crate::data::Dataset;
 use crate::data::annotations::{Annotation, AnnotationValues};
 use crate::jobs::{Job, JobError, Poll};
 use crate::palette;
+use crate::recipes::clusters::{self as recipe, ClusterSettings};
 
-/// Silhouettes need all n²/2 distances: computed up to this many samples.
-pub const MAX_SILHOUETTE: usize = 10_000;
-
-/// The clustering method shown (the session type: saved as it is).
-pub use crate::session::ClusterMethod;
+pub use crate::recipes::clusters::{ClusterMethod, MAX_SILHOUETTE};
 
 /// A finished run of one method.
 enum Outcome {
@@ -59,7 +55,7 @@ type Widths = Vec<Option<f64>>;
 /// State of the Clusters view.
 pub struct ClustersView {
     /// What is shown and its parameters (saved with a session as they are).
-    pub settings: crate::session::ClustersView,
+    pub settings: ClusterSettings,
     job: Option<(RunKey, Job<Outcome>)>,
     attempted: Option<RunKey>,
     results: Vec<(RunKey, Arc<Outcome>)>,
@@ -81,7 +77,7 @@ pub struct ClustersView {
 impl Default for ClustersView {
     fn default() -> Self {
         Self {
-            settings: crate::session::ClustersView::default(),
+            settings: ClusterSettings::default(),
             job: None,
             attempted: None,
             results: Vec::new(),
@@ -118,11 +114,7 @@ impl ClustersView {
         Some(match &*outcome {
             Outcome::Tree(layout) => {
                 // A k asked for gives exactly k clusters even where merge heights tie.
-                let labels = match self.settings.cut {
-                    Some(cut) => layout.tree().cut_height(cut),
-                    None => layout.tree().cut_k(self.settings.k),
-                };
-                labels.into_iter().map(Some).collect()
+                self.settings.cut(layout.tree()).into_iter().map(Some).collect()
             }
             Outcome::KMeans { fit, .. } => fit.labels.iter().map(|&c| Some(c)).collect(),
             Outcome::Dbscan { labels, .. } => labels.clone(),
@@ -142,9 +134,7 @@ impl ClustersView {
     fn key(&self, generation: u64) -> RunKey {
         match self.settings.method {
             ClusterMethod::Hierarchical => {
-                let metric =
-                    if self.settings.linkage.requires_euclidean() { Metric::Euclidean } else { self.settings.metric };
-                RunKey::Tree(generation, self.settings.linkage, metric)
+                RunKey::Tree(generation, self.settings.linkage, self.settings.effective_metric())
             }
             ClusterMethod::KMeans => RunKey::KMeans(generation, self.settings.kmeans.clone(), self.settings.elbow_max),
             ClusterMethod::Dbscan => RunKey::Dbscan(generation, self.settings.dbscan, self.settings.metric),
@@ -173,7 +163,9 @@ impl ClustersView {
         self.job.is_none() && self.attempted.as_ref().is_some_and(|a| !self.results.iter().any(|(k, _)| k == a))
     }
 
-    fn update(&mut self, state: &AppState, commands: &mut Vec<Command>) {
+    /// Takes finished runs and silhouettes and publishes new labels (also while the view is
+    /// not shown).
+    pub fn poll(&mut self, state: &AppState, commands: &mut Vec<Command>) {
         if let Some((key, job)) = &mut self.job
             && let Poll::Done(result) = job.poll()
         {
@@ -202,11 +194,17 @@ impl ClustersView {
         }
         let Some(current) = &state.current else { return };
         self.generation = Some(current.matrix_generation);
+        self.publish_and_score(state, commands);
+    }
+
+    /// Starts a run when the data or the method's parameters changed.
+    fn update(&mut self, state: &AppState, commands: &mut Vec<Command>) {
+        self.poll(state, commands);
+        let Some(current) = &state.current else { return };
         let key = self.key(current.matrix_generation);
         if self.job.is_none() && self.attempted.as_ref() != Some(&key) && current.dataset.n_samples() >= 2 {
             self.start(state, key);
         }
-        self.publish_and_score(state, commands);
     }
 
     fn start(&mut self, state: &AppState, key: RunKey) {
@@ -215,44 +213,20 @@ impl ClustersView {
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         let job_key = key.clone();
         let job = Job::spawn("clustering", waker, move |ctx| {
-            let token = ctx.cancel_token();
-            let failed = |e: &dyn std::fmt::Display| {
-                if token.is_cancelled() { JobError::Cancelled } else { JobError::failed(e) }
-            };
-            match job_key {
+            crate::recipes::in_job(ctx, |ctx| match job_key {
                 RunKey::Tree(_, method, metric) => {
-                    ctx.progress(Some(0.0), "Computing distances");
-                    let mut d = distance::condensed(matrix.view(), Between::Samples, metric, Some(token), &mut |f| {
-                        ctx.progress(Some(f * 0.6), "Computing distances");
-                    })
-                    .map_err(|e| failed(&e))?;
-                    ctx.progress(Some(0.6), &format!("{} linkage", method.name()));
-                    let tree = linkage(&mut d, matrix.nrows(), method).map_err(|e| failed(&e))?;
+                    let tree = recipe::tree(matrix.view(), method, metric, ctx)?;
                     Ok(Outcome::Tree(Arc::new(TreeLayout::new(Arc::new(tree)))))
                 }
                 RunKey::KMeans(_, params, elbow_max) => {
-                    ctx.progress(Some(0.0), "k-means");
-                    let fit = kmeans(matrix.view(), &params, Some(token)).map_err(|e| failed(&e))?;
-                    let ks: Vec<usize> = (1..=elbow_max.max(params.k).min(matrix.nrows())).collect();
-                    let curve =
-                        elbow(matrix.view(), &ks, &params, Some(token), &mut |f| ctx.progress(Some(f), "Elbow curve"))
-                            .map_err(|e| failed(&e))?;
-                    Ok(Outcome::KMeans { fit, elbow: curve })
+                    let (fit, elbow) = recipe::kmeans_with_elbow(matrix.view(), &params, elbow_max, ctx)?;
+                    Ok(Outcome::KMeans { fit, elbow })
                 }
                 RunKey::Dbscan(_, params, metric) => {
-                    let d = distance::condensed(matrix.view(), Between::Samples, metric, Some(token), &mut |f| {
-                        ctx.progress(Some(f * 0.7), "Computing distances");
-                    })
-                    .map_err(|e| failed(&e))?;
-                    ctx.check()?;
-                    ctx.progress(Some(0.7), "DBSCAN");
-                    let n = matrix.nrows();
-                    let labels = dbscan(&d, n, params);
-                    ctx.check()?;
-                    let kd = k_distances(&d, n, params.min_samples.saturating_sub(1).max(1));
-                    Ok(Outcome::Dbscan { labels, k_distances: kd })
+                    let (labels, k_distances) = recipe::dbscan_with_curve(matrix.view(), params, metric, ctx)?;
+                    Ok(Outcome::Dbscan { labels, k_distances })
                 }
-            }
+            })
         });
         self.job = Some((key.clone(), job));
         self.attempted = Some(key);
@@ -278,19 +252,11 @@ impl ClustersView {
         let n = labels.len();
         if !dragging && !known && n <= MAX_SILHOUETTE {
             let matrix = current.dataset.matrix_arc();
-            let metric = match self.settings.method {
-                ClusterMethod::KMeans => Metric::Euclidean,
-                ClusterMethod::Hierarchical if self.settings.linkage.requires_euclidean() => Metric::Euclidean,
-                _ => self.settings.metric,
-            };
+            let metric = self.settings.effective_metric();
             let job_labels = labels.clone();
             let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
             let job = Job::spawn("silhouette", waker, move |ctx| {
-                let d =
-                    distance::condensed(matrix.view(), Between::Samples, metric, Some(ctx.cancel_token()), &mut |_| {})
-                        .map_err(|_| JobError::Cancelled)?;
-                ctx.check()?;
-                Ok(silhouette(&d, &job_labels))
+                crate::recipes::in_job(ctx, |ctx| recipe::silhouettes(matrix.view(), &job_labels, metric, ctx))
             });
             self.silhouette_job = Some((labels, job));
         }
@@ -382,11 +348,7 @@ impl ClustersView {
                     let strip =
                         self.compare_name(dataset).and_then(|n| dataset.annotations().iter().find(|a| a.name == n));
                     let strip = strip.map(crate::export::plots::Strip::of);
-                    let metric = if self.settings.linkage.requires_euclidean() {
-                        Metric::Euclidean
-                    } else {
-                        self.settings.metric
-                    };
+                    let metric = self.settings.effective_metric();
                     let height = format!("{} linkage height ({})", self.settings.linkage.name(), metric.label());
                     crate::export::plots::Dendrogram {
                         title: &title("dendrogram"),
@@ -419,7 +381,7 @@ impl ClustersView {
 }
 
 /// The colour of cluster `c` (as every view colours that annotation's class `c`).
-pub fn cluster_color(c: usize, dark_mode: bool) -> Color32 {
+pub fn cluster_colour(c: usize, dark_mode: bool) -> Color32 {
     let rgb = if dark_mode { palette::categorical_on_dark(c) } else { palette::categorical(c) };
     Color32::from_rgb(rgb[0], rgb[1], rgb[2])
 }
@@ -439,26 +401,7 @@ pub fn cluster_annotation(name: &str, labels: &[Option<usize>]) -> Annotation {
 /// A strip of the annotation `name`, if it exists.
 pub fn annotation_strip(dataset: &Dataset, name: &str, dark_mode: bool) -> Option<Strip> {
     let a = dataset.annotations().iter().find(|a| a.name == name)?;
-    let colors = match &a.values {
-        AnnotationValues::Categorical { codes, .. } => codes
-            .iter()
-            .map(|c| c.map_or(Color32::from_rgb(160, 160, 160), |c| cluster_color(c as usize, dark_mode)))
-            .collect(),
-        AnnotationValues::Numeric(values) => {
-            let (lo, hi) = values
-                .iter()
-                .filter(|v| v.is_finite())
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-            values
-                .iter()
-                .map(|&v| {
-                    let rgb = palette::viridis(if hi > lo { (v - lo) / (hi - lo) } else { 0.5 });
-                    Color32::from_rgb(rgb[0], rgb[1], rgb[2])
-                })
-                .collect()
-        }
-    };
-    Some(Strip { name: name.to_owned(), colors })
+    Some(Strip::of_on(a, dark_mode))
 }
 
 /// The classes of a categorical annotation with their colours, in a row.
@@ -471,13 +414,39 @@ pub fn legend_ui(ui: &mut egui::Ui, dataset: &Dataset, name: &str) {
     let dark = ui.visuals().dark_mode;
     ui.label(egui::RichText::new(format!("{name}:")).weak());
     for (k, level) in levels.iter().enumerate().take(40) {
-        ui.label(egui::RichText::new(format!("⏺ {level}")).color(cluster_color(k, dark)));
+        ui.label(egui::RichText::new(format!("⏺ {level}")).color(cluster_colour(k, dark)));
     }
 }
 
 /// The samples of a selection gesture, as the set `Command::Select` takes.
 fn selection(samples: Vec<usize>) -> Vec<usize> {
     samples.into_iter().collect::<BTreeSet<_>>().into_iter().collect()
+}
+
+impl super::View for ClustersView {
+    fn title(&self) -> &'static str {
+        "Clusters"
+    }
+
+    fn poll(&mut self, state: &AppState, commands: &mut Vec<Command>) {
+        ClustersView::poll(self, state, commands);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        ClustersView::ui(self, ui, state, commands);
+    }
+
+    fn is_busy(&self) -> bool {
+        self.is_running()
+    }
+
+    fn save(&self, views: &mut crate::session::Views) {
+        views.clusters = self.settings.clone();
+    }
+
+    fn restore(&mut self, views: &crate::session::Views) {
+        self.settings = views.clusters.clone();
+    }
 }
 
 mod panels;

@@ -347,3 +347,23 @@ fn format_cell(v: f64) -> String {
         format!("{v:.2e}")
     }
 }
+
+impl super::View for DataView {
+    fn title(&self) -> &'static str {
+        "Data"
+    }
+
+    fn poll(&mut self, _state: &AppState, _commands: &mut Vec<Command>) {}
+
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        DataView::ui(self, ui, state, commands);
+    }
+
+    fn is_busy(&self) -> bool {
+        false
+    }
+
+    fn save(&self, _views: &mut crate::session::Views) {}
+
+    fn restore(&mut self, _views: &crate::session::Views) {}
+}

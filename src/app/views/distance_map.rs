@@ -13,47 +13,20 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::time::Instant;
 
 use eframe::egui::{self, Color32, RichText};
-use ndarray::Array2;
 
 use super::super::commands::Command;
 use super::super::state::AppState;
 use super::super::widgets::heatmap::{Decorations, HeatmapData, HeatmapState, Strip, heatmap_ui};
-use crate::analysis::clustering::hierarchical::{Method, condensed, linkage};
-use crate::analysis::distance::{Between, Metric, prepare};
+use crate::analysis::distance::Metric;
 use crate::data::Dataset;
-use crate::data::annotations::{AnnotationValues, format_number};
+use crate::data::annotations::format_number;
 use crate::export::heatmap::ColourScale;
-use crate::gpu::{ComputeDevice, Gpu, distances_on};
-use crate::jobs::{Job, JobContext, JobError};
-use crate::palette;
-
-/// Above this many samples the map is not computed: its n² f64 values need 800 MB at 10,000.
-pub const MAX_SAMPLES: usize = 10_000;
-
-/// The order of the samples (the session type: saved as it is).
-pub use crate::session::MapOrder;
-
-/// A computed map.
-#[derive(Debug, Clone)]
-pub struct DistanceMap {
-    /// Samples × samples.
-    pub matrix: Arc<Array2<f64>>,
-    /// Average-linkage leaf order (position → sample).
-    pub leaf_order: Arc<[usize]>,
-    /// The metric.
-    pub metric: Metric,
-    /// Where the distances ran ("GPU: …" or "CPU (…)").
-    pub device: String,
-    /// Seconds for distances and clustering.
-    pub seconds: f64,
-    /// Smallest and largest distance between different samples.
-    pub range: (f64, f64),
-    /// Dataset generation it belongs to.
-    pub generation: u64,
-}
+use crate::gpu::ComputeDevice;
+use crate::jobs::Job;
+use crate::recipes::distance_map::{Device, positions};
+pub use crate::recipes::distance_map::{DistanceMap, DistanceMapSettings, MapOrder};
 
 /// What a run was for: a change of any of these runs again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,18 +43,15 @@ type StripCache = Option<((u64, Option<String>, bool), Vec<Strip>, Vec<(String, 
 
 /// State of the distance map view.
 pub struct DistanceMapView {
-    /// The metric for the next run.
-    pub metric: Metric,
-    /// The ordering.
-    pub order: MapOrder,
-    /// The annotation shown as strips (`None`: the first one, if any).
-    pub strip: Option<String>,
-    /// Dark for large distances instead of bright.
-    pub reversed: bool,
+    /// Metric, order, strip and colours (saved with a session as they are).
+    pub settings: DistanceMapSettings,
     job: Option<Job<DistanceMap>>,
     attempted: Option<RunKey>,
     /// The newest map.
     pub result: Option<Arc<DistanceMap>>,
+    /// The matrix generation of `result`.
+    result_generation: u64,
+    /// Why the map cannot be computed for the current data (too many samples), or its failure.
     error: Option<String>,
     /// (map, order, generation) → positions.
     order_cache: OrderCache,
@@ -97,13 +67,11 @@ pub struct DistanceMapView {
 impl Default for DistanceMapView {
     fn default() -> Self {
         Self {
-            metric: Metric::default(),
-            order: MapOrder::default(),
-            strip: None,
-            reversed: false,
+            settings: DistanceMapSettings::default(),
             job: None,
             attempted: None,
             result: None,
+            result_generation: 0,
             error: None,
             order_cache: None,
             strip_cache: None,
@@ -127,24 +95,42 @@ impl DistanceMapView {
 
     fn start(&mut self, state: &AppState, key: RunKey) {
         let Some(current) = &state.current else { return };
-        let matrix = current.dataset.matrix_arc();
-        let gpu = state.gpu.clone();
-        let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
-        self.job = Some(Job::spawn("distance map", waker, move |ctx| compute(&matrix, key, gpu.as_ref(), ctx)));
         self.attempted = Some(key);
+        let (n, genes) = (current.dataset.n_samples(), current.dataset.n_genes());
+        if let Err(err) = crate::recipes::distance_map::check(n, genes) {
+            self.error = Some(err.to_string());
+            return;
+        }
+        let matrix = current.dataset.matrix_arc();
+        let device = Device::new(state.gpu.clone(), key.device);
+        let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
+        self.job = Some(Job::spawn("distance map", waker, move |ctx| {
+            crate::recipes::in_job(ctx, |ctx| {
+                crate::recipes::distance_map::run(matrix.view(), key.metric, &device, ctx)
+            })
+        }));
         self.error = None;
     }
 
-    fn update(&mut self, state: &AppState) {
+    /// Takes a finished map (also while the view is not shown).
+    pub fn poll(&mut self) {
+        let running = self.job.is_some();
         super::poll_into(&mut self.job, &mut self.result, &mut self.error);
+        if running && self.job.is_none() {
+            self.result_generation = self.attempted.map_or(0, |k| k.generation);
+        }
+    }
+
+    /// Starts a run when the data, the metric or the device changed.
+    fn update(&mut self, state: &AppState) {
+        self.poll();
         let Some(current) = &state.current else { return };
         let key = RunKey {
             generation: current.matrix_generation,
-            metric: self.metric,
+            metric: self.settings.metric,
             device: state.settings.compute_device,
         };
-        let n = current.dataset.n_samples();
-        if self.job.is_none() && self.attempted != Some(key) && (2..=MAX_SAMPLES).contains(&n) {
+        if self.job.is_none() && self.attempted != Some(key) {
             self.start(state, key);
         }
     }
@@ -175,20 +161,8 @@ impl DistanceMapView {
         });
         egui::CentralPanel::default().show(ui, |ui| {
             let n = dataset.n_samples();
-            if n > MAX_SAMPLES {
-                ui.label(format!(
-                    "The distance map shows at most {MAX_SAMPLES} samples ({n} here: {:.1} GB of distances). \
-                     Subset the samples in the Data tab, or compute distances with `biolens distances`.",
-                    (n * n * 8) as f64 / 1e9
-                ));
-                return;
-            }
-            if n < 2 {
-                ui.label("The distance map needs at least 2 samples.");
-                return;
-            }
             if let Some(err) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, format!("Distances failed: {err}"));
+                ui.colored_label(ui.visuals().error_fg_color, format!("No distance map: {err}"));
                 return;
             }
             let Some(map) = self.result.clone().filter(|m| m.matrix.nrows() == n) else {
@@ -203,37 +177,40 @@ impl DistanceMapView {
 
     fn controls_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset, state: &AppState) {
         ui.label("Metric");
-        egui::ComboBox::from_id_salt("distance_map_metric").selected_text(self.metric.label()).show_ui(ui, |ui| {
-            for metric in Metric::ALL {
-                ui.selectable_value(&mut self.metric, metric, metric.label());
-            }
-        });
+        egui::ComboBox::from_id_salt("distance_map_metric").selected_text(self.settings.metric.label()).show_ui(
+            ui,
+            |ui| {
+                for metric in Metric::ALL {
+                    ui.selectable_value(&mut self.settings.metric, metric, metric.label());
+                }
+            },
+        );
         ui.label("Order");
-        let order_text = match &self.order {
+        let order_text = match &self.settings.order {
             MapOrder::Clustering => "clustering (average linkage)".to_owned(),
             MapOrder::Annotation(name) => format!("by {name}"),
             MapOrder::Original => "as loaded".to_owned(),
         };
         egui::ComboBox::from_id_salt("distance_map_order").selected_text(order_text).show_ui(ui, |ui| {
-            ui.selectable_value(&mut self.order, MapOrder::Clustering, "clustering (average linkage)")
+            ui.selectable_value(&mut self.settings.order, MapOrder::Clustering, "clustering (average linkage)")
                 .on_hover_text("Leaf order of the average-linkage dendrogram: similar samples sit together");
             for a in dataset.annotations() {
                 let choice = MapOrder::Annotation(a.name.clone());
                 let label = format!("by {}", a.name);
-                ui.selectable_value(&mut self.order, choice, label)
+                ui.selectable_value(&mut self.settings.order, choice, label)
                     .on_hover_text("Grouped by this annotation, clustering order within each group");
             }
-            ui.selectable_value(&mut self.order, MapOrder::Original, "as loaded");
+            ui.selectable_value(&mut self.settings.order, MapOrder::Original, "as loaded");
         });
         ui.label("Strips");
         let strip_name = self.strip_name(dataset).unwrap_or_else(|| "none".to_owned());
         egui::ComboBox::from_id_salt("distance_map_strip").selected_text(strip_name).show_ui(ui, |ui| {
-            ui.selectable_value(&mut self.strip, Some(String::new()), "none");
+            ui.selectable_value(&mut self.settings.strip, Some(String::new()), "none");
             for a in dataset.annotations() {
-                ui.selectable_value(&mut self.strip, Some(a.name.clone()), &a.name);
+                ui.selectable_value(&mut self.settings.strip, Some(a.name.clone()), &a.name);
             }
         });
-        ui.checkbox(&mut self.reversed, "Dark = far").on_hover_text("Reverse the colour scale");
+        ui.checkbox(&mut self.settings.reversed, "Dark = far").on_hover_text("Reverse the colour scale");
         if ui.button("Reset view").on_hover_text("Or double-click the map").clicked() {
             self.heatmap.reset_view();
         }
@@ -245,7 +222,7 @@ impl DistanceMapView {
         } else if let Some(map) = &self.result {
             ui.label(format!("{} samples · {} · {:.2} s", map.matrix.nrows(), map.device, map.seconds));
             let stale = self.attempted.is_some_and(|k| k.metric != map.metric);
-            if (stale || state.current.as_ref().is_some_and(|c| c.matrix_generation != map.generation))
+            if (stale || state.current.as_ref().is_some_and(|c| c.matrix_generation != self.result_generation))
                 && ui.button("Compute").on_hover_text("Compute the map for the current settings").clicked()
             {
                 self.attempted = None;
@@ -257,7 +234,7 @@ impl DistanceMapView {
 
     /// The annotation shown as strips.
     fn strip_name(&self, dataset: &Dataset) -> Option<String> {
-        match &self.strip {
+        match &self.settings.strip {
             Some(name) if name.is_empty() => None,
             Some(name) => dataset.annotations().iter().find(|a| &a.name == name).map(|a| a.name.clone()),
             None => dataset.annotations().first().map(|a| a.name.clone()),
@@ -268,27 +245,20 @@ impl DistanceMapView {
         let Some(name) = self.strip_name(dataset) else { return };
         ui.label(RichText::new(format!("{name}:")).weak());
         if let Some((_, _, legend)) = &self.strip_cache {
-            for (label, color) in legend {
-                ui.label(RichText::new(format!("⏺ {label}")).color(*color));
+            for (label, colour) in legend {
+                ui.label(RichText::new(format!("⏺ {label}")).color(*colour));
             }
         }
     }
 
     fn positions(&mut self, map: &Arc<DistanceMap>, dataset: &Dataset, generation: u64) -> Arc<[usize]> {
-        let key = (Arc::as_ptr(map) as usize, self.order.clone(), generation);
+        let key = (Arc::as_ptr(map) as usize, self.settings.order.clone(), generation);
         if let Some((k, order)) = &self.order_cache
             && *k == key
         {
             return Arc::clone(order);
         }
-        let order: Arc<[usize]> = match &self.order {
-            MapOrder::Clustering => Arc::clone(&map.leaf_order),
-            MapOrder::Original => (0..map.matrix.nrows()).collect(),
-            MapOrder::Annotation(name) => match dataset.annotations().iter().find(|a| &a.name == name) {
-                Some(a) => crate::analysis::clustering::order::grouped_by(&map.leaf_order, &a.values).into(),
-                None => Arc::clone(&map.leaf_order),
-            },
-        };
+        let order: Arc<[usize]> = positions(&map.leaf_order, &self.settings.order, dataset).into();
         self.order_cache = Some((key, Arc::clone(&order)));
         order
     }
@@ -323,7 +293,12 @@ impl DistanceMapView {
                 matrix: &map.matrix,
                 order: &order,
                 names: dataset.sample_ids(),
-                scale: ColourScale { low: map.range.0, high: map.range.1, reversed: self.reversed, diverging: false },
+                scale: ColourScale {
+                    low: map.range.0,
+                    high: map.range.1,
+                    reversed: self.settings.reversed,
+                    diverging: false,
+                },
                 label: &label,
                 strip: strip.as_ref(),
             }
@@ -336,7 +311,12 @@ impl DistanceMapView {
             matrix: Arc::clone(&map.matrix),
             row_order: Arc::clone(&order),
             col_order: order,
-            scale: ColourScale { low: map.range.0, high: map.range.1, reversed: self.reversed, diverging: false },
+            scale: ColourScale {
+                low: map.range.0,
+                high: map.range.1,
+                reversed: self.settings.reversed,
+                diverging: false,
+            },
             scale_label: format!("{} distance", map.metric.label()),
         };
         let ids = dataset.sample_ids();
@@ -373,75 +353,36 @@ impl DistanceMapView {
 
 /// The strip and legend of an annotation: class colours, or viridis for numbers.
 fn strip_for(dataset: &Dataset, name: &str, dark_mode: bool) -> (Vec<Strip>, Vec<(String, Color32)>) {
-    let to_color = |rgb: palette::Rgb| Color32::from_rgb(rgb[0], rgb[1], rgb[2]);
-    let class = |k: usize| to_color(if dark_mode { palette::categorical_on_dark(k) } else { palette::categorical(k) });
     let Some(annotation) = dataset.annotations().iter().find(|a| a.name == name) else {
         return (Vec::new(), Vec::new());
     };
-    let (colors, legend) = match &annotation.values {
-        AnnotationValues::Categorical { levels, codes } => (
-            codes.iter().map(|c| c.map_or(to_color(palette::MISSING), |c| class(c as usize))).collect(),
-            levels.iter().enumerate().map(|(k, l)| (l.clone(), class(k))).collect(),
-        ),
-        AnnotationValues::Numeric(values) => {
-            let (min, max) = values
-                .iter()
-                .filter(|v| v.is_finite())
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-            let scale = ColourScale { low: min, high: max, reversed: false, diverging: false };
-            let colors =
-                values.iter().map(|&v| to_color(if v.is_nan() { palette::MISSING } else { scale.colour(v) })).collect();
-            let legend = vec![
-                (format!("{} (low)", format_number(min)), to_color(scale.colour(min))),
-                (format!("{} (high)", format_number(max)), to_color(scale.colour(max))),
-            ];
-            (colors, legend)
-        }
-    };
-    (vec![Strip { name: name.to_owned(), colors }], legend)
+    let strip = Strip::of_on(annotation, dark_mode);
+    let legend = strip.legend.iter().map(|(label, c)| (label.clone(), Color32::from_rgb(c[0], c[1], c[2]))).collect();
+    (vec![strip], legend)
 }
 
-/// Distances on the chosen device (the CPU if the GPU fails), then the average-linkage order.
-fn compute(
-    matrix: &Array2<f64>,
-    key: RunKey,
-    gpu: Option<&Gpu>,
-    ctx: &JobContext<DistanceMap, ()>,
-) -> Result<DistanceMap, JobError> {
-    let started = Instant::now();
-    ctx.progress(None, "Preparing");
-    let prepared = prepare(matrix.view(), Between::Samples, key.metric).map_err(JobError::failed)?;
-    let token = ctx.cancel_token();
-    let mut progress = |f: f32| ctx.progress(Some(f * 0.9), "Computing distances");
-    let computed = match distances_on(gpu, key.device, &prepared, Some(token), &mut progress) {
-        Err(err) if !err.is_cancelled() && gpu.is_some() && key.device != ComputeDevice::Cpu => {
-            distances_on(None, ComputeDevice::Cpu, &prepared, Some(token), &mut progress)
-                .map(|(m, device)| (m, format!("{device}; the GPU failed: {err}")))
-        }
-        other => other,
-    };
-    let (square, device) =
-        computed.map_err(|e| if e.is_cancelled() { JobError::Cancelled } else { JobError::failed(e) })?;
-    ctx.check()?;
-    ctx.progress(Some(0.9), "Clustering for the order (average linkage)");
-    let n = square.nrows();
-    let tree = linkage(&mut condensed(&square), n, Method::Average).map_err(JobError::failed)?;
-    ctx.check()?;
-    let mut range = (f64::INFINITY, f64::NEG_INFINITY);
-    for (i, row) in square.outer_iter().enumerate() {
-        for (j, &v) in row.iter().enumerate() {
-            if i != j {
-                range = (range.0.min(v), range.1.max(v));
-            }
-        }
+impl super::View for DistanceMapView {
+    fn title(&self) -> &'static str {
+        "Distance map"
     }
-    Ok(DistanceMap {
-        matrix: Arc::new(square),
-        leaf_order: tree.leaf_order().into(),
-        metric: key.metric,
-        device,
-        seconds: started.elapsed().as_secs_f64(),
-        range,
-        generation: key.generation,
-    })
+
+    fn poll(&mut self, _state: &AppState, _commands: &mut Vec<Command>) {
+        self.poll();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        DistanceMapView::ui(self, ui, state, commands);
+    }
+
+    fn is_busy(&self) -> bool {
+        self.is_running()
+    }
+
+    fn save(&self, views: &mut crate::session::Views) {
+        views.distance_map = self.settings.clone();
+    }
+
+    fn restore(&mut self, views: &crate::session::Views) {
+        self.settings = views.distance_map.clone();
+    }
 }

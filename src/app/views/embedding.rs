@@ -14,8 +14,8 @@ use crate::data::Dataset;
 use crate::data::annotations::{AnnotationValues, format_number};
 use crate::palette;
 
-/// What the points are coloured by (the session type: saved as it is).
-pub use crate::session::Colouring as ColorBy;
+/// What the points are coloured by (saved with a session as it is).
+pub use crate::recipes::Colouring;
 
 /// The key the cached points were built for. The cache keeps the `Arc` of the coordinates,
 /// so their address cannot be reused by other data while the key is alive.
@@ -24,7 +24,7 @@ struct CacheKey {
     coords: Arc<Array2<f64>>,
     generation: u64,
     dark_mode: bool,
-    color_by: ColorBy,
+    colouring: Colouring,
     hidden: BTreeSet<usize>,
 }
 
@@ -33,7 +33,7 @@ impl PartialEq for CacheKey {
         Arc::ptr_eq(&self.coords, &other.coords)
             && self.generation == other.generation
             && self.dark_mode == other.dark_mode
-            && self.color_by == other.color_by
+            && self.colouring == other.colouring
             && self.hidden == other.hidden
     }
 }
@@ -49,8 +49,6 @@ enum Legend {
 /// State of one embedding panel.
 #[derive(Default)]
 pub struct EmbeddingPanel {
-    /// The colouring.
-    pub color_by: ColorBy,
     /// Legend entries (class codes) hidden by the user.
     hidden: BTreeSet<usize>,
     gene_query: String,
@@ -72,21 +70,21 @@ impl EmbeddingPanel {
     }
 
     /// The colour-by chooser (annotations, then a gene search).
-    pub fn color_by_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
+    pub fn colouring_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset, colouring: &mut Colouring) {
         ui.label("Colour by");
-        let current = match &self.color_by {
-            ColorBy::Nothing => "nothing".to_owned(),
-            ColorBy::Annotation(name) => name.clone(),
-            ColorBy::Gene(gene) => format!("gene {gene}"),
+        let current = match &*colouring {
+            Colouring::Nothing => "nothing".to_owned(),
+            Colouring::Annotation(name) => name.clone(),
+            Colouring::Gene(gene) => format!("gene {gene}"),
         };
-        egui::ComboBox::from_id_salt("color_by").selected_text(current).show_ui(ui, |ui| {
-            if ui.selectable_label(self.color_by == ColorBy::Nothing, "nothing").clicked() {
-                self.set_color_by(ColorBy::Nothing);
+        egui::ComboBox::from_id_salt("colour_by").selected_text(current).show_ui(ui, |ui| {
+            if ui.selectable_label(*colouring == Colouring::Nothing, "nothing").clicked() {
+                self.set_colouring(colouring, Colouring::Nothing);
             }
             for a in dataset.annotations() {
-                let choice = ColorBy::Annotation(a.name.clone());
-                if ui.selectable_label(self.color_by == choice, &a.name).clicked() {
-                    self.set_color_by(choice);
+                let choice = Colouring::Annotation(a.name.clone());
+                if ui.selectable_label(*colouring == choice, &a.name).clicked() {
+                    self.set_colouring(colouring, choice);
                 }
             }
         });
@@ -105,7 +103,7 @@ impl EmbeddingPanel {
                 .collect();
             if edit.lost_focus() || ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 if let Some(g) = matches.first() {
-                    self.set_color_by(ColorBy::Gene((*g).clone()));
+                    self.set_colouring(colouring, Colouring::Gene((*g).clone()));
                 }
             } else if !matches.is_empty() {
                 edit.on_hover_text(format!(
@@ -117,13 +115,13 @@ impl EmbeddingPanel {
             && ui.input(|i| i.key_pressed(egui::Key::Enter))
             && let Some(g) = dataset.gene_ids().iter().find(|g| g.eq_ignore_ascii_case(&query))
         {
-            self.set_color_by(ColorBy::Gene(g.clone()));
+            self.set_colouring(colouring, Colouring::Gene(g.clone()));
         }
     }
 
-    fn set_color_by(&mut self, color_by: ColorBy) {
-        if self.color_by != color_by {
-            self.color_by = color_by;
+    fn set_colouring(&mut self, colouring: &mut Colouring, chosen: Colouring) {
+        if *colouring != chosen {
+            *colouring = chosen;
             self.hidden.clear();
         }
     }
@@ -159,9 +157,9 @@ impl EmbeddingPanel {
             Legend::None => {}
             Legend::Classes(entries) => {
                 ui.label(RichText::new("Legend (click to hide)").weak());
-                for (k, (label, color, count)) in entries.iter().enumerate() {
+                for (k, (label, colour, count)) in entries.iter().enumerate() {
                     let hidden = self.hidden.contains(&k);
-                    let swatch = if hidden { color.gamma_multiply(0.2) } else { *color };
+                    let swatch = if hidden { colour.gamma_multiply(0.2) } else { *colour };
                     let text = RichText::new(format!("⏺ {label} ({count})")).color(swatch);
                     let text = if hidden { text.strikethrough() } else { text };
                     if ui.add(egui::Button::new(text).frame(false)).on_hover_text("Show or hide this class").clicked() {
@@ -175,7 +173,7 @@ impl EmbeddingPanel {
             }
             Legend::Range { min, max, label } => {
                 ui.label(RichText::new(label).weak());
-                colorbar_ui(ui, min, max);
+                colour_bar_ui(ui, min, max);
             }
         }
     }
@@ -190,6 +188,7 @@ impl EmbeddingPanel {
         coords: &Arc<Array2<f64>>,
         dataset: &Dataset,
         generation: u64,
+        colouring: &Colouring,
         selected: &BTreeSet<usize>,
         labels: (&str, &str),
         commands: &mut Vec<Command>,
@@ -198,39 +197,31 @@ impl EmbeddingPanel {
             coords: Arc::clone(coords),
             generation,
             dark_mode: ui.visuals().dark_mode,
-            color_by: self.color_by.clone(),
+            colouring: colouring.clone(),
             hidden: self.hidden.clone(),
         };
         if self.cache.as_ref().is_none_or(|(k, _, _)| *k != key) {
             let (points, legend) =
-                build_points(coords.view(), dataset, &self.color_by, &self.hidden, ui.visuals().dark_mode);
+                build_points(coords.view(), dataset, colouring, &self.hidden, ui.visuals().dark_mode);
             self.cache = Some((key, points, legend));
         }
         if let Some(export) = &mut self.export {
             export.window_ui(ui.ctx(), "figure_export");
             if export.wants(0) {
-                let figure = figure_of(
-                    coords.view(),
-                    dataset,
-                    &self.color_by,
-                    &self.hidden,
-                    selected,
-                    labels,
-                    &self.figure_title,
-                );
+                let figure =
+                    figure_of(coords.view(), dataset, colouring, &self.hidden, selected, labels, &self.figure_title);
                 let ctx = ui.ctx().clone();
                 export.start(figure.into(), std::sync::Arc::new(move || ctx.request_repaint()));
             } else if export.requested_table {
                 let ctx = ui.ctx().clone();
-                let table = table_of(coords.view(), dataset, &self.color_by, selected, labels);
+                let table = table_of(coords.view(), dataset, colouring, selected, labels);
                 export.write_table(table, std::sync::Arc::new(move || ctx.request_repaint()));
             }
         }
         let Some((_, points, _)) = &self.cache else { return None };
         let radius = (ui.text_style_height(&egui::TextStyle::Body) * 0.28).max(2.5);
         let style = ScatterStyle { x_label: labels.0, y_label: labels.1, radius };
-        let color_by = &self.color_by;
-        let tooltip = |i: usize| hover_text(dataset, i, color_by);
+        let tooltip = |i: usize| hover_text(dataset, i, colouring);
         let response = scatter_ui(ui, points, selected, &mut self.scatter, &style, &tooltip);
         if let Some((samples, mode)) = response.selection {
             commands.push(Command::Select { samples, mode });
@@ -244,18 +235,18 @@ impl EmbeddingPanel {
 fn figure_of(
     coords: ArrayView2<'_, f64>,
     dataset: &Dataset,
-    color_by: &ColorBy,
+    colouring: &Colouring,
     hidden: &BTreeSet<usize>,
     selected: &BTreeSet<usize>,
     labels: (&str, &str),
     title: &str,
 ) -> crate::export::figure::Scatter {
     use crate::export::figure::{Legend as FigureLegend, Scatter};
-    let (points, legend) = build_points(coords, dataset, color_by, hidden, false);
+    let (points, legend) = build_points(coords, dataset, colouring, hidden, false);
     let rgb = |c: Color32| [c.r(), c.g(), c.b()];
     let mut kept = Vec::new();
     let mut highlighted = Vec::new();
-    for (i, (&[x, y], &c)) in points.xy.iter().zip(&points.colors).enumerate() {
+    for (i, (&[x, y], &c)) in points.xy.iter().zip(&points.colours).enumerate() {
         if points.hidden[i] {
             continue;
         }
@@ -291,24 +282,24 @@ fn figure_of(
 fn table_of(
     coords: ArrayView2<'_, f64>,
     dataset: &Dataset,
-    color_by: &ColorBy,
+    colouring: &Colouring,
     selected: &BTreeSet<usize>,
     labels: (&str, &str),
 ) -> String {
     use crate::export::csv::field;
     let mut out = format!("sample_id,{},{}", field(labels.0), field(labels.1));
-    match color_by {
-        ColorBy::Nothing => {}
-        ColorBy::Annotation(name) | ColorBy::Gene(name) => {
+    match colouring {
+        Colouring::Nothing => {}
+        Colouring::Annotation(name) | Colouring::Gene(name) => {
             let _ = write!(out, ",{}", field(name));
         }
     }
     out.push_str(",selected\n");
     for (i, id) in dataset.sample_ids().iter().enumerate().take(coords.nrows()) {
         let _ = write!(out, "{},{},{}", field(id), coords[[i, 0]], coords[[i, 1]]);
-        match color_by {
-            ColorBy::Nothing => {}
-            ColorBy::Annotation(name) => {
+        match colouring {
+            Colouring::Nothing => {}
+            Colouring::Annotation(name) => {
                 let value = dataset
                     .annotations()
                     .iter()
@@ -317,7 +308,7 @@ fn table_of(
                     .unwrap_or_default();
                 let _ = write!(out, ",{}", field(&value));
             }
-            ColorBy::Gene(gene) => {
+            Colouring::Gene(gene) => {
                 let value = dataset.gene_ids().iter().position(|g| g == gene).map(|j| dataset.matrix()[[i, j]]);
                 let _ = write!(out, ",{}", value.map(|v| v.to_string()).unwrap_or_default());
             }
@@ -327,12 +318,12 @@ fn table_of(
     out
 }
 
-fn hover_text(dataset: &Dataset, i: usize, color_by: &ColorBy) -> String {
+fn hover_text(dataset: &Dataset, i: usize, colouring: &Colouring) -> String {
     let mut text = dataset.sample_ids().get(i).cloned().unwrap_or_default();
     for a in dataset.annotations().iter().take(6) {
         let _ = write!(text, "\n{}: {}", a.name, a.value_text(i).unwrap_or_else(|| "—".to_owned()));
     }
-    if let ColorBy::Gene(g) = color_by
+    if let Colouring::Gene(g) = colouring
         && let Some(j) = dataset.gene_ids().iter().position(|x| x == g)
     {
         let _ = write!(text, "\n{g}: {}", format_number(dataset.matrix()[[i, j]]));
@@ -340,7 +331,7 @@ fn hover_text(dataset: &Dataset, i: usize, color_by: &ColorBy) -> String {
     text
 }
 
-fn to_color(rgb: palette::Rgb) -> Color32 {
+fn to_colour(rgb: palette::Rgb) -> Color32 {
     Color32::from_rgb(rgb[0], rgb[1], rgb[2])
 }
 
@@ -348,56 +339,55 @@ fn to_color(rgb: palette::Rgb) -> Color32 {
 fn build_points(
     coords: ArrayView2<'_, f64>,
     dataset: &Dataset,
-    color_by: &ColorBy,
+    colouring: &Colouring,
     hidden: &BTreeSet<usize>,
     dark_mode: bool,
 ) -> (ScatterPoints, Legend) {
-    let class = |k: usize| to_color(if dark_mode { palette::categorical_on_dark(k) } else { palette::categorical(k) });
     let n = coords.nrows();
     let xy: Vec<[f32; 2]> = (0..n).map(|i| [coords[[i, 0]] as f32, coords[[i, 1]] as f32]).collect();
-    let plain = to_color(palette::OKABE_ITO[4]);
-    let numeric = |values: Vec<f64>, label: String| {
-        let (min, max) = values
-            .iter()
-            .filter(|v| v.is_finite())
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-        let span = if max > min { max - min } else { 1.0 };
-        let colors = values.iter().map(|v| to_color(palette::viridis((v - min) / span))).collect();
-        (colors, Legend::Range { min, max, label })
+    let plain = to_colour(palette::OKABE_ITO[4]);
+    let numeric = |values: &[f64], label: String| {
+        let (colours, min, max) = crate::export::plots::numeric_colours(values);
+        (colours.into_iter().map(to_colour).collect(), Legend::Range { min, max, label })
     };
-    let (colors, legend, hidden_points) = match color_by {
-        ColorBy::Nothing => (vec![plain; n], Legend::None, vec![false; n]),
-        ColorBy::Annotation(name) => match dataset.annotations().iter().find(|a| &a.name == name).map(|a| &a.values) {
-            Some(AnnotationValues::Categorical { levels, codes }) if codes.len() == n => {
-                let colors =
-                    codes.iter().map(|c| c.map_or(to_color(palette::MISSING), |c| class(c as usize))).collect();
-                let entries = levels
-                    .iter()
-                    .enumerate()
-                    .map(|(k, l)| (l.clone(), class(k), codes.iter().filter(|&&c| c == Some(k as u32)).count()))
-                    .collect();
-                let hide = codes.iter().map(|c| c.is_some_and(|c| hidden.contains(&(c as usize)))).collect();
-                (colors, Legend::Classes(entries), hide)
-            }
-            Some(AnnotationValues::Numeric(values)) if values.len() == n => {
-                let (colors, legend) = numeric(values.clone(), name.clone());
-                (colors, legend, vec![false; n])
-            }
+    let (colours, legend, hidden_points) = match colouring {
+        Colouring::Nothing => (vec![plain; n], Legend::None, vec![false; n]),
+        Colouring::Annotation(name) => match dataset.annotations().iter().find(|a| &a.name == name) {
+            Some(a) if a.len() == n => match &a.values {
+                AnnotationValues::Categorical { levels, codes } => {
+                    let (colours, _) = crate::export::plots::annotation_colours_on(a, dark_mode);
+                    let colours: Vec<Color32> = colours.into_iter().map(to_colour).collect();
+                    let class = |k: usize| {
+                        to_colour(if dark_mode { palette::categorical_on_dark(k) } else { palette::categorical(k) })
+                    };
+                    let entries = levels
+                        .iter()
+                        .enumerate()
+                        .map(|(k, l)| (l.clone(), class(k), codes.iter().filter(|&&c| c == Some(k as u32)).count()))
+                        .collect();
+                    let hide = codes.iter().map(|c| c.is_some_and(|c| hidden.contains(&(c as usize)))).collect();
+                    (colours, Legend::Classes(entries), hide)
+                }
+                AnnotationValues::Numeric(values) => {
+                    let (colours, legend) = numeric(values, name.clone());
+                    (colours, legend, vec![false; n])
+                }
+            },
             _ => (vec![plain; n], Legend::None, vec![false; n]),
         },
-        ColorBy::Gene(gene) => match dataset.gene_ids().iter().position(|g| g == gene) {
+        Colouring::Gene(gene) => match dataset.gene_ids().iter().position(|g| g == gene) {
             Some(j) if dataset.n_samples() == n => {
-                let (colors, legend) = numeric(dataset.matrix().column(j).to_vec(), format!("{gene} expression"));
-                (colors, legend, vec![false; n])
+                let (colours, legend) = numeric(&dataset.matrix().column(j).to_vec(), format!("{gene} expression"));
+                (colours, legend, vec![false; n])
             }
             _ => (vec![plain; n], Legend::None, vec![false; n]),
         },
     };
-    (ScatterPoints { xy, colors, hidden: hidden_points }, legend)
+    (ScatterPoints { xy, colours, hidden: hidden_points }, legend)
 }
 
 /// A horizontal viridis bar with its end values.
-fn colorbar_ui(ui: &mut egui::Ui, min: f64, max: f64) {
+fn colour_bar_ui(ui: &mut egui::Ui, min: f64, max: f64) {
     let width = ui.available_width().min(ui.text_style_height(&egui::TextStyle::Body) * 14.0);
     let (rect, _) =
         ui.allocate_exact_size(egui::vec2(width, ui.text_style_height(&egui::TextStyle::Body)), egui::Sense::hover());
@@ -409,7 +399,7 @@ fn colorbar_ui(ui: &mut egui::Ui, min: f64, max: f64) {
             egui::pos2(rect.left() + t0 * width, rect.top()),
             egui::pos2(rect.left() + t1 * width + 0.5, rect.bottom()),
         );
-        ui.painter().rect_filled(r, 0.0, to_color(palette::viridis(f64::from(t0 + t1) / 2.0)));
+        ui.painter().rect_filled(r, 0.0, to_colour(palette::viridis(f64::from(t0 + t1) / 2.0)));
     }
     ui.horizontal(|ui| {
         ui.label(format_number(min));

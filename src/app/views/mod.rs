@@ -15,7 +15,28 @@ use std::sync::Arc;
 
 use eframe::egui;
 
+use super::commands::Command;
+use super::state::AppState;
 use crate::jobs::{Job, JobError, Poll};
+use crate::session::Views;
+
+/// One tab of the app. The app keeps its views in one array ([`super::Tab::ALL`] order): the
+/// tab bar, the shortcuts (Ctrl+1 …) and sessions go through it, and every frame it polls
+/// every view, so a job started in one tab finishes while another is shown.
+pub trait View {
+    /// The tab's title.
+    fn title(&self) -> &'static str;
+    /// Takes finished or partial results of the view's jobs (every frame, shown or not).
+    fn poll(&mut self, state: &AppState, commands: &mut Vec<Command>);
+    /// Draws the view (only when shown); starts the analyses it shows when their inputs changed.
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>);
+    /// True while work runs that should keep the window repainting.
+    fn is_busy(&self) -> bool;
+    /// Puts the view's settings into a session.
+    fn save(&self, views: &mut Views);
+    /// Takes the view's settings from a session.
+    fn restore(&mut self, views: &Views);
+}
 
 /// Spinner, message, progress bar and a Cancel button for a running job; true when Cancel
 /// was clicked.

@@ -12,8 +12,9 @@ use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
 use super::super::commands::Command;
 use super::super::state::AppState;
 use super::embedding::EmbeddingPanel;
-use crate::analysis::pca::{Pca, PcaParams, PcaSolver, pca};
+use crate::analysis::pca::{Pca, PcaParams, PcaSolver};
 use crate::jobs::{Job, JobError, Poll};
+use crate::recipes::pca::PcaSettings;
 
 /// A PCA result and what it was computed from.
 pub struct PcaOutcome {
@@ -37,8 +38,9 @@ type LoadingsCache = (Arc<PcaOutcome>, usize, LoadingsOrder, String, Vec<(&'stat
 
 /// State of the PCA view.
 pub struct PcaView {
-    /// Parameters for the next run.
-    pub params: PcaParams,
+    /// The fit's parameters, the axes, loadings, biplot and colouring (saved with a session as
+    /// they are).
+    pub settings: PcaSettings,
     job: Option<Job<PcaOutcome>>,
     /// The newest result.
     pub result: Option<Arc<PcaOutcome>>,
@@ -46,19 +48,11 @@ pub struct PcaView {
     /// for them (so Cancel and errors stay until something changes or "Try again").
     attempted: Option<(u64, PcaParams)>,
     error: Option<String>,
-    /// The component on the horizontal axis (from 0).
-    pub x_pc: usize,
-    /// The component on the vertical axis (from 0).
-    pub y_pc: usize,
-    /// The component whose loadings are listed (from 0).
-    pub loadings_pc: usize,
     loadings_filter: String,
     loadings_order: LoadingsOrder,
     loadings: Option<LoadingsCache>,
     /// The two score columns shown, for the result and axes they were taken from.
     axes: Option<AxesCache>,
-    /// Genes drawn as biplot arrows (0 = none).
-    pub biplot_genes: usize,
     /// Colouring, legend and scatter.
     pub panel: EmbeddingPanel,
     /// CSV export of the loadings and scores.
@@ -68,19 +62,15 @@ pub struct PcaView {
 impl Default for PcaView {
     fn default() -> Self {
         Self {
-            params: PcaParams::new(20),
+            settings: PcaSettings::default(),
             job: None,
             result: None,
             attempted: None,
             error: None,
-            x_pc: 0,
-            y_pc: 1,
-            loadings_pc: 0,
             loadings_filter: String::new(),
             loadings_order: LoadingsOrder::Signed,
             loadings: None,
             axes: None,
-            biplot_genes: 0,
             panel: EmbeddingPanel::with_export("pca", vec!["scatter", "scree", "loadings"]),
             tables: super::table_export::TableExport::default(),
         }
@@ -93,8 +83,8 @@ impl PcaView {
         self.job.is_some()
     }
 
-    /// Polls the job and starts a new one when the dataset or parameters changed.
-    fn update(&mut self, state: &AppState) {
+    /// Takes a finished fit (also while the view is not shown).
+    pub fn poll(&mut self) {
         if let Some(job) = &mut self.job
             && let Poll::Done(result) = job.poll()
         {
@@ -108,13 +98,19 @@ impl PcaView {
                 Err(err) => self.error = Some(err.to_string()),
             }
         }
+    }
+
+    /// Starts a fit when the dataset or the parameters changed.
+    fn update(&mut self, state: &AppState) {
+        self.poll();
         let Some(current) = &state.current else { return };
-        let wanted = (current.matrix_generation, self.params.clone());
+        let params = &self.settings.params;
+        let wanted = (current.matrix_generation, params.clone());
         if self.job.is_some() || self.attempted.as_ref() == Some(&wanted) {
             return;
         }
         let up_to_date =
-            self.result.as_ref().is_some_and(|r| r.generation == current.matrix_generation && r.params == self.params);
+            self.result.as_ref().is_some_and(|r| r.generation == current.matrix_generation && r.params == *params);
         self.attempted = Some(wanted);
         if up_to_date {
             return;
@@ -122,15 +118,11 @@ impl PcaView {
         self.error = None;
         let matrix = current.dataset.matrix_arc();
         let gene_ids: Arc<[String]> = current.dataset.gene_ids().into();
-        let params = self.params.clone();
+        let params = params.clone();
         let generation = current.matrix_generation;
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         self.job = Some(Job::spawn("pca", waker, move |ctx| {
-            ctx.progress(None, "Computing principal components");
-            let fit = pca(matrix.view(), &params, Some(ctx.cancel_token())).map_err(|e| match e {
-                crate::analysis::pca::PcaError::Cancelled => JobError::Cancelled,
-                other => JobError::failed(other),
-            })?;
+            let fit = crate::recipes::in_job(ctx, |ctx| crate::recipes::pca::run(matrix.view(), &params, ctx))?;
             Ok(PcaOutcome { pca: fit, generation, params, gene_ids })
         }));
     }
@@ -197,7 +189,7 @@ impl PcaView {
                 return;
             }
             let k = scores.ncols();
-            let (x, y) = (self.x_pc.min(k - 1), self.y_pc.min(k - 1));
+            let (x, y) = (self.settings.axes.0.min(k - 1), self.settings.axes.1.min(k - 1));
             let coords = self.axes(&result, x, y);
             let evr = &result.pca.explained_variance_ratio;
             let x_label = format!("PC{} ({:.1} %)", x + 1, evr[x] * 100.0);
@@ -208,14 +200,15 @@ impl PcaView {
                 &coords,
                 &current.dataset,
                 current.generation,
+                &self.settings.colour_by,
                 &state.selection.samples,
                 (&x_label, &y_label),
                 commands,
             );
-            if self.biplot_genes > 0
+            if self.settings.biplot_genes > 0
                 && let Some(t) = transform
             {
-                biplot_ui(ui, &t, &result.pca, (x, y), self.biplot_genes, &result.gene_ids);
+                biplot_ui(ui, &t, &result.pca, (x, y), self.settings.biplot_genes, &result.gene_ids);
             }
             self.export_other_plots(ui.ctx(), &result, &current.dataset.name);
         });
@@ -228,7 +221,7 @@ impl PcaView {
         let figure = if export.wants(1) {
             crate::export::plots::scree(&format!("{name} — scree plot"), &fit.explained_variance_ratio)
         } else if export.wants(2) {
-            let c = self.loadings_pc.min(fit.loadings.ncols().saturating_sub(1));
+            let c = self.settings.loadings_pc.min(fit.loadings.ncols().saturating_sub(1));
             let column = fit.loadings.column(c);
             let lists = loadings_lists(fit, &result.gene_ids, c, self.loadings_order, &self.loadings_filter);
             let genes: Vec<(String, f64)> =
@@ -250,28 +243,27 @@ impl PcaView {
     ) {
         let max_components = current.dataset.n_samples().min(current.dataset.n_genes()).max(1);
         ui.label("Components");
-        ui.add(egui::DragValue::new(&mut self.params.components).range(2..=max_components.clamp(2, 100)));
-        ui.checkbox(&mut self.params.scale, "Standardise genes")
+        ui.add(egui::DragValue::new(&mut self.settings.params.components).range(2..=max_components.clamp(2, 100)));
+        ui.checkbox(&mut self.settings.params.scale, "Standardise genes")
             .on_hover_text("Divide each gene by its SD after centring (PCA on z-scores)");
-        egui::ComboBox::from_id_salt("pca_solver").selected_text(format!("{:?} SVD", self.params.solver)).show_ui(
-            ui,
-            |ui| {
-                ui.selectable_value(&mut self.params.solver, PcaSolver::Auto, "Auto SVD");
-                ui.selectable_value(&mut self.params.solver, PcaSolver::Exact, "Exact SVD");
-                ui.selectable_value(&mut self.params.solver, PcaSolver::Randomized, "Randomized SVD");
-            },
-        );
+        egui::ComboBox::from_id_salt("pca_solver")
+            .selected_text(format!("{:?} SVD", self.settings.params.solver))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut self.settings.params.solver, PcaSolver::Auto, "Auto SVD");
+                ui.selectable_value(&mut self.settings.params.solver, PcaSolver::Exact, "Exact SVD");
+                ui.selectable_value(&mut self.settings.params.solver, PcaSolver::Randomized, "Randomized SVD");
+            });
         if let Some(result) = &self.result {
             let k = result.pca.scores.ncols();
             ui.separator();
-            pc_combo(ui, "pca_x", "X", &mut self.x_pc, k);
-            pc_combo(ui, "pca_y", "Y", &mut self.y_pc, k);
+            pc_combo(ui, "pca_x", "X", &mut self.settings.axes.0, k);
+            pc_combo(ui, "pca_y", "Y", &mut self.settings.axes.1, k);
         }
         ui.label("Biplot");
-        ui.add(egui::DragValue::new(&mut self.biplot_genes).range(0..=30).suffix(" genes"))
+        ui.add(egui::DragValue::new(&mut self.settings.biplot_genes).range(0..=30).suffix(" genes"))
             .on_hover_text("Arrows for the genes with the largest loadings on the two axes shown");
         ui.separator();
-        self.panel.color_by_ui(ui, &current.dataset);
+        self.panel.colouring_ui(ui, &current.dataset, &mut self.settings.colour_by);
         ui.separator();
         self.panel.tools_ui(ui, state.selection.samples.len(), commands);
         if self.job.is_some() {
@@ -289,7 +281,7 @@ impl PcaView {
         let k = fit.loadings.ncols();
         ui.horizontal(|ui| {
             ui.label(RichText::new("Loadings").strong());
-            pc_combo(ui, "loadings_pc", "", &mut self.loadings_pc, k);
+            pc_combo(ui, "loadings_pc", "", &mut self.settings.loadings_pc, k);
         });
         self.tables.folder_ui(ui);
         ui.horizontal(|ui| {
@@ -310,7 +302,7 @@ impl PcaView {
             ui.selectable_value(&mut self.loadings_order, LoadingsOrder::Magnitude, "|loading|");
             ui.selectable_value(&mut self.loadings_order, LoadingsOrder::Name, "name");
         });
-        let c = self.loadings_pc.min(k - 1);
+        let c = self.settings.loadings_pc.min(k - 1);
         let fresh = self.loadings.as_ref().is_some_and(|(r, pc, order, filter, _)| {
             Arc::ptr_eq(r, result) && *pc == c && *order == self.loadings_order && *filter == self.loadings_filter
         });
@@ -405,8 +397,8 @@ fn biplot_ui(
     let scale =
         0.8 * (extent(x) / largest(&lx).max(f64::MIN_POSITIVE)).min(extent(y) / largest(&ly).max(f64::MIN_POSITIVE));
     let painter = ui.painter().with_clip_rect(t.screen);
-    let color = ui.visuals().strong_text_color();
-    let stroke = egui::Stroke::new(1.5, color);
+    let colour = ui.visuals().strong_text_color();
+    let stroke = egui::Stroke::new(1.5, colour);
     let origin = t.screen_from_data([0.0, 0.0]);
     let font = egui::TextStyle::Small.resolve(ui.style());
     for &g in &order {
@@ -419,7 +411,7 @@ fn biplot_ui(
         painter.line_segment([tip, tip - dir * head + side * head * 0.5], stroke);
         painter.line_segment([tip, tip - dir * head - side * head * 0.5], stroke);
         let anchor = if tip.x >= origin.x { egui::Align2::LEFT_CENTER } else { egui::Align2::RIGHT_CENTER };
-        painter.text(tip + dir * 4.0, anchor, &gene_ids[g], font.clone(), color);
+        painter.text(tip + dir * 4.0, anchor, &gene_ids[g], font.clone(), colour);
     }
 }
 
@@ -467,4 +459,30 @@ fn scree_ui(ui: &mut egui::Ui, fit: &Pca) {
             plot.bar_chart(BarChart::new("per component", bars));
             plot.line(Line::new("cumulative", line));
         });
+}
+
+impl super::View for PcaView {
+    fn title(&self) -> &'static str {
+        "PCA"
+    }
+
+    fn poll(&mut self, _state: &AppState, _commands: &mut Vec<Command>) {
+        self.poll();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        PcaView::ui(self, ui, state, commands);
+    }
+
+    fn is_busy(&self) -> bool {
+        self.is_running()
+    }
+
+    fn save(&self, views: &mut crate::session::Views) {
+        views.pca = self.settings.clone();
+    }
+
+    fn restore(&mut self, views: &crate::session::Views) {
+        self.settings = views.pca.clone();
+    }
 }

@@ -11,8 +11,9 @@ use ndarray::Array2;
 use super::super::commands::Command;
 use super::super::state::AppState;
 use super::embedding::EmbeddingPanel;
-use crate::analysis::tsne::{Phase, StepInfo, Tsne, TsneEngine, TsneError, TsneGradient, TsneMetric, TsneParams};
+use crate::analysis::tsne::{Phase, StepInfo, Tsne, TsneEngine, TsneGradient, TsneMetric};
 use crate::jobs::{Job, JobError, Poll};
+use crate::recipes::tsne::TsneSettings;
 
 /// Seconds between embeddings sent to the view (20 frames a second).
 const FRAME_INTERVAL: Duration = Duration::from_millis(50);
@@ -38,8 +39,8 @@ struct TsneRun {
 /// State of the t-SNE view.
 #[derive(Default)]
 pub struct TsneView {
-    /// Parameters for the next run.
-    pub params: TsneParams,
+    /// The parameters of the next run and the colouring (saved with a session as they are).
+    pub settings: TsneSettings,
     run: Option<TsneRun>,
     /// The newest embedding (partial while running).
     pub latest: Option<TsneFrame>,
@@ -63,8 +64,13 @@ impl TsneView {
 
     fn start(&mut self, state: &AppState) {
         let Some(current) = &state.current else { return };
+        self.started_for = Some(current.matrix_generation);
+        if let Err(err) = crate::recipes::tsne::MEMORY.check(current.dataset.n_samples(), current.dataset.n_genes()) {
+            self.error = Some(err.to_string());
+            return;
+        }
         let matrix = current.dataset.matrix_arc();
-        let params = self.params.clone();
+        let params = self.settings.params.clone();
         let generation = current.matrix_generation;
         let paused = Arc::new(AtomicBool::new(false));
         let worker_paused = Arc::clone(&paused);
@@ -79,10 +85,8 @@ impl TsneView {
                 return Ok(TsneFrame { embedding: Arc::new(embedding), info, generation, gradient: None });
             }
             ctx.progress(None, "Finding neighbours and affinities");
-            let mut tsne = Tsne::new(matrix.view(), &params, Some(ctx.cancel_token())).map_err(|e| match e {
-                TsneError::Cancelled | TsneError::Pca(crate::analysis::pca::PcaError::Cancelled) => JobError::Cancelled,
-                other => JobError::failed(other),
-            })?;
+            let mut tsne = Tsne::new(matrix.view(), &params, Some(ctx.cancel_token()))
+                .map_err(|e| JobError::from(crate::recipes::tsne::error(e)))?;
             let frame = |t: &Tsne, info: StepInfo| TsneFrame {
                 embedding: Arc::new(t.embedding()),
                 info,
@@ -111,7 +115,8 @@ impl TsneView {
         self.error = None;
     }
 
-    fn update(&mut self, state: &AppState) {
+    /// Takes new frames and the finished embedding (also while the view is not shown).
+    pub fn poll(&mut self) {
         if let Some(run) = &mut self.run {
             match run.job.poll() {
                 Poll::Running(Some(frame)) => self.latest = Some(frame),
@@ -126,6 +131,11 @@ impl TsneView {
                 }
             }
         }
+    }
+
+    /// Starts a run for a new dataset.
+    fn update(&mut self, state: &AppState) {
+        self.poll();
         let Some(current) = &state.current else { return };
         if self.run.is_none() && self.started_for != Some(current.matrix_generation) {
             self.start(state);
@@ -142,7 +152,7 @@ impl TsneView {
         egui::Panel::top("tsne_toolbar").show(ui, |ui| {
             ui.horizontal_wrapped(|ui| self.controls_ui(ui, state));
             ui.horizontal_wrapped(|ui| {
-                self.panel.color_by_ui(ui, &current.dataset);
+                self.panel.colouring_ui(ui, &current.dataset, &mut self.settings.colour_by);
                 ui.separator();
                 self.panel.tools_ui(ui, state.selection.samples.len(), commands);
             });
@@ -173,6 +183,7 @@ impl TsneView {
                 &frame.embedding,
                 &current.dataset,
                 current.generation,
+                &self.settings.colour_by,
                 &state.selection.samples,
                 ("t-SNE 1", "t-SNE 2"),
                 commands,
@@ -184,47 +195,46 @@ impl TsneView {
         let running = self.run.is_some();
         ui.add_enabled_ui(!running, |ui| {
             ui.label("Perplexity");
-            ui.add(egui::DragValue::new(&mut self.params.perplexity).range(2.0..=100.0).speed(0.5));
+            ui.add(egui::DragValue::new(&mut self.settings.params.perplexity).range(2.0..=100.0).speed(0.5));
             ui.label("Iterations");
-            ui.add(egui::DragValue::new(&mut self.params.iterations).range(0..=5000).speed(10));
-            egui::ComboBox::from_id_salt("tsne_metric").selected_text(format!("{:?}", self.params.metric)).show_ui(
-                ui,
-                |ui| {
-                    ui.selectable_value(&mut self.params.metric, TsneMetric::Euclidean, "Euclidean");
-                    ui.selectable_value(&mut self.params.metric, TsneMetric::Cosine, "Cosine");
-                },
-            );
+            ui.add(egui::DragValue::new(&mut self.settings.params.iterations).range(0..=5000).speed(10));
+            egui::ComboBox::from_id_salt("tsne_metric")
+                .selected_text(format!("{:?}", self.settings.params.metric))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.settings.params.metric, TsneMetric::Euclidean, "Euclidean");
+                    ui.selectable_value(&mut self.settings.params.metric, TsneMetric::Cosine, "Cosine");
+                });
             ui.label("Seed");
-            ui.add(egui::DragValue::new(&mut self.params.seed));
+            ui.add(egui::DragValue::new(&mut self.settings.params.seed));
             egui::ComboBox::from_id_salt("tsne_engine")
-                .selected_text(match self.params.engine {
+                .selected_text(match self.settings.params.engine {
                     TsneEngine::Biolens => "Biolens (live)",
                     TsneEngine::Linfa => "linfa-tsne",
                 })
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.params.engine, TsneEngine::Biolens, "Biolens (live)");
-                    ui.selectable_value(&mut self.params.engine, TsneEngine::Linfa, "linfa-tsne")
+                    ui.selectable_value(&mut self.settings.params.engine, TsneEngine::Biolens, "Biolens (live)");
+                    ui.selectable_value(&mut self.settings.params.engine, TsneEngine::Linfa, "linfa-tsne")
                         .on_hover_text("Runs in one call: it cannot animate, pause or report progress");
                 });
-            if self.params.engine == TsneEngine::Biolens {
+            if self.settings.params.engine == TsneEngine::Biolens {
                 ui.label("Repulsion");
                 let auto = format!("Auto ({} from {} samples)", TsneGradient::Fft.label(), TsneGradient::FFT_FROM);
                 egui::ComboBox::from_id_salt("tsne_gradient")
-                    .selected_text(match self.params.gradient {
+                    .selected_text(match self.settings.params.gradient {
                         TsneGradient::Auto => "Auto",
                         other => other.label(),
                     })
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut self.params.gradient, TsneGradient::Auto, auto);
-                        ui.selectable_value(&mut self.params.gradient, TsneGradient::BarnesHut, "Barnes–Hut")
+                        ui.selectable_value(&mut self.settings.params.gradient, TsneGradient::Auto, auto);
+                        ui.selectable_value(&mut self.settings.params.gradient, TsneGradient::BarnesHut, "Barnes–Hut")
                             .on_hover_text("Quadtree, θ = 0.5: fastest for small data");
-                        ui.selectable_value(&mut self.params.gradient, TsneGradient::Fft, "FFT interpolation")
+                        ui.selectable_value(&mut self.settings.params.gradient, TsneGradient::Fft, "FFT interpolation")
                             .on_hover_text("FIt-SNE: fastest for large data");
                     });
             }
         });
         ui.separator();
-        let live = self.params.engine == TsneEngine::Biolens;
+        let live = self.settings.params.engine == TsneEngine::Biolens;
         if running && !live {
             ui.spinner();
             ui.label("linfa-tsne is running; it cannot animate or pause");
@@ -271,5 +281,31 @@ impl TsneView {
             }
             None => {}
         }
+    }
+}
+
+impl super::View for TsneView {
+    fn title(&self) -> &'static str {
+        "t-SNE"
+    }
+
+    fn poll(&mut self, _state: &AppState, _commands: &mut Vec<Command>) {
+        self.poll();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        TsneView::ui(self, ui, state, commands);
+    }
+
+    fn is_busy(&self) -> bool {
+        self.is_running() && !self.is_paused()
+    }
+
+    fn save(&self, views: &mut crate::session::Views) {
+        views.tsne = self.settings.clone();
+    }
+
+    fn restore(&mut self, views: &crate::session::Views) {
+        self.settings = views.tsne.clone();
     }
 }

@@ -10,7 +10,7 @@ pub fn silhouette_ui(
     ui: &mut egui::Ui,
     widths: &[Option<f64>],
     clusters: &[Option<usize>],
-    color_of: &dyn Fn(usize) -> Color32,
+    colour_of: &dyn Fn(usize) -> Color32,
 ) {
     let k = clusters.iter().flatten().max().map_or(0, |m| m + 1);
     let mut groups: Vec<Vec<f64>> = vec![Vec::new(); k];
@@ -51,7 +51,7 @@ pub fn silhouette_ui(
         let top = y;
         for &w in g {
             let (a, b) = (x_of(0.0).min(x_of(w)), x_of(0.0).max(x_of(w)));
-            mesh.add_colored_rect(Rect::from_min_max(pos2(a, y), pos2(b.max(a + 0.5), y + per.max(0.5))), color_of(c));
+            mesh.add_colored_rect(Rect::from_min_max(pos2(a, y), pos2(b.max(a + 0.5), y + per.max(0.5))), colour_of(c));
             y += per;
         }
         if !g.is_empty() {
@@ -92,7 +92,7 @@ pub fn contingency_ui(
     table: &[Vec<usize>],
     cluster_names: &[String],
     label_names: &[String],
-    color_of: &dyn Fn(usize) -> Color32,
+    colour_of: &dyn Fn(usize) -> Color32,
 ) {
     egui::ScrollArea::horizontal().id_salt("contingency_scroll").show(ui, |ui| {
         egui::Grid::new("contingency").striped(true).show(ui, |ui| {
@@ -103,7 +103,7 @@ pub fn contingency_ui(
             ui.end_row();
             for (c, row) in table.iter().enumerate() {
                 let name = cluster_names.get(c).cloned().unwrap_or_else(|| format!("{}", c + 1));
-                ui.label(RichText::new(format!("⏺ {name}")).color(color_of(c)));
+                ui.label(RichText::new(format!("⏺ {name}")).color(colour_of(c)));
                 let best = row.iter().copied().max().unwrap_or(0);
                 for &count in row {
                     let text = RichText::new(count.to_string());

@@ -130,13 +130,13 @@ impl TreeFrame {
     }
 }
 
-/// Draws the branches with level of detail; `color_of(node)` colours the branch above a node.
+/// Draws the branches with level of detail; `colour_of(node)` colours the branch above a node.
 pub fn draw_tree(
     painter: &egui::Painter,
     layout: &TreeLayout,
     frame: &TreeFrame,
     width: f32,
-    color_of: &dyn Fn(usize) -> Color32,
+    colour_of: &dyn Fn(usize) -> Color32,
 ) {
     let Some(root) = layout.root() else { return };
     let ppl = frame.pixels_per_leaf();
@@ -151,14 +151,14 @@ pub fn draw_tree(
         let h = layout.height(id);
         if id < layout.tree.n || (hi - lo) as f32 * ppl < 1.5 {
             // A leaf, or a subtree thinner than a pixel: one line to the leaves.
-            line(frame.screen(layout.x[id], h), frame.screen(layout.x[id], 0.0), color_of(id));
+            line(frame.screen(layout.x[id], h), frame.screen(layout.x[id], 0.0), colour_of(id));
             continue;
         }
         let m = layout.tree.merges[id - layout.tree.n];
         let (xl, xr) = (layout.x[m.left], layout.x[m.right]);
-        line(frame.screen(xl, h), frame.screen(xr, h), color_of(id));
-        line(frame.screen(xl, h), frame.screen(xl, layout.height(m.left)), color_of(m.left));
-        line(frame.screen(xr, h), frame.screen(xr, layout.height(m.right)), color_of(m.right));
+        line(frame.screen(xl, h), frame.screen(xr, h), colour_of(id));
+        line(frame.screen(xl, h), frame.screen(xl, layout.height(m.left)), colour_of(m.left));
+        line(frame.screen(xr, h), frame.screen(xr, layout.height(m.right)), colour_of(m.right));
         if m.left >= layout.tree.n {
             stack.push(m.left);
         }
@@ -174,7 +174,7 @@ pub struct DendrogramDecor<'a> {
     /// Cluster of each item under the current cut (colours leaves and branches below it).
     pub clusters: &'a [usize],
     /// Colour of cluster `c`.
-    pub cluster_color: &'a dyn Fn(usize) -> Color32,
+    pub cluster_colour: &'a dyn Fn(usize) -> Color32,
     /// Strips under the leaves.
     pub strips: &'a [Strip],
     /// Items in the global selection.
@@ -264,33 +264,33 @@ pub fn dendrogram_ui(
     let painter = ui.painter_at(outer);
     let visuals = ui.visuals().clone();
     let neutral = visuals.weak_text_color();
-    let color_of = |id: usize| {
+    let colour_of = |id: usize| {
         let h = layout.height(id);
         if h <= cut {
             let item = layout.order[layout.span[id].0];
-            decor.clusters.get(item).map_or(neutral, |&c| (decor.cluster_color)(c))
+            decor.clusters.get(item).map_or(neutral, |&c| (decor.cluster_colour)(c))
         } else {
             neutral
         }
     };
-    draw_tree(&painter.with_clip_rect(rect.expand(2.0)), layout, &frame, 1.5, &color_of);
+    draw_tree(&painter.with_clip_rect(rect.expand(2.0)), layout, &frame, 1.5, &colour_of);
     draw_height_axis(&painter, &frame, top, &small, visuals.text_color());
 
     // The cut line and its handle.
     let cut_y = frame.screen(0.0, cut).y;
     out.cut_y = Some(cut_y);
-    let cut_color = visuals.strong_text_color();
+    let cut_colour = visuals.strong_text_color();
     painter.hline(
         rect.left()..=rect.right(),
         cut_y,
-        Stroke::new(if state.dragging_cut { 2.5 } else { 1.5 }, cut_color),
+        Stroke::new(if state.dragging_cut { 2.5 } else { 1.5 }, cut_colour),
     );
     painter.text(
         pos2(rect.right(), cut_y - 2.0),
         egui::Align2::RIGHT_BOTTOM,
         format!("cut {} · {} clusters", format_number(cut), layout.tree.clusters_at(cut)),
         small.clone(),
-        cut_color,
+        cut_colour,
     );
 
     let bands = LeafBands { strip, mark, show_labels, font: small };
@@ -394,7 +394,7 @@ fn draw_leaves(
             );
         }
         for (k, s) in decor.strips.iter().enumerate() {
-            if let Some(&c) = s.colors.get(item) {
+            if let Some(c) = super::heatmap::strip_colour(s, item) {
                 painter.rect_filled(
                     Rect::from_min_max(pos2(x0, leaf_band(k)), pos2(x1, leaf_band(k) + bands.strip - 1.0)),
                     0.0,
@@ -411,18 +411,18 @@ fn draw_leaves(
     }
 }
 
-fn draw_height_axis(painter: &egui::Painter, frame: &TreeFrame, top: f64, font: &egui::FontId, color: Color32) {
+fn draw_height_axis(painter: &egui::Painter, frame: &TreeFrame, top: f64, font: &egui::FontId, colour: Color32) {
     let rect = frame.rect;
-    painter.vline(rect.left() - 4.0, rect.y_range(), Stroke::new(1.0, color));
+    painter.vline(rect.left() - 4.0, rect.y_range(), Stroke::new(1.0, colour));
     let step = f64::from(nice_step(top as f32, 5.0));
     let mut v = 0.0;
     while v <= top {
         let y = frame.screen(0.0, v).y;
-        painter.hline(rect.left() - 8.0..=rect.left() - 4.0, y, Stroke::new(1.0, color));
-        painter.text(pos2(rect.left() - 10.0, y), egui::Align2::RIGHT_CENTER, format_number(v), font.clone(), color);
+        painter.hline(rect.left() - 8.0..=rect.left() - 4.0, y, Stroke::new(1.0, colour));
+        painter.text(pos2(rect.left() - 10.0, y), egui::Align2::RIGHT_CENTER, format_number(v), font.clone(), colour);
         v += step;
     }
-    let galley = painter.layout_no_wrap("height".to_owned(), font.clone(), color);
+    let galley = painter.layout_no_wrap("height".to_owned(), font.clone(), colour);
     let at = pos2(rect.left() - font.size * 4.6, rect.center().y + galley.size().x / 2.0);
-    painter.add(egui::epaint::TextShape::new(at, galley, color).with_angle(-std::f32::consts::FRAC_PI_2));
+    painter.add(egui::epaint::TextShape::new(at, galley, colour).with_angle(-std::f32::consts::FRAC_PI_2));
 }

@@ -46,13 +46,13 @@ impl HeatmapData {
     }
 }
 
-/// A band of colours along the rows or columns (an annotation), one colour per index.
-#[derive(Debug, Clone)]
-pub struct Strip {
-    /// Shown on hover.
-    pub name: String,
-    /// Colour of each row (or column) index.
-    pub colors: Vec<Color32>,
+/// A band of colours along the rows or columns (an annotation), one colour per index: the
+/// figures' strip, drawn as it is.
+pub use crate::export::plots::Strip;
+
+/// The colour of index `i` of a strip, for egui.
+pub fn strip_colour(strip: &Strip, i: usize) -> Option<Color32> {
+    strip.colours.get(i).map(|c| Color32::from_rgb(c[0], c[1], c[2]))
 }
 
 /// Decorations and text around the map.
@@ -373,7 +373,7 @@ fn spans(
     hi: f32,
     window: (f64, f64),
     order: &[usize],
-    color_of: &dyn Fn(usize) -> Option<Color32>,
+    colour_of: &dyn Fn(usize) -> Option<Color32>,
 ) -> Vec<(f32, f32, Color32)> {
     let mut out: Vec<(f32, f32, Color32)> = Vec::new();
     let per_pixel = (window.1 - window.0) / f64::from(hi - lo);
@@ -390,13 +390,13 @@ fn spans(
         for px in 0..pixels {
             let p = window.0 + (px as f64 + 0.5) * per_pixel;
             let pos = (p.floor() as usize).min(order.len() - 1);
-            push(lo + px as f32, lo + px as f32 + 1.0, color_of(order[pos]));
+            push(lo + px as f32, lo + px as f32 + 1.0, colour_of(order[pos]));
         }
     } else {
         let first = window.0.floor().max(0.0) as usize;
         let last = (window.1.ceil() as usize).min(order.len());
         for (pos, &index) in order.iter().enumerate().take(last).skip(first) {
-            push(screen_of(pos as f64).max(lo), screen_of(pos as f64 + 1.0).min(hi), color_of(index));
+            push(screen_of(pos as f64).max(lo), screen_of(pos as f64 + 1.0).min(hi), colour_of(index));
         }
     }
     out
@@ -420,7 +420,7 @@ fn draw_strips(
         |f: &dyn Fn(usize) -> Option<Color32>| spans(map.top(), map.bottom(), frame.window.rows, &data.row_order, f);
     for (k, s) in decor.col_strips.iter().enumerate() {
         let bottom = map.top() - mark - 2.0 - strip * k as f32;
-        for (a, b, c) in col_spans(&|i| s.colors.get(i).copied()) {
+        for (a, b, c) in col_spans(&|i| strip_colour(s, i)) {
             painter.rect_filled(Rect::from_min_max(pos2(a, bottom - strip + 1.0), pos2(b, bottom)), 0.0, c);
         }
     }
@@ -433,7 +433,7 @@ fn draw_strips(
     }
     for (k, s) in decor.row_strips.iter().enumerate() {
         let right = map.left() - mark - 2.0 - strip * k as f32;
-        for (a, b, c) in row_spans(&|i| s.colors.get(i).copied()) {
+        for (a, b, c) in row_spans(&|i| strip_colour(s, i)) {
             painter.rect_filled(Rect::from_min_max(pos2(right - strip + 1.0, a), pos2(right, b)), 0.0, c);
         }
     }
@@ -452,7 +452,7 @@ fn draw_row_labels(
     data: &HeatmapData,
     decor: &Decorations<'_>,
     font: &egui::FontId,
-    color: Color32,
+    colour: Color32,
     width: f32,
 ) {
     let strips = frame.map.left() - (decor.row_strips.len() as f32 + 1.0) * font.size;
@@ -468,13 +468,13 @@ fn draw_row_labels(
             egui::Align2::RIGHT_CENTER,
             (decor.row_label)(data.row_order[pos]),
             font.clone(),
-            color,
+            colour,
         );
     }
 }
 
 /// A vertical colour bar with ticks, low values at the bottom.
-fn colour_bar(painter: &egui::Painter, rect: Rect, data: &HeatmapData, font: &egui::FontId, color: Color32) {
+fn colour_bar(painter: &egui::Painter, rect: Rect, data: &HeatmapData, font: &egui::FontId, colour: Color32) {
     let scale = &data.scale;
     let steps = 64;
     for s in 0..steps {
@@ -494,14 +494,20 @@ fn colour_bar(painter: &egui::Painter, rect: Rect, data: &HeatmapData, font: &eg
         let mut v = (scale.low / step).ceil() * step;
         while v <= scale.high + step * 1e-6 {
             let y = rect.bottom() - ((v - scale.low) / span) as f32 * rect.height();
-            painter.hline(rect.right()..=rect.right() + 4.0, y, Stroke::new(1.0, color));
-            painter.text(pos2(rect.right() + 6.0, y), egui::Align2::LEFT_CENTER, format_number(v), font.clone(), color);
+            painter.hline(rect.right()..=rect.right() + 4.0, y, Stroke::new(1.0, colour));
+            painter.text(
+                pos2(rect.right() + 6.0, y),
+                egui::Align2::LEFT_CENTER,
+                format_number(v),
+                font.clone(),
+                colour,
+            );
             v += step;
         }
     }
-    let galley = painter.layout_no_wrap(data.scale_label.clone(), font.clone(), color);
+    let galley = painter.layout_no_wrap(data.scale_label.clone(), font.clone(), colour);
     let x = rect.right() + font.size * 4.2;
-    let text = egui::epaint::TextShape::new(pos2(x, rect.center().y + galley.size().x / 2.0), galley, color)
+    let text = egui::epaint::TextShape::new(pos2(x, rect.center().y + galley.size().x / 2.0), galley, colour)
         .with_angle(-std::f32::consts::FRAC_PI_2);
     painter.add(text);
 }

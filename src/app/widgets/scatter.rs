@@ -21,7 +21,7 @@ pub struct ScatterPoints {
     /// Data coordinates.
     pub xy: Vec<[f32; 2]>,
     /// Colour of each point.
-    pub colors: Vec<Color32>,
+    pub colours: Vec<Color32>,
     /// Points hidden by the legend.
     pub hidden: Vec<bool>,
 }
@@ -352,7 +352,7 @@ pub fn points_mesh(
         }
         let p = t.screen_from_data(points.xy[i]);
         if clip.contains(p) {
-            let c = points.colors[i];
+            let c = points.colours[i];
             let c = if fade { c.gamma_multiply(0.3) } else { c };
             mesh.add_rect_with_uv(Rect::from_center_size(p, size), uv, c);
         }
@@ -365,7 +365,7 @@ pub fn points_mesh(
         let p = t.screen_from_data(points.xy[i]);
         if clip.contains(p) {
             mesh.add_rect_with_uv(Rect::from_center_size(p, size * 1.45), uv, ring);
-            mesh.add_rect_with_uv(Rect::from_center_size(p, size), uv, points.colors[i]);
+            mesh.add_rect_with_uv(Rect::from_center_size(p, size), uv, points.colours[i]);
         }
     }
     mesh

@@ -127,10 +127,10 @@ pub fn matrix_table_ui(
         for j in first_col..last_col {
             let cell = Rect::from_min_size(pos2(col_x(j), sticky_top), vec2(style.column_width, header_height));
             let text_column = source.is_text_column(j);
-            let color = if text_column { visuals.hyperlink_color } else { visuals.strong_text_color() };
+            let colour = if text_column { visuals.hyperlink_color } else { visuals.strong_text_color() };
             // Headers line up with their values: text left, numbers right.
             let align = if text_column { Align2::LEFT_CENTER } else { Align2::RIGHT_CENTER };
-            header_text(&painter, cell, source.column_name(j), &font, color, align);
+            header_text(&painter, cell, source.column_name(j), &font, colour, align);
         }
         painter.hline(visible.x_range(), sticky_top + header_height, Stroke::new(1.0, visuals.weak_text_color()));
 
@@ -187,7 +187,7 @@ pub fn matrix_table_ui(
     response
 }
 
-fn header_text(painter: &egui::Painter, cell: Rect, text: &str, font: &FontId, color: Color32, align: Align2) {
+fn header_text(painter: &egui::Painter, cell: Rect, text: &str, font: &FontId, colour: Color32, align: Align2) {
     let pos = if align == Align2::RIGHT_CENTER {
         cell.right_center() - vec2(4.0, 0.0)
     } else {
@@ -199,6 +199,6 @@ fn header_text(painter: &egui::Painter, cell: Rect, text: &str, font: &FontId, c
         align,
         text,
         font.clone(),
-        color,
+        colour,
     );
 }

@@ -20,7 +20,7 @@ use crate::data::Dataset;
 use crate::data::annotations::format_number;
 use crate::palette;
 
-fn class_color(c: usize, dark: bool) -> Color32 {
+fn class_colour(c: usize, dark: bool) -> Color32 {
     let rgb = if dark { palette::categorical_on_dark(c) } else { palette::categorical(c) };
     Color32::from_rgb(rgb[0], rgb[1], rgb[2])
 }
@@ -498,7 +498,7 @@ fn roc_ui(ui: &mut egui::Ui, run: &ClassifyRun, outcome: &CvOutcome) {
                 let points: Vec<[f64; 2]> = curve.into_iter().map(|(x, y)| [x, y]).collect();
                 let auc = if auc.is_finite() { format!(" (AUC {auc:.3})") } else { String::new() };
                 plot.line(
-                    Line::new(format!("{name}{auc}"), PlotPoints::from(points)).color(class_color(c, dark)).width(2.0),
+                    Line::new(format!("{name}{auc}"), PlotPoints::from(points)).color(class_colour(c, dark)).width(2.0),
                 );
             }
         });

@@ -9,7 +9,7 @@ use egui_plot::{HLine, Line, Plot, PlotPoints, Points, VLine};
 use super::super::super::commands::Command;
 use super::super::super::widgets::cluster_plots::{contingency_ui, silhouette_ui};
 use super::super::super::widgets::dendrogram::{DendrogramDecor, TreeLayout, dendrogram_ui};
-use super::{ClusterMethod, ClustersView, MAX_SILHOUETTE, annotation_strip, cluster_color, selection};
+use super::{ClusterMethod, ClustersView, MAX_SILHOUETTE, annotation_strip, cluster_colour, selection};
 use crate::analysis::clustering::hierarchical::Method;
 use crate::analysis::clustering::quality::{adjusted_rand_index, contingency};
 use crate::analysis::distance::Metric;
@@ -125,10 +125,10 @@ impl ClustersView {
         ui.horizontal_wrapped(|ui| {
             for c in 0..k {
                 let size = labels.iter().filter(|l| **l == Some(c)).count();
-                ui.label(RichText::new(format!("⏺ {} ({size})", c + 1)).color(cluster_color(c, dark)));
+                ui.label(RichText::new(format!("⏺ {} ({size})", c + 1)).color(cluster_colour(c, dark)));
             }
             if noise > 0 {
-                ui.label(RichText::new(format!("⏺ noise ({noise})")).color(cluster_color(k, dark)));
+                ui.label(RichText::new(format!("⏺ noise ({noise})")).color(cluster_colour(k, dark)));
             }
         });
         if let super::Outcome::KMeans { fit, .. } = self
@@ -186,7 +186,7 @@ impl ClustersView {
             if noise > 0 {
                 names.push("noise".to_owned());
             }
-            contingency_ui(ui, &table, &names, levels, &|c| cluster_color(c, dark));
+            contingency_ui(ui, &table, &names, levels, &|c| cluster_colour(c, dark));
         }
         ui.separator();
         ui.label(RichText::new("Silhouette").strong());
@@ -196,7 +196,7 @@ impl ClustersView {
             );
         } else if let Some(widths) = self.widths_for(&labels) {
             let widths = widths.to_vec();
-            silhouette_ui(ui, &widths, &labels, &|c| cluster_color(c, dark));
+            silhouette_ui(ui, &widths, &labels, &|c| cluster_colour(c, dark));
         } else {
             ui.spinner();
         }
@@ -222,10 +222,10 @@ impl ClustersView {
         let ids = dataset.sample_ids();
         let is_selected = |i: usize| selected.contains(&i);
         let label = |i: usize| ids.get(i).cloned().unwrap_or_default();
-        let color = |c: usize| cluster_color(c, dark);
+        let colour = |c: usize| cluster_colour(c, dark);
         let decor = DendrogramDecor {
             clusters: &clusters,
-            cluster_color: &color,
+            cluster_colour: &colour,
             strips: &strips,
             selected: &is_selected,
             label: &label,

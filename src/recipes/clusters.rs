@@ -1,0 +1,260 @@
+//! Clustering: hierarchical (the whole merge tree, `SciPy`'s linkage), k-means with its elbow
+//! curve, DBSCAN with its k-distance curve, and silhouettes of any labels.
+//!
+//! The rule that Ward, centroid and median linkage need Euclidean distances (as in `SciPy`)
+//! lives here, in [`tree_metric`] and [`checked_tree_metric`].
+
+use ndarray::ArrayView2;
+use serde::{Deserialize, Serialize};
+
+use super::{Ctx, RecipeError};
+use crate::analysis::clustering::dbscan::{DbscanParams, dbscan, k_distances};
+use crate::analysis::clustering::hierarchical::{Method, Tree, linkage};
+use crate::analysis::clustering::kmeans::{KMeans, KMeansParams, elbow, kmeans};
+use crate::analysis::clustering::quality::silhouette;
+use crate::analysis::distance::{self, Between, Metric};
+use crate::memory::{MemoryRule, condensed_bytes, matrix_bytes};
+
+/// The clustering method.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterMethod {
+    /// Agglomerative.
+    #[default]
+    Hierarchical,
+    /// k-means.
+    KMeans,
+    /// DBSCAN.
+    Dbscan,
+}
+
+impl ClusterMethod {
+    /// The annotation its labels are published as.
+    pub fn annotation_name(self) -> &'static str {
+        match self {
+            Self::Hierarchical => "hierarchical clusters",
+            Self::KMeans => "k-means clusters",
+            Self::Dbscan => "DBSCAN clusters",
+        }
+    }
+}
+
+/// Clustering settings (the Clusters view, sessions, `biolens cluster`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClusterSettings {
+    /// The method.
+    pub method: ClusterMethod,
+    /// The linkage (hierarchical).
+    pub linkage: Method,
+    /// The distance (hierarchical and DBSCAN; k-means is Euclidean).
+    pub metric: Metric,
+    /// Clusters of the cut (hierarchical).
+    pub k: usize,
+    /// The cut height, when set (hierarchical; else `k`).
+    pub cut: Option<f64>,
+    /// k-means, its seed included.
+    pub kmeans: KMeansParams,
+    /// The elbow runs k = 1 up to this.
+    pub elbow_max: usize,
+    /// DBSCAN.
+    pub dbscan: DbscanParams,
+    /// The annotation compared with.
+    pub compare: Option<String>,
+}
+
+impl Default for ClusterSettings {
+    fn default() -> Self {
+        Self {
+            method: ClusterMethod::default(),
+            linkage: Method::Average,
+            metric: Metric::Euclidean,
+            k: 3,
+            cut: None,
+            kmeans: KMeansParams::default(),
+            elbow_max: 10,
+            dbscan: DbscanParams::default(),
+            compare: None,
+        }
+    }
+}
+
+impl ClusterSettings {
+    /// The distance the method really uses (k-means and the Euclidean-only linkages: Euclidean).
+    pub fn effective_metric(&self) -> Metric {
+        match self.method {
+            ClusterMethod::Hierarchical => tree_metric(self.linkage, self.metric),
+            ClusterMethod::KMeans => Metric::Euclidean,
+            ClusterMethod::Dbscan => self.metric,
+        }
+    }
+
+    /// What the method needs in memory.
+    pub fn memory(&self) -> MemoryRule {
+        match self.method {
+            ClusterMethod::Hierarchical => TREE_MEMORY,
+            ClusterMethod::KMeans => KMEANS_MEMORY,
+            ClusterMethod::Dbscan => DBSCAN_MEMORY,
+        }
+    }
+
+    /// The labels of a finished run: the tree cut (at the height if set, else into `k`).
+    pub fn cut(&self, tree: &Tree) -> Vec<usize> {
+        match self.cut {
+            Some(height) => tree.cut_height(height),
+            None => tree.cut_k(self.k),
+        }
+    }
+}
+
+/// The distance a linkage uses: Euclidean for Ward, centroid and median (`SciPy`'s rule), else
+/// the one asked for.
+pub fn tree_metric(method: Method, asked: Metric) -> Metric {
+    if method.requires_euclidean() { Metric::Euclidean } else { asked }
+}
+
+/// [`tree_metric`], but an error when the metric asked for would be replaced (the command line
+/// says so rather than silently use another distance).
+pub fn checked_tree_metric(method: Method, asked: Metric) -> Result<Metric, RecipeError> {
+    let metric = tree_metric(method, asked);
+    if metric == asked {
+        Ok(metric)
+    } else {
+        Err(RecipeError::Invalid(format!(
+            "{} linkage needs Euclidean distances (as in SciPy), not {}",
+            method.name(),
+            asked.label()
+        )))
+    }
+}
+
+/// The condensed distances (n(n−1)/2 f64) and the tree's bookkeeping.
+pub const TREE_MEMORY: MemoryRule = MemoryRule {
+    what: "hierarchical clustering",
+    bytes: |n, genes| condensed_bytes(n) + matrix_bytes(n, genes) + 64 * n as u128,
+};
+
+/// The condensed distances and the neighbour lists.
+pub const DBSCAN_MEMORY: MemoryRule =
+    MemoryRule { what: "DBSCAN", bytes: |n, genes| condensed_bytes(n) + matrix_bytes(n, genes) + 64 * n as u128 };
+
+/// Silhouettes need every pairwise distance.
+pub const SILHOUETTE_MEMORY: MemoryRule =
+    MemoryRule { what: "silhouettes", bytes: |n, genes| condensed_bytes(n) + matrix_bytes(n, genes) };
+
+/// Silhouettes are computed up to this many samples: beyond, the n² loop takes minutes.
+pub const MAX_SILHOUETTE: usize = 10_000;
+
+/// k-means: a copy of the data, the centres and the labels.
+pub const KMEANS_MEMORY: MemoryRule =
+    MemoryRule { what: "k-means", bytes: |n, genes| 2 * matrix_bytes(n, genes) + 16 * n as u128 };
+
+fn too_few(n: usize) -> Result<(), RecipeError> {
+    if n < 2 {
+        return Err(RecipeError::Invalid(format!("clustering needs at least 2 samples ({n} here)")));
+    }
+    Ok(())
+}
+
+/// The condensed distances between the rows of `x`, with progress scaled into `0..share`.
+fn condensed(x: ArrayView2<'_, f64>, metric: Metric, share: f32, ctx: Ctx<'_>) -> Result<Vec<f64>, RecipeError> {
+    Ok(distance::condensed(x, Between::Samples, metric, ctx.cancel_token(), &mut |f| {
+        ctx.progress(Some(f * share), "Computing distances");
+    })?)
+}
+
+/// The merge tree of the rows of `x` (samples × genes) by `method` on `metric` (replaced by
+/// Euclidean where the method needs it: [`tree_metric`]).
+pub fn tree(x: ArrayView2<'_, f64>, method: Method, metric: Metric, ctx: Ctx<'_>) -> Result<Tree, RecipeError> {
+    let n = x.nrows();
+    too_few(n)?;
+    TREE_MEMORY.check(n, x.ncols())?;
+    let mut d = condensed(x, tree_metric(method, metric), 0.6, ctx)?;
+    ctx.progress(Some(0.6), &format!("{} linkage", method.name()));
+    linkage(&mut d, n, method).map_err(|e| ctx.failed(e))
+}
+
+/// The tree of items whose distances are given (condensed; `SciPy`'s `linkage(y)`).
+pub fn tree_of_distances(mut condensed: Vec<f64>, n: usize, method: Method, ctx: Ctx<'_>) -> Result<Tree, RecipeError> {
+    too_few(n)?;
+    linkage(&mut condensed, n, method).map_err(|e| ctx.failed(e))
+}
+
+/// k-means, and the elbow curve for k = 1 ..= max(`elbow_max`, k) (capped at the samples).
+pub fn kmeans_with_elbow(
+    x: ArrayView2<'_, f64>,
+    params: &KMeansParams,
+    elbow_max: usize,
+    ctx: Ctx<'_>,
+) -> Result<(KMeans, Vec<(usize, f64)>), RecipeError> {
+    let fit = kmeans_fit(x, params, ctx)?;
+    let ks: Vec<usize> = (1..=elbow_max.max(params.k).min(x.nrows())).collect();
+    let curve = elbow(x, &ks, params, ctx.cancel_token(), &mut |f| ctx.progress(Some(f), "Elbow curve"))
+        .map_err(|e| ctx.failed(e))?;
+    Ok((fit, curve))
+}
+
+/// k-means alone.
+pub fn kmeans_fit(x: ArrayView2<'_, f64>, params: &KMeansParams, ctx: Ctx<'_>) -> Result<KMeans, RecipeError> {
+    KMEANS_MEMORY.check(x.nrows(), x.ncols())?;
+    ctx.progress(Some(0.0), "k-means");
+    kmeans(x, params, ctx.cancel_token()).map_err(|e| ctx.failed(e))
+}
+
+/// The elbow curve alone, for k = 1 ..= `max_k` (capped at the samples).
+pub fn elbow_curve(
+    x: ArrayView2<'_, f64>,
+    params: &KMeansParams,
+    max_k: usize,
+    ctx: Ctx<'_>,
+) -> Result<Vec<(usize, f64)>, RecipeError> {
+    KMEANS_MEMORY.check(x.nrows(), x.ncols())?;
+    let ks: Vec<usize> = (1..=max_k.min(x.nrows())).collect();
+    elbow(x, &ks, params, ctx.cancel_token(), &mut |f| ctx.progress(Some(f), "Elbow curve")).map_err(|e| ctx.failed(e))
+}
+
+/// DBSCAN labels (`None`: noise) and the sorted k-distance curve (k = `min_samples` − 1).
+pub fn dbscan_with_curve(
+    x: ArrayView2<'_, f64>,
+    params: DbscanParams,
+    metric: Metric,
+    ctx: Ctx<'_>,
+) -> Result<(Vec<Option<usize>>, Vec<f64>), RecipeError> {
+    let n = x.nrows();
+    too_few(n)?;
+    DBSCAN_MEMORY.check(n, x.ncols())?;
+    let d = condensed(x, metric, 0.7, ctx)?;
+    ctx.check()?;
+    ctx.progress(Some(0.7), "DBSCAN");
+    let (labels, curve) = dbscan_of_distances(&d, n, params);
+    ctx.check()?;
+    Ok((labels, curve))
+}
+
+/// DBSCAN on given condensed distances, and its k-distance curve.
+pub fn dbscan_of_distances(condensed: &[f64], n: usize, params: DbscanParams) -> (Vec<Option<usize>>, Vec<f64>) {
+    let labels = dbscan(condensed, n, params);
+    let curve = k_distances(condensed, n, params.min_samples.saturating_sub(1).max(1));
+    (labels, curve)
+}
+
+/// The silhouette width of every sample of `x` under `labels` (`None`: noise), on `metric`.
+pub fn silhouettes(
+    x: ArrayView2<'_, f64>,
+    labels: &[Option<usize>],
+    metric: Metric,
+    ctx: Ctx<'_>,
+) -> Result<Vec<Option<f64>>, RecipeError> {
+    let n = x.nrows();
+    if n > MAX_SILHOUETTE {
+        return Err(RecipeError::Invalid(format!(
+            "silhouettes are computed up to {} samples ({} here): they need all pairwise distances",
+            crate::memory::thousands(MAX_SILHOUETTE),
+            crate::memory::thousands(n)
+        )));
+    }
+    SILHOUETTE_MEMORY.check(n, x.ncols())?;
+    let d = condensed(x, metric, 1.0, ctx)?;
+    ctx.check()?;
+    Ok(silhouette(&d, labels))
+}

@@ -1,0 +1,133 @@
+//! The analysis layer: one definition of every analysis a user can run, shared by the app,
+//! the command line, sessions and `biolens run`. No egui.
+//!
+//! Each module holds, for one analysis, its settings struct (serde; its `Default` is *the*
+//! default, and a session saves it as it is), the rules that constrain it (such as "Ward
+//! needs Euclidean distances"), its [`MemoryRule`](crate::memory::MemoryRule), and one
+//! function from (settings, data, [`Ctx`]) to a plain result. The app's views hold these
+//! settings and results and run the functions inside jobs; each CLI subcommand maps its flags
+//! onto the settings in one place; `biolens run` calls the functions on one loaded dataset.
+//!
+//! A new analysis is a new module here, then thin front ends.
+
+pub mod clusters;
+pub mod distance_map;
+pub mod heatmap;
+pub mod pca;
+pub mod tsne;
+
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::{CancelToken, JobContext, JobError};
+use crate::memory::MemoryError;
+
+/// What scatter points are coloured by (PCA, t-SNE).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Colouring {
+    /// One colour.
+    #[default]
+    Nothing,
+    /// An annotation, by name.
+    Annotation(String),
+    /// A gene, by id.
+    Gene(String),
+}
+
+/// How an analysis reports progress and learns that it was cancelled.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    cancel: Option<&'a CancelToken>,
+    progress: &'a dyn Fn(Option<f32>, &str),
+}
+
+impl std::fmt::Debug for Ctx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx").field("cancelled", &self.is_cancelled()).finish_non_exhaustive()
+    }
+}
+
+fn no_progress(_: Option<f32>, _: &str) {}
+
+impl<'a> Ctx<'a> {
+    /// No progress, no cancel (the command line).
+    pub fn silent() -> Ctx<'static> {
+        Ctx { cancel: None, progress: &no_progress }
+    }
+
+    /// Progress to `progress`, cancel from `cancel`.
+    pub fn new(cancel: Option<&'a CancelToken>, progress: &'a dyn Fn(Option<f32>, &str)) -> Self {
+        Self { cancel, progress }
+    }
+
+    /// The cancel token, for the algorithms that take one.
+    pub fn cancel_token(&self) -> Option<&'a CancelToken> {
+        self.cancel
+    }
+
+    /// True once cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_some_and(CancelToken::is_cancelled)
+    }
+
+    /// `Err(Cancelled)` once cancelled: use with `?` between steps.
+    pub fn check(&self) -> Result<(), RecipeError> {
+        if self.is_cancelled() { Err(RecipeError::Cancelled) } else { Ok(()) }
+    }
+
+    /// Reports progress.
+    pub fn progress(&self, fraction: Option<f32>, message: &str) {
+        (self.progress)(fraction, message);
+    }
+
+    /// An algorithm's error, or `Cancelled` when it stopped because of Cancel.
+    pub fn failed(&self, err: impl std::fmt::Display) -> RecipeError {
+        if self.is_cancelled() { RecipeError::Cancelled } else { RecipeError::Failed(format!("{err:#}")) }
+    }
+}
+
+/// Runs `f` with a [`Ctx`] that reports to a job.
+pub fn in_job<T, P, R>(
+    job: &JobContext<T, P>,
+    f: impl FnOnce(Ctx<'_>) -> Result<R, RecipeError>,
+) -> Result<R, JobError> {
+    let progress = |fraction: Option<f32>, message: &str| job.progress(fraction, message);
+    f(Ctx::new(Some(job.cancel_token()), &progress)).map_err(JobError::from)
+}
+
+/// Why an analysis produced no result.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecipeError {
+    /// Cancelled by the user.
+    #[error("cancelled")]
+    Cancelled,
+    /// It would need more memory than there is.
+    #[error(transparent)]
+    Memory(#[from] MemoryError),
+    /// The settings do not apply to this data (the message says why and what to do).
+    #[error("{0}")]
+    Invalid(String),
+    /// The computation failed.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<RecipeError> for JobError {
+    fn from(err: RecipeError) -> Self {
+        match err {
+            RecipeError::Cancelled => JobError::Cancelled,
+            other => JobError::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::analysis::distance::DistanceError> for RecipeError {
+    fn from(err: crate::analysis::distance::DistanceError) -> Self {
+        use crate::analysis::distance::DistanceError;
+        match err {
+            DistanceError::Cancelled => Self::Cancelled,
+            DistanceError::Memory(m) => Self::Memory(m),
+            other => Self::Failed(other.to_string()),
+        }
+    }
+}
