@@ -15,9 +15,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
-use crate::analysis::classify::Model;
-use crate::analysis::classify::validation::Selection;
 use crate::data::{Orientation, Pipeline};
+use crate::recipes::classify::ClassifySettings;
 use crate::recipes::clusters::ClusterSettings;
 use crate::recipes::distance_map::DistanceMapSettings;
 use crate::recipes::heatmap::HeatmapSettings;
@@ -163,102 +162,6 @@ pub struct MadeAnnotation {
     pub name: String,
     /// The ids of the samples marked "selected"; the others are "not selected".
     pub selected: Vec<String>,
-}
-
-/// What the classifiers are fitted on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Features {
-    /// Every gene.
-    #[default]
-    All,
-    /// The N genes chosen in each training fold.
-    TopGenes,
-    /// K principal components of each training fold.
-    Pcs,
-}
-
-/// How the classifiers are validated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Validation {
-    /// Stratified k-fold, shuffled, repeated.
-    KFold {
-        /// Folds.
-        folds: usize,
-        /// Repeats.
-        repeats: usize,
-    },
-    /// Leave-one-out.
-    LeaveOneOut,
-    /// One random stratified split.
-    Random {
-        /// Share of each class tested.
-        test_share: f64,
-    },
-    /// One split by an annotation's value.
-    ByAnnotation {
-        /// The annotation.
-        column: String,
-        /// The value of the test samples.
-        value: String,
-    },
-}
-
-impl Default for Validation {
-    fn default() -> Self {
-        Self::KFold { folds: 5, repeats: 1 }
-    }
-}
-
-/// The Classify view's settings (the view holds them as they are).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-#[allow(clippy::struct_excessive_bools)] // the view's check boxes
-pub struct ClassifySettings {
-    /// The annotation to predict (`None`: the first categorical one).
-    pub target: Option<String>,
-    /// Features.
-    pub features: Features,
-    /// N genes.
-    pub top_genes: usize,
-    /// How the N genes are chosen.
-    pub selection: Selection,
-    /// K components.
-    pub pcs: usize,
-    /// z-score the features in each training fold.
-    pub scale: bool,
-    /// Validation.
-    pub validation: Validation,
-    /// Seed of the folds and forests.
-    pub seed: u32,
-    /// The models, each on or off.
-    pub models: Vec<(bool, Model)>,
-    /// Also validate with genes chosen on all samples (teaching).
-    pub leak_lesson: bool,
-    /// The model whose details are shown (index into the run's outcomes).
-    pub selected: usize,
-    /// Confusion matrix as row shares.
-    pub normalised: bool,
-}
-
-impl Default for ClassifySettings {
-    fn default() -> Self {
-        Self {
-            target: None,
-            features: Features::All,
-            top_genes: 200,
-            selection: Selection::Variance,
-            pcs: 10,
-            scale: true,
-            validation: Validation::default(),
-            seed: 0,
-            models: Model::defaults().into_iter().map(|m| (!matches!(m, Model::Tree { .. }), m)).collect(),
-            leak_lesson: false,
-            selected: 0,
-            normalised: false,
-        }
-    }
 }
 
 /// The Classify view in a session: its settings, and what had been run.

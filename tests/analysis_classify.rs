@@ -151,10 +151,10 @@ fn grid_search_and_validation_curve_match_scikit_learn() {
 /// choosing them on all samples first (test folds included) inflates it well above chance.
 #[test]
 fn selection_on_all_data_inflates_the_score_on_random_labels() {
-    use biolens::analysis::classify::validation::Selection;
+    use biolens::analysis::classify::validation::GeneSelection;
     let (x, y, classes) = dataset("khan_srbct", "expression.csv");
     let model = Model::Svm { kernel: Kernel::Linear, c: 1.0 };
-    let honest = Features { top_genes: Some(50), selection: Selection::AnovaF, scale: true, ..Features::default() };
+    let honest = Features { top_genes: Some(50), selection: GeneSelection::AnovaF, scale: true, ..Features::default() };
     let leaky = Features { select_on_all_data: true, ..honest.clone() };
     let (mut honest_sum, mut leaky_sum) = (0.0, 0.0);
     for seed in [11, 12, 13] {

@@ -9,7 +9,7 @@ use crate::analysis::classify::forest::{MaxFeatures, TreeParams};
 use crate::analysis::classify::metrics::{ClassScores, per_class};
 use crate::analysis::classify::models::KnnWeights;
 use crate::analysis::classify::svm::Kernel;
-use crate::analysis::classify::validation::{Features, Selection, cross_validate};
+use crate::analysis::classify::validation::{Features, GeneSelection, cross_validate};
 use crate::analysis::classify::{Model, encode_labels};
 use crate::data::annotations::AnnotationValues;
 
@@ -270,8 +270,8 @@ pub(super) fn evaluate(args: &ClassifyArgs) -> anyhow::Result<Evaluation> {
         top_genes: data.top_genes.take(),
         scale: std::mem::take(&mut data.scale),
         selection: match args.select {
-            SelectArg::Variance => Selection::Variance,
-            SelectArg::Anova => Selection::AnovaF,
+            SelectArg::Variance => GeneSelection::Variance,
+            SelectArg::Anova => GeneSelection::AnovaF,
         },
         pca: args.pca,
         select_on_all_data: args.leak,

@@ -13,12 +13,13 @@ use clap::{Args, Parser as _};
 
 use crate::analysis::classify::Model;
 use crate::analysis::classify::svm::Kernel;
-use crate::analysis::classify::validation::Selection;
+use crate::analysis::classify::validation::GeneSelection;
 use crate::analysis::distance::Metric;
 use crate::recipes::Colouring;
+use crate::recipes::classify::Validation;
 use crate::recipes::clusters::ClusterMethod;
 use crate::recipes::distance_map::MapOrder;
-use crate::session::{self, FileCheck, Session, Validation};
+use crate::session::{FileCheck, Session};
 
 /// `biolens run`.
 #[derive(Debug, Args)]
@@ -329,20 +330,20 @@ fn classify_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<S
     };
     let mut common = text(&["--target", target, "--seed", &c.seed.to_string()]);
     match c.features {
-        session::Features::All => {}
-        session::Features::TopGenes => {
+        crate::recipes::classify::FeatureChoice::All => {}
+        crate::recipes::classify::FeatureChoice::TopGenes => {
             common.extend(text(&["--top-genes", &c.top_genes.to_string()]));
-            if c.selection == Selection::AnovaF {
+            if c.selection == GeneSelection::AnovaF {
                 common.extend(text(&["--select", "anova"]));
             }
         }
-        session::Features::Pcs => common.extend(text(&["--pca", &c.pcs.to_string()])),
+        crate::recipes::classify::FeatureChoice::Pcs => common.extend(text(&["--pca", &c.pcs.to_string()])),
     }
     if c.scale {
         common.push(Arg::Text("--scale".to_owned()));
     }
     match &c.validation {
-        Validation::KFold { folds, repeats } => {
+        Validation::KFold { folds, repeats, .. } => {
             common.extend(text(&["--cv", &folds.to_string(), "--repeats", &repeats.to_string()]));
         }
         Validation::LeaveOneOut => common.push(Arg::Text("--loo".to_owned())),

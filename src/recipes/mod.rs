@@ -10,6 +10,7 @@
 //!
 //! A new analysis is a new module here, then thin front ends.
 
+pub mod classify;
 pub mod clusters;
 pub mod distance_map;
 pub mod heatmap;

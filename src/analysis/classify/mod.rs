@@ -126,6 +126,15 @@ pub enum Model {
 }
 
 impl Model {
+    /// The model with the random seed `seed` (the forest's; the others draw nothing).
+    #[must_use]
+    pub fn with_seed(self, seed: u64) -> Self {
+        match self {
+            Self::Forest { trees, params, .. } => Self::Forest { trees, params, seed },
+            other => other,
+        }
+    }
+
     /// Every kind with scikit-learn's defaults (the forest seeded 0).
     pub fn defaults() -> Vec<Self> {
         vec![

@@ -16,7 +16,7 @@ use crate::jobs::CancelToken;
 /// How genes are chosen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Selection {
+pub enum GeneSelection {
     /// The largest variance (ignores the classes).
     #[default]
     Variance,
@@ -30,7 +30,7 @@ pub struct Features {
     /// Keep N genes.
     pub top_genes: Option<usize>,
     /// How the N genes are chosen.
-    pub selection: Selection,
+    pub selection: GeneSelection,
     /// z-score every kept gene (population SD; constant genes become 0).
     pub scale: bool,
     /// Replace the genes by the first K principal components.
@@ -85,10 +85,10 @@ fn top_by(score: &[f64], n: usize) -> Vec<usize> {
 }
 
 /// The `n` genes `selection` chooses on `x` with classes `y`.
-pub fn select_genes(x: ArrayView2<'_, f64>, y: &[usize], selection: Selection, n: usize) -> Vec<usize> {
+pub fn select_genes(x: ArrayView2<'_, f64>, y: &[usize], selection: GeneSelection, n: usize) -> Vec<usize> {
     match selection {
-        Selection::Variance => top_variance(x, n),
-        Selection::AnovaF => top_by(&anova_f(x, y), n),
+        GeneSelection::Variance => top_variance(x, n),
+        GeneSelection::AnovaF => top_by(&anova_f(x, y), n),
     }
 }
 

@@ -15,56 +15,11 @@ use eframe::egui;
 
 use super::super::commands::Command;
 use super::super::state::AppState;
-use crate::analysis::classify::folds::{
-    Split, leave_one_out, repeated_k_fold, split_by, stratified_k_fold, train_test_split,
-};
+use crate::analysis::classify::Model;
 use crate::analysis::classify::search::{Grid, Param};
-use crate::analysis::classify::validation::{CvOutcome, Features, cross_validate};
-use crate::analysis::classify::{Model, encode_labels};
 use crate::data::Dataset;
-use crate::data::annotations::AnnotationValues;
-use crate::jobs::{Job, JobError};
-
-/// What the models are fitted on (the session type: saved as it is).
-pub use crate::session::Features as FeatureChoice;
-
-/// How the models are validated (the session type: saved as it is).
-pub use crate::session::Validation;
-
-/// A finished run: every chosen model on the same splits.
-pub struct ClassifyRun {
-    /// Class names.
-    pub classes: Vec<String>,
-    /// Processed-sample index of each validated (labelled) sample.
-    pub samples: Vec<usize>,
-    /// Their classes.
-    pub y: Vec<usize>,
-    /// One per model.
-    pub outcomes: Vec<CvOutcome>,
-    /// Per model, mean accuracy with the genes chosen on all samples (the leakage lesson).
-    pub leaky: Option<Vec<f64>>,
-    /// The splits used.
-    pub splits: Arc<[Split]>,
-    /// The features used.
-    pub features: Features,
-    /// Notices (rare classes, unlabelled samples).
-    pub notices: Vec<String>,
-    /// The matrix generation it was computed on (its sample indices mean nothing on another).
-    pub generation: u64,
-}
-
-impl ClassifyRun {
-    /// The search problem of this run on `x` (its labelled samples × genes).
-    pub fn problem<'a>(&'a self, x: ndarray::ArrayView2<'a, f64>) -> crate::analysis::classify::search::Problem<'a> {
-        crate::analysis::classify::search::Problem {
-            x,
-            y: &self.y,
-            classes: self.classes.len(),
-            features: &self.features,
-            splits: &self.splits,
-        }
-    }
-}
+use crate::jobs::Job;
+pub use crate::recipes::classify::{ClassifyRun, ClassifySettings, FeatureChoice, Validation};
 
 /// The detail panel shown for the selected model.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -131,10 +86,14 @@ type Importances = Vec<(usize, f64)>;
 /// State of the Classify view.
 pub struct ClassifyView {
     /// What to validate and how (saved with a session as they are).
-    pub settings: crate::session::ClassifySettings,
+    pub settings: ClassifySettings,
     job: Option<Job<ClassifyRun>>,
     /// The newest run.
     pub result: Option<Arc<ClassifyRun>>,
+    /// The matrix generation of `result` (its sample indices mean nothing on another).
+    result_generation: u64,
+    /// The matrix generation of the run started last.
+    started_generation: u64,
     error: Option<String>,
     /// The detail panel.
     pub detail: Detail,
@@ -152,9 +111,11 @@ pub struct ClassifyView {
 impl Default for ClassifyView {
     fn default() -> Self {
         Self {
-            settings: crate::session::ClassifySettings::default(),
+            settings: ClassifySettings::default(),
             job: None,
             result: None,
+            result_generation: 0,
+            started_generation: 0,
             error: None,
             detail: Detail::default(),
             search: SearchState {
@@ -198,111 +159,27 @@ impl ClassifyView {
 
     /// The annotation predicted.
     pub fn target_name(&self, dataset: &Dataset) -> Option<String> {
-        let categorical = |name: &str| {
-            dataset
-                .annotations()
-                .iter()
-                .any(|a| a.name == name && matches!(a.values, AnnotationValues::Categorical { .. }))
-        };
-        match &self.settings.target {
-            Some(name) if categorical(name) => Some(name.clone()),
-            _ => dataset
-                .annotations()
-                .iter()
-                .find(|a| matches!(a.values, AnnotationValues::Categorical { .. }) && !a.name.ends_with(" clusters"))
-                .map(|a| a.name.clone()),
-        }
-    }
-
-    fn feature_spec(&self) -> Features {
-        Features {
-            top_genes: (self.settings.features == FeatureChoice::TopGenes).then_some(self.settings.top_genes),
-            selection: self.settings.selection,
-            scale: self.settings.scale,
-            pca: (self.settings.features == FeatureChoice::Pcs).then_some(self.settings.pcs),
-            select_on_all_data: false,
-        }
+        self.settings.target_in(dataset)
     }
 
     /// Starts a run of every chosen model.
     pub fn start(&mut self, state: &AppState) {
         let Some(current) = &state.current else { return };
         let dataset = Arc::clone(&current.dataset);
-        let Some(target) = self.target_name(&dataset) else {
-            self.error = Some("Add a categorical annotation to predict (File > Open annotations…).".to_owned());
-            return;
-        };
-        let models: Vec<Model> =
-            self.settings.models.iter().filter(|(on, _)| *on).map(|(_, m)| self.with_seed(m)).collect();
-        if models.is_empty() {
-            self.error = Some("Choose at least one model.".to_owned());
-            return;
-        }
-        let features = self.feature_spec();
-        let validation = self.settings.validation.clone();
-        let (seed, leak) = (self.settings.seed, self.settings.leak_lesson && features.top_genes.is_some());
-        let generation = current.matrix_generation;
+        let settings = self.settings.clone();
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         self.job = Some(Job::spawn("classify", waker, move |ctx| {
-            let prepared = prepare(&dataset, &target, &validation, seed).map_err(JobError::Failed)?;
-            let (x, classes, samples, y, splits, notices) = prepared;
-            let runs = models.len() * splits.len() * if leak { 2 } else { 1 };
-            let mut done = 0;
-            let mut outcomes = Vec::with_capacity(models.len());
-            let mut leaky = leak.then(Vec::new);
-            for model in &models {
-                let cv = cross_validate(
-                    x.view(),
-                    &y,
-                    classes.len(),
-                    model,
-                    &features,
-                    &splits,
-                    Some(ctx.cancel_token()),
-                    &mut |_| {
-                        done += 1;
-                        ctx.progress(Some(done as f32 / runs as f32), &format!("{}: fold {done}", model.name()));
-                    },
-                )
-                .map_err(|e| {
-                    if ctx.cancel_token().is_cancelled() { JobError::Cancelled } else { JobError::failed(e) }
-                })?;
-                outcomes.push(cv);
-                if let Some(leaky) = &mut leaky {
-                    let on_all = Features { select_on_all_data: true, ..features.clone() };
-                    let cv = cross_validate(
-                        x.view(),
-                        &y,
-                        classes.len(),
-                        model,
-                        &on_all,
-                        &splits,
-                        Some(ctx.cancel_token()),
-                        &mut |_| {
-                            done += 1;
-                        },
-                    )
-                    .map_err(|e| {
-                        if ctx.cancel_token().is_cancelled() { JobError::Cancelled } else { JobError::failed(e) }
-                    })?;
-                    leaky.push(cv.mean_sd(|s| Some(s.accuracy)).0);
-                }
-            }
-            Ok(ClassifyRun {
-                classes,
-                samples,
-                y,
-                outcomes,
-                leaky,
-                splits: splits.into(),
-                features,
-                notices,
-                generation,
-            })
+            crate::recipes::in_job(ctx, |ctx| crate::recipes::classify::run(&settings, &dataset, ctx))
         }));
+        self.started_generation = current.matrix_generation;
         self.error = None;
         self.forget_side_results();
         self.settings.selected = 0;
+    }
+
+    /// True when the run shown was computed on the current matrix.
+    pub(super) fn is_current(&self, state: &AppState) -> bool {
+        state.current.as_ref().is_some_and(|c| c.matrix_generation == self.result_generation)
     }
 
     /// Drops (and so cancels) what was computed from the previous run.
@@ -315,18 +192,13 @@ impl ClassifyView {
         self.search.random_job = None;
     }
 
-    fn with_seed(&self, model: &Model) -> Model {
-        match model {
-            Model::Forest { trees, params, .. } => {
-                Model::Forest { trees: *trees, params: *params, seed: u64::from(self.settings.seed) }
-            }
-            other => other.clone(),
-        }
-    }
-
     /// Takes finished runs and searches (also while the view is not shown).
     pub fn poll(&mut self) {
+        let running = self.job.is_some();
         super::poll_into(&mut self.job, &mut self.result, &mut self.error);
+        if running && self.job.is_none() {
+            self.result_generation = self.started_generation;
+        }
         self.poll_side_jobs();
     }
 
@@ -337,7 +209,7 @@ impl ClassifyView {
             ui.centered_and_justified(|ui| ui.label("Open a dataset with a class annotation to train classifiers."));
             return;
         };
-        if self.result.as_ref().is_some_and(|r| r.generation != current.matrix_generation) {
+        if self.result.is_some() && !self.is_current(state) {
             // The data changed: the run's sample indices no longer apply.
             self.result = None;
             self.forget_side_results();
@@ -369,54 +241,6 @@ impl ClassifyView {
             });
         });
     }
-}
-
-/// The data of a run: features (labelled samples × genes), class names, processed indices of
-/// the labelled samples, their classes, the splits and notices.
-type Prepared = (ndarray::Array2<f64>, Vec<String>, Vec<usize>, Vec<usize>, Vec<Split>, Vec<String>);
-
-/// Labels, splits and notices for `target` under `validation`.
-fn prepare(dataset: &Dataset, target: &str, validation: &Validation, seed: u32) -> Result<Prepared, String> {
-    let annotation =
-        dataset.annotations().iter().find(|a| a.name == target).ok_or_else(|| format!("no annotation '{target}'"))?;
-    let values: Vec<Option<String>> = (0..dataset.n_samples()).map(|i| annotation.value_text(i)).collect();
-    let (classes, codes) = encode_labels(&values);
-    let samples: Vec<usize> = (0..codes.len()).filter(|&i| codes[i].is_some()).collect();
-    let y: Vec<usize> = samples.iter().filter_map(|&i| codes[i]).collect();
-    let mut notices = Vec::new();
-    if samples.len() < codes.len() {
-        notices.push(format!("{} samples without a '{target}' value are left out.", codes.len() - samples.len()));
-    }
-    let splits = match validation {
-        Validation::KFold { folds, repeats } => {
-            for (c, name) in classes.iter().enumerate() {
-                let members = y.iter().filter(|&&v| v == c).count();
-                if members < *folds {
-                    notices.push(format!("Class '{name}' has {members} samples, fewer than {folds} folds: some test folds have none of it."));
-                }
-            }
-            if *repeats > 1 {
-                repeated_k_fold(&y, *folds, *repeats, seed)
-            } else {
-                stratified_k_fold(&y, *folds, true, seed)
-            }
-            .map_err(|e| e.to_string())?
-        }
-        Validation::LeaveOneOut => leave_one_out(y.len()),
-        Validation::Random { test_share } => vec![train_test_split(&y, *test_share, seed).map_err(|e| e.to_string())?],
-        Validation::ByAnnotation { column, value } => {
-            let a = dataset
-                .annotations()
-                .iter()
-                .find(|a| &a.name == column)
-                .ok_or_else(|| format!("no annotation '{column}'"))?;
-            let cells: Vec<Option<String>> = samples.iter().map(|&i| a.value_text(i)).collect();
-            let refs: Vec<Option<&str>> = cells.iter().map(|c| c.as_deref()).collect();
-            vec![split_by(&refs, value).map_err(|e| format!("split by {column} = {value}: {e}"))?]
-        }
-    };
-    let x = dataset.matrix().select(ndarray::Axis(0), &samples);
-    Ok((x, classes, samples, y, splits, notices))
 }
 
 impl super::View for ClassifyView {

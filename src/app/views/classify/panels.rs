@@ -11,7 +11,7 @@ use crate::analysis::classify::search::{
     Param, grid_search, nested_cv, permutation_importance, random_search, validation_curve,
 };
 use crate::analysis::classify::svm::Kernel;
-use crate::analysis::classify::validation::{Selection, top_variance};
+use crate::analysis::classify::validation::{GeneSelection, top_variance};
 use crate::data::Dataset;
 use crate::data::annotations::AnnotationValues;
 use crate::jobs::{Job, JobError, Poll};
@@ -54,13 +54,13 @@ impl ClassifyView {
             ui.add(egui::DragValue::new(&mut self.settings.top_genes).range(1..=dataset.n_genes().max(1)));
             egui::ComboBox::from_id_salt("classify_selection")
                 .selected_text(match self.settings.selection {
-                    Selection::Variance => "by variance",
-                    Selection::AnovaF => "by ANOVA F",
+                    GeneSelection::Variance => "by variance",
+                    GeneSelection::AnovaF => "by ANOVA F",
                 })
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.settings.selection, Selection::Variance, "by variance")
+                    ui.selectable_value(&mut self.settings.selection, GeneSelection::Variance, "by variance")
                         .on_hover_text("The most variable genes: ignores the classes");
-                    ui.selectable_value(&mut self.settings.selection, Selection::AnovaF, "by ANOVA F")
+                    ui.selectable_value(&mut self.settings.selection, GeneSelection::AnovaF, "by ANOVA F")
                         .on_hover_text("The genes that differ most between the classes: uses the labels");
                 });
         });
@@ -70,7 +70,7 @@ impl ClassifyView {
             ui.label("principal components");
         });
         ui.checkbox(&mut self.settings.scale, "z-score each feature");
-        ui.label(RichText::new("Selection, scaling and PCA are fitted in each training fold only.").weak().small());
+        ui.label(RichText::new("GeneSelection, scaling and PCA are fitted in each training fold only.").weak().small());
         ui.add_enabled(self.settings.features == FeatureChoice::TopGenes, egui::Checkbox::new(&mut self.settings.leak_lesson, "Lesson: also choose genes on all samples"))
             .on_hover_text("Validates each model a second time with the genes chosen before splitting (the test folds leak into the choice) and shows how much that inflates the score. Try it with 'by ANOVA F'.");
         ui.separator();
@@ -118,8 +118,8 @@ impl ClassifyView {
             for (k, label) in labels.iter().enumerate() {
                 if ui.selectable_label(k == kind, *label).clicked() && k != kind {
                     self.settings.validation = match k {
-                        0 => Validation::KFold { folds: 5, repeats: 1 },
-                        1 => Validation::KFold { folds: 5, repeats: 5 },
+                        0 => Validation::KFold { folds: 5, repeats: 1, shuffle: true },
+                        1 => Validation::KFold { folds: 5, repeats: 5, shuffle: true },
                         2 => Validation::LeaveOneOut,
                         3 => Validation::Random { test_share: 0.25 },
                         _ => {
@@ -138,13 +138,18 @@ impl ClassifyView {
             }
         });
         match &mut self.settings.validation {
-            Validation::KFold { folds, repeats } => {
+            Validation::KFold { folds, repeats, shuffle } => {
                 ui.horizontal(|ui| {
                     ui.label("Folds");
                     ui.add(egui::DragValue::new(folds).range(2..=20));
                     if *repeats > 1 {
                         ui.label("Repeats");
                         ui.add(egui::DragValue::new(repeats).range(2..=50));
+                    } else {
+                        ui.checkbox(shuffle, "shuffle").on_hover_text(
+                            "Shuffle each class before dealing it into folds (off: folds in file order, \
+                             scikit-learn's StratifiedKFold(shuffle=False))",
+                        );
                     }
                 });
             }
@@ -174,7 +179,7 @@ impl ClassifyView {
     /// Starts permutation importance of the selected model.
     pub(super) fn start_permutation(&mut self, state: &AppState) {
         let (Some(run), Some(current)) = (self.result.clone(), &state.current) else { return };
-        if run.generation != current.matrix_generation {
+        if !self.is_current(state) {
             return;
         }
         let Some(outcome) = run.outcomes.get(self.settings.selected) else { return };
@@ -200,7 +205,7 @@ impl ClassifyView {
     /// log-uniformly between the smallest and largest value typed.
     pub(super) fn start_random_search(&mut self, state: &AppState) {
         let (Some(run), Some(current)) = (self.result.clone(), &state.current) else { return };
-        if run.generation != current.matrix_generation {
+        if !self.is_current(state) {
             return;
         }
         let Some(outcome) = run.outcomes.get(self.settings.selected) else { return };
@@ -240,7 +245,7 @@ impl ClassifyView {
     /// Starts grid search, nested CV and the validation curve of the selected model.
     pub fn start_search(&mut self, state: &AppState) {
         let (Some(run), Some(current)) = (self.result.clone(), &state.current) else { return };
-        if run.generation != current.matrix_generation {
+        if !self.is_current(state) {
             return;
         }
         let Some(outcome) = run.outcomes.get(self.settings.selected) else { return };
