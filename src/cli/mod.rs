@@ -439,7 +439,7 @@ fn pca(args: &PcaArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
             genes: dataset.n_genes(),
             components: k,
             solver: fit.solver,
-            scaled: dataset.pipeline().steps.contains(&Step::ZScore),
+            scaled: params.scale,
             explained_variance_ratio: &fit.explained_variance_ratio,
             explained_variance: &fit.explained_variance,
             cumulative_explained_variance_ratio: cumulative,
