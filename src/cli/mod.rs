@@ -479,6 +479,7 @@ struct InfoJson<'a> {
     genes: usize,
     orientation: Orientation,
     orientation_reason: &'a str,
+    orientation_by_shape: bool,
     value_min: f64,
     value_max: f64,
     missing: usize,
@@ -493,16 +494,20 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let dataset = args.data.open()?;
     let summary = dataset.summary();
     let report = &dataset.load_report;
-    let notes: Vec<String> = report.notes.iter().chain(dataset.pipeline_notes()).cloned().collect();
+    let orientation_note = shape_guess_note(&dataset);
+    let notes: Vec<String> =
+        orientation_note.iter().chain(&report.notes).chain(dataset.pipeline_notes()).cloned().collect();
+    let file = args.data.matrix.as_path();
     if args.json {
         let json = InfoJson {
-            file: &args.data.matrix,
+            file,
             name: &dataset.name,
             format: &report.format,
             samples: summary.samples,
             genes: summary.genes,
             orientation: report.orientation,
             orientation_reason: &report.orientation_reason,
+            orientation_by_shape: report.orientation_by_shape,
             value_min: summary.value_min,
             value_max: summary.value_max,
             missing: summary.missing,
@@ -516,10 +521,14 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         writeln!(out)?;
         return Ok(());
     }
-    writeln!(out, "{}  ({})", args.data.matrix.display(), report.format)?;
+    writeln!(out, "{}  ({})", file.display(), report.format)?;
     writeln!(out, "samples      {}", summary.samples)?;
     writeln!(out, "genes        {}", summary.genes)?;
     writeln!(out, "orientation  {} ({})", report.orientation.describe(), report.orientation_reason)?;
+    // Said at once, not among the notes at the end: a wrong guess transposes every analysis.
+    if let Some(note) = &orientation_note {
+        writeln!(out, "note         {note}")?;
+    }
     writeln!(out, "values       {} … {}", summary.value_min, summary.value_max)?;
     writeln!(out, "missing      {} ({})", summary.missing, dataset.pipeline().missing.describe())?;
     for step in &dataset.pipeline().steps {
@@ -540,10 +549,29 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
             }
         }
     }
-    for note in notes {
+    for note in notes.iter().skip(usize::from(orientation_note.is_some())) {
         writeln!(out, "note         {note}")?;
     }
     Ok(())
+}
+
+/// When nothing but the table's shape decided the orientation: a note saying so, with the
+/// table's shape as read from the file and the flag that reads it the other way.
+fn shape_guess_note(dataset: &Dataset) -> Option<String> {
+    let report = &dataset.load_report;
+    if !report.orientation_by_shape {
+        return None;
+    }
+    let (samples, genes) = dataset.raw().matrix().dim();
+    let (rows, columns, other, flag) = match report.orientation {
+        Orientation::GenesInRows => (genes, samples, "samples", "--samples-in-rows"),
+        Orientation::SamplesInRows => (samples, genes, "genes", "--genes-in-rows"),
+    };
+    Some(format!(
+        "orientation was guessed from the shape alone ({rows} rows × {columns} columns, read as {}): \
+         if rows are {other}, give {flag}",
+        report.orientation.describe()
+    ))
 }
 
 /// `biolens distances`.
