@@ -11,6 +11,7 @@
 //! preprocessing pipeline decides what to do with them.
 
 pub mod delimited;
+pub mod distance_matrix;
 pub mod mtx;
 pub mod text;
 
