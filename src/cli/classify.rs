@@ -232,7 +232,7 @@ pub(super) fn run(args: &ClassifyArgs, out: &mut dyn std::io::Write) -> anyhow::
     let evaluation = evaluate(args)?;
     let title = format!(
         "{} — {}",
-        args.data.matrix.file_stem().and_then(|s| s.to_str()).unwrap_or("data"),
+        args.data.matrix.as_deref().and_then(std::path::Path::file_stem).and_then(|s| s.to_str()).unwrap_or("data"),
         evaluation.report.model
     );
     if let Some(path) = &args.confusion_figure {

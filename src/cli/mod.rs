@@ -60,7 +60,9 @@ pub enum Command {
 #[allow(clippy::struct_excessive_bools)] // command-line switches are booleans by nature
 pub struct DataArgs {
     /// Matrix file (CSV, TSV, white-space text, optionally .gz; Parquet; .mtx) or 10x directory.
-    pub matrix: PathBuf,
+    /// (Optional only where a subcommand takes another input instead: `cluster --distances`.)
+    #[arg(required = true)]
+    pub matrix: Option<PathBuf>,
     /// Sample annotations file (CSV/TSV, first column sample ids); repeatable.
     #[arg(long, short = 'a')]
     pub annotations: Vec<PathBuf>,
@@ -158,6 +160,11 @@ impl DataArgs {
         Ok(Pipeline { missing, steps })
     }
 
+    /// The matrix file (clap requires it wherever no other input replaces it).
+    pub fn matrix(&self) -> anyhow::Result<&std::path::Path> {
+        self.matrix.as_deref().context("no matrix file given")
+    }
+
     /// The open request the flags describe.
     pub fn request(&self) -> anyhow::Result<OpenRequest> {
         let orientation = if self.genes_in_rows {
@@ -168,7 +175,7 @@ impl DataArgs {
             None
         };
         Ok(OpenRequest {
-            matrix: self.matrix.clone(),
+            matrix: self.matrix()?.to_path_buf(),
             annotations: self.annotations.clone(),
             load: data::LoadOptions { orientation },
             pipeline: self.pipeline()?,
@@ -497,7 +504,7 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let orientation_note = shape_guess_note(&dataset);
     let notes: Vec<String> =
         orientation_note.iter().chain(&report.notes).chain(dataset.pipeline_notes()).cloned().collect();
-    let file = args.data.matrix.as_path();
+    let file = args.data.matrix()?;
     if args.json {
         let json = InfoJson {
             file,
@@ -747,4 +754,33 @@ fn bench_gpu(args: &BenchGpuArgs, out: &mut dyn std::io::Write) -> anyhow::Resul
 #[cfg(not(feature = "gpu"))]
 fn bench_gpu(_: &BenchGpuArgs, _: &mut dyn std::io::Write) -> anyhow::Result<()> {
     anyhow::bail!("this build has no GPU support (built without the `gpu` feature)")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory as _, Parser as _};
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn every_subcommand_passes_clap_checks() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn cluster_takes_a_matrix_or_distances_but_not_both() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["biolens", "cluster"], args].concat());
+        let Ok(Cli { command: Some(Command::Cluster(args)) }) =
+            parse(&["--distances", "d.csv", "--method", "average", "--linkage-out", "m.csv"])
+        else {
+            panic!("--distances without a matrix should parse");
+        };
+        assert!(args.data.matrix.is_none());
+        assert!(parse(&["--method", "average"]).is_err(), "neither input");
+        assert!(parse(&["m.csv", "--distances", "d.csv", "--method", "average"]).is_err(), "both inputs");
+        assert!(parse(&["--distances", "d.csv", "--log2", "--method", "average"]).is_err(), "preprocessing");
+        assert!(parse(&["m.csv", "--method", "average", "--k", "2", "--height", "1"]).is_err(), "two cuts");
+        // Everywhere else the matrix stays required.
+        assert!(Cli::try_parse_from(["biolens", "info"]).is_err());
+    }
 }
