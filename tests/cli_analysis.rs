@@ -20,6 +20,7 @@ fn pca_json_and_scores_csv() {
     let out = biolens(&["pca", m.to_str().unwrap(), "--components", "5", "--out", scores.to_str().unwrap(), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["components"], 5);
+    assert_eq!(v["scaled"], false, "no --standardise: PCA on centred values");
     let evr: Vec<f64> = v["explained_variance_ratio"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
     assert!((evr[0] - 0.336_206).abs() < 1e-4, "{evr:?}"); // scikit-learn, centred
     let text = std::fs::read_to_string(&scores).unwrap();
@@ -27,11 +28,18 @@ fn pca_json_and_scores_csv() {
     assert_eq!(lines.next(), Some("sample_id,PC1,PC2,PC3,PC4,PC5"));
     assert_eq!(lines.clone().count(), 189);
     assert!(lines.next().unwrap().starts_with("cerebellum_1,"));
-    // --scale z-scores the genes: standardised PCA.
-    let out = biolens(&["pca", m.to_str().unwrap(), "-k", "3", "--scale", "--json"]);
+    // --standardise: PCA on z-scores (scikit-learn: StandardScaler then PCA), reported as scaled.
+    let out = biolens(&["pca", m.to_str().unwrap(), "-k", "3", "--standardise", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!((v["explained_variance_ratio"][0].as_f64().unwrap() - 0.201_422).abs() < 1e-4);
     assert_eq!(v["scaled"], true);
+    // --scale z-scores the genes in the pipeline first: the same ratios, but PCA itself did
+    // not standardise (the z-score shows in `pipeline`).
+    let out = biolens(&["pca", m.to_str().unwrap(), "-k", "3", "--scale", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!((v["explained_variance_ratio"][0].as_f64().unwrap() - 0.201_422).abs() < 1e-4);
+    assert_eq!(v["scaled"], false);
+    assert_eq!(v["pipeline"], serde_json::json!([{ "step": "z_score" }]));
 }
 
 #[test]

@@ -47,6 +47,43 @@ fn info_orientation_flags_and_preprocessing() {
 }
 
 #[test]
+fn a_guess_from_the_shape_alone_is_said_at_once() {
+    // Iris without the id column's name: 150 rows × 4 numeric columns, nothing but the shape
+    // to go by, so it reads as genes in rows (and is wrong).
+    let iris = std::fs::read_to_string(sample("sklearn_iris/expression.csv")).unwrap();
+    let (_dir, path) = write_temp("iris.csv", iris.replacen("sample_id,", ",", 1).as_bytes());
+    let path = path.to_str().unwrap();
+    let v = json(&["info", path, "--json"]);
+    assert_eq!(v["orientation"], "genes_in_rows");
+    assert_eq!(v["orientation_by_shape"], true);
+    let note = v["notes"][0].as_str().unwrap();
+    assert!(note.contains("guessed from the shape alone (150 rows × 4 columns"), "{note}");
+    assert!(note.contains("if rows are samples, give --samples-in-rows"), "{note}");
+    // In the text, right under the orientation.
+    let out = biolens(&["info", path]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with("orientation")).unwrap();
+    assert!(lines[at + 1].starts_with("note") && lines[at + 1].contains("--samples-in-rows"), "{text}");
+    // The flag settles it; so does a named id column.
+    let forced = json(&["info", path, "--samples-in-rows", "--json"]);
+    assert_eq!((forced["samples"].as_u64(), forced["orientation_by_shape"].as_bool()), (Some(150), Some(false)));
+    assert!(forced["notes"].as_array().unwrap().iter().all(|n| !n.as_str().unwrap().contains("shape alone")));
+    let named = json(&["info", sample("sklearn_iris/expression.csv").to_str().unwrap(), "--json"]);
+    assert_eq!(named["orientation_by_shape"], false);
+    // A wide table guessed the other way points to the other flag.
+    let (_dir2, wide) = write_temp("wide.csv", b",g1,g2,g3\ns1,1,2,3\ns2,4,5,7\n");
+    let v = json(&["info", wide.to_str().unwrap(), "--json"]);
+    assert_eq!((v["orientation"].as_str(), v["orientation_by_shape"].as_bool()), (Some("samples_in_rows"), Some(true)));
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("(2 rows × 3 columns, read as samples in rows): if rows are genes, give --genes-in-rows")
+    );
+}
+
+#[test]
 fn info_text_output_is_readable() {
     let m = sample("nci60/expression.tsv.gz");
     let out = biolens(&["info", m.to_str().unwrap()]);

@@ -188,6 +188,14 @@ fn parquet_loads_like_csv() {
     assert_eq!(pq.data.sample_ids(), csv.data.sample_ids());
     assert_eq!(pq.data.gene_ids(), csv.data.gene_ids());
     assert_eq!(pq.data.matrix(), csv.data.matrix());
+    assert!(!pq.report.orientation_by_shape, "named by its id column");
+    // An id column with no telling name: only the shape decides, and the report says so.
+    df.rename("sample_id", "name".into()).unwrap();
+    let guessed_path = dir.path().join("guessed.parquet");
+    ParquetWriter::new(std::fs::File::create(&guessed_path).unwrap()).finish(&mut df).unwrap();
+    let guessed = load(&guessed_path);
+    assert_eq!(guessed.report.orientation, Orientation::GenesInRows);
+    assert!(guessed.report.orientation_by_shape);
 }
 
 #[test]

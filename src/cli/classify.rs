@@ -27,9 +27,14 @@ pub struct ClassifyArgs {
     /// The model.
     #[arg(long, value_enum)]
     pub model: ModelArg,
-    /// Stratified folds (shuffled).
+    /// Stratified folds (shuffled unless `--no-shuffle`).
     #[arg(long, default_value_t = 5)]
     pub cv: usize,
+    /// Folds in the samples' order, not shuffled: scikit-learn's `StratifiedKFold(shuffle=False)`
+    /// (`--seed` then only seeds the forest). Not with `--repeats` above 1: every repeat would be
+    /// the same.
+    #[arg(long, conflicts_with_all = ["loo", "split"])]
+    pub no_shuffle: bool,
     /// Repeat the k-fold with seeds S, S+1, …
     #[arg(long, default_value_t = 1)]
     pub repeats: usize,
@@ -86,6 +91,11 @@ pub struct ClassifyArgs {
     /// Also draw the ROC curves (.svg or .png, 1200 × 900 px).
     #[arg(long, value_name = "FILE")]
     pub roc_figure: Option<std::path::PathBuf>,
+    /// Write every test prediction as CSV: `sample_id,repeat,fold,true,predicted`, one row per
+    /// sample per repeat (repeats and folds from 0; leave-one-out: each sample its own fold;
+    /// `--split`: the test samples, fold 0).
+    #[arg(long, value_name = "FILE")]
+    pub folds_out: Option<std::path::PathBuf>,
 }
 
 /// `--select` values.
@@ -179,6 +189,10 @@ pub(super) struct Evaluation {
     pub cv: crate::analysis::classify::validation::CvOutcome,
     /// The class of every labelled sample (what the folds index).
     pub y: Vec<usize>,
+    /// The ids of the labelled samples.
+    pub sample_ids: Vec<String>,
+    /// The (repeat, fold) of every split, in the order of `cv.folds`.
+    pub fold_names: Vec<(usize, usize)>,
 }
 
 impl Evaluation {
@@ -206,6 +220,7 @@ impl ClassifyArgs {
             target,
             model,
             cv,
+            no_shuffle: false,
             repeats: 1,
             loo: false,
             split: None,
@@ -224,15 +239,20 @@ impl ClassifyArgs {
             confusion_figure: None,
             normalised: false,
             roc_figure: None,
+            folds_out: None,
         }
     }
 }
 
 pub(super) fn run(args: &ClassifyArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let folds_file = args.folds_out.as_deref().map(super::OutFile::create).transpose()?;
     let evaluation = evaluate(args)?;
+    if let Some(file) = folds_file {
+        file.write_with(|w| write_folds(w, &evaluation))?;
+    }
     let title = format!(
         "{} — {}",
-        args.data.matrix.file_stem().and_then(|s| s.to_str()).unwrap_or("data"),
+        args.data.matrix.as_deref().and_then(std::path::Path::file_stem).and_then(|s| s.to_str()).unwrap_or("data"),
         evaluation.report.model
     );
     if let Some(path) = &args.confusion_figure {
@@ -250,6 +270,32 @@ pub(super) fn run(args: &ClassifyArgs, out: &mut dyn std::io::Write) -> anyhow::
         return Ok(());
     }
     print_text(&report, out)
+}
+
+/// Writes `sample_id,repeat,fold,true,predicted`: every test prediction, by repeat, then in
+/// the samples' order.
+fn write_folds(out: &mut dyn std::io::Write, evaluation: &Evaluation) -> std::io::Result<()> {
+    use std::io::Write as _;
+
+    use crate::export::csv::field;
+    let classes = evaluation.classes();
+    let mut rows: Vec<(usize, usize, usize, usize)> = Vec::with_capacity(evaluation.y.len());
+    for (fold, &(repeat, number)) in evaluation.cv.folds.iter().zip(&evaluation.fold_names) {
+        rows.extend(fold.test.iter().zip(&fold.predicted).map(|(&i, &p)| (repeat, i, number, p)));
+    }
+    rows.sort_unstable();
+    let mut out = std::io::BufWriter::new(out);
+    writeln!(out, "sample_id,repeat,fold,true,predicted")?;
+    for (repeat, i, fold, predicted) in rows {
+        writeln!(
+            out,
+            "{},{repeat},{fold},{},{}",
+            field(&evaluation.sample_ids[i]),
+            field(&classes[evaluation.y[i]]),
+            field(&classes[predicted])
+        )?;
+    }
+    out.flush()
 }
 
 /// Writes a figure at 1200 × 900 px, SVG or PNG by the extension.
@@ -301,7 +347,7 @@ pub(super) fn evaluate(args: &ClassifyArgs) -> anyhow::Result<Evaluation> {
             args.target
         ));
     }
-    let (splits, validation) = splits_for(args, &dataset, &labelled, &y, &classes, &mut notices)?;
+    let (splits, fold_names, validation) = splits_for(args, &dataset, &labelled, &y, &classes, &mut notices)?;
     let model = args.model();
     let started = std::time::Instant::now();
     let cv = cross_validate(x.view(), &y, classes.len(), &model, &features, &splits, None, &mut |_| {})?;
@@ -346,10 +392,14 @@ pub(super) fn evaluate(args: &ClassifyArgs) -> anyhow::Result<Evaluation> {
         notices,
         seconds,
     };
-    Ok(Evaluation { report, cv, y })
+    let sample_ids = labelled.iter().map(|&i| dataset.sample_ids()[i].clone()).collect();
+    Ok(Evaluation { report, cv, y, sample_ids, fold_names })
 }
 
-/// The splits the flags ask for, and their description.
+/// Splits, the (repeat, fold) of each, and their description.
+type SplitPlan = (Vec<Split>, Vec<(usize, usize)>, String);
+
+/// The splits the flags ask for, the (repeat, fold) of each, and their description.
 fn splits_for(
     args: &ClassifyArgs,
     dataset: &crate::data::Dataset,
@@ -357,9 +407,9 @@ fn splits_for(
     y: &[usize],
     classes: &[String],
     notices: &mut Vec<String>,
-) -> anyhow::Result<(Vec<Split>, String)> {
+) -> anyhow::Result<SplitPlan> {
     Ok(if args.loo {
-        (leave_one_out(y.len()), "leave-one-out".to_owned())
+        (leave_one_out(y.len()), (0..y.len()).map(|i| (0, i)).collect(), "leave-one-out".to_owned())
     } else if let Some(spec) = &args.split {
         let (column, value) =
             spec.split_once('=').ok_or_else(|| anyhow::anyhow!("--split takes COLUMN=VALUE, got '{spec}'"))?;
@@ -370,8 +420,11 @@ fn splits_for(
             .ok_or_else(|| anyhow::anyhow!("--split: no annotation '{column}'"))?;
         let cells: Vec<Option<String>> = labelled.iter().map(|&i| split_annotation.value_text(i)).collect();
         let refs: Vec<Option<&str>> = cells.iter().map(|c| c.as_deref()).collect();
-        (vec![split_by(&refs, value)?], format!("train/test split by {column} = {value}"))
+        (vec![split_by(&refs, value)?], vec![(0, 0)], format!("train/test split by {column} = {value}"))
     } else {
+        if args.no_shuffle && args.repeats > 1 {
+            anyhow::bail!("--no-shuffle with --repeats {}: every repeat would be the same folds", args.repeats);
+        }
         for (c, name) in classes.iter().enumerate() {
             let members = y.iter().filter(|&&v| v == c).count();
             if members < args.cv {
@@ -384,14 +437,17 @@ fn splits_for(
         let splits = if args.repeats > 1 {
             repeated_k_fold(y, args.cv, args.repeats, args.seed)?
         } else {
-            stratified_k_fold(y, args.cv, true, args.seed)?
+            stratified_k_fold(y, args.cv, !args.no_shuffle, args.seed)?
         };
         let what = if args.repeats > 1 {
             format!("{} × stratified {}-fold", args.repeats, args.cv)
+        } else if args.no_shuffle {
+            format!("stratified {}-fold, not shuffled", args.cv)
         } else {
             format!("stratified {}-fold", args.cv)
         };
-        (splits, what)
+        let names = (0..splits.len()).map(|s| (s / args.cv, s % args.cv)).collect();
+        (splits, names, what)
     })
 }
 

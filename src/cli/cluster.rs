@@ -1,23 +1,37 @@
-//! `biolens cluster`: hierarchical clustering with `SciPy`'s linkage layout, k-means and DBSCAN.
+//! `biolens cluster`: hierarchical clustering with `SciPy`'s linkage layout, k-means and DBSCAN,
+//! of a matrix's samples or of a precomputed distance matrix (`--distances`).
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use clap::{Args, ValueEnum};
+use clap::{ArgGroup, Args, ValueEnum};
 
 use super::{DataArgs, DistanceMetricArg, OutFile};
 use crate::analysis::clustering::dbscan::{DbscanParams, dbscan};
-use crate::analysis::clustering::hierarchical::{Method, linkage};
+use crate::analysis::clustering::hierarchical::{Method, cophenetic_correlation, linkage};
 use crate::analysis::clustering::kmeans::{KMeansParams, kmeans};
 use crate::analysis::distance::{self, Between, Metric};
+use crate::data::io::distance_matrix::{DistanceMatrix, read_distance_matrix};
 use crate::export;
 
 /// `biolens cluster`.
 #[derive(Debug, Args)]
+// The matrix is one of two inputs here: it or `--distances`, exactly one.
+#[command(mut_arg("matrix", |a| a.required(false)))]
+#[command(group(ArgGroup::new("input").required(true).args(["matrix", "distances"])))]
 pub struct ClusterArgs {
     /// Loading and preprocessing.
     #[command(flatten)]
     pub data: DataArgs,
+    /// Cluster a precomputed square distance matrix instead of MATRIX: a CSV with the ids as the
+    /// header row and the first column, as `biolens distances --out` writes it (hierarchical
+    /// methods and DBSCAN; Ward, centroid and median take the distances to be Euclidean).
+    #[arg(long, value_name = "FILE", conflicts_with_all = [
+        "metric", "annotations", "genes_in_rows", "samples_in_rows", "missing", "subset", "cpm", "log2", "ln",
+        "drop_constant", "top_genes", "scale", "pipeline",
+    ])]
+    pub distances: Option<PathBuf>,
     /// A linkage method (hierarchical), kmeans or dbscan.
     #[arg(long, value_enum)]
     pub method: ClusterMethodArg,
@@ -29,9 +43,18 @@ pub struct ClusterArgs {
     /// 0..n−1, merge k makes cluster n + k).
     #[arg(long, value_name = "FILE")]
     pub linkage_out: Option<PathBuf>,
+    /// Write the cophenetic distances (the height at which each pair first joins) as a square CSV
+    /// like `distances` writes (`SciPy`'s `squareform(cophenet(Z))`); the summary adds the
+    /// cophenetic correlation.
+    #[arg(long, value_name = "FILE")]
+    pub cophenetic_out: Option<PathBuf>,
     /// Clusters: where to cut the tree (hierarchical), or k (k-means).
     #[arg(long)]
     pub k: Option<usize>,
+    /// Cut the tree at this height instead (hierarchical): `SciPy`'s `fcluster(Z, H,
+    /// criterion="distance")`, no cluster with a cophenetic distance above H.
+    #[arg(long, value_name = "H", conflicts_with = "k")]
+    pub height: Option<f64>,
     /// Write the labels: one row per sample, its id and cluster (clusters from 0; −1 is DBSCAN noise).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -90,32 +113,88 @@ impl ClusterMethodArg {
     }
 }
 
+/// What is clustered: a matrix's samples, or the items of a distance matrix file.
+enum Input {
+    Matrix(Box<crate::data::Dataset>),
+    Distances(DistanceMatrix),
+}
+
+impl Input {
+    fn ids(&self) -> &[String] {
+        match self {
+            Self::Matrix(dataset) => dataset.sample_ids(),
+            Self::Distances(d) => &d.ids,
+        }
+    }
+
+    /// The condensed distances between the items: computed from the matrix, or moved out of
+    /// the file's (call once).
+    fn take_condensed(&mut self, metric: Metric) -> anyhow::Result<Vec<f64>> {
+        Ok(match self {
+            Self::Matrix(dataset) => {
+                distance::condensed(dataset.matrix().view(), Between::Samples, metric, None, &mut |_| {})?
+            }
+            Self::Distances(d) => std::mem::take(&mut d.condensed),
+        })
+    }
+
+    /// "Euclidean" or "precomputed distances", for the summary.
+    fn distance_label(&self, metric: Metric) -> String {
+        match self {
+            Self::Matrix(_) => metric.label().to_owned(),
+            Self::Distances(_) => "precomputed distances".to_owned(),
+        }
+    }
+}
+
+/// Refuses flag combinations that cannot work, before any file is created or read.
+fn check_flags(args: &ClusterArgs, metric: Metric) -> anyhow::Result<()> {
+    let precomputed = args.distances.is_some();
+    let Some(method) = args.method.linkage() else {
+        let name = if args.method == ClusterMethodArg::Kmeans { "k-means" } else { "DBSCAN" };
+        if args.linkage_out.is_some() || args.cophenetic_out.is_some() || args.height.is_some() {
+            anyhow::bail!("--linkage-out, --cophenetic-out and --height are for the hierarchical methods, not {name}");
+        }
+        if args.out.is_none() {
+            anyhow::bail!("give --out FILE for the cluster labels");
+        }
+        if args.method == ClusterMethodArg::Kmeans && precomputed {
+            anyhow::bail!(
+                "k-means needs the samples' coordinates, not their distances: give the matrix instead of \
+                 --distances, or use a hierarchical method or DBSCAN"
+            );
+        }
+        return Ok(());
+    };
+    if method.requires_euclidean() && metric != Metric::Euclidean && !precomputed {
+        anyhow::bail!("{} linkage needs Euclidean distances (as in SciPy); drop --metric", method.name());
+    }
+    if args.linkage_out.is_none() && args.cophenetic_out.is_none() && args.out.is_none() {
+        anyhow::bail!(
+            "nothing to write: give --linkage-out FILE, --cophenetic-out FILE and/or --k K (or --height H) --out FILE"
+        );
+    }
+    if args.out.is_some() && args.k.is_none() && args.height.is_none() {
+        anyhow::bail!("--out needs --k or --height: where to cut the tree (into K clusters, or at height H)");
+    }
+    Ok(())
+}
+
 pub(super) fn run(args: &ClusterArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let metric: Metric = args.metric.into();
+    check_flags(args, metric)?;
     let labels_file = args.out.as_deref().map(OutFile::create).transpose()?;
     let linkage_file = args.linkage_out.as_deref().map(OutFile::create).transpose()?;
-    match args.method.linkage() {
-        Some(method) => {
-            if method.requires_euclidean() && metric != Metric::Euclidean {
-                anyhow::bail!("{} linkage needs Euclidean distances (as in SciPy); drop --metric", method.name());
-            }
-            if linkage_file.is_none() && labels_file.is_none() {
-                anyhow::bail!("nothing to write: give --linkage-out FILE and/or --k K --out FILE");
-            }
-            if labels_file.is_some() && args.k.is_none() {
-                anyhow::bail!("--out needs --k: the number of clusters to cut the tree into");
-            }
-        }
-        None if args.linkage_out.is_some() => anyhow::bail!("--linkage-out is for the hierarchical methods"),
-        None if labels_file.is_none() => anyhow::bail!("give --out FILE for the cluster labels"),
-        None => {}
-    }
-    let dataset = args.data.open()?;
-    let x = dataset.matrix();
-    let n = x.nrows();
+    let cophenetic_file = args.cophenetic_out.as_deref().map(OutFile::create).transpose()?;
+    let mut input = match &args.distances {
+        Some(path) => Input::Distances(read_distance_matrix(path)?),
+        None => Input::Matrix(Box::new(args.data.open()?)),
+    };
+    let n = input.ids().len();
     let started = std::time::Instant::now();
     let (clusters, summary): (Option<Vec<Option<usize>>>, String) = match args.method {
         ClusterMethodArg::Kmeans => {
+            let Input::Matrix(dataset) = &input else { anyhow::bail!("k-means needs the matrix") };
             let k = args.k.context("k-means needs --k")?;
             let params = KMeansParams {
                 k,
@@ -124,25 +203,35 @@ pub(super) fn run(args: &ClusterArgs, out: &mut dyn std::io::Write) -> anyhow::R
                 seed: args.seed,
                 ..KMeansParams::default()
             };
-            let fit = kmeans(x.view(), &params, None)?;
+            let fit = kmeans(dataset.matrix().view(), &params, None)?;
             let summary = format!("k-means, k = {k}, of {n} samples: inertia {:.6}", fit.inertia);
             (Some(fit.labels.into_iter().map(Some).collect()), summary)
         }
         ClusterMethodArg::Dbscan => {
             let eps = args.eps.context("DBSCAN needs --eps (see the k-distance plot in the app)")?;
-            let condensed = distance::condensed(x.view(), Between::Samples, metric, None, &mut |_| {})?;
+            let condensed = input.take_condensed(metric)?;
             let labels = dbscan(&condensed, n, DbscanParams { eps, min_samples: args.min_samples });
             let clusters = labels.iter().flatten().max().map_or(0, |m| m + 1);
             let noise = labels.iter().filter(|l| l.is_none()).count();
             let summary = format!(
-                "DBSCAN (eps {eps}, min_samples {}) of {n} samples: {clusters} clusters, {noise} noise",
-                args.min_samples
+                "DBSCAN (eps {eps}, min_samples {}, {}) of {n} samples: {clusters} clusters, {noise} noise",
+                args.min_samples,
+                input.distance_label(metric)
             );
             (Some(labels), summary)
         }
         other => {
             let method = other.linkage().context("a linkage method")?;
-            let mut condensed = distance::condensed(x.view(), Between::Samples, metric, None, &mut |_| {})?;
+            if method.requires_euclidean() && matches!(input, Input::Distances(_)) {
+                eprintln!(
+                    "note: {} linkage takes the precomputed distances to be Euclidean (as SciPy does); on \
+                     other distances its heights mean nothing geometric",
+                    method.name()
+                );
+            }
+            let mut condensed = input.take_condensed(metric)?;
+            // The cophenetic correlation compares with the distances, which linkage overwrites.
+            let original = cophenetic_file.is_some().then(|| condensed.clone());
             let tree = linkage(&mut condensed, n, method)?;
             drop(condensed);
             if let Some(file) = linkage_file {
@@ -150,18 +239,34 @@ pub(super) fn run(args: &ClusterArgs, out: &mut dyn std::io::Write) -> anyhow::R
             }
             // Centroid and median trees can invert: the top is the highest merge, not the last.
             let top = tree.merges.iter().map(|m| m.height).fold(0.0, f64::max);
-            let summary = format!(
+            let mut summary = format!(
                 "{} linkage ({}) of {n} samples: {} merges, top height {top}",
                 method.name(),
-                metric.label(),
+                input.distance_label(metric),
                 tree.merges.len()
             );
-            (args.k.map(|k| tree.cut_k(k).into_iter().map(Some).collect()), summary)
+            if let (Some(file), Some(original)) = (cophenetic_file, original) {
+                let cophenetic = tree.cophenetic();
+                let r = cophenetic_correlation(&original, &cophenetic);
+                file.write_with(|w| export::csv::write_condensed_square(w, "sample_id", input.ids(), &cophenetic))?;
+                write!(summary, ", cophenetic correlation {r}")?;
+            }
+            let labels = match (args.k, args.height) {
+                (Some(k), _) => Some(tree.cut_k(k)),
+                (None, Some(h)) => {
+                    let labels = tree.cut_height(h);
+                    let clusters = labels.iter().max().map_or(0, |m| m + 1);
+                    write!(summary, ", cut at height {h}: {clusters} clusters")?;
+                    Some(labels)
+                }
+                (None, None) => None,
+            };
+            (labels.map(|l| l.into_iter().map(Some).collect()), summary)
         }
     };
     let seconds = started.elapsed().as_secs_f64();
     if let (Some(file), Some(clusters)) = (labels_file, &clusters) {
-        file.write_with(|w| export::csv::write_labels(w, dataset.sample_ids(), clusters))?;
+        file.write_with(|w| export::csv::write_labels(w, input.ids(), clusters))?;
     }
     writeln!(out, "{summary} ({seconds:.2} s)")?;
     Ok(())

@@ -60,7 +60,9 @@ pub enum Command {
 #[allow(clippy::struct_excessive_bools)] // command-line switches are booleans by nature
 pub struct DataArgs {
     /// Matrix file (CSV, TSV, white-space text, optionally .gz; Parquet; .mtx) or 10x directory.
-    pub matrix: PathBuf,
+    /// (Optional only where a subcommand takes another input instead: `cluster --distances`.)
+    #[arg(required = true)]
+    pub matrix: Option<PathBuf>,
     /// Sample annotations file (CSV/TSV, first column sample ids); repeatable.
     #[arg(long, short = 'a')]
     pub annotations: Vec<PathBuf>,
@@ -158,6 +160,11 @@ impl DataArgs {
         Ok(Pipeline { missing, steps })
     }
 
+    /// The matrix file (clap requires it wherever no other input replaces it).
+    pub fn matrix(&self) -> anyhow::Result<&std::path::Path> {
+        self.matrix.as_deref().context("no matrix file given")
+    }
+
     /// The open request the flags describe.
     pub fn request(&self) -> anyhow::Result<OpenRequest> {
         let orientation = if self.genes_in_rows {
@@ -168,7 +175,7 @@ impl DataArgs {
             None
         };
         Ok(OpenRequest {
-            matrix: self.matrix.clone(),
+            matrix: self.matrix()?.to_path_buf(),
             annotations: self.annotations.clone(),
             load: data::LoadOptions { orientation },
             pipeline: self.pipeline()?,
@@ -439,7 +446,7 @@ fn pca(args: &PcaArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
             genes: dataset.n_genes(),
             components: k,
             solver: fit.solver,
-            scaled: dataset.pipeline().steps.contains(&Step::ZScore),
+            scaled: params.scale,
             explained_variance_ratio: &fit.explained_variance_ratio,
             explained_variance: &fit.explained_variance,
             cumulative_explained_variance_ratio: cumulative,
@@ -479,6 +486,7 @@ struct InfoJson<'a> {
     genes: usize,
     orientation: Orientation,
     orientation_reason: &'a str,
+    orientation_by_shape: bool,
     value_min: f64,
     value_max: f64,
     missing: usize,
@@ -493,16 +501,20 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let dataset = args.data.open()?;
     let summary = dataset.summary();
     let report = &dataset.load_report;
-    let notes: Vec<String> = report.notes.iter().chain(dataset.pipeline_notes()).cloned().collect();
+    let orientation_note = shape_guess_note(&dataset);
+    let notes: Vec<String> =
+        orientation_note.iter().chain(&report.notes).chain(dataset.pipeline_notes()).cloned().collect();
+    let file = args.data.matrix()?;
     if args.json {
         let json = InfoJson {
-            file: &args.data.matrix,
+            file,
             name: &dataset.name,
             format: &report.format,
             samples: summary.samples,
             genes: summary.genes,
             orientation: report.orientation,
             orientation_reason: &report.orientation_reason,
+            orientation_by_shape: report.orientation_by_shape,
             value_min: summary.value_min,
             value_max: summary.value_max,
             missing: summary.missing,
@@ -516,10 +528,14 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         writeln!(out)?;
         return Ok(());
     }
-    writeln!(out, "{}  ({})", args.data.matrix.display(), report.format)?;
+    writeln!(out, "{}  ({})", file.display(), report.format)?;
     writeln!(out, "samples      {}", summary.samples)?;
     writeln!(out, "genes        {}", summary.genes)?;
     writeln!(out, "orientation  {} ({})", report.orientation.describe(), report.orientation_reason)?;
+    // Said at once, not among the notes at the end: a wrong guess transposes every analysis.
+    if let Some(note) = &orientation_note {
+        writeln!(out, "note         {note}")?;
+    }
     writeln!(out, "values       {} … {}", summary.value_min, summary.value_max)?;
     writeln!(out, "missing      {} ({})", summary.missing, dataset.pipeline().missing.describe())?;
     for step in &dataset.pipeline().steps {
@@ -540,10 +556,29 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
             }
         }
     }
-    for note in notes {
+    for note in notes.iter().skip(usize::from(orientation_note.is_some())) {
         writeln!(out, "note         {note}")?;
     }
     Ok(())
+}
+
+/// When nothing but the table's shape decided the orientation: a note saying so, with the
+/// table's shape as read from the file and the flag that reads it the other way.
+fn shape_guess_note(dataset: &Dataset) -> Option<String> {
+    let report = &dataset.load_report;
+    if !report.orientation_by_shape {
+        return None;
+    }
+    let (samples, genes) = dataset.raw().matrix().dim();
+    let (rows, columns, other, flag) = match report.orientation {
+        Orientation::GenesInRows => (genes, samples, "samples", "--samples-in-rows"),
+        Orientation::SamplesInRows => (samples, genes, "genes", "--genes-in-rows"),
+    };
+    Some(format!(
+        "orientation was guessed from the shape alone ({rows} rows × {columns} columns, read as {}): \
+         if rows are {other}, give {flag}",
+        report.orientation.describe()
+    ))
 }
 
 /// `biolens distances`.
@@ -719,4 +754,33 @@ fn bench_gpu(args: &BenchGpuArgs, out: &mut dyn std::io::Write) -> anyhow::Resul
 #[cfg(not(feature = "gpu"))]
 fn bench_gpu(_: &BenchGpuArgs, _: &mut dyn std::io::Write) -> anyhow::Result<()> {
     anyhow::bail!("this build has no GPU support (built without the `gpu` feature)")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory as _, Parser as _};
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn every_subcommand_passes_clap_checks() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn cluster_takes_a_matrix_or_distances_but_not_both() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["biolens", "cluster"], args].concat());
+        let Ok(Cli { command: Some(Command::Cluster(args)) }) =
+            parse(&["--distances", "d.csv", "--method", "average", "--linkage-out", "m.csv"])
+        else {
+            panic!("--distances without a matrix should parse");
+        };
+        assert!(args.data.matrix.is_none());
+        assert!(parse(&["--method", "average"]).is_err(), "neither input");
+        assert!(parse(&["m.csv", "--distances", "d.csv", "--method", "average"]).is_err(), "both inputs");
+        assert!(parse(&["--distances", "d.csv", "--log2", "--method", "average"]).is_err(), "preprocessing");
+        assert!(parse(&["m.csv", "--method", "average", "--k", "2", "--height", "1"]).is_err(), "two cuts");
+        // Everywhere else the matrix stays required.
+        assert!(Cli::try_parse_from(["biolens", "info"]).is_err());
+    }
 }

@@ -93,6 +93,68 @@ pub enum LoadErrorKind {
     /// The annotation file shares no sample id with the matrix.
     #[error("{0}")]
     Annotations(String),
+    /// A distance matrix whose rows do not match its header's ids in number.
+    #[error("not a square distance matrix: the header names {ids} ids but there are {rows} rows")]
+    NotSquare {
+        /// Ids in the header.
+        ids: usize,
+        /// Data rows.
+        rows: usize,
+    },
+    /// A distance matrix row whose id is not the header's id at the same position.
+    #[error(
+        "this row's id '{}' differs from the header's id '{}' in its place: a distance matrix names the same \
+         ids in the same order across and down",
+        .0.row,
+        .0.header
+    )]
+    IdMismatch(Box<IdMismatch>),
+    /// A cell of a distance matrix that is not a number.
+    #[error("'{0}' is not a number")]
+    NotADistance(String),
+    /// A distance that is NaN or infinite.
+    #[error("'{0}' is not a finite distance")]
+    NotFiniteDistance(String),
+    /// A negative distance.
+    #[error("the distance {0} is negative")]
+    NegativeDistance(f64),
+    /// A non-zero distance of an item to itself.
+    #[error("the diagonal holds {0}: an item's distance to itself must be 0")]
+    NonZeroDiagonal(f64),
+    /// A distance that differs from its mirror image across the diagonal.
+    #[error(
+        "the matrix is not symmetric: {} here but {} at line {}, column {} ('{}')",
+        .0.value,
+        .0.mirror,
+        .0.mirror_line,
+        .0.mirror_column,
+        .0.mirror_name
+    )]
+    Asymmetric(Box<Asymmetry>),
+}
+
+/// The ids of [`LoadErrorKind::IdMismatch`] (boxed: errors stay small).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdMismatch {
+    /// The row's id.
+    pub row: String,
+    /// The header's id at the row's position.
+    pub header: String,
+}
+
+/// The cells of [`LoadErrorKind::Asymmetric`] (boxed: errors stay small).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asymmetry {
+    /// This cell's value.
+    pub value: f64,
+    /// The mirrored cell's value.
+    pub mirror: f64,
+    /// The mirrored cell's line.
+    pub mirror_line: usize,
+    /// The mirrored cell's 1-based column.
+    pub mirror_column: usize,
+    /// The mirrored cell's column id.
+    pub mirror_name: String,
 }
 
 /// A loading error with its place: file, and line and column where they apply.

@@ -42,6 +42,38 @@ pub fn write_matrix(
     out.flush()
 }
 
+/// Writes the square matrix of a condensed one (the upper triangle row by row, zero diagonal)
+/// as [`write_matrix`] would write it with `ids` across and down, without building it.
+pub fn write_condensed_square(
+    out: &mut dyn Write,
+    id_header: &str,
+    ids: &[String],
+    condensed: &[f64],
+) -> io::Result<()> {
+    let n = ids.len();
+    debug_assert_eq!(condensed.len(), n * n.saturating_sub(1) / 2);
+    let mut out = io::BufWriter::new(out);
+    write!(out, "{}", field(id_header))?;
+    for id in ids {
+        write!(out, ",{}", field(id))?;
+    }
+    writeln!(out)?;
+    // Row i: column j < i is pair (j, i), at offset start(j) + i − j − 1; then 0; then row i's run.
+    let start = |i: usize| i * n - i * (i + 1) / 2;
+    for (i, id) in ids.iter().enumerate() {
+        write!(out, "{}", field(id))?;
+        for j in 0..i {
+            write!(out, ",{}", condensed[start(j) + i - j - 1])?;
+        }
+        write!(out, ",{}", 0.0)?;
+        for v in &condensed[start(i)..start(i) + n - i - 1] {
+            write!(out, ",{v}")?;
+        }
+        writeln!(out)?;
+    }
+    out.flush()
+}
+
 /// Writes a merge tree in `SciPy`'s linkage layout: `left,right,height,size`, one merge per row.
 pub fn write_merges(
     out: &mut dyn Write,
@@ -72,6 +104,16 @@ pub fn write_labels(out: &mut dyn Write, ids: &[String], clusters: &[Option<usiz
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn a_condensed_square_reads_as_the_full_one() {
+        let ids: Vec<String> = ["a", "b", "c"].map(str::to_owned).to_vec();
+        let (mut condensed, mut full) = (Vec::new(), Vec::new());
+        write_condensed_square(&mut condensed, "id", &ids, &[1.5, 2.0, 3.25]).unwrap();
+        let square = array![[0.0, 1.5, 2.0], [1.5, 0.0, 3.25], [2.0, 3.25, 0.0]];
+        write_matrix(&mut full, "id", &ids, &ids, square.view()).unwrap();
+        assert_eq!(String::from_utf8(condensed).unwrap(), String::from_utf8(full).unwrap());
+    }
 
     #[test]
     fn quotes_and_exact_numbers() {

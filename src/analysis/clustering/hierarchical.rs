@@ -125,14 +125,53 @@ impl Tree {
         self.labels_after(self.n.saturating_sub(k))
     }
 
-    /// Flat clusters joined by merges at most `height` high.
+    /// Flat clusters cut at `height`: `SciPy`'s `fcluster(Z, t=height, criterion="distance")`,
+    /// numbered `0..` from left to right in [`Tree::leaf_order`] (`SciPy`'s labels minus one).
+    /// Every subtree whose highest merge is at most `height` is one cluster, so no cluster has
+    /// a cophenetic distance above `height`, also where centroid or median linkage put a merge
+    /// below one it contains (an inversion).
     pub fn cut_height(&self, height: f64) -> Vec<usize> {
-        self.labels_after(self.merges.iter().take_while(|m| m.height <= height).count())
+        let highest = self.highest_merges();
+        self.labels_with(|k| highest[k] <= height)
     }
 
-    /// The number of clusters a cut at `height` gives.
+    /// The number of clusters a cut at `height` gives (see [`Tree::cut_height`]).
     pub fn clusters_at(&self, height: f64) -> usize {
-        self.n - self.merges.iter().take_while(|m| m.height <= height).count()
+        self.n - self.highest_merges().iter().filter(|&&h| h <= height).count()
+    }
+
+    /// For every merge, the highest merge in its subtree (itself included): `SciPy`'s
+    /// `maxdists`. Equal to the merge's own height unless the tree has inversions.
+    pub fn highest_merges(&self) -> Vec<f64> {
+        let mut highest: Vec<f64> = Vec::with_capacity(self.merges.len());
+        for m in &self.merges {
+            let below = |id: usize| if id < self.n { f64::NEG_INFINITY } else { highest[id - self.n] };
+            let h = m.height.max(below(m.left)).max(below(m.right));
+            highest.push(h);
+        }
+        highest
+    }
+
+    /// The cophenetic distances as a condensed matrix (`SciPy`'s `cophenet(Z)`): for every pair
+    /// of items, the height of the merge that first joins them.
+    pub fn cophenetic(&self) -> Vec<f64> {
+        let n = self.n;
+        let mut out = vec![0.0; n * n.saturating_sub(1) / 2];
+        let mut members: Vec<Vec<usize>> = (0..n).map(|i| vec![i]).collect();
+        members.resize_with(n + self.merges.len(), Vec::new);
+        for (k, m) in self.merges.iter().enumerate() {
+            let left = std::mem::take(&mut members[m.left]);
+            let right = std::mem::take(&mut members[m.right]);
+            for &a in &left {
+                for &b in &right {
+                    out[condensed_index(n, a.min(b), a.max(b))] = m.height;
+                }
+            }
+            let mut joined = left;
+            joined.extend(right);
+            members[n + k] = joined;
+        }
+        out
     }
 
     /// A height that cuts the tree into `k` clusters: midway between the merges around it.
@@ -163,6 +202,12 @@ impl Tree {
 
     /// Labels after applying the first `applied` merges, numbered by leaf order.
     fn labels_after(&self, applied: usize) -> Vec<usize> {
+        self.labels_with(|k| k < applied)
+    }
+
+    /// Labels after applying the merges `apply` accepts (by index; a merge must be applied
+    /// whenever one above it is), numbered by leaf order.
+    fn labels_with(&self, apply: impl Fn(usize) -> bool) -> Vec<usize> {
         fn root(parent: &mut [usize], mut x: usize) -> usize {
             while parent[x] != x {
                 parent[x] = parent[parent[x]];
@@ -172,7 +217,7 @@ impl Tree {
         }
         let n = self.n;
         let mut parent: Vec<usize> = (0..n + self.merges.len()).collect();
-        for (k, m) in self.merges.iter().take(applied).enumerate() {
+        for (k, m) in self.merges.iter().enumerate().filter(|(k, _)| apply(*k)) {
             let (a, b) = (root(&mut parent, m.left), root(&mut parent, m.right));
             parent[a] = n + k;
             parent[b] = n + k;
@@ -235,6 +280,23 @@ pub fn condensed(square: &Array2<f64>) -> Vec<f64> {
         out.extend(row.iter().skip(i + 1));
     }
     out
+}
+
+/// The cophenetic correlation coefficient: Pearson's r between the distances the tree was
+/// built from and its cophenetic distances, both condensed (`SciPy`'s `cophenet(Z, Y)[0]`).
+/// NaN when either is constant.
+pub fn cophenetic_correlation(distances: &[f64], cophenetic: &[f64]) -> f64 {
+    debug_assert_eq!(distances.len(), cophenetic.len());
+    let len = distances.len() as f64;
+    let (mean_y, mean_z) = (distances.iter().sum::<f64>() / len, cophenetic.iter().sum::<f64>() / len);
+    let (mut yz, mut yy, mut zz) = (0.0, 0.0, 0.0);
+    for (y, z) in distances.iter().zip(cophenetic) {
+        let (dy, dz) = (y - mean_y, z - mean_z);
+        yz += dy * dz;
+        yy += dy * dy;
+        zz += dz * dz;
+    }
+    yz / (yy * zz).sqrt()
 }
 
 /// Builds the tree of `n` items from their condensed distances, which are used as scratch
@@ -319,6 +381,33 @@ mod tests {
         assert_eq!(tree.cut_height(2.0), tree.cut_k(2));
         assert_eq!(tree.clusters_at(tree.height_for_k(2)), 2);
         assert_eq!(tree.members(4), vec![2, 0, 1]);
+    }
+
+    #[test]
+    fn cophenetic_distances_are_the_joining_heights() {
+        // 0 — 1 ——— 2: 0 and 1 join at 1, both join 2 at 3.5.
+        let tree = linkage(&mut [1.0, 4.0, 3.0], 3, Method::Average).unwrap();
+        assert_eq!(tree.cophenetic(), vec![1.0, 3.5, 3.5]);
+        // Both mean 8/3: Σ dy·dz = 25/6, Σ dy² = 14/3, Σ dz² = 25/6.
+        let r = cophenetic_correlation(&[1.0, 4.0, 3.0], &tree.cophenetic());
+        assert!((r - (25.0 / 6.0) / (14.0 / 3.0 * 25.0 / 6.0_f64).sqrt()).abs() < 1e-12, "{r}");
+    }
+
+    #[test]
+    fn a_height_cut_keeps_an_inversion_whole() {
+        // Merge 1 (height 2) sits below merge 0 (height 3) it contains: a cut at 2.5 may not
+        // apply merge 1 without merge 0, so all three items stay apart.
+        let tree = Tree {
+            n: 3,
+            merges: vec![
+                Merge { left: 0, right: 1, height: 3.0, size: 2 },
+                Merge { left: 2, right: 3, height: 2.0, size: 3 },
+            ],
+        };
+        assert_eq!(tree.highest_merges(), vec![3.0, 3.0]);
+        assert_eq!(tree.clusters_at(2.5), 3);
+        assert_eq!(tree.cut_height(2.5), vec![1, 2, 0]);
+        assert_eq!(tree.cut_height(3.0), vec![0, 0, 0]);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! preprocessing pipeline decides what to do with them.
 
 pub mod delimited;
+pub mod distance_matrix;
 pub mod mtx;
 pub mod text;
 
@@ -61,7 +62,7 @@ pub struct LoadOptions {
 }
 
 /// What the loader found and decided, for the status bar and `info`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct LoadReport {
     /// The format read, e.g. "CSV (comma)", "gzipped TSV (tab)", "Parquet".
     pub format: String,
@@ -69,6 +70,10 @@ pub struct LoadReport {
     pub orientation: Orientation,
     /// Why: detected from what, or chosen by the user.
     pub orientation_reason: String,
+    /// True when nothing but the table's shape decided the orientation (no id-column name,
+    /// no text columns, no choice by the user): a guess worth showing prominently.
+    #[serde(default)]
+    pub orientation_by_shape: bool,
     /// Missing cells in the matrix.
     pub missing: usize,
     /// Anything else worth telling (ignored columns, …).
@@ -137,15 +142,18 @@ pub fn read_text_table(
     }
     let numeric = delimited::probe_numeric_columns(&bytes, &header, sep, PROBE_CELLS);
     progress(Some(0.2), "Parsing");
-    let mut reason = String::new();
+    let mut decided = None;
     let (table, orientation) = delimited::parse(path, &bytes, &header, sep, &numeric, |rows, columns, has_text| {
-        let (orientation, why) = match options.orientation {
-            Some(o) => (o, "chosen by the user".to_owned()),
+        let detected = match options.orientation {
+            Some(o) => DetectedOrientation::chosen(o),
             None => detect_orientation(&header.id_name, rows, columns, has_text),
         };
-        reason = why;
+        let orientation = detected.orientation;
+        decided = Some(detected);
         orientation
     })?;
+    let DetectedOrientation { reason, by_shape, .. } =
+        decided.unwrap_or_else(|| DetectedOrientation::chosen(orientation));
     drop(bytes);
     let kind = match sep {
         b'\t' if delimiter == text::Delimiter::Whitespace => "text (white space)",
@@ -177,7 +185,14 @@ pub fn read_text_table(
     };
     Ok(Loaded {
         data: RawData::new(table.matrix, sample_ids, gene_ids, annotations, missing),
-        report: LoadReport { format, orientation, orientation_reason: reason, missing, notes },
+        report: LoadReport {
+            format,
+            orientation,
+            orientation_reason: reason,
+            orientation_by_shape: by_shape,
+            missing,
+            notes,
+        },
     })
 }
 
@@ -262,26 +277,54 @@ const GENE_WORDS: [&str; 12] = [
 const SAMPLE_WORDS: [&str; 10] =
     ["sample", "samples", "sample_id", "sample_ids", "sample_name", "cell", "cells", "cell_id", "barcode", "barcodes"];
 
+/// An orientation and how it was decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetectedOrientation {
+    /// The orientation.
+    pub orientation: Orientation,
+    /// Why, for the report.
+    pub reason: String,
+    /// Only the table's shape decided it.
+    pub by_shape: bool,
+}
+
+impl DetectedOrientation {
+    /// An orientation the user chose.
+    fn chosen(orientation: Orientation) -> Self {
+        Self { orientation, reason: "chosen by the user".to_owned(), by_shape: false }
+    }
+}
+
 /// Decides the orientation of a table with `rows` data rows and `numeric_columns` numeric
 /// columns, from the id column's name, the presence of text (annotation) columns, and
-/// shape (the longer axis is usually genes). Returns the orientation and why.
+/// shape (the longer axis is usually genes). Returns the orientation, why, and whether the
+/// shape alone decided.
 pub fn detect_orientation(
     id_name: &str,
     rows: usize,
     numeric_columns: usize,
     has_text_columns: bool,
-) -> (Orientation, String) {
+) -> DetectedOrientation {
     let id = id_name.trim().to_ascii_lowercase();
+    let by_name = |orientation| DetectedOrientation {
+        orientation,
+        reason: format!("detected: the first column is named '{id_name}'"),
+        by_shape: false,
+    };
     if GENE_WORDS.contains(&id.as_str()) {
-        return (Orientation::GenesInRows, format!("detected: the first column is named '{id_name}'"));
+        return by_name(Orientation::GenesInRows);
     }
     if SAMPLE_WORDS.contains(&id.as_str()) {
-        return (Orientation::SamplesInRows, format!("detected: the first column is named '{id_name}'"));
+        return by_name(Orientation::SamplesInRows);
     }
     if has_text_columns {
-        return (Orientation::SamplesInRows, "detected: text columns (sample annotations) are present".to_owned());
+        return DetectedOrientation {
+            orientation: Orientation::SamplesInRows,
+            reason: "detected: text columns (sample annotations) are present".to_owned(),
+            by_shape: false,
+        };
     }
-    if rows > numeric_columns {
+    let (orientation, reason) = if rows > numeric_columns {
         (
             Orientation::GenesInRows,
             format!("detected: more rows ({rows}) than columns ({numeric_columns}); the longer axis is usually genes"),
@@ -291,7 +334,8 @@ pub fn detect_orientation(
             Orientation::SamplesInRows,
             format!("detected: more columns ({numeric_columns}) than rows ({rows}); the longer axis is usually genes"),
         )
-    }
+    };
+    DetectedOrientation { orientation, reason, by_shape: true }
 }
 
 /// Builds the raw data from Parquet columns (ids first, already cast to text and `f64`).
@@ -315,8 +359,8 @@ fn parquet_to_loaded(path: &Path, df: DataFrame, names: &[String], options: &Loa
     if numeric.is_empty() {
         return Err(LoadError::file(path, LoadErrorKind::NoNumericColumns));
     }
-    let (orientation, reason) = match options.orientation {
-        Some(o) => (o, "chosen by the user".to_owned()),
+    let DetectedOrientation { orientation, reason, by_shape } = match options.orientation {
+        Some(o) => DetectedOrientation::chosen(o),
         None => detect_orientation(&names[0], row_ids.len(), numeric.len(), !text.is_empty()),
     };
     let row_numbers: Vec<usize> = (1..=row_ids.len()).collect();
@@ -358,7 +402,14 @@ fn parquet_to_loaded(path: &Path, df: DataFrame, names: &[String], options: &Loa
     };
     Ok(Loaded {
         data: RawData::new(matrix, sample_ids, gene_ids, annotations, missing),
-        report: LoadReport { format: "Parquet".to_owned(), orientation, orientation_reason: reason, missing, notes },
+        report: LoadReport {
+            format: "Parquet".to_owned(),
+            orientation,
+            orientation_reason: reason,
+            orientation_by_shape: by_shape,
+            missing,
+            notes,
+        },
     })
 }
 
@@ -368,10 +419,22 @@ mod tests {
 
     #[test]
     fn orientation_from_names_then_shape() {
-        assert_eq!(detect_orientation("gene_id", 5, 100, false).0, Orientation::GenesInRows);
-        assert_eq!(detect_orientation("sample_id", 500, 10, false).0, Orientation::SamplesInRows);
-        assert_eq!(detect_orientation("", 500, 10, false).0, Orientation::GenesInRows);
-        assert_eq!(detect_orientation("", 10, 500, false).0, Orientation::SamplesInRows);
-        assert_eq!(detect_orientation("", 500, 10, true).0, Orientation::SamplesInRows);
+        let detect = |id, rows, columns, text| {
+            let d = detect_orientation(id, rows, columns, text);
+            (d.orientation, d.by_shape)
+        };
+        assert_eq!(detect("gene_id", 5, 100, false), (Orientation::GenesInRows, false));
+        assert_eq!(detect("sample_id", 500, 10, false), (Orientation::SamplesInRows, false));
+        assert_eq!(detect("", 500, 10, false), (Orientation::GenesInRows, true));
+        assert_eq!(detect("", 10, 500, false), (Orientation::SamplesInRows, true));
+        assert_eq!(detect("", 500, 10, true), (Orientation::SamplesInRows, false));
+    }
+
+    #[test]
+    fn reports_without_the_shape_flag_still_read() {
+        let old =
+            r#"{"format":"CSV (comma)","orientation":"genes_in_rows","orientation_reason":"x","missing":0,"notes":[]}"#;
+        let report: LoadReport = serde_json::from_str(old).unwrap();
+        assert!(!report.orientation_by_shape);
     }
 }

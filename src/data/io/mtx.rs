@@ -53,6 +53,7 @@ fn loaded(matrix: Array2<f64>, cells: Vec<String>, genes: Vec<String>, format: &
             format: format.to_owned(),
             orientation: Orientation::GenesInRows,
             orientation_reason: "Matrix Market files hold genes × cells".to_owned(),
+            orientation_by_shape: false,
             missing,
             notes: Vec::new(),
         },
