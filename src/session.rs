@@ -167,7 +167,7 @@ pub struct MadeAnnotation {
 /// The Classify view in a session: its settings, and what had been run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct ClassifyView {
+pub struct SavedClassify {
     /// The settings.
     #[serde(flatten)]
     pub settings: ClassifySettings,
@@ -207,7 +207,7 @@ pub struct Views {
     /// The clustered heatmap.
     pub heatmap: HeatmapSettings,
     /// Classify.
-    pub classify: ClassifyView,
+    pub classify: SavedClassify,
 }
 
 /// A saved session.

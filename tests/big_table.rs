@@ -75,9 +75,24 @@ fn every_tab_opens_on_a_100000_sample_table() {
     common::run_until(&mut h, "the clustering's refusal", |app| !app.clusters_view().is_running());
     h.get_by_label_contains("hierarchical clustering of 100,000 samples needs 40.0 GB");
     h.get_by_label_contains("samples fit: keep a subset");
+    common::screenshot(&mut h, "big_table_clusters");
     // The app is alive and still holds the data.
     assert_eq!(h.state().state().current.as_ref().unwrap().dataset.n_samples(), SAMPLES);
     assert!(h.state().pca_view().result.is_some() || h.state().pca_view().is_running());
+}
+
+/// A session of the table with every view at its defaults (t-SNE with no iterations after
+/// the early exaggeration), saved in `dir`.
+fn session(dir: &Path, table: &Path) -> String {
+    use biolens::session::{DataSource, FileRef, Session};
+    let data =
+        DataSource { matrix: FileRef::of(table).unwrap(), annotations: Vec::new(), orientation: None, name: None };
+    let mut s = Session::new(data, biolens::data::Pipeline::default());
+    s.views.tsne.params.iterations = 0;
+    s.views.classify.settings.target = Some("group".into());
+    let path = dir.join("big.biolens.json");
+    s.save(&path).unwrap();
+    path.to_str().unwrap().to_owned()
 }
 
 fn biolens(args: &[String]) -> std::process::Output {
@@ -129,6 +144,13 @@ fn every_subcommand_exits_0_or_1_on_a_100000_sample_table() {
         (vec!["plot".into(), "distance-map".into(), m.clone(), "--out".into(), out("dm.svg")], Some("at most 10,000")),
         (vec!["plot".into(), "silhouette".into(), m.clone(), "--out".into(), out("s.svg")], Some("40.0 GB")),
         (vec!["plot".into(), "scree".into(), m.clone(), "--out".into(), out("scree.svg")], None),
+        // t-SNE runs (its 250 iterations of early exaggeration take about 2 minutes here).
+        (vec!["tsne".into(), m.clone(), "--iterations".into(), "0".into(), "--out".into(), out("t.csv")], None),
+        // A session of every view: refused before anything is computed (the distance map).
+        (
+            vec!["run".into(), session(dir.path(), &table), "--out-dir".into(), out("run")],
+            Some("the distance map shows at most 10,000 samples"),
+        ),
     ];
     for (args, refusal) in cases {
         let output = biolens(&args);

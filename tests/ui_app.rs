@@ -101,3 +101,25 @@ fn dropping_a_matrix_and_its_annotations_opens_both() {
     assert_eq!(d.join_reports[0].matched, 428);
     assert!(d.annotations().iter().any(|a| a.name == "label"));
 }
+
+#[test]
+fn an_orientation_guessed_from_the_shape_is_said_with_transpose() {
+    // Six rows × three numbers, no id-column name, no text: only the shape decides.
+    let (_dir, path) =
+        common::write_temp("measures.csv", b"x,a,b,c\nr1,1,2,3\nr2,4,5,7\nr3,2,2,1\nr4,9,1,2\nr5,3,3,8\nr6,5,0,1\n");
+    let request = biolens::data::OpenRequest { matrix: path, ..biolens::data::OpenRequest::default() };
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| BiolensApp::new(cc, Startup::Open(request.clone())));
+    run_until(&mut h, "the table", |app| app.state().current.is_some());
+    assert!(h.state().orientation_guessed());
+    h.get_by_label_contains("Orientation guessed from the shape alone: read as genes in rows (3 samples × 6 genes)");
+    // The banner's button (the Data tab's summary has one too; either reads the file again).
+    h.get_all_by_label("Transpose").last().expect("a Transpose button").click();
+    h.run_steps(1);
+    run_until(&mut h, "the transposed table", |app| {
+        app.state().data_job.is_none() && app.state().current.as_ref().is_some_and(|c| c.dataset.n_samples() == 6)
+    });
+    assert!(!h.state().orientation_guessed(), "chosen by the user: no banner");
+    assert!(h.query_by_label_contains("Orientation guessed").is_none());
+}

@@ -34,13 +34,14 @@ use serde::{Deserialize, Serialize};
 use crate::jobs::CancelToken;
 
 /// A distance.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// `‖x − y‖`.
     #[default]
     Euclidean,
     /// `‖x − y‖²`.
+    #[value(name = "sqeuclidean")]
     SqEuclidean,
     /// `Σ |x − y|` (city block).
     Manhattan,
@@ -102,7 +103,7 @@ pub enum Kernel {
 }
 
 /// Distances between rows (samples) or columns (genes) of a samples × genes matrix.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Between {
     /// Rows.

@@ -25,7 +25,7 @@ use crate::data::preprocess::{is_constant, mean_var};
 use crate::jobs::CancelToken;
 
 /// Which SVD to use.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum PcaSolver {
     /// Exact when the matrix is small (both sides ≤ 500) or most components are asked

@@ -170,6 +170,9 @@ pub struct BiolensApp {
     session_job: Option<Job<session::SessionWork>>,
     /// Saving a session or its script.
     save_job: Option<Job<String>>,
+    /// The user kept the shape-guessed orientation of the open file (no banner until another
+    /// file opens).
+    orientation_kept: bool,
 }
 
 impl BiolensApp {
@@ -200,6 +203,7 @@ impl BiolensApp {
             made: Vec::new(),
             session_job: None,
             save_job: None,
+            orientation_kept: false,
         };
         let request = match startup {
             Startup::Empty => None,
@@ -346,6 +350,7 @@ impl BiolensApp {
                 }
                 self.state.settings.remember(RecentFile::from_request(&request));
                 self.set_title(&current.dataset.name);
+                self.orientation_kept = false;
                 self.state.replace_dataset(current);
             }
             (Ok(current), DataJobKind::Annotations(path)) => {
@@ -777,6 +782,41 @@ impl BiolensApp {
         });
     }
 
+    /// True when the open dataset's orientation was guessed from its shape alone and the user
+    /// has not kept it.
+    pub fn orientation_guessed(&self) -> bool {
+        !self.orientation_kept
+            && self.state.current.as_ref().is_some_and(|c| c.dataset.load_report.orientation_by_shape)
+    }
+
+    /// The banner saying that only the shape decided the orientation, with *Transpose*.
+    fn orientation_banner_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(current) = &self.state.current else { return };
+        let d = &current.dataset;
+        let text = format!(
+            "⚠ Orientation guessed from the shape alone: read as {} ({} samples × {} genes). \
+             If the rows are samples, transpose.",
+            d.load_report.orientation.describe(),
+            d.raw().sample_ids().len(),
+            d.raw().gene_ids().len()
+        );
+        egui::Frame::new()
+            .fill(ui.visuals().warn_fg_color.gamma_multiply(0.15))
+            .inner_margin(6.0)
+            .corner_radius(4.0)
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(text).strong()).on_hover_text(&d.load_report.orientation_reason);
+                    if ui.button("Transpose").on_hover_text("Data ▸ Transpose (Ctrl+T)").clicked() {
+                        self.commands.push(Command::Transpose);
+                    }
+                    if ui.button("Keep").on_hover_text("The orientation is right").clicked() {
+                        self.orientation_kept = true;
+                    }
+                });
+            });
+    }
+
     fn notices_ui(&mut self, ui: &mut egui::Ui) {
         for (k, notice) in self.state.notices.iter().enumerate() {
             let (fill, text_color) = if notice.is_error {
@@ -887,6 +927,9 @@ impl eframe::App for BiolensApp {
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
         if !self.state.notices.is_empty() {
             egui::Panel::top("notices").show(ui, |ui| self.notices_ui(ui));
+        }
+        if self.orientation_guessed() {
+            egui::Panel::top("orientation").show(ui, |ui| self.orientation_banner_ui(ui));
         }
         egui::Panel::top("tabs").show(ui, |ui| {
             // Wrapped: at projector scale the tabs take two rows rather than leave the window.

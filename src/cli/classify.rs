@@ -4,14 +4,13 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use super::DataArgs;
-use crate::analysis::classify::folds::{Split, leave_one_out, repeated_k_fold, split_by, stratified_k_fold};
+use crate::analysis::classify::Model;
 use crate::analysis::classify::forest::{MaxFeatures, TreeParams};
 use crate::analysis::classify::metrics::{ClassScores, per_class};
 use crate::analysis::classify::models::KnnWeights;
 use crate::analysis::classify::svm::Kernel;
 use crate::analysis::classify::validation::{Features, GeneSelection, cross_validate};
-use crate::analysis::classify::{Model, encode_labels};
-use crate::data::annotations::AnnotationValues;
+use crate::recipes::classify::Validation;
 
 /// `biolens classify`.
 #[derive(Debug, Args)]
@@ -28,7 +27,7 @@ pub struct ClassifyArgs {
     #[arg(long, value_enum)]
     pub model: ModelArg,
     /// Stratified folds (shuffled unless `--no-shuffle`).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = crate::recipes::classify::DEFAULT_FOLDS)]
     pub cv: usize,
     /// Folds in the samples' order, not shuffled: scikit-learn's `StratifiedKFold(shuffle=False)`
     /// (`--seed` then only seeds the forest). Not with `--repeats` above 1: every repeat would be
@@ -49,8 +48,8 @@ pub struct ClassifyArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u32,
     /// How `--top-genes` chooses genes: by variance, or by ANOVA F between the target's classes.
-    #[arg(long, value_enum, default_value_t = SelectArg::Variance)]
-    pub select: SelectArg,
+    #[arg(long, value_enum, default_value_t = GeneSelection::default())]
+    pub select: GeneSelection,
     /// Teaching: choose the `--top-genes` on all samples before splitting (leakage), to see how
     /// much the score inflates (dramatically with `--select anova`).
     #[arg(long, requires = "top_genes")]
@@ -59,22 +58,22 @@ pub struct ClassifyArgs {
     #[arg(long, value_name = "K")]
     pub pca: Option<usize>,
     /// Logistic regression and SVM: inverse regularisation strength.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = Model::DEFAULT_C)]
     pub c: f64,
     /// k-NN: neighbours.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = Model::DEFAULT_K)]
     pub k: usize,
     /// k-NN: weight neighbours by 1 / distance.
     #[arg(long)]
     pub distance_weights: bool,
     /// Random forest: trees.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = Model::DEFAULT_TREES)]
     pub trees: usize,
     /// Trees: deepest level (default: until pure).
     #[arg(long)]
     pub max_depth: Option<usize>,
     /// Trees: fewest samples a node needs to be split.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = TreeParams::default().min_samples_split)]
     pub min_samples_split: usize,
     /// RBF SVM: γ (default: scikit-learn's "scale", 1 / (genes × variance)).
     #[arg(long)]
@@ -96,15 +95,6 @@ pub struct ClassifyArgs {
     /// `--split`: the test samples, fold 0).
     #[arg(long, value_name = "FILE")]
     pub folds_out: Option<std::path::PathBuf>,
-}
-
-/// `--select` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SelectArg {
-    /// The most variable genes (ignores the classes).
-    Variance,
-    /// The genes most associated with the classes (ANOVA F).
-    Anova,
 }
 
 /// `--model` values.
@@ -206,6 +196,16 @@ impl Evaluation {
         &self.report.confusion_matrix
     }
 
+    /// The report as `--json` prints it.
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(&self.report).unwrap_or_default()
+    }
+
+    /// The model's name.
+    pub fn model_name(&self) -> &str {
+        &self.report.model
+    }
+
     /// "logistic regression, stratified 5-fold: accuracy 0.93".
     pub fn summary(&self) -> String {
         format!("{}, {}: accuracy {:.3}", self.report.model, self.report.validation, self.report.accuracy_mean)
@@ -225,15 +225,15 @@ impl ClassifyArgs {
             loo: false,
             split: None,
             seed,
-            select: SelectArg::Variance,
+            select: GeneSelection::default(),
             leak: false,
             pca: None,
-            c: 1.0,
-            k: 5,
+            c: Model::DEFAULT_C,
+            k: Model::DEFAULT_K,
             distance_weights: false,
-            trees: 100,
+            trees: Model::DEFAULT_TREES,
             max_depth: None,
-            min_samples_split: 2,
+            min_samples_split: TreeParams::default().min_samples_split,
             gamma: None,
             json: false,
             confusion_figure: None,
@@ -255,21 +255,31 @@ pub(super) fn run(args: &ClassifyArgs, out: &mut dyn std::io::Write) -> anyhow::
         args.data.matrix.as_deref().and_then(std::path::Path::file_stem).and_then(|s| s.to_str()).unwrap_or("data"),
         evaluation.report.model
     );
-    if let Some(path) = &args.confusion_figure {
-        let fig =
-            crate::export::plots::confusion(&title, evaluation.confusion(), evaluation.classes(), args.normalised);
-        write_figure(&fig, path)?;
-    }
-    if let Some(path) = &args.roc_figure {
-        let fig = crate::export::plots::roc(&title, &evaluation.cv.roc_curves(&evaluation.y, evaluation.classes()));
-        write_figure(&fig, path)?;
-    }
-    let report = evaluation.report;
+    write_figures(&evaluation, &title, args.confusion_figure.as_deref(), args.normalised, args.roc_figure.as_deref())?;
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+        writeln!(out, "{}", evaluation.json())?;
         return Ok(());
     }
-    print_text(&report, out)
+    print_text(&evaluation.report, out)
+}
+
+/// The confusion matrix and the ROC curves of an evaluation, to the files given.
+pub(super) fn write_figures(
+    evaluation: &Evaluation,
+    title: &str,
+    confusion: Option<&std::path::Path>,
+    normalised: bool,
+    roc: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    if let Some(path) = confusion {
+        let fig = crate::export::plots::confusion(title, evaluation.confusion(), evaluation.classes(), normalised);
+        write_figure(&fig, path)?;
+    }
+    if let Some(path) = roc {
+        let fig = crate::export::plots::roc(title, &evaluation.cv.roc_curves(&evaluation.y, evaluation.classes()));
+        write_figure(&fig, path)?;
+    }
+    Ok(())
 }
 
 /// Writes `sample_id,repeat,fold,true,predicted`: every test prediction, by repeat, then in
@@ -298,14 +308,32 @@ fn write_folds(out: &mut dyn std::io::Write, evaluation: &Evaluation) -> std::io
     out.flush()
 }
 
-/// Writes a figure at 1200 × 900 px, SVG or PNG by the extension.
+/// Writes a figure at the default size, SVG or PNG by the extension.
 fn write_figure(fig: &crate::export::figure::Figure, path: &std::path::Path) -> anyhow::Result<()> {
-    use crate::export::figure::{Size, Style, Units, render};
+    use crate::export::figure::{Style, render};
     let png = crate::export::figure::is_png(path)
         .ok_or_else(|| anyhow::anyhow!("figures must end in .svg or .png: {}", path.display()))?;
-    let size = Size { width: 1200.0, height: 900.0, units: Units::Px, dpi: 300.0 };
+    let size = super::plot::DEFAULT_SIZE;
     let bytes = render(fig, &size, &Style::for_size(size.pixels()), png)?;
     super::OutFile::create(path)?.write_with(|w| w.write_all(&bytes))
+}
+
+impl ClassifyArgs {
+    /// The validation the flags ask for.
+    pub fn validation(&self) -> anyhow::Result<Validation> {
+        Ok(if self.loo {
+            Validation::LeaveOneOut
+        } else if let Some(spec) = &self.split {
+            let (column, value) =
+                spec.split_once('=').ok_or_else(|| anyhow::anyhow!("--split takes COLUMN=VALUE, got '{spec}'"))?;
+            Validation::ByAnnotation { column: column.to_owned(), value: value.to_owned() }
+        } else {
+            if self.no_shuffle && self.repeats > 1 {
+                anyhow::bail!("--no-shuffle with --repeats {}: every repeat would be the same folds", self.repeats);
+            }
+            Validation::KFold { folds: self.cv, repeats: self.repeats, shuffle: !self.no_shuffle }
+        })
+    }
 }
 
 /// Cross-validates the model the arguments describe.
@@ -315,46 +343,37 @@ pub(super) fn evaluate(args: &ClassifyArgs) -> anyhow::Result<Evaluation> {
     let features = Features {
         top_genes: data.top_genes.take(),
         scale: std::mem::take(&mut data.scale),
-        selection: match args.select {
-            SelectArg::Variance => GeneSelection::Variance,
-            SelectArg::Anova => GeneSelection::AnovaF,
-        },
+        selection: args.select,
         pca: args.pca,
         select_on_all_data: args.leak,
     };
     let dataset = data.open()?;
-    let annotation = dataset.annotations().iter().find(|a| a.name == args.target).ok_or_else(|| {
-        let names: Vec<&str> = dataset.annotations().iter().map(|a| a.name.as_str()).collect();
-        anyhow::anyhow!("no annotation '{}'; the annotations are: {}", args.target, names.join(", "))
-    })?;
-    let values: Vec<Option<String>> = match &annotation.values {
-        AnnotationValues::Categorical { levels, codes } => {
-            codes.iter().map(|c| c.map(|c| levels[c as usize].clone())).collect()
-        }
-        AnnotationValues::Numeric(_) => {
-            anyhow::bail!("'{}' holds measurements, not classes: choose a categorical annotation", args.target)
-        }
+    let validation = args.validation()?;
+    evaluate_on(&dataset, &args.target, &validation, args.seed, &args.model(), &features)
+}
+
+/// Cross-validates `model` predicting `target` in `dataset` (also `biolens run`'s path).
+pub(super) fn evaluate_on(
+    dataset: &crate::data::Dataset,
+    target: &str,
+    validation: &Validation,
+    seed: u32,
+    model: &Model,
+    features: &Features,
+) -> anyhow::Result<Evaluation> {
+    let problem = crate::recipes::classify::prepare(dataset, target, validation, seed)?;
+    let (x, y, classes, mut notices) = (&problem.x, &problem.y, &problem.classes, problem.notices.clone());
+    let fold_names = match validation {
+        Validation::KFold { folds, .. } => (0..problem.splits.len()).map(|s| (s / folds, s % folds)).collect(),
+        Validation::LeaveOneOut => (0..problem.splits.len()).map(|i| (0, i)).collect(),
+        Validation::Random { .. } | Validation::ByAnnotation { .. } => vec![(0, 0)],
     };
-    let (classes, codes) = encode_labels(&values);
-    let labelled: Vec<usize> = (0..codes.len()).filter(|&i| codes[i].is_some()).collect();
-    let y: Vec<usize> = labelled.iter().filter_map(|&i| codes[i]).collect();
-    let x = dataset.matrix().select(ndarray::Axis(0), &labelled);
-    let mut notices = Vec::new();
-    if labelled.len() < codes.len() {
-        notices.push(format!(
-            "{} samples without a '{}' value were left out",
-            codes.len() - labelled.len(),
-            args.target
-        ));
-    }
-    let (splits, fold_names, validation) = splits_for(args, &dataset, &labelled, &y, &classes, &mut notices)?;
-    let model = args.model();
     let started = std::time::Instant::now();
-    let cv = cross_validate(x.view(), &y, classes.len(), &model, &features, &splits, None, &mut |_| {})?;
+    let cv = cross_validate(x.view(), y, classes.len(), model, features, &problem.splits, None, &mut |_| {})?;
     let seconds = started.elapsed().as_secs_f64();
-    let confusion = cv.confusion(&y);
+    let confusion = cv.confusion(y);
     // Leave-one-out: per-fold macro scores are meaningless, so every score is pooled (SD 0).
-    let pooled = cv.single_sample_folds().then(|| cv.pooled(&y));
+    let pooled = cv.single_sample_folds().then(|| cv.pooled(y));
     if pooled.is_some() {
         notices.push("one sample per test fold: scores are computed over all predictions pooled".to_owned());
     }
@@ -371,10 +390,10 @@ pub(super) fn evaluate(args: &ClassifyArgs) -> anyhow::Result<Evaluation> {
     };
     let report = Report {
         model: model.name(),
-        target: args.target.clone(),
+        target: target.to_owned(),
         samples: y.len(),
         genes: x.ncols(),
-        validation,
+        validation: problem.validation.clone(),
         folds: cv.folds.len(),
         accuracy_mean,
         accuracy_sd,
@@ -388,67 +407,12 @@ pub(super) fn evaluate(args: &ClassifyArgs) -> anyhow::Result<Evaluation> {
         train_accuracy_mean: cv.folds.iter().map(|f| f.train_accuracy).sum::<f64>() / cv.folds.len().max(1) as f64,
         per_class: per_class(&confusion),
         confusion_matrix: confusion,
-        classes,
+        classes: classes.clone(),
         notices,
         seconds,
     };
-    let sample_ids = labelled.iter().map(|&i| dataset.sample_ids()[i].clone()).collect();
-    Ok(Evaluation { report, cv, y, sample_ids, fold_names })
-}
-
-/// Splits, the (repeat, fold) of each, and their description.
-type SplitPlan = (Vec<Split>, Vec<(usize, usize)>, String);
-
-/// The splits the flags ask for, the (repeat, fold) of each, and their description.
-fn splits_for(
-    args: &ClassifyArgs,
-    dataset: &crate::data::Dataset,
-    labelled: &[usize],
-    y: &[usize],
-    classes: &[String],
-    notices: &mut Vec<String>,
-) -> anyhow::Result<SplitPlan> {
-    Ok(if args.loo {
-        (leave_one_out(y.len()), (0..y.len()).map(|i| (0, i)).collect(), "leave-one-out".to_owned())
-    } else if let Some(spec) = &args.split {
-        let (column, value) =
-            spec.split_once('=').ok_or_else(|| anyhow::anyhow!("--split takes COLUMN=VALUE, got '{spec}'"))?;
-        let split_annotation = dataset
-            .annotations()
-            .iter()
-            .find(|a| a.name == column)
-            .ok_or_else(|| anyhow::anyhow!("--split: no annotation '{column}'"))?;
-        let cells: Vec<Option<String>> = labelled.iter().map(|&i| split_annotation.value_text(i)).collect();
-        let refs: Vec<Option<&str>> = cells.iter().map(|c| c.as_deref()).collect();
-        (vec![split_by(&refs, value)?], vec![(0, 0)], format!("train/test split by {column} = {value}"))
-    } else {
-        if args.no_shuffle && args.repeats > 1 {
-            anyhow::bail!("--no-shuffle with --repeats {}: every repeat would be the same folds", args.repeats);
-        }
-        for (c, name) in classes.iter().enumerate() {
-            let members = y.iter().filter(|&&v| v == c).count();
-            if members < args.cv {
-                notices.push(format!(
-                    "class '{name}' has {members} samples, fewer than {} folds: some test folds have none",
-                    args.cv
-                ));
-            }
-        }
-        let splits = if args.repeats > 1 {
-            repeated_k_fold(y, args.cv, args.repeats, args.seed)?
-        } else {
-            stratified_k_fold(y, args.cv, !args.no_shuffle, args.seed)?
-        };
-        let what = if args.repeats > 1 {
-            format!("{} × stratified {}-fold", args.repeats, args.cv)
-        } else if args.no_shuffle {
-            format!("stratified {}-fold, not shuffled", args.cv)
-        } else {
-            format!("stratified {}-fold", args.cv)
-        };
-        let names = (0..splits.len()).map(|s| (s / args.cv, s % args.cv)).collect();
-        (splits, names, what)
-    })
+    let sample_ids = problem.samples.iter().map(|&i| dataset.sample_ids()[i].clone()).collect();
+    Ok(Evaluation { report, cv, y: problem.y, sample_ids, fold_names })
 }
 
 /// The report as text; notices on stderr.

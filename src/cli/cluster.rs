@@ -7,13 +7,15 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{ArgGroup, Args, ValueEnum};
 
-use super::{DataArgs, DistanceMetricArg, OutFile};
+use super::{DataArgs, OutFile};
 use crate::analysis::clustering::dbscan::{DbscanParams, dbscan};
-use crate::analysis::clustering::hierarchical::{Method, cophenetic_correlation, linkage};
-use crate::analysis::clustering::kmeans::{KMeansParams, kmeans};
-use crate::analysis::distance::{self, Between, Metric};
+use crate::analysis::clustering::hierarchical::{Method, cophenetic_correlation};
+use crate::analysis::clustering::kmeans::KMeansParams;
+use crate::analysis::distance::Metric;
 use crate::data::io::distance_matrix::{DistanceMatrix, read_distance_matrix};
 use crate::export;
+use crate::recipes::Ctx;
+use crate::recipes::clusters::{self as recipe, ClusterSettings};
 
 /// `biolens cluster`.
 #[derive(Debug, Args)]
@@ -37,8 +39,8 @@ pub struct ClusterArgs {
     pub method: ClusterMethodArg,
     /// The distance between samples (hierarchical and DBSCAN; k-means is Euclidean). Ward,
     /// centroid and median need Euclidean, as in `SciPy`.
-    #[arg(long, value_enum, default_value_t = DistanceMetricArg::Euclidean)]
-    pub metric: DistanceMetricArg,
+    #[arg(long, value_enum, default_value_t = ClusterSettings::default().metric)]
+    pub metric: Metric,
     /// Write the merges as CSV in `SciPy`'s linkage layout: left,right,height,size (samples are
     /// 0..n−1, merge k makes cluster n + k).
     #[arg(long, value_name = "FILE")]
@@ -59,19 +61,19 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// k-means random seed.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = KMeansParams::default().seed)]
     pub seed: u64,
     /// k-means seedings (the lowest inertia wins).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = KMeansParams::default().n_init)]
     pub n_init: usize,
     /// k-means iterations per seeding.
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = KMeansParams::default().max_iter)]
     pub max_iter: usize,
     /// DBSCAN neighbourhood radius.
     #[arg(long)]
     pub eps: Option<f64>,
     /// DBSCAN samples within eps (itself included) that make a core sample.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = DbscanParams::default().min_samples)]
     pub min_samples: usize,
 }
 
@@ -127,13 +129,11 @@ impl Input {
         }
     }
 
-    /// The condensed distances between the items: computed from the matrix, or moved out of
-    /// the file's (call once).
-    fn take_condensed(&mut self, metric: Metric) -> anyhow::Result<Vec<f64>> {
+    /// The condensed distances between the items for an analysis needing `rule`: computed
+    /// from the matrix, or moved out of the file's (call once).
+    fn take_condensed(&mut self, rule: crate::memory::MemoryRule, metric: Metric) -> anyhow::Result<Vec<f64>> {
         Ok(match self {
-            Self::Matrix(dataset) => {
-                distance::condensed(dataset.matrix().view(), Between::Samples, metric, None, &mut |_| {})?
-            }
+            Self::Matrix(dataset) => recipe::distances_for(rule, dataset.matrix().view(), metric, Ctx::silent())?,
             Self::Distances(d) => std::mem::take(&mut d.condensed),
         })
     }
@@ -166,8 +166,8 @@ fn check_flags(args: &ClusterArgs, metric: Metric) -> anyhow::Result<()> {
         }
         return Ok(());
     };
-    if method.requires_euclidean() && metric != Metric::Euclidean && !precomputed {
-        anyhow::bail!("{} linkage needs Euclidean distances (as in SciPy); drop --metric", method.name());
+    if !precomputed {
+        recipe::checked_tree_metric(method, metric).map_err(|e| anyhow::anyhow!("{e}; drop --metric"))?;
     }
     if args.linkage_out.is_none() && args.cophenetic_out.is_none() && args.out.is_none() {
         anyhow::bail!(
@@ -181,7 +181,7 @@ fn check_flags(args: &ClusterArgs, metric: Metric) -> anyhow::Result<()> {
 }
 
 pub(super) fn run(args: &ClusterArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    let metric: Metric = args.metric.into();
+    let metric = args.metric;
     check_flags(args, metric)?;
     let labels_file = args.out.as_deref().map(OutFile::create).transpose()?;
     let linkage_file = args.linkage_out.as_deref().map(OutFile::create).transpose()?;
@@ -203,13 +203,13 @@ pub(super) fn run(args: &ClusterArgs, out: &mut dyn std::io::Write) -> anyhow::R
                 seed: args.seed,
                 ..KMeansParams::default()
             };
-            let fit = kmeans(dataset.matrix().view(), &params, None)?;
+            let fit = recipe::kmeans_fit(dataset.matrix().view(), &params, Ctx::silent())?;
             let summary = format!("k-means, k = {k}, of {n} samples: inertia {:.6}", fit.inertia);
             (Some(fit.labels.into_iter().map(Some).collect()), summary)
         }
         ClusterMethodArg::Dbscan => {
             let eps = args.eps.context("DBSCAN needs --eps (see the k-distance plot in the app)")?;
-            let condensed = input.take_condensed(metric)?;
+            let condensed = input.take_condensed(recipe::DBSCAN_MEMORY, metric)?;
             let labels = dbscan(&condensed, n, DbscanParams { eps, min_samples: args.min_samples });
             let clusters = labels.iter().flatten().max().map_or(0, |m| m + 1);
             let noise = labels.iter().filter(|l| l.is_none()).count();
@@ -229,11 +229,10 @@ pub(super) fn run(args: &ClusterArgs, out: &mut dyn std::io::Write) -> anyhow::R
                     method.name()
                 );
             }
-            let mut condensed = input.take_condensed(metric)?;
+            let condensed = input.take_condensed(recipe::TREE_MEMORY, metric)?;
             // The cophenetic correlation compares with the distances, which linkage overwrites.
             let original = cophenetic_file.is_some().then(|| condensed.clone());
-            let tree = linkage(&mut condensed, n, method)?;
-            drop(condensed);
+            let tree = recipe::tree_of_distances(condensed, n, method, Ctx::silent())?;
             if let Some(file) = linkage_file {
                 file.write_with(|w| export::csv::write_merges(w, &tree.merges))?;
             }

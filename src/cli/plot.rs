@@ -1,6 +1,8 @@
 //! `biolens plot`: any plot view as a figure file (SVG, or PNG through the same SVG), at a
-//! size in pixels, mm or inches, headless. The figures come from [`crate::export::plots`],
-//! the builders the app's *Export figure…* uses.
+//! size in pixels, mm or inches, headless. Each view runs its recipe ([`crate::recipes`]) and
+//! draws the result with the builders the app's *Export figure…* uses
+//! ([`crate::export::plots`]); `biolens run` calls the same figure functions on results it
+//! computed once.
 
 use std::path::PathBuf;
 
@@ -9,13 +11,11 @@ use clap::{Args, ValueEnum};
 
 use super::classify::{ClassifyArgs, ModelArg};
 use super::cluster::ClusterMethodArg;
-use super::{DataArgs, DistanceMetricArg, OutFile};
-use crate::analysis::clustering::hierarchical::{Method, linkage};
-use crate::analysis::clustering::kmeans::{KMeansParams, elbow};
-use crate::analysis::clustering::order::{grouped_by, top_variable_z};
-use crate::analysis::clustering::quality::silhouette;
-use crate::analysis::distance::{self, Between, Metric};
-use crate::analysis::pca::{PcaParams, pca};
+use super::{DataArgs, OutFile};
+use crate::analysis::clustering::hierarchical::Tree;
+use crate::analysis::clustering::kmeans::KMeansParams;
+use crate::analysis::distance::Metric;
+use crate::analysis::pca::{Pca, PcaParams, PcaSolver};
 use crate::analysis::tsne::TsneParams;
 use crate::data::Dataset;
 use crate::data::annotations::Annotation;
@@ -23,6 +23,16 @@ use crate::export::figure::{Figure, Legend, Scatter, Size, Style, Units, render}
 use crate::export::heatmap::ColourScale;
 use crate::export::plots::{self, Strip};
 use crate::palette;
+use crate::recipes::clusters::{self as clusters, ClusterSettings};
+use crate::recipes::distance_map::{ComputeDevice, DistanceMap, MapOrder};
+use crate::recipes::heatmap::{ClusteredHeatmap, HeatmapSettings};
+use crate::recipes::{Ctx, distance_map};
+
+/// Genes in a loadings figure unless asked otherwise.
+pub const LOADINGS_GENES: usize = 20;
+
+/// The size of a figure unless asked otherwise: 1200 × 900 px (300 dpi for mm and inches).
+pub const DEFAULT_SIZE: Size = Size { width: 1200.0, height: 900.0, units: Units::Px, dpi: 300.0 };
 
 /// `biolens plot`.
 #[derive(Debug, Args)]
@@ -45,16 +55,16 @@ pub struct PlotArgs {
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Width in `--units`.
-    #[arg(long, default_value_t = 1200.0)]
+    #[arg(long, default_value_t = DEFAULT_SIZE.width)]
     pub width: f64,
     /// Height in `--units`.
-    #[arg(long, default_value_t = 900.0)]
+    #[arg(long, default_value_t = DEFAULT_SIZE.height)]
     pub height: f64,
     /// Units of the size.
-    #[arg(long, value_enum, default_value_t = UnitsArg::Px)]
-    pub units: UnitsArg,
+    #[arg(long, value_enum, default_value_t = DEFAULT_SIZE.units)]
+    pub units: Units,
     /// Dots per inch, for mm and inches.
-    #[arg(long, default_value_t = 300.0)]
+    #[arg(long, default_value_t = DEFAULT_SIZE.dpi)]
     pub dpi: f64,
     /// Title over the plot (default: the dataset and the view).
     #[arg(long)]
@@ -80,23 +90,26 @@ pub struct PlotArgs {
     /// PCA: the vertical component.
     #[arg(long, default_value_t = 2)]
     pub y_pc: usize,
-    /// Scree: components shown.
-    #[arg(long, default_value_t = 10)]
+    /// PCA, scree and loadings: components computed (the scree shows them all).
+    #[arg(long, default_value_t = PcaParams::default().components)]
     pub components: usize,
+    /// PCA, scree and loadings: the SVD.
+    #[arg(long, value_enum, default_value_t = PcaParams::default().solver)]
+    pub solver: PcaSolver,
     /// Loadings: the component (from 1).
     #[arg(long, default_value_t = 1)]
     pub component: usize,
     /// Loadings: genes shown (largest |loading| first).
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = LOADINGS_GENES)]
     pub genes: usize,
-    /// t-SNE, k-means and classifier seed.
+    /// PCA (randomized SVD), t-SNE, k-means and classifier seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// t-SNE perplexity.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = TsneParams::default().perplexity)]
     pub perplexity: f64,
     /// t-SNE iterations after early exaggeration.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = TsneParams::default().iterations)]
     pub iterations: usize,
     /// Dendrogram, silhouette and heatmap: the linkage.
     #[arg(long, value_enum, default_value_t = ClusterMethodArg::Average)]
@@ -104,18 +117,18 @@ pub struct PlotArgs {
     /// Dendrogram, silhouette, heatmap and distance map: the distance (default: Euclidean; the
     /// heatmap: correlation).
     #[arg(long, value_enum)]
-    pub metric: Option<DistanceMetricArg>,
+    pub metric: Option<Metric>,
     /// Dendrogram and silhouette: clusters of the cut; elbow: the k marked.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = ClusterSettings::default().k)]
     pub k: usize,
     /// Dendrogram: cut at this height instead of into `--k` clusters.
     #[arg(long)]
     pub cut: Option<f64>,
     /// Heatmap: the most variable genes shown.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = HeatmapSettings::default().top_genes)]
     pub heatmap_genes: usize,
     /// Heatmap: the colour bar spans −R..R z-scores.
-    #[arg(long, default_value_t = 2.5)]
+    #[arg(long, default_value_t = HeatmapSettings::default().range)]
     pub range: f64,
     /// Distance map: the order of the samples.
     #[arg(long, value_enum, default_value_t = MapOrderArg::Clustering)]
@@ -124,8 +137,14 @@ pub struct PlotArgs {
     #[arg(long)]
     pub reversed: bool,
     /// Elbow: k from 1 up to this.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = ClusterSettings::default().elbow_max)]
     pub max_k: usize,
+    /// Elbow: k-means seedings per k.
+    #[arg(long, default_value_t = KMeansParams::default().n_init)]
+    pub n_init: usize,
+    /// Elbow: k-means iterations per seeding.
+    #[arg(long, default_value_t = KMeansParams::default().max_iter)]
+    pub max_iter: usize,
     /// Confusion and ROC: the annotation to predict.
     #[arg(long)]
     pub target: Option<String>,
@@ -133,7 +152,7 @@ pub struct PlotArgs {
     #[arg(long, value_enum, default_value_t = ModelArg::Logreg)]
     pub model: ModelArg,
     /// Confusion and ROC: stratified folds.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = crate::recipes::classify::DEFAULT_FOLDS)]
     pub cv: usize,
     /// Confusion: row shares instead of counts.
     #[arg(long)]
@@ -167,15 +186,23 @@ pub enum PlotView {
     Roc,
 }
 
-/// `--units` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum UnitsArg {
-    /// Pixels.
-    Px,
-    /// Millimetres.
-    Mm,
-    /// Inches.
-    In,
+impl PlotView {
+    /// The default title after the dataset's name.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Pca => "PCA",
+            Self::Tsne => "t-SNE",
+            Self::Scree => "scree plot",
+            Self::Loadings => "loadings",
+            Self::Dendrogram => "dendrogram",
+            Self::Heatmap => "clustered heatmap",
+            Self::DistanceMap => "distance map",
+            Self::Elbow => "k-means elbow",
+            Self::Silhouette => "silhouettes",
+            Self::Confusion => "confusion matrix",
+            Self::Roc => "ROC curves",
+        }
+    }
 }
 
 /// `--order` values.
@@ -196,14 +223,14 @@ fn annotation<'a>(dataset: &'a Dataset, name: &str, flag: &str) -> anyhow::Resul
     })
 }
 
+/// The annotation strip `--colour-by` names, if any.
+pub(super) fn strip(dataset: &Dataset, name: Option<&str>) -> anyhow::Result<Option<Strip>> {
+    name.map(|name| annotation(dataset, name, "--colour-by").map(Strip::of)).transpose()
+}
+
 impl PlotArgs {
     fn size(&self) -> Size {
-        let units = match self.units {
-            UnitsArg::Px => Units::Px,
-            UnitsArg::Mm => Units::Mm,
-            UnitsArg::In => Units::In,
-        };
-        Size { width: self.width, height: self.height, units, dpi: self.dpi }
+        Size { width: self.width, height: self.height, units: self.units, dpi: self.dpi }
     }
 
     fn style(&self) -> Style {
@@ -220,32 +247,75 @@ impl PlotArgs {
         if self.projector { style.projector() } else { style }
     }
 
-    fn linkage_method(&self) -> anyhow::Result<Method> {
-        let method = self.method.linkage().context("--method: choose a linkage (average, ward, …)")?;
-        if method.requires_euclidean() && self.metric.is_some_and(|m| Metric::from(m) != Metric::Euclidean) {
-            anyhow::bail!("{} linkage needs Euclidean distances (as in SciPy); drop --metric", method.name());
+    /// The PCA the flags describe: enough components for the axes or the loadings shown.
+    fn pca_params(&self) -> PcaParams {
+        let want = self.components.max(self.x_pc).max(self.y_pc).max(self.component);
+        PcaParams {
+            components: want,
+            scale: self.standardise,
+            solver: self.solver,
+            seed: self.seed,
+            ..PcaParams::default()
         }
-        Ok(method)
     }
 
-    fn strip(&self, dataset: &Dataset) -> anyhow::Result<Option<Strip>> {
-        self.colour_by.as_deref().map(|name| annotation(dataset, name, "--colour-by").map(Strip::of)).transpose()
+    /// The t-SNE the flags describe.
+    fn tsne_params(&self) -> TsneParams {
+        TsneParams {
+            seed: self.seed,
+            perplexity: self.perplexity,
+            iterations: self.iterations,
+            ..TsneParams::default()
+        }
+    }
+
+    /// The hierarchical clustering the flags describe (the linkage's distance checked).
+    fn cluster_settings(&self) -> anyhow::Result<ClusterSettings> {
+        let linkage = self.method.linkage().context("--method: choose a linkage (average, ward, …)")?;
+        let asked = self.metric.unwrap_or(Metric::Euclidean);
+        let metric =
+            clusters::checked_tree_metric(linkage, asked).map_err(|e| anyhow::anyhow!("{e}; drop --metric"))?;
+        Ok(ClusterSettings { linkage, metric, k: self.k, cut: self.cut, ..ClusterSettings::default() })
+    }
+
+    /// The heatmap the flags describe.
+    fn heatmap_settings(&self) -> anyhow::Result<HeatmapSettings> {
+        let method = self.method.linkage().context("--method: choose a linkage (average, ward, …)")?;
+        let defaults = HeatmapSettings::default();
+        let metric = match self.metric {
+            Some(m) => clusters::checked_tree_metric(method, m).map_err(|e| anyhow::anyhow!("{e}; drop --metric"))?,
+            None => clusters::tree_metric(method, defaults.metric),
+        };
+        Ok(HeatmapSettings { top_genes: self.heatmap_genes, method, metric, range: self.range, ..defaults })
+    }
+
+    /// The distance map's order the flags describe.
+    fn map_order(&self) -> anyhow::Result<MapOrder> {
+        Ok(match self.order {
+            MapOrderArg::Clustering => MapOrder::Clustering,
+            MapOrderArg::Original => MapOrder::Original,
+            MapOrderArg::Annotation => {
+                MapOrder::Annotation(self.colour_by.clone().context("--order annotation needs --colour-by COLUMN")?)
+            }
+        })
     }
 }
 
-/// The scatter of `coords` coloured and highlighted as asked.
+/// The scatter of `coords` coloured by `colour_by` and with `highlight` (comma-separated ids)
+/// outlined.
 fn scatter(
-    args: &PlotArgs,
     dataset: &Dataset,
     coords: (&[f64], &[f64]),
     labels: (String, String),
+    colour_by: Option<&str>,
+    highlight: Option<&str>,
 ) -> anyhow::Result<Figure> {
     let n = dataset.n_samples();
-    let (colours, legend) = match &args.colour_by {
+    let (colours, legend) = match colour_by {
         Some(name) => plots::annotation_colours(annotation(dataset, name, "--colour-by")?),
         None => (vec![palette::OKABE_ITO[4]; n], Legend::None),
     };
-    let highlighted = match &args.highlight {
+    let highlighted = match highlight {
         Some(ids) => {
             let wanted: std::collections::HashSet<&str> = ids.split(',').map(str::trim).collect();
             dataset
@@ -269,93 +339,185 @@ fn scatter(
     .into())
 }
 
+/// PCs `axes` (from 0) of a fit as a scatter.
+pub(super) fn pca_scatter(
+    dataset: &Dataset,
+    fit: &Pca,
+    axes: (usize, usize),
+    colour_by: Option<&str>,
+    highlight: Option<&str>,
+) -> anyhow::Result<Figure> {
+    let available = fit.explained_variance_ratio.len();
+    if axes.0.max(axes.1) >= available {
+        anyhow::bail!("only {available} components can be computed");
+    }
+    let label = |k: usize| format!("PC{} ({:.1} % of variance)", k + 1, 100.0 * fit.explained_variance_ratio[k]);
+    let (xs, ys) = (fit.scores.column(axes.0).to_vec(), fit.scores.column(axes.1).to_vec());
+    scatter(dataset, (&xs, &ys), (label(axes.0), label(axes.1)), colour_by, highlight)
+}
+
+/// The `genes` largest |loadings| of component `c` (from 0).
+pub(super) fn loadings_figure(dataset: &Dataset, fit: &Pca, c: usize, genes: usize) -> anyhow::Result<Figure> {
+    let available = fit.explained_variance_ratio.len();
+    if c >= available {
+        anyhow::bail!("only {available} components can be computed");
+    }
+    let col = fit.loadings.column(c);
+    let mut top: Vec<(String, f64)> = dataset.gene_ids().iter().zip(col.iter()).map(|(g, &v)| (g.clone(), v)).collect();
+    top.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    top.truncate(genes);
+    Ok(plots::loadings("", c, &top))
+}
+
+/// A t-SNE embedding as a scatter.
+pub(super) fn tsne_scatter(
+    dataset: &Dataset,
+    embedding: &ndarray::Array2<f64>,
+    colour_by: Option<&str>,
+    highlight: Option<&str>,
+) -> anyhow::Result<Figure> {
+    let (xs, ys) = (embedding.column(0).to_vec(), embedding.column(1).to_vec());
+    scatter(dataset, (&xs, &ys), ("t-SNE 1".to_owned(), "t-SNE 2".to_owned()), colour_by, highlight)
+}
+
+/// The dendrogram of `tree`, cut as `settings` say, with an annotation strip.
+pub(super) fn dendrogram_figure(
+    dataset: &Dataset,
+    tree: &Tree,
+    settings: &ClusterSettings,
+    strip: Option<&Strip>,
+) -> Figure {
+    let labels: Vec<Option<usize>> = settings.cut(tree).into_iter().map(Some).collect();
+    let cut = Some(settings.cut.unwrap_or_else(|| tree.height_for_k(settings.k)));
+    let label = format!("{} linkage height ({})", settings.linkage.name(), settings.effective_metric().label());
+    plots::Dendrogram {
+        title: "",
+        tree,
+        height_label: &label,
+        clusters: Some(&labels),
+        cut,
+        names: dataset.sample_ids(),
+        strip,
+    }
+    .figure()
+}
+
+/// The silhouettes of `labels` from their widths.
+pub(super) fn silhouette_figure(labels: &[Option<usize>], widths: &[Option<f64>]) -> Figure {
+    let widths: Vec<f64> = widths.iter().map(|w| w.unwrap_or(f64::NAN)).collect();
+    plots::silhouette("", labels, &widths)
+}
+
+/// A clustered heatmap with its colour range and strip.
+pub(super) fn heatmap_figure(dataset: &Dataset, map: &ClusteredHeatmap, range: f64, strip: Option<&Strip>) -> Figure {
+    let names: Vec<String> = map.genes.iter().map(|&g| dataset.gene_ids()[g].clone()).collect();
+    plots::ClusteredHeatmap {
+        title: "",
+        z: &map.z,
+        genes: &names,
+        samples: dataset.sample_ids(),
+        gene_tree: &map.gene_tree,
+        sample_tree: &map.sample_tree,
+        scale: ColourScale { low: -range, high: range, reversed: false, diverging: true },
+        strip,
+    }
+    .figure()
+}
+
+/// A distance map in `order`, its strip grouped or not.
+pub(super) fn distance_map_figure(
+    dataset: &Dataset,
+    map: &DistanceMap,
+    order: &MapOrder,
+    reversed: bool,
+    strip: Option<&Strip>,
+) -> Figure {
+    let positions = distance_map::positions(&map.leaf_order, order, dataset);
+    let scale = ColourScale { low: map.range.0, high: map.range.1, reversed, diverging: false };
+    let label = format!("{} distance", map.metric.label());
+    plots::DistanceMap {
+        title: "",
+        matrix: &map.matrix,
+        order: &positions,
+        names: dataset.sample_ids(),
+        scale,
+        label: &label,
+        strip,
+    }
+    .figure()
+}
+
 /// The figure the arguments ask for, and a one-line summary.
 pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figure, String)> {
-    let x = dataset.matrix();
+    let x = dataset.matrix().view();
     let n = dataset.n_samples();
-    let name = &dataset.name;
-    let metric = |default: Metric| args.metric.map_or(default, Metric::from);
+    let colour_by = args.colour_by.as_deref();
+    let highlight = args.highlight.as_deref();
     let (mut fig, summary): (Figure, String) = match args.view {
-        PlotView::Pca | PlotView::Scree | PlotView::Loadings => pca_figure(args, dataset)?,
+        PlotView::Pca | PlotView::Scree | PlotView::Loadings => {
+            let fit = crate::recipes::pca::run(x, &args.pca_params(), Ctx::silent())?;
+            let k = fit.explained_variance_ratio.len();
+            match args.view {
+                PlotView::Pca => {
+                    let axes = (args.x_pc.checked_sub(1), args.y_pc.checked_sub(1));
+                    let (Some(a), Some(b)) = axes else { anyhow::bail!("components are numbered from 1") };
+                    (pca_scatter(dataset, &fit, (a, b), colour_by, highlight)?, format!("PCA of {n} samples"))
+                }
+                PlotView::Scree => {
+                    (plots::scree("", &fit.explained_variance_ratio), format!("scree of {k} components"))
+                }
+                _ => {
+                    let c = args.component.checked_sub(1).context("components are numbered from 1")?;
+                    (loadings_figure(dataset, &fit, c, args.genes)?, format!("loadings of PC{}", c + 1))
+                }
+            }
+        }
         PlotView::Tsne => {
-            let params = TsneParams {
-                seed: args.seed,
-                perplexity: args.perplexity,
-                iterations: args.iterations,
-                ..TsneParams::default()
-            };
-            let e = crate::analysis::tsne::run(x.view(), &params, None, |_, _| {})?;
-            let (xs, ys) = (e.column(0).to_vec(), e.column(1).to_vec());
-            let fig = scatter(args, dataset, (&xs, &ys), ("t-SNE 1".to_owned(), "t-SNE 2".to_owned()))?;
-            (fig, format!("t-SNE of {n} samples"))
+            let e = crate::recipes::tsne::run(x, &args.tsne_params(), Ctx::silent(), |_, _| {})?;
+            (tsne_scatter(dataset, &e, colour_by, highlight)?, format!("t-SNE of {n} samples"))
         }
         PlotView::Dendrogram | PlotView::Silhouette => {
-            let method = args.linkage_method()?;
-            let metric = if method.requires_euclidean() { Metric::Euclidean } else { metric(Metric::Euclidean) };
-            let condensed = distance::condensed(x.view(), Between::Samples, metric, None, &mut |_| {})?;
-            let tree = linkage(&mut condensed.clone(), n, method)?;
-            let labels: Vec<Option<usize>> = match args.cut {
-                Some(h) => tree.cut_height(h),
-                None => tree.cut_k(args.k),
-            }
-            .into_iter()
-            .map(Some)
-            .collect();
-            let clusters = labels.iter().flatten().max().map_or(0, |m| m + 1);
+            let settings = args.cluster_settings()?;
+            let metric = settings.effective_metric();
+            let tree = clusters::tree(x, settings.linkage, metric, Ctx::silent())?;
+            let labels: Vec<Option<usize>> = settings.cut(&tree).into_iter().map(Some).collect();
+            let count = labels.iter().flatten().max().map_or(0, |m| m + 1);
             if args.view == PlotView::Silhouette {
-                let widths: Vec<f64> =
-                    silhouette(&condensed, &labels).into_iter().map(|w| w.unwrap_or(f64::NAN)).collect();
-                (plots::silhouette("", &labels, &widths), format!("silhouettes of {clusters} clusters"))
+                let widths = clusters::silhouettes(x, &labels, metric, Ctx::silent())?;
+                (silhouette_figure(&labels, &widths), format!("silhouettes of {count} clusters"))
             } else {
-                let strip = args.strip(dataset)?;
-                let cut = Some(args.cut.unwrap_or_else(|| tree.height_for_k(args.k)));
-                let label = format!("{} linkage height ({})", method.name(), metric.label());
-                let fig = plots::Dendrogram {
-                    title: "",
-                    tree: &tree,
-                    height_label: &label,
-                    clusters: Some(&labels),
-                    cut,
-                    names: dataset.sample_ids(),
-                    strip: strip.as_ref(),
-                }
-                .figure();
-                (fig, format!("dendrogram of {n} samples, {clusters} clusters"))
+                let strip = strip(dataset, colour_by)?;
+                let fig = dendrogram_figure(dataset, &tree, &settings, strip.as_ref());
+                (fig, format!("dendrogram of {n} samples, {count} clusters"))
             }
         }
         PlotView::Heatmap => {
-            let method = args.linkage_method()?;
-            let metric = if method.requires_euclidean() { Metric::Euclidean } else { metric(Metric::Correlation) };
-            let (genes, z) = top_variable_z(x.view(), args.heatmap_genes);
-            if genes.len() < 2 || n < 2 {
-                anyhow::bail!("the heatmap needs at least 2 samples and 2 genes that vary");
-            }
-            let mut rows = distance::condensed(z.view(), Between::Samples, metric, None, &mut |_| {})?;
-            let gene_tree = linkage(&mut rows, z.nrows(), method)?;
-            let mut cols = distance::condensed(z.view(), Between::Genes, metric, None, &mut |_| {})?;
-            let sample_tree = linkage(&mut cols, n, method)?;
-            let names: Vec<String> = genes.iter().map(|&g| dataset.gene_ids()[g].clone()).collect();
-            let strip = args.strip(dataset)?;
-            let scale = ColourScale { low: -args.range, high: args.range, reversed: false, diverging: true };
-            let fig = plots::ClusteredHeatmap {
-                title: "",
-                z: &z,
-                genes: &names,
-                samples: dataset.sample_ids(),
-                gene_tree: &gene_tree,
-                sample_tree: &sample_tree,
-                scale,
-                strip: strip.as_ref(),
-            }
-            .figure();
-            (fig, format!("heatmap of {} genes × {n} samples", genes.len()))
+            let settings = args.heatmap_settings()?;
+            let map = crate::recipes::heatmap::run(x, &settings, Ctx::silent())?;
+            let strip = strip(dataset, colour_by)?;
+            let fig = heatmap_figure(dataset, &map, settings.range, strip.as_ref());
+            (fig, format!("heatmap of {} genes × {n} samples", map.genes.len()))
         }
-        PlotView::DistanceMap => distance_map(args, dataset, metric(Metric::Euclidean))?,
+        PlotView::DistanceMap => {
+            let order = args.map_order()?;
+            let metric = args.metric.unwrap_or(Metric::Euclidean);
+            let device = super::device(ComputeDevice::Auto)?;
+            let map = distance_map::run(x, metric, &device, Ctx::silent())?;
+            let strip = strip(dataset, colour_by)?;
+            (
+                distance_map_figure(dataset, &map, &order, args.reversed, strip.as_ref()),
+                format!("distance map of {n} samples"),
+            )
+        }
         PlotView::Elbow => {
-            let ks: Vec<usize> = (1..=args.max_k.min(n)).collect();
-            let params = KMeansParams { seed: args.seed, ..KMeansParams::default() };
-            let curve = elbow(x.view(), &ks, &params, None, &mut |_| {})?;
-            (plots::elbow("", &curve, args.k), format!("k-means elbow, k = 1..{}", ks.len()))
+            let params = KMeansParams {
+                seed: args.seed,
+                n_init: args.n_init,
+                max_iter: args.max_iter,
+                ..KMeansParams::default()
+            };
+            let curve = clusters::elbow_curve(x, &params, args.max_k, Ctx::silent())?;
+            (plots::elbow("", &curve, args.k), format!("k-means elbow, k = 1..{}", curve.len()))
         }
         PlotView::Confusion | PlotView::Roc => {
             let target = args.target.clone().context("--target COLUMN: the annotation to predict")?;
@@ -370,109 +532,18 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
             (fig, evaluation.summary())
         }
     };
-    fig.title = args.title.clone().unwrap_or_else(|| format!("{name} — {}", default_title(args.view)));
+    fig.title = args.title.clone().unwrap_or_else(|| default_title(dataset, args.view));
     Ok((fig, summary))
 }
 
-/// PCA's scatter, scree plot or loadings.
-fn pca_figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figure, String)> {
-    let x = dataset.matrix();
-    let n = dataset.n_samples();
-    let want = match args.view {
-        PlotView::Pca => args.x_pc.max(args.y_pc),
-        PlotView::Scree => args.components,
-        _ => args.component,
-    };
-    if want == 0 {
-        anyhow::bail!("components are numbered from 1");
-    }
-    let fit = pca(x.view(), &PcaParams::new(want).scale(args.standardise), None)?;
-    let available = fit.explained_variance_ratio.len();
-    Ok(match args.view {
-        PlotView::Pca => {
-            let (a, b) = (args.x_pc - 1, args.y_pc - 1);
-            if a.max(b) >= available {
-                anyhow::bail!("only {available} components can be computed");
-            }
-            let label =
-                |k: usize| format!("PC{} ({:.1} % of variance)", k + 1, 100.0 * fit.explained_variance_ratio[k]);
-            let (xs, ys) = (fit.scores.column(a).to_vec(), fit.scores.column(b).to_vec());
-            let fig = scatter(args, dataset, (&xs, &ys), (label(a), label(b)))?;
-            (fig, format!("PCA of {n} samples"))
-        }
-        PlotView::Scree => {
-            (plots::scree("", &fit.explained_variance_ratio), format!("scree of {available} components"))
-        }
-        _ => {
-            let c = args.component - 1;
-            if c >= available {
-                anyhow::bail!("only {available} components can be computed");
-            }
-            let col = fit.loadings.column(c);
-            let mut genes: Vec<(String, f64)> =
-                dataset.gene_ids().iter().zip(col.iter()).map(|(g, &v)| (g.clone(), v)).collect();
-            genes.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-            genes.truncate(args.genes);
-            (plots::loadings("", c, &genes), format!("loadings of PC{}", c + 1))
-        }
-    })
+/// "iris — PCA".
+pub(super) fn default_title(dataset: &Dataset, view: PlotView) -> String {
+    format!("{} — {}", dataset.name, view.title())
 }
 
-fn default_title(view: PlotView) -> &'static str {
-    match view {
-        PlotView::Pca => "PCA",
-        PlotView::Tsne => "t-SNE",
-        PlotView::Scree => "scree plot",
-        PlotView::Loadings => "loadings",
-        PlotView::Dendrogram => "dendrogram",
-        PlotView::Heatmap => "clustered heatmap",
-        PlotView::DistanceMap => "distance map",
-        PlotView::Elbow => "k-means elbow",
-        PlotView::Silhouette => "silhouettes",
-        PlotView::Confusion => "confusion matrix",
-        PlotView::Roc => "ROC curves",
-    }
-}
-
-fn distance_map(args: &PlotArgs, dataset: &Dataset, metric: Metric) -> anyhow::Result<(Figure, String)> {
-    let n = dataset.n_samples();
-    if n > 10_000 {
-        anyhow::bail!("the distance map shows at most 10,000 samples ({n} here)");
-    }
-    let square = distance::pairwise(dataset.matrix().view(), Between::Samples, metric, None, &mut |_| {})?;
-    let mut condensed = crate::analysis::clustering::hierarchical::condensed(&square);
-    let leaves = linkage(&mut condensed, n, Method::Average)?.leaf_order();
-    let strip = args.strip(dataset)?;
-    let order = match args.order {
-        MapOrderArg::Clustering => leaves,
-        MapOrderArg::Original => (0..n).collect(),
-        MapOrderArg::Annotation => {
-            let name = args.colour_by.as_deref().context("--order annotation needs --colour-by COLUMN")?;
-            grouped_by(&leaves, &annotation(dataset, name, "--colour-by")?.values)
-        }
-    };
-    let mut range = (f64::INFINITY, f64::NEG_INFINITY);
-    for ((i, j), &v) in square.indexed_iter() {
-        if i != j {
-            range = (range.0.min(v), range.1.max(v));
-        }
-    }
-    if !range.0.is_finite() {
-        range = (0.0, 1.0);
-    }
-    let scale = ColourScale { low: range.0, high: range.1, reversed: args.reversed, diverging: false };
-    let label = format!("{} distance", metric.label());
-    let fig = plots::DistanceMap {
-        title: "",
-        matrix: &square,
-        order: &order,
-        names: dataset.sample_ids(),
-        scale,
-        label: &label,
-        strip: strip.as_ref(),
-    }
-    .figure();
-    Ok((fig, format!("distance map of {n} samples")))
+/// The figure as SVG or PNG bytes at `size`, styled for that size.
+pub(super) fn figure_bytes(fig: &Figure, size: &Size, style: &Style, png: bool) -> anyhow::Result<Vec<u8>> {
+    Ok(render(fig, size, style, png)?)
 }
 
 pub(super) fn run(args: &PlotArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
@@ -485,7 +556,7 @@ pub(super) fn run(args: &PlotArgs, out: &mut dyn std::io::Write) -> anyhow::Resu
     let dataset = args.data.open()?;
     let (fig, summary) = figure(args, &dataset)?;
     let size = args.size();
-    let bytes = render(&fig, &size, &args.style(), png)?;
+    let bytes = figure_bytes(&fig, &size, &args.style(), png)?;
     file.write_with(|w| w.write_all(&bytes))?;
     let pixels = size.pixels();
     writeln!(out, "{summary}: {} × {} px figure written to {}", pixels.0, pixels.1, args.out.display())?;

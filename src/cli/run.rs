@@ -1,24 +1,34 @@
 //! `biolens run SESSION --out-dir DIR`: every table and figure of a saved session, headless.
 //!
-//! A session becomes a list of `biolens` command lines ([`commands`]); `run` parses and
-//! executes each in this process, and [`session_script`] writes the same lines as a shell
-//! script (*File ▸ Export as script…* in the app, `biolens run SESSION --script`), so the two
-//! cannot disagree.
+//! `run` opens the session's data once (its files read and preprocessed once), runs each
+//! view's recipe once on it — one PCA for the scores, loadings, scatter and scree plot, one
+//! distance matrix for the table and the map, one tree for the linkage, labels, dendrogram and
+//! silhouettes — and writes every table and figure with the functions `biolens pca`,
+//! `cluster`, `classify` and `plot` use. [`session_script`] writes the same outputs as a shell
+//! script of `biolens` command lines (*File ▸ Export as script…* in the app, `biolens run
+//! SESSION --script`); a test checks that the script reproduces `run` byte for byte.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use clap::{Args, Parser as _};
+use clap::Args;
 
+use super::OutFile;
+use super::plot::{self, DEFAULT_SIZE, PlotView};
 use crate::analysis::classify::Model;
 use crate::analysis::classify::svm::Kernel;
 use crate::analysis::classify::validation::GeneSelection;
-use crate::analysis::distance::Metric;
-use crate::recipes::Colouring;
+use crate::analysis::pca::PcaParams;
+use crate::analysis::tsne::TsneParams;
+use crate::data::{LoadError, LoadOptions, OpenRequest, Pipeline};
+use crate::export::figure::{Figure, Style};
+use crate::export::plots;
 use crate::recipes::classify::Validation;
-use crate::recipes::clusters::ClusterMethod;
-use crate::recipes::distance_map::MapOrder;
+use crate::recipes::clusters::{self, ClusterMethod};
+use crate::recipes::distance_map::{ComputeDevice, MapOrder};
+use crate::recipes::heatmap::HeatmapSettings;
+use crate::recipes::{self, Colouring, Ctx};
 use crate::session::{FileCheck, Session};
 
 /// `biolens run`.
@@ -82,19 +92,22 @@ fn data_args(s: &Session) -> anyhow::Result<Vec<Arg>> {
     Ok(args)
 }
 
-fn metric_name(m: Metric) -> &'static str {
-    match m {
-        Metric::Euclidean => "euclidean",
-        Metric::SqEuclidean => "sqeuclidean",
-        Metric::Manhattan => "manhattan",
-        Metric::Cosine => "cosine",
-        Metric::Correlation => "correlation",
-        Metric::Spearman => "spearman",
-    }
+/// The command-line name of a value (`sqeuclidean`, `randomized`).
+fn flag(value: impl clap::ValueEnum) -> String {
+    value.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default()
 }
 
-fn linkage_name(m: crate::analysis::clustering::hierarchical::Method) -> String {
-    m.name().to_lowercase()
+/// The t-SNE settings the command line can express: seed, perplexity and iterations.
+fn tsne_params(t: &TsneParams) -> TsneParams {
+    TsneParams { seed: t.seed, perplexity: t.perplexity, iterations: t.iterations, ..TsneParams::default() }
+}
+
+/// The distance map's strip when it is not ordered by an annotation (none unless named).
+fn map_strip(d: &crate::recipes::distance_map::DistanceMapSettings) -> Option<&str> {
+    match &d.order {
+        MapOrder::Annotation(name) => Some(name),
+        _ => d.strip.as_deref().filter(|s| !s.is_empty()),
+    }
 }
 
 /// The `classify` flags of a model, and a short name for its files.
@@ -158,36 +171,43 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<String>)> 
     if pca.scale {
         pca_flags.push(Arg::Text("--standardise".to_owned()));
     }
+    if pca.solver != PcaParams::default().solver {
+        pca_flags.extend(text(&["--solver", &flag(pca.solver)]));
+    }
     let mut tables = pca_flags.clone();
     tables.extend(out("pca_scores.csv"));
     tables.extend([Arg::Text("--loadings-out".to_owned()), Arg::Out("pca_loadings.csv".to_owned())]);
     push(&["pca"], tables, None);
     let (x, y) = ((v.pca.axes.0 + 1).to_string(), (v.pca.axes.1 + 1).to_string());
-    let mut scatter = text(&["--x-pc", &x, "--y-pc", &y]);
-    if pca.scale {
-        scatter.push(Arg::Text("--standardise".to_owned()));
-    }
+    let mut scatter = pca_flags.clone();
+    scatter.extend(text(&["--x-pc", &x, "--y-pc", &y]));
     scatter.extend(colour(&v.pca.colour_by));
     scatter.extend(out(&format!("pca.{ext}")));
     push(&["plot", "pca"], scatter, None);
-    let mut scree = text(&["--components", &pca.components.to_string()]);
+    let mut scree = pca_flags.clone();
     scree.extend(out(&format!("scree.{ext}")));
     push(&["plot", "scree"], scree, None);
-    let mut loadings = text(&["--component", &(v.pca.loadings_pc + 1).to_string()]);
+    let mut loadings = pca_flags;
+    loadings.extend(text(&["--component", &(v.pca.loadings_pc + 1).to_string()]));
     loadings.extend(out(&format!("loadings.{ext}")));
     push(&["plot", "loadings"], loadings, None);
+    let expressible_pca = PcaParams {
+        components: pca.components,
+        scale: pca.scale,
+        solver: pca.solver,
+        seed: pca.seed,
+        ..PcaParams::default()
+    };
+    if expressible_pca != *pca {
+        notes
+            .push("the PCA uses the session's components, scaling, solver and seed with the default sketch".to_owned());
+    }
     if matches!(v.pca.colour_by, Colouring::Gene(_)) || matches!(v.tsne.colour_by, Colouring::Gene(_)) {
         notes.push("scatters coloured by a gene are drawn in one colour (plot colours by annotations)".to_owned());
     }
     // t-SNE.
     let t = &v.tsne.params;
-    let expressible = crate::analysis::tsne::TsneParams {
-        seed: t.seed,
-        perplexity: t.perplexity,
-        iterations: t.iterations,
-        ..crate::analysis::tsne::TsneParams::default()
-    };
-    if expressible != *t {
+    if tsne_params(t) != *t {
         notes.push(
             "the t-SNE figure uses the session's seed, perplexity and iterations with the default engine settings"
                 .to_owned(),
@@ -206,10 +226,10 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<String>)> 
     push(&["plot", "tsne"], tsne, None);
     // The distance map.
     let d = &v.distance_map;
-    let mut distances = text(&["--metric", metric_name(d.metric)]);
+    let mut distances = text(&["--metric", &flag(d.metric)]);
     distances.extend(out("distances.csv"));
     push(&["distances"], distances, None);
-    let mut map = text(&["--metric", metric_name(d.metric)]);
+    let mut map = text(&["--metric", &flag(d.metric)]);
     if d.reversed {
         map.push(Arg::Text("--reversed".to_owned()));
     }
@@ -218,14 +238,12 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<String>)> 
         MapOrder::Original => map.extend(text(&["--order", "original"])),
         MapOrder::Annotation(name) => map.extend(text(&["--order", "annotation", "--colour-by", name])),
     }
-    if let (Some(strip), false) = (&d.strip, matches!(d.order, MapOrder::Annotation(_)))
-        && !strip.is_empty()
-    {
+    if let (Some(strip), false) = (map_strip(d), matches!(d.order, MapOrder::Annotation(_))) {
         map.extend(text(&["--colour-by", strip]));
     }
     map.extend(out(&format!("distance_map.{ext}")));
     push(&["plot", "distance-map"], map, None);
-    cluster_lines(s, ext, &mut push, &mut notes);
+    cluster_lines(s, ext, &mut push);
     // Classify: every model on, with the view's features and validation.
     classify_lines(s, ext, &mut push, &mut notes);
     Ok((lines, notes))
@@ -234,7 +252,7 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<String>)> 
 type Push<'a> = dyn FnMut(&[&str], Vec<Arg>, Option<&str>) + 'a;
 
 /// The Clusters view's method and the clustered heatmap.
-fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<String>) {
+fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>) {
     // Clusters: the method shown.
     let v = &s.views;
     let out = |name: &str| vec![Arg::Text("--out".to_owned()), Arg::Out(name.to_owned())];
@@ -242,21 +260,18 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<St
     let strip = c.compare.iter().filter(|n| !n.is_empty()).flat_map(|n| text(&["--colour-by", n])).collect::<Vec<_>>();
     match c.method {
         ClusterMethod::Hierarchical => {
-            let metric = if c.linkage.requires_euclidean() { Metric::Euclidean } else { c.metric };
-            let how = text(&["--method", &linkage_name(c.linkage), "--metric", metric_name(metric)]);
+            let how = text(&["--method", c.linkage.name(), "--metric", &flag(c.effective_metric())]);
             let cut = match c.cut {
                 Some(h) => text(&["--cut", &h.to_string()]),
                 None => text(&["--k", &c.k.to_string()]),
             };
             let mut cluster = how.clone();
             cluster.extend([Arg::Text("--linkage-out".to_owned()), Arg::Out("linkage.csv".to_owned())]);
-            if c.cut.is_none() {
-                cluster.extend(text(&["--k", &c.k.to_string()]));
-                cluster.extend(out("clusters.csv"));
-            } else {
-                notes
-                    .push("the tree was cut at a height: clusters.csv is not written (cluster cuts into k)".to_owned());
+            match c.cut {
+                Some(h) => cluster.extend(text(&["--height", &h.to_string()])),
+                None => cluster.extend(text(&["--k", &c.k.to_string()])),
             }
+            cluster.extend(out("clusters.csv"));
             push(&["cluster"], cluster, None);
             for (view, file) in [("dendrogram", "dendrogram"), ("silhouette", "silhouette")] {
                 let mut args = how.clone();
@@ -268,23 +283,13 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<St
         }
         ClusterMethod::KMeans => {
             let k = &c.kmeans;
-            let mut cluster = text(&[
-                "--method",
-                "kmeans",
-                "--k",
-                &k.k.to_string(),
-                "--seed",
-                &k.seed.to_string(),
-                "--n-init",
-                &k.n_init.to_string(),
-                "--max-iter",
-                &k.max_iter.to_string(),
-            ]);
-            cluster.extend(out("clusters.csv"));
+            let (n_init, max_iter) = (k.n_init.to_string(), k.max_iter.to_string());
+            let fit = text(&["--k", &k.k.to_string(), "--seed", &k.seed.to_string(), "--n-init", &n_init]);
+            let fit = [fit, text(&["--max-iter", &max_iter])].concat();
+            let cluster = [text(&["--method", "kmeans"]), fit.clone(), out("clusters.csv")].concat();
             push(&["cluster"], cluster, None);
-            let mut elbow =
-                text(&["--max-k", &c.elbow_max.to_string(), "--k", &k.k.to_string(), "--seed", &k.seed.to_string()]);
-            elbow.extend(out(&format!("elbow.{ext}")));
+            let elbow =
+                [text(&["--max-k", &c.elbow_max.max(k.k).to_string()]), fit, out(&format!("elbow.{ext}"))].concat();
             push(&["plot", "elbow"], elbow, None);
         }
         ClusterMethod::Dbscan => {
@@ -292,7 +297,7 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<St
                 "--method",
                 "dbscan",
                 "--metric",
-                metric_name(c.metric),
+                &flag(c.metric),
                 "--eps",
                 &c.dbscan.eps.to_string(),
                 "--min-samples",
@@ -304,14 +309,13 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<St
     }
     // The clustered heatmap.
     let h = &v.heatmap;
-    let metric = if h.method.requires_euclidean() { Metric::Euclidean } else { h.metric };
     let mut heatmap = text(&[
         "--heatmap-genes",
         &h.top_genes.to_string(),
         "--method",
-        &linkage_name(h.method),
+        h.method.name(),
         "--metric",
-        metric_name(metric),
+        &flag(h.effective_metric()),
         "--range",
         &h.range.to_string(),
     ]);
@@ -343,13 +347,20 @@ fn classify_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<S
         common.push(Arg::Text("--scale".to_owned()));
     }
     match &c.validation {
-        Validation::KFold { folds, repeats, .. } => {
+        Validation::KFold { folds, repeats, shuffle } => {
             common.extend(text(&["--cv", &folds.to_string(), "--repeats", &repeats.to_string()]));
+            if !shuffle {
+                common.push(Arg::Text("--no-shuffle".to_owned()));
+            }
         }
         Validation::LeaveOneOut => common.push(Arg::Text("--loo".to_owned())),
         Validation::ByAnnotation { column, value } => common.extend(text(&["--split", &format!("{column}={value}")])),
         Validation::Random { .. } => {
-            notes.push("a random train/test split has no command-line form: 5-fold CV is used".to_owned());
+            notes.push(
+                "a random train/test split has no command-line form: the script's classify lines use 5-fold CV \
+                 (biolens run uses the split)"
+                    .to_owned(),
+            );
         }
     }
     for (k, (_, model)) in c.models.iter().enumerate().filter(|(_, (on, _))| *on) {
@@ -368,21 +379,12 @@ fn classify_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<S
     }
 }
 
-/// The annotations made from selections as CSV: `sample_id` and one column per annotation.
-fn made_csv(s: &Session) -> anyhow::Result<Option<String>> {
+/// The annotations made from selections as CSV: `sample_id` and one column per annotation,
+/// over the raw samples `ids`.
+fn made_csv(s: &Session, ids: &[String]) -> Option<String> {
     if s.made_annotations.is_empty() {
-        return Ok(None);
+        return None;
     }
-    let dataset = crate::data::open(
-        &crate::data::OpenRequest {
-            matrix: s.data.matrix.path.clone(),
-            annotations: Vec::new(),
-            load: crate::data::LoadOptions { orientation: s.data.orientation },
-            pipeline: crate::data::Pipeline::default(),
-            name: None,
-        },
-        &|_, _| {},
-    )?;
     let mut csv = String::from("sample_id");
     for a in &s.made_annotations {
         csv.push(',');
@@ -391,14 +393,25 @@ fn made_csv(s: &Session) -> anyhow::Result<Option<String>> {
     csv.push('\n');
     let sets: Vec<std::collections::HashSet<&str>> =
         s.made_annotations.iter().map(|a| a.selected.iter().map(String::as_str).collect()).collect();
-    for id in dataset.raw().sample_ids() {
+    for id in ids {
         csv.push_str(&crate::export::csv::field(id));
         for set in &sets {
             csv.push_str(if set.contains(id.as_str()) { ",selected" } else { ",not selected" });
         }
         csv.push('\n');
     }
-    Ok(Some(csv))
+    Some(csv)
+}
+
+/// The request that opens the session's data (without the annotations made from selections).
+fn request(s: &Session) -> OpenRequest {
+    OpenRequest {
+        matrix: s.data.matrix.path.clone(),
+        annotations: s.data.annotations.iter().map(|a| a.path.clone()).collect(),
+        load: LoadOptions { orientation: s.data.orientation },
+        pipeline: s.pipeline.clone(),
+        name: None,
+    }
 }
 
 /// Quotes an argument for POSIX sh.
@@ -426,8 +439,13 @@ pub fn session_script(s: &Session, png: bool) -> anyhow::Result<String> {
         let _ = writeln!(out, "# Note: {n}");
     }
     out.push_str("set -e\nOUT=\"${1:-biolens-out}\"\nmkdir -p \"$OUT\"\n");
-    if let Some(csv) = made_csv(s)? {
-        let _ = write!(out, "cat > \"$OUT/{MADE}\" <<'BIOLENS_EOF'\n{csv}BIOLENS_EOF\n");
+    if !s.made_annotations.is_empty() {
+        // The raw samples' ids, for the table of the annotations made from selections.
+        let raw = OpenRequest { annotations: Vec::new(), pipeline: Pipeline::default(), ..request(s) };
+        let dataset = crate::data::open(&raw, &|_, _| {})?;
+        if let Some(csv) = made_csv(s, dataset.raw().sample_ids()) {
+            let _ = write!(out, "cat > \"$OUT/{MADE}\" <<'BIOLENS_EOF'\n{csv}BIOLENS_EOF\n");
+        }
     }
     for line in &lines {
         let args: Vec<String> = line.args.iter().map(quote).collect();
@@ -464,33 +482,217 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn std::io::Write) -> anyhow::Resul
     }
     let dir = args.out_dir.as_deref().context("--out-dir DIR")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    if let Some(csv) = made_csv(&s)? {
-        std::fs::write(dir.join(MADE), csv)?;
-    }
-    let (lines, notes) = commands(&s, if args.png { "png" } else { "svg" })?;
-    for n in &notes {
+    let ext = if args.png { "png" } else { "svg" };
+    let (_, notes) = commands(&s, ext)?;
+    for n in notes.iter().filter(|n| !n.contains("the script's")) {
         writeln!(out, "note: {n}")?;
     }
-    for line in &lines {
-        let argv: Vec<String> = std::iter::once("biolens".to_owned())
-            .chain(line.args.iter().map(|a| match a {
-                Arg::Text(t) => t.clone(),
-                Arg::Out(name) => dir.join(name).display().to_string(),
-            }))
-            .collect();
-        let cli = super::Cli::try_parse_from(&argv).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let Some(command) = cli.command else { continue };
-        let label = format!("{} {}", argv[1], line.stdout.as_deref().unwrap_or(""));
-        if let Some(file) = &line.stdout {
-            let mut f = std::fs::File::create(dir.join(file))?;
-            super::run(&command, &mut f).with_context(|| label.clone())?;
-            writeln!(out, "{label}: {}", dir.join(file).display())?;
-        } else {
-            let mut said = Vec::new();
-            super::run(&command, &mut said).with_context(|| label.clone())?;
-            write!(out, "{}", String::from_utf8_lossy(&said))?;
-        }
+    // The data, read and preprocessed once; the made annotations joined before the pipeline.
+    let made = dir.join(MADE);
+    let dataset = crate::data::open_with(&request(&s), &|_, _| {}, |raw| match made_csv(&s, raw.sample_ids()) {
+        Some(csv) => std::fs::write(&made, csv).map(|()| Some(made.clone())).map_err(|e| LoadError::io(&made, e)),
+        None => Ok(None),
+    })?;
+    let mut runner = Runner { s: &s, dataset, dir, png: args.png, ext, written: Vec::new() };
+    runner.check()?;
+    if !s.made_annotations.is_empty() {
+        runner.written.push(MADE.to_owned());
     }
-    writeln!(out, "{} commands; tables and figures in {}", lines.len(), dir.display())?;
+    runner.pca()?;
+    runner.tsne()?;
+    runner.distance_map()?;
+    runner.clusters()?;
+    runner.heatmap()?;
+    runner.classify()?;
+    for file in &runner.written {
+        writeln!(out, "{}", dir.join(file).display())?;
+    }
+    writeln!(out, "{} files; tables and figures in {}", runner.written.len(), dir.display())?;
     Ok(())
+}
+
+/// A session's recipes run on its one dataset, each table and figure written as the
+/// corresponding command writes it.
+struct Runner<'a> {
+    s: &'a Session,
+    dataset: crate::data::Dataset,
+    dir: &'a Path,
+    png: bool,
+    ext: &'static str,
+    /// The files written, in order.
+    written: Vec<String>,
+}
+
+impl Runner<'_> {
+    /// Creates `name` in the output folder (so a bad folder fails before the computation).
+    fn file(&self, name: &str) -> anyhow::Result<OutFile> {
+        OutFile::create(&self.dir.join(name))
+    }
+
+    /// Writes a figure of `view` as `biolens plot` does at its default size.
+    fn figure(&mut self, stem: &str, view: PlotView, mut fig: Figure) -> anyhow::Result<()> {
+        fig.title = plot::default_title(&self.dataset, view);
+        let bytes = plot::figure_bytes(&fig, &DEFAULT_SIZE, &Style::for_size(DEFAULT_SIZE.pixels()), self.png)?;
+        let name = format!("{stem}.{}", self.ext);
+        self.file(&name)?.write_with(|w| w.write_all(&bytes))?;
+        self.written.push(name);
+        Ok(())
+    }
+
+    /// Writes a table with `write`.
+    fn table(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> anyhow::Result<()> {
+        self.file(name)?.write_with(write)?;
+        self.written.push(name.to_owned());
+        Ok(())
+    }
+
+    /// Every view's memory rule and limits, before anything is computed: a session too large
+    /// for this machine is refused at once, not after minutes of t-SNE.
+    fn check(&self) -> anyhow::Result<()> {
+        let (n, genes) = (self.dataset.n_samples(), self.dataset.n_genes());
+        let v = &self.s.views;
+        recipes::pca::MEMORY.check(n, genes)?;
+        recipes::tsne::MEMORY.check(n, genes)?;
+        recipes::distance_map::check(n, genes)?;
+        v.clusters.memory().check(n, genes)?;
+        if v.clusters.method == ClusterMethod::Hierarchical && n > clusters::MAX_SILHOUETTE {
+            anyhow::bail!(
+                "silhouettes are computed up to {} samples ({} here)",
+                crate::memory::thousands(clusters::MAX_SILHOUETTE),
+                crate::memory::thousands(n)
+            );
+        }
+        recipes::heatmap::MEMORY.check(n, v.heatmap.top_genes.min(genes))?;
+        if v.classify.settings.target.is_some() {
+            recipes::classify::MEMORY.check(n, genes)?;
+        }
+        Ok(())
+    }
+
+    fn x(&self) -> ndarray::ArrayView2<'_, f64> {
+        self.dataset.matrix().view()
+    }
+
+    /// One PCA: the scores and loadings, the scatter, the scree plot and the loadings plot.
+    fn pca(&mut self) -> anyhow::Result<()> {
+        let v = &self.s.views.pca;
+        let fit = recipes::pca::run(self.x(), &v.params, Ctx::silent())?;
+        let (scores, loadings) = (self.file("pca_scores.csv")?, self.file("pca_loadings.csv")?);
+        super::write_pca_tables(&fit, &self.dataset, Some(scores), Some(loadings))?;
+        self.written.extend(["pca_scores.csv".to_owned(), "pca_loadings.csv".to_owned()]);
+        let colour_by = annotation_name(&v.colour_by);
+        let scatter = plot::pca_scatter(&self.dataset, &fit, v.axes, colour_by, None)?;
+        self.figure("pca", PlotView::Pca, scatter)?;
+        self.figure("scree", PlotView::Scree, plots::scree("", &fit.explained_variance_ratio))?;
+        let loadings = plot::loadings_figure(&self.dataset, &fit, v.loadings_pc, plot::LOADINGS_GENES)?;
+        self.figure("loadings", PlotView::Loadings, loadings)
+    }
+
+    fn tsne(&mut self) -> anyhow::Result<()> {
+        let v = &self.s.views.tsne;
+        let embedding = recipes::tsne::run(self.x(), &tsne_params(&v.params), Ctx::silent(), |_, _| {})?;
+        let fig = plot::tsne_scatter(&self.dataset, &embedding, annotation_name(&v.colour_by), None)?;
+        self.figure("tsne", PlotView::Tsne, fig)
+    }
+
+    /// One distance matrix: the table and the map.
+    fn distance_map(&mut self) -> anyhow::Result<()> {
+        let d = &self.s.views.distance_map;
+        let device = super::device(ComputeDevice::Auto)?;
+        let map = recipes::distance_map::run(self.x(), d.metric, &device, Ctx::silent())?;
+        let ids = self.dataset.sample_ids().to_vec();
+        self.table("distances.csv", |w| {
+            crate::export::csv::write_matrix(w, "sample_id", &ids, &ids, map.matrix.view())
+        })?;
+        let strip = plot::strip(&self.dataset, map_strip(d))?;
+        let fig = plot::distance_map_figure(&self.dataset, &map, &d.order, d.reversed, strip.as_ref());
+        self.figure("distance_map", PlotView::DistanceMap, fig)
+    }
+
+    /// The method shown: its labels and plots (one distance matrix for the tree and the
+    /// silhouettes).
+    fn clusters(&mut self) -> anyhow::Result<()> {
+        let c = self.s.views.clusters.clone();
+        let ids = self.dataset.sample_ids().to_vec();
+        let labels: Vec<Option<usize>> = match c.method {
+            ClusterMethod::Hierarchical => {
+                let metric = c.effective_metric();
+                let condensed = clusters::distances_for(clusters::TREE_MEMORY, self.x(), metric, Ctx::silent())?;
+                let n = ids.len();
+                let for_silhouettes = (n <= clusters::MAX_SILHOUETTE).then(|| condensed.clone());
+                let tree = clusters::tree_of_distances(condensed, n, c.linkage, Ctx::silent())?;
+                self.table("linkage.csv", |w| crate::export::csv::write_merges(w, &tree.merges))?;
+                let labels: Vec<Option<usize>> = c.cut(&tree).into_iter().map(Some).collect();
+                let strip = plot::strip(&self.dataset, c.compare.as_deref().filter(|n| !n.is_empty()))?;
+                let fig = plot::dendrogram_figure(&self.dataset, &tree, &c, strip.as_ref());
+                self.figure("dendrogram", PlotView::Dendrogram, fig)?;
+                let d = for_silhouettes.context("silhouettes: too many samples (checked above)")?;
+                let widths = crate::analysis::clustering::quality::silhouette(&d, &labels);
+                self.figure("silhouette", PlotView::Silhouette, plot::silhouette_figure(&labels, &widths))?;
+                labels
+            }
+            ClusterMethod::KMeans => {
+                let fit = clusters::kmeans_fit(self.x(), &c.kmeans, Ctx::silent())?;
+                let curve = clusters::elbow_curve(self.x(), &c.kmeans, c.elbow_max.max(c.kmeans.k), Ctx::silent())?;
+                self.figure("elbow", PlotView::Elbow, plots::elbow("", &curve, c.kmeans.k))?;
+                fit.labels.into_iter().map(Some).collect()
+            }
+            ClusterMethod::Dbscan => {
+                let d = clusters::distances_for(clusters::DBSCAN_MEMORY, self.x(), c.metric, Ctx::silent())?;
+                crate::analysis::clustering::dbscan::dbscan(&d, ids.len(), c.dbscan)
+            }
+        };
+        self.table("clusters.csv", |w| crate::export::csv::write_labels(w, &ids, &labels))
+    }
+
+    fn heatmap(&mut self) -> anyhow::Result<()> {
+        let h = &self.s.views.heatmap;
+        let settings = HeatmapSettings { metric: h.effective_metric(), ..h.clone() };
+        let map = recipes::heatmap::run(self.x(), &settings, Ctx::silent())?;
+        let strip = plot::strip(&self.dataset, h.strip.as_deref().filter(|s| !s.is_empty()))?;
+        let fig = plot::heatmap_figure(&self.dataset, &map, h.range, strip.as_ref());
+        self.figure("heatmap", PlotView::Heatmap, fig)
+    }
+
+    /// Every model switched on, on the same splits; the figures of the model shown.
+    fn classify(&mut self) -> anyhow::Result<()> {
+        let c = &self.s.views.classify.settings;
+        let Some(target) = &c.target else { return Ok(()) };
+        let features = c.fold_features();
+        let stem = self.s.data.matrix.path.file_stem().and_then(|s| s.to_str()).unwrap_or("data").to_owned();
+        for (k, (_, model)) in c.models.iter().enumerate().filter(|(_, (on, _))| *on) {
+            let model = model.clone().with_seed(u64::from(c.seed));
+            let evaluation =
+                super::classify::evaluate_on(&self.dataset, target, &c.validation, c.seed, &model, &features)?;
+            let (name, _) = model_args(&model);
+            let json = format!("classify_{name}.json");
+            self.table(&json, |w| writeln!(w, "{}", evaluation.json()))?;
+            if k == c.selected {
+                let title = format!("{stem} — {}", evaluation.model_name());
+                let confusion = format!("confusion_{name}.{}", self.ext);
+                let roc = format!("roc_{name}.{}", self.ext);
+                super::classify::write_figures(
+                    &evaluation,
+                    &title,
+                    Some(&self.dir.join(&confusion)),
+                    c.normalised,
+                    Some(&self.dir.join(&roc)),
+                )?;
+                self.written.extend([confusion, roc]);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The annotation a scatter is coloured by (a gene colouring has no command-line form).
+fn annotation_name(colouring: &Colouring) -> Option<&str> {
+    match colouring {
+        Colouring::Annotation(name) => Some(name),
+        _ => None,
+    }
 }

@@ -46,9 +46,23 @@ pub enum OpenError {
 
 /// Opens a dataset: loads the matrix, joins annotation files, runs the pipeline.
 pub fn open(request: &OpenRequest, progress: io::Progress<'_>) -> Result<Dataset, OpenError> {
+    open_with(request, progress, |_| Ok(None))
+}
+
+/// [`open`], joining last the annotation file that `extra` writes from the raw data, if it
+/// writes one (`biolens run`: the annotations made from selections, by sample id), before the
+/// pipeline runs once.
+pub fn open_with(
+    request: &OpenRequest,
+    progress: io::Progress<'_>,
+    extra: impl FnOnce(&RawData) -> Result<Option<std::path::PathBuf>, LoadError>,
+) -> Result<Dataset, OpenError> {
     let mut loaded = io::load_matrix(&request.matrix, &request.load, progress)?;
-    let mut join_reports = Vec::with_capacity(request.annotations.len());
-    for path in &request.annotations {
+    let mut join_reports = Vec::with_capacity(request.annotations.len() + 1);
+    let mut paths = request.annotations.clone();
+    let written = extra(&loaded.data)?;
+    paths.extend(written.iter().cloned());
+    for path in &paths {
         progress(None, "Joining annotations");
         let table = annotations::read_annotation_table(path)?;
         let raw = &loaded.data;
@@ -58,7 +72,7 @@ pub fn open(request: &OpenRequest, progress: io::Progress<'_>) -> Result<Dataset
     }
     progress(None, "Preprocessing");
     let name = request.name.clone().unwrap_or_else(|| display_name(&request.matrix));
-    let source = Source { matrix: Some(request.matrix.clone()), annotations: request.annotations.clone() };
+    let source = Source { matrix: Some(request.matrix.clone()), annotations: paths };
     let mut dataset = Dataset::new(name, source, loaded.report, loaded.data, request.pipeline.clone())?;
     dataset.join_reports = join_reports;
     Ok(dataset)

@@ -23,13 +23,15 @@ use super::dataset::RawData;
 pub const CONSTANT_SD_RELATIVE: f64 = 1e-10;
 
 /// What to do with missing values before any step.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum MissingPolicy {
     /// Replace a missing value with its gene's mean over the samples that have it.
     #[default]
+    #[value(name = "impute")]
     ImputeMean,
     /// Drop every gene that has a missing value.
+    #[value(name = "drop")]
     DropGenes,
 }
 

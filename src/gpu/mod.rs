@@ -18,35 +18,12 @@
 use std::sync::mpsc;
 
 use ndarray::Array2;
-use serde::{Deserialize, Serialize};
 use wgpu::util::DeviceExt as _;
 
 use crate::analysis::distance::{DistanceError, Kernel, Prepared};
 use crate::jobs::CancelToken;
 
-/// Where distances are computed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ComputeDevice {
-    /// A real GPU when there is one, else the CPU.
-    #[default]
-    Auto,
-    /// The GPU adapter, even a software one.
-    Gpu,
-    /// The CPU.
-    Cpu,
-}
-
-impl ComputeDevice {
-    /// A label for menus.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Auto => "Auto",
-            Self::Gpu => "GPU",
-            Self::Cpu => "CPU",
-        }
-    }
-}
+pub use crate::recipes::distance_map::ComputeDevice;
 
 /// Why the GPU could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -20,6 +20,9 @@ fn shuffled() -> bool {
     true
 }
 
+/// Folds of the default stratified k-fold (scikit-learn's `cv=5`).
+pub const DEFAULT_FOLDS: usize = 5;
+
 /// What the classifiers are fitted on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -66,7 +69,7 @@ pub enum Validation {
 
 impl Default for Validation {
     fn default() -> Self {
-        Self::KFold { folds: 5, repeats: 1, shuffle: true }
+        Self::KFold { folds: DEFAULT_FOLDS, repeats: 1, shuffle: true }
     }
 }
 

@@ -163,6 +163,19 @@ fn condensed(x: ArrayView2<'_, f64>, metric: Metric, share: f32, ctx: Ctx<'_>) -
     })?)
 }
 
+/// The condensed distances between the samples of `x` for an analysis whose memory `rule`
+/// is checked first (hierarchical clustering, DBSCAN, silhouettes).
+pub fn distances_for(
+    rule: MemoryRule,
+    x: ArrayView2<'_, f64>,
+    metric: Metric,
+    ctx: Ctx<'_>,
+) -> Result<Vec<f64>, RecipeError> {
+    too_few(x.nrows())?;
+    rule.check(x.nrows(), x.ncols())?;
+    condensed(x, metric, 1.0, ctx)
+}
+
 /// The merge tree of the rows of `x` (samples × genes) by `method` on `metric` (replaced by
 /// Euclidean where the method needs it: [`tree_metric`]).
 pub fn tree(x: ArrayView2<'_, f64>, method: Method, metric: Metric, ctx: Ctx<'_>) -> Result<Tree, RecipeError> {

@@ -136,13 +136,37 @@ pub fn positions(leaf_order: &[usize], order: &MapOrder, dataset: &Dataset) -> V
     }
 }
 
+/// Where distances are computed (the app's setting, `--device`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ComputeDevice {
+    /// A real GPU when there is one, else the CPU (a software adapter counts as none).
+    #[default]
+    Auto,
+    /// The GPU adapter, even a software one.
+    Gpu,
+    /// The CPU.
+    Cpu,
+}
+
+impl ComputeDevice {
+    /// A label for menus.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Auto => "Auto",
+            Self::Gpu => "GPU",
+            Self::Cpu => "CPU",
+        }
+    }
+}
+
 /// Where distances are computed: the GPU asked for (if any) and the choice.
 #[derive(Debug, Clone, Default)]
 pub struct Device {
     #[cfg(feature = "gpu")]
     gpu: Option<crate::gpu::Gpu>,
     #[cfg(feature = "gpu")]
-    choice: crate::gpu::ComputeDevice,
+    choice: ComputeDevice,
 }
 
 impl Device {
@@ -152,13 +176,13 @@ impl Device {
             #[cfg(feature = "gpu")]
             gpu: None,
             #[cfg(feature = "gpu")]
-            choice: crate::gpu::ComputeDevice::Cpu,
+            choice: ComputeDevice::Cpu,
         }
     }
 
     /// `choice` with the adapter `gpu` (if there is one).
     #[cfg(feature = "gpu")]
-    pub fn new(gpu: Option<crate::gpu::Gpu>, choice: crate::gpu::ComputeDevice) -> Self {
+    pub fn new(gpu: Option<crate::gpu::Gpu>, choice: ComputeDevice) -> Self {
         Self { gpu, choice }
     }
 
@@ -174,7 +198,7 @@ impl Device {
         let mut progress = |f: f32| progress(f);
         #[cfg(feature = "gpu")]
         {
-            use crate::gpu::{ComputeDevice, ComputeError, GpuError, distances_on};
+            use crate::gpu::{ComputeError, GpuError, distances_on};
             let token = ctx.cancel_token();
             let computed = match distances_on(self.gpu.as_ref(), self.choice, prepared, token, &mut progress) {
                 Err(err) if !err.is_cancelled() && self.gpu.is_some() && self.choice != ComputeDevice::Cpu => {

@@ -135,18 +135,26 @@ impl Model {
         }
     }
 
+    /// scikit-learn's inverse regularisation strength `C` (logistic regression, SVMs).
+    pub const DEFAULT_C: f64 = 1.0;
+    /// scikit-learn's trees in a forest.
+    pub const DEFAULT_TREES: usize = 100;
+    /// scikit-learn's neighbours of k-NN.
+    pub const DEFAULT_K: usize = 5;
+
     /// Every kind with scikit-learn's defaults (the forest seeded 0).
     pub fn defaults() -> Vec<Self> {
+        let c = Self::DEFAULT_C;
         vec![
-            Self::Logistic { c: 1.0 },
+            Self::Logistic { c },
             Self::Forest {
-                trees: 100,
+                trees: Self::DEFAULT_TREES,
                 params: TreeParams { max_features: MaxFeatures::Sqrt, ..TreeParams::default() },
                 seed: 0,
             },
-            Self::Svm { kernel: Kernel::Linear, c: 1.0 },
-            Self::Svm { kernel: Kernel::Rbf { gamma: None }, c: 1.0 },
-            Self::Knn { k: 5, weights: KnnWeights::Uniform },
+            Self::Svm { kernel: Kernel::Linear, c },
+            Self::Svm { kernel: Kernel::Rbf { gamma: None }, c },
+            Self::Knn { k: Self::DEFAULT_K, weights: KnnWeights::Uniform },
             Self::GaussianNb,
             Self::Tree { params: TreeParams::default() },
             Self::Baseline,

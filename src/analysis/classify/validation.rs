@@ -14,13 +14,14 @@ use crate::analysis::pca::{PcaParams, pca};
 use crate::jobs::CancelToken;
 
 /// How genes are chosen.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum GeneSelection {
     /// The largest variance (ignores the classes).
     #[default]
     Variance,
     /// The largest ANOVA F statistic between the classes (uses the labels).
+    #[value(name = "anova")]
     AnovaF,
 }
 

@@ -35,7 +35,7 @@ use super::pca::{PcaError, PcaParams, PcaSolver, pca};
 use crate::jobs::CancelToken;
 
 /// Distance between samples in the PCA space.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum TsneMetric {
     /// Euclidean.
@@ -46,7 +46,7 @@ pub enum TsneMetric {
 }
 
 /// Which implementation runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum TsneEngine {
     /// This module's stepwise optimiser (animates).
@@ -58,13 +58,14 @@ pub enum TsneEngine {
 }
 
 /// How the repulsive forces are computed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum TsneGradient {
     /// Barnes–Hut below [`TsneGradient::FFT_FROM`] points, interpolation from there up.
     #[default]
     Auto,
     /// Barnes–Hut quadtree with accuracy θ.
+    #[value(name = "bh")]
     BarnesHut,
     /// Interpolation on a grid with FFT convolution (FIt-SNE).
     Fft,

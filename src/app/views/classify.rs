@@ -261,7 +261,7 @@ impl super::View for ClassifyView {
     }
 
     fn save(&self, views: &mut crate::session::Views) {
-        views.classify = crate::session::ClassifyView {
+        views.classify = crate::session::SavedClassify {
             settings: self.settings.clone(),
             ran: self.result.is_some(),
             search: self.search.param.filter(|_| self.search.outcome.is_some()).map(|param| {

@@ -354,16 +354,19 @@ fn build_points(
         Colouring::Nothing => (vec![plain; n], Legend::None, vec![false; n]),
         Colouring::Annotation(name) => match dataset.annotations().iter().find(|a| &a.name == name) {
             Some(a) if a.len() == n => match &a.values {
-                AnnotationValues::Categorical { levels, codes } => {
-                    let (colours, _) = crate::export::plots::annotation_colours_on(a, dark_mode);
+                AnnotationValues::Categorical { codes, .. } => {
+                    let (colours, classes) = crate::export::plots::annotation_colours_on(a, dark_mode);
                     let colours: Vec<Color32> = colours.into_iter().map(to_colour).collect();
-                    let class = |k: usize| {
-                        to_colour(if dark_mode { palette::categorical_on_dark(k) } else { palette::categorical(k) })
+                    let classes = match classes {
+                        crate::export::figure::Legend::Classes(classes) => classes,
+                        _ => Vec::new(),
                     };
-                    let entries = levels
-                        .iter()
+                    let entries = classes
+                        .into_iter()
                         .enumerate()
-                        .map(|(k, l)| (l.clone(), class(k), codes.iter().filter(|&&c| c == Some(k as u32)).count()))
+                        .map(|(k, (l, c))| {
+                            (l, to_colour(c), codes.iter().filter(|&&code| code == Some(k as u32)).count())
+                        })
                         .collect();
                     let hide = codes.iter().map(|c| c.is_some_and(|c| hidden.contains(&(c as usize)))).collect();
                     (colours, Legend::Classes(entries), hide)
