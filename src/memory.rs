@@ -168,7 +168,7 @@ fn parse_bytes(text: &str) -> Option<u64> {
         "T" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
         _ => return None,
     };
-    (value >= 0.0).then(|| (value * scale) as u64)
+    (value >= 0.0).then_some((value * scale) as u64)
 }
 
 /// "40.0 GB", "381 MB".
@@ -188,7 +188,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (k, c) in digits.chars().enumerate() {
-        if k > 0 && (digits.len() - k) % 3 == 0 {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -85,14 +85,18 @@ fn every_tab_opens_on_a_100000_sample_table() {
 /// the early exaggeration), saved in `dir`.
 fn session(dir: &Path, table: &Path) -> String {
     use biolens::session::{DataSource, FileRef, Session};
-    let data =
-        DataSource { matrix: FileRef::of(table).unwrap(), annotations: Vec::new(), orientation: None, name: None };
+    let data = DataSource {
+        matrix: FileRef::of(table).expect("the table"),
+        annotations: Vec::new(),
+        orientation: None,
+        name: None,
+    };
     let mut s = Session::new(data, biolens::data::Pipeline::default());
     s.views.tsne.params.iterations = 0;
     s.views.classify.settings.target = Some("group".into());
     let path = dir.join("big.biolens.json");
-    s.save(&path).unwrap();
-    path.to_str().unwrap().to_owned()
+    s.save(&path).expect("save the session");
+    path.to_str().expect("a UTF-8 path").to_owned()
 }
 
 fn biolens(args: &[String]) -> std::process::Output {

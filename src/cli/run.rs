@@ -93,7 +93,7 @@ fn data_args(s: &Session) -> anyhow::Result<Vec<Arg>> {
 }
 
 /// The command-line name of a value (`sqeuclidean`, `randomized`).
-fn flag(value: impl clap::ValueEnum) -> String {
+fn flag(value: &impl clap::ValueEnum) -> String {
     value.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default()
 }
 
@@ -172,7 +172,7 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<String>)> 
         pca_flags.push(Arg::Text("--standardise".to_owned()));
     }
     if pca.solver != PcaParams::default().solver {
-        pca_flags.extend(text(&["--solver", &flag(pca.solver)]));
+        pca_flags.extend(text(&["--solver", &flag(&pca.solver)]));
     }
     let mut tables = pca_flags.clone();
     tables.extend(out("pca_scores.csv"));
@@ -226,10 +226,10 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<String>)> 
     push(&["plot", "tsne"], tsne, None);
     // The distance map.
     let d = &v.distance_map;
-    let mut distances = text(&["--metric", &flag(d.metric)]);
+    let mut distances = text(&["--metric", &flag(&d.metric)]);
     distances.extend(out("distances.csv"));
     push(&["distances"], distances, None);
-    let mut map = text(&["--metric", &flag(d.metric)]);
+    let mut map = text(&["--metric", &flag(&d.metric)]);
     if d.reversed {
         map.push(Arg::Text("--reversed".to_owned()));
     }
@@ -260,7 +260,7 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>) {
     let strip = c.compare.iter().filter(|n| !n.is_empty()).flat_map(|n| text(&["--colour-by", n])).collect::<Vec<_>>();
     match c.method {
         ClusterMethod::Hierarchical => {
-            let how = text(&["--method", c.linkage.name(), "--metric", &flag(c.effective_metric())]);
+            let how = text(&["--method", c.linkage.name(), "--metric", &flag(&c.effective_metric())]);
             let cut = match c.cut {
                 Some(h) => text(&["--cut", &h.to_string()]),
                 None => text(&["--k", &c.k.to_string()]),
@@ -297,7 +297,7 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>) {
                 "--method",
                 "dbscan",
                 "--metric",
-                &flag(c.metric),
+                &flag(&c.metric),
                 "--eps",
                 &c.dbscan.eps.to_string(),
                 "--min-samples",
@@ -315,7 +315,7 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>) {
         "--method",
         h.method.name(),
         "--metric",
-        &flag(h.effective_metric()),
+        &flag(&h.effective_metric()),
         "--range",
         &h.range.to_string(),
     ]);

@@ -208,10 +208,10 @@ impl Device {
                 other => other,
             };
             computed.map_err(|e| match e {
-                e if e.is_cancelled() => RecipeError::Cancelled,
                 ComputeError::Cpu(d) => d.into(),
+                ComputeError::Gpu(GpuError::Cancelled) => RecipeError::Cancelled,
                 ComputeError::Gpu(GpuError::Memory(m)) => RecipeError::Memory(m),
-                other => RecipeError::Failed(other.to_string()),
+                ComputeError::Gpu(other) => RecipeError::Failed(other.to_string()),
             })
         }
         #[cfg(not(feature = "gpu"))]
