@@ -71,7 +71,7 @@ impl MemoryRule {
         let fits = self.max_samples(genes, available);
         let fit = if fits >= 2 {
             format!(
-                "at most {} samples fit: keep a subset (a 'keep samples' preprocessing step, or --subset)",
+                "at most {} samples fit: keep a subset (a 'keep random samples' step, or --subsample N)",
                 thousands(fits)
             )
         } else {

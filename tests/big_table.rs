@@ -46,6 +46,16 @@ fn write_table(dir: &Path) -> PathBuf {
     path
 }
 
+/// Steps the app until a label containing `text` is shown; fails after a minute.
+fn shown(h: &mut Harness<'static, BiolensApp>, text: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while h.query_by_label_contains(text).is_none() {
+        assert!(std::time::Instant::now() < deadline, "never shown: {text}");
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 #[test]
 fn every_tab_opens_on_a_100000_sample_table() {
     biolens::memory::set_limit(Some(16 << 30));
@@ -69,15 +79,22 @@ fn every_tab_opens_on_a_100000_sample_table() {
     h.run_steps(3);
     h.get_by_label_contains("the distance map shows at most 10,000 samples (100,000 here)");
     h.get_by_label("Heatmap").click();
-    common::run_until(&mut h, "the heatmap's refusal", |app| !app.heatmap_view().is_running());
-    h.get_by_label_contains("the clustered heatmap of 100,000 samples needs 40.0 GB");
+    shown(&mut h, "the clustered heatmap of 100,000 samples needs 40.0 GB");
     h.get_by_label("Clusters").click();
-    common::run_until(&mut h, "the clustering's refusal", |app| !app.clusters_view().is_running());
-    h.get_by_label_contains("hierarchical clustering of 100,000 samples needs 40.0 GB");
+    shown(&mut h, "hierarchical clustering of 100,000 samples needs 40.0 GB");
     h.get_by_label_contains("samples fit: keep a subset");
     common::screenshot(&mut h, "big_table_clusters");
-    // The app is alive and still holds the data.
-    assert_eq!(h.state().state().current.as_ref().unwrap().dataset.n_samples(), SAMPLES);
+    // The refusal offers a subset: one click keeps 10,000 random samples, and every view
+    // works on them.
+    h.get_by_label("Keep a random subset of 10,000 samples").click();
+    h.run_steps(1);
+    common::run_until(&mut h, "the subset", |app| {
+        app.state().data_job.is_none() && app.state().current.as_ref().is_some_and(|c| c.dataset.n_samples() == 10_000)
+    });
+    let pipeline = h.state().state().current.as_ref().unwrap().dataset.pipeline().clone();
+    assert_eq!(pipeline.steps, vec![biolens::data::Step::Subsample { n: 10_000, seed: 0 }]);
+    // The app is alive and still holds all the data (the subset is a step, undone in the Data tab).
+    assert_eq!(h.state().state().current.as_ref().unwrap().dataset.raw().sample_ids().len(), SAMPLES);
     assert!(h.state().pca_view().result.is_some() || h.state().pca_view().is_running());
 }
 

@@ -106,3 +106,21 @@ fn errors_exit_1_with_one_line_on_stderr() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("file not found"));
 }
+
+#[test]
+fn subsample_keeps_that_many_samples_the_same_for_every_run() {
+    let m = sample("khan_srbct/expression.csv");
+    let args = ["info", m.to_str().unwrap(), "--subsample", "20", "--json"];
+    let v = json(&args);
+    assert_eq!(v["samples"], 20);
+    assert_eq!(v["pipeline"][0]["step"], "subsample");
+    assert!(v["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("20 of 83 samples kept")));
+    let scores = |dir: &std::path::Path| {
+        let out = dir.join("s.csv");
+        let pca = biolens(&["pca", m.to_str().unwrap(), "--subsample", "20", "--out", out.to_str().unwrap()]);
+        assert!(pca.status.success(), "{}", String::from_utf8_lossy(&pca.stderr));
+        std::fs::read_to_string(out).unwrap()
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    assert_eq!(scores(a.path()), scores(b.path()), "seeded: the same samples every run");
+}

@@ -31,7 +31,7 @@ pub struct ClusterArgs {
     /// methods and DBSCAN; Ward, centroid and median take the distances to be Euclidean).
     #[arg(long, value_name = "FILE", conflicts_with_all = [
         "metric", "annotations", "genes_in_rows", "samples_in_rows", "missing", "subset", "cpm", "log2", "ln",
-        "drop_constant", "top_genes", "scale", "pipeline",
+        "drop_constant", "top_genes", "scale", "pipeline", "subsample",
     ])]
     pub distances: Option<PathBuf>,
     /// A linkage method (hierarchical), kmeans or dbscan.

@@ -83,6 +83,9 @@ pub struct DataArgs {
     /// Keep samples whose annotation COLUMN is one of the values: COLUMN=V1,V2 (first step).
     #[arg(long, value_name = "COLUMN=VALUES")]
     pub subset: Option<String>,
+    /// Keep N samples drawn at random (seed 0, scanpy's `pp.subsample`), after `--subset`.
+    #[arg(long, value_name = "N")]
+    pub subsample: Option<usize>,
     /// Library-size normalise to counts per million (before the log).
     #[arg(long)]
     pub cpm: bool,
@@ -104,7 +107,7 @@ pub struct DataArgs {
     /// The whole preprocessing as JSON, steps in any order (as a session saves it), instead
     /// of the step flags: `{"missing":"impute_mean","steps":[{"step":"log2"}]}`. `--top-genes`
     /// and `--scale` still add their steps after it (in `classify`, inside each fold).
-    #[arg(long, value_name = "JSON", conflicts_with_all = ["subset", "cpm", "log2", "ln", "drop_constant"])]
+    #[arg(long, value_name = "JSON", conflicts_with_all = ["subset", "subsample", "cpm", "log2", "ln", "drop_constant"])]
     pub pipeline: Option<String>,
 }
 
@@ -130,6 +133,9 @@ impl DataArgs {
                 column: column.to_owned(),
                 keep: values.split(',').map(str::to_owned).collect(),
             });
+        }
+        if let Some(n) = self.subsample {
+            steps.push(Step::Subsample { n, seed: 0 });
         }
         if self.cpm {
             steps.push(Step::Cpm);

@@ -65,6 +65,15 @@ pub enum Step {
     },
     /// Drop genes whose SD is (near) zero.
     DropConstant,
+    /// Keep `n` samples drawn at random without replacement, in their original order
+    /// (scanpy's `pp.subsample`); the same `seed` draws the same samples.
+    Subsample {
+        /// How many samples to keep.
+        n: usize,
+        /// Seed of the draw.
+        #[serde(default)]
+        seed: u64,
+    },
     /// Keep samples whose categorical annotation `column` takes one of `keep`.
     SubsetSamples {
         /// Annotation column name.
@@ -84,6 +93,7 @@ impl Step {
             Step::ZScore => "z-score each gene".to_owned(),
             Step::TopVariable { n } => format!("keep the {n} most variable genes"),
             Step::DropConstant => "drop constant genes".to_owned(),
+            Step::Subsample { n, seed } => format!("keep {n} random samples (seed {seed})"),
             Step::SubsetSamples { column, keep } => {
                 format!("keep samples where {column} is one of {}", keep.join(", "))
             }
@@ -181,6 +191,7 @@ pub fn apply(raw: &RawData, pipeline: &Pipeline) -> Result<Processed, Preprocess
                 keep_genes(&mut p, &keep, step)?;
             }
             Step::SubsetSamples { column, keep } => subset_samples(raw, &mut p, column, keep, step)?,
+            Step::Subsample { n, seed } => subsample(&mut p, *n, *seed),
         }
     }
     Ok(p)
@@ -327,6 +338,28 @@ fn keep_genes(p: &mut Processed, keep: &[usize], step: &Step) -> Result<(), Prep
     Ok(())
 }
 
+/// Keeps `n` of the samples, drawn at random with `seed`, in their order (all when there are
+/// no more than `n`).
+fn subsample(p: &mut Processed, n: usize, seed: u64) {
+    let total = p.samples.len();
+    if n >= total {
+        p.notes.push(format!("all {total} samples kept: the subsample asks for {n}"));
+        return;
+    }
+    let mut order: Vec<usize> = (0..total).collect();
+    let mut rng = crate::analysis::rng::Rng::new(seed);
+    // A partial Fisher–Yates shuffle: the first n places are a uniform draw.
+    for i in 0..n {
+        let j = i + rng.below(total - i);
+        order.swap(i, j);
+    }
+    let mut rows = order[..n].to_vec();
+    rows.sort_unstable();
+    p.matrix = Arc::new(p.matrix.select(Axis(0), &rows));
+    p.samples = rows.iter().map(|&i| p.samples[i]).collect();
+    p.notes.push(format!("{n} of {total} samples kept at random"));
+}
+
 fn subset_samples(
     raw: &RawData,
     p: &mut Processed,
@@ -357,6 +390,23 @@ fn subset_samples(
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn a_subsample_keeps_n_samples_in_order_and_the_same_for_a_seed() {
+        let matrix = ndarray::Array2::from_shape_fn((100, 2), |(i, j)| (i * 2 + j) as f64);
+        let ids: Vec<String> = (0..100).map(|i| format!("s{i}")).collect();
+        let raw = RawData::new(matrix, ids, vec!["a".into(), "b".into()], Vec::new(), 0);
+        let pipeline = |seed| Pipeline { steps: vec![Step::Subsample { n: 10, seed }], ..Pipeline::default() };
+        let p = apply(&raw, &pipeline(3)).unwrap();
+        assert_eq!(p.samples.len(), 10);
+        assert!(p.samples.windows(2).all(|w| w[0] < w[1]), "original order");
+        assert_eq!(p.matrix.nrows(), 10);
+        assert!((p.matrix[[0, 0]] - (p.samples[0] * 2) as f64).abs() < 1e-12, "rows follow the samples");
+        assert_eq!(apply(&raw, &pipeline(3)).unwrap().samples, p.samples, "same seed, same samples");
+        assert_ne!(apply(&raw, &pipeline(4)).unwrap().samples, p.samples, "another seed, another draw");
+        let all = Pipeline { steps: vec![Step::Subsample { n: 500, seed: 0 }], ..Pipeline::default() };
+        assert_eq!(apply(&raw, &all).unwrap().samples.len(), 100);
+    }
 
     #[test]
     fn zscore_matches_population_sd_and_zeroes_constants() {

@@ -87,6 +87,15 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The most samples a refusal offers to keep: interactive views stay responsive up to here.
+pub const SUBSET_OFFER: usize = 10_000;
+
+/// How many samples of `genes` genes to offer to keep when an analysis refuses: what its
+/// memory `rule` allows here, at most [`SUBSET_OFFER`].
+pub fn subset_offer(rule: crate::memory::MemoryRule, genes: usize) -> usize {
+    rule.max_samples(genes, crate::memory::available_bytes()).min(SUBSET_OFFER)
+}
+
 /// Runs `f` with a [`Ctx`] that reports to a job.
 pub fn in_job<T, P, R>(
     job: &JobContext<T, P>,

@@ -225,7 +225,10 @@ impl ClusteredHeatmapView {
         self.export_figure(ui.ctx(), dataset);
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(err) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, format!("Heatmap failed: {err}"));
+                ui.colored_label(ui.visuals().error_fg_color, format!("No heatmap: {err}"));
+                let genes = self.settings.top_genes.min(dataset.n_genes());
+                let offer = crate::recipes::subset_offer(crate::recipes::heatmap::MEMORY, genes);
+                super::subset_offer_ui(ui, state, offer, commands);
                 return;
             }
             let Some(map) = self.result.clone().filter(|m| m.z.ncols() == dataset.n_samples()) else {

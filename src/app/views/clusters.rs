@@ -294,7 +294,10 @@ impl ClustersView {
             });
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(err) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, format!("Clustering failed: {err}"));
+                ui.colored_label(ui.visuals().error_fg_color, format!("Cannot cluster: {err}"));
+                let genes = state.current.as_ref().map_or(0, |c| c.dataset.n_genes());
+                let offer = crate::recipes::subset_offer(self.settings.memory(), genes).min(MAX_SILHOUETTE);
+                super::subset_offer_ui(ui, state, offer, commands);
                 return;
             }
             let Some(outcome) = self.current_outcome() else {

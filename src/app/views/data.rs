@@ -102,6 +102,7 @@ impl DataView {
                     AnnotationValues::Numeric(_) => None,
                 });
                 let mut options = vec![
+                    Step::Subsample { n: dataset.raw().sample_ids().len().min(crate::recipes::SUBSET_OFFER), seed: 0 },
                     Step::Cpm,
                     Step::Log2,
                     Step::Ln,
@@ -115,6 +116,7 @@ impl DataView {
                 for step in options {
                     let label = match &step {
                         Step::SubsetSamples { .. } => "Subset samples by annotation".to_owned(),
+                        Step::Subsample { .. } => "Keep random samples".to_owned(),
                         other => other.describe(),
                     };
                     if ui.button(label).clicked() {
@@ -161,6 +163,13 @@ fn step_editor_ui(ui: &mut egui::Ui, step: &mut Step, dataset: &Dataset) {
             let max = dataset.raw().gene_ids().len().max(1);
             ui.add(egui::DragValue::new(n).range(1..=max).speed(10));
             ui.label("most variable genes");
+        }
+        Step::Subsample { n, seed } => {
+            ui.label("keep");
+            let max = dataset.raw().sample_ids().len().max(1);
+            ui.add(egui::DragValue::new(n).range(1..=max).speed(10));
+            ui.label("random samples, seed");
+            ui.add(egui::DragValue::new(seed));
         }
         Step::SubsetSamples { column, keep } => {
             ui.label("keep samples where");

@@ -163,6 +163,10 @@ impl DistanceMapView {
             let n = dataset.n_samples();
             if let Some(err) = &self.error {
                 ui.colored_label(ui.visuals().error_fg_color, format!("No distance map: {err}"));
+                let rule = crate::recipes::distance_map::MEMORY;
+                let offer = crate::recipes::subset_offer(rule, dataset.n_genes())
+                    .min(crate::recipes::distance_map::MAX_SAMPLES);
+                super::subset_offer_ui(ui, state, offer, commands);
                 return;
             }
             let Some(map) = self.result.clone().filter(|m| m.matrix.nrows() == n) else {

@@ -50,6 +50,22 @@ pub(crate) fn job_progress_ui<T: Send + 'static, P: Send + 'static>(ui: &mut egu
     ui.button("Cancel").clicked()
 }
 
+/// Under a refusal: offers to keep a random subset of `n` samples (a preprocessing step every
+/// view then works on) when the data has more.
+pub(crate) fn subset_offer_ui(ui: &mut egui::Ui, state: &AppState, n: usize, commands: &mut Vec<Command>) {
+    let Some(current) = &state.current else { return };
+    if n < 2 || n >= current.dataset.n_samples() {
+        return;
+    }
+    let label = format!("Keep a random subset of {} samples", crate::memory::thousands(n));
+    let hint = "Adds the step 'keep N random samples' to the preprocessing (Data tab; remove it there)";
+    if ui.button(label).on_hover_text(hint).clicked() {
+        let mut pipeline = current.dataset.pipeline().clone();
+        pipeline.steps.push(crate::data::Step::Subsample { n, seed: 0 });
+        commands.push(Command::SetPipeline(pipeline));
+    }
+}
+
 /// Polls `job`: when it is done, its value becomes `result` (or its failure `error`).
 pub(crate) fn poll_into<T: Send + 'static>(
     job: &mut Option<Job<T>>,

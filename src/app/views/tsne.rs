@@ -165,7 +165,9 @@ impl TsneView {
             });
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(err) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, format!("t-SNE failed: {err}"));
+                ui.colored_label(ui.visuals().error_fg_color, format!("No t-SNE: {err}"));
+                let offer = crate::recipes::subset_offer(crate::recipes::tsne::MEMORY, current.dataset.n_genes());
+                super::subset_offer_ui(ui, state, offer, commands);
                 return;
             }
             let Some(frame) = self.latest.clone().filter(|f| f.embedding.nrows() == current.dataset.n_samples()) else {

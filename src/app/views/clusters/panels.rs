@@ -113,7 +113,8 @@ impl ClustersView {
     pub(super) fn side_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
         let dark = ui.visuals().dark_mode;
         let Some(labels) = self.labels().filter(|l| l.len() == dataset.n_samples()) else {
-            ui.label(RichText::new("computing…").weak());
+            let text = if self.is_running() { "computing…" } else { "no clusters" };
+            ui.label(RichText::new(text).weak());
             return;
         };
         let k = labels.iter().flatten().max().map_or(0, |m| m + 1);
