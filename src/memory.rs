@@ -88,8 +88,11 @@ impl MemoryRule {
 
     /// The largest number of samples whose need fits in `available` (rules grow with samples).
     pub fn max_samples(&self, genes: usize, available: u64) -> usize {
+        // Beyond 2^40 samples nothing is real; the cap also keeps every rule's u128 arithmetic
+        // far from overflow when the memory is unlimited.
+        const MOST: usize = 1 << 40;
         let (mut low, mut high) = (0usize, 1usize);
-        while self.need(high, genes) <= u128::from(available) && high < usize::MAX / 2 {
+        while self.need(high, genes) <= u128::from(available) && high < MOST {
             low = high;
             high *= 2;
         }

@@ -137,3 +137,27 @@ fn run_refuses_moved_changed_and_bad_sessions_clearly() {
     let (ok, err) = fail(&[]);
     assert!(!ok && err.contains("newer Biolens"), "{err}");
 }
+
+#[test]
+fn the_figures_are_those_of_the_model_shown_after_a_switched_off_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (session, _) = iris_session(dir.path());
+    let mut s = Session::load(&session).unwrap();
+    // Every default model; the decision tree (7th) is off, so the baseline is the 7th run.
+    let defaults = biolens::recipes::classify::ClassifySettings::default();
+    s.views.classify.settings.models = defaults.models;
+    let on: Vec<_> = s.views.classify.settings.models.iter().filter(|(on, _)| *on).map(|(_, m)| m.clone()).collect();
+    let shown = on.iter().position(|m| matches!(m, biolens::analysis::classify::Model::Baseline)).unwrap();
+    assert!(shown < s.views.classify.settings.models.len() - 1, "a model before it is off");
+    s.views.classify.settings.selected = shown;
+    s.save(&session).unwrap();
+    let out = dir.path().join("out");
+    let run = biolens(&["run", session.to_str().unwrap(), "--out-dir", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(out.join("confusion_baseline.svg").is_file(), "the baseline's confusion matrix");
+    assert!(out.join("roc_baseline.svg").is_file());
+    let script = biolens(&["run", session.to_str().unwrap(), "--script"]);
+    let script = String::from_utf8_lossy(&script.stdout);
+    let line = script.lines().find(|l| l.contains("--confusion-figure")).expect("one line draws it");
+    assert!(line.contains("--model baseline"), "{line}");
+}

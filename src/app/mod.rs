@@ -793,9 +793,13 @@ impl BiolensApp {
     fn orientation_banner_ui(&mut self, ui: &mut egui::Ui) {
         let Some(current) = &self.state.current else { return };
         let d = &current.dataset;
+        let other = match d.load_report.orientation {
+            data::Orientation::GenesInRows => "samples",
+            data::Orientation::SamplesInRows => "genes",
+        };
         let text = format!(
             "⚠ Orientation guessed from the shape alone: read as {} ({} samples × {} genes). \
-             If the rows are samples, transpose.",
+             If the rows are {other}, transpose.",
             d.load_report.orientation.describe(),
             d.raw().sample_ids().len(),
             d.raw().gene_ids().len()
@@ -819,7 +823,7 @@ impl BiolensApp {
 
     fn notices_ui(&mut self, ui: &mut egui::Ui) {
         for (k, notice) in self.state.notices.iter().enumerate() {
-            let (fill, text_color) = if notice.is_error {
+            let (fill, text_colour) = if notice.is_error {
                 (ui.visuals().error_fg_color.gamma_multiply(0.15), ui.visuals().error_fg_color)
             } else {
                 (ui.visuals().selection.bg_fill.gamma_multiply(0.25), ui.visuals().text_color())
@@ -830,7 +834,9 @@ impl BiolensApp {
                         self.commands.push(Command::DismissNotice(k));
                     }
                     let icon = if notice.is_error { "⚠" } else { "ℹ" };
-                    ui.add(egui::Label::new(RichText::new(format!("{icon} {}", notice.text)).color(text_color)).wrap());
+                    ui.add(
+                        egui::Label::new(RichText::new(format!("{icon} {}", notice.text)).color(text_colour)).wrap(),
+                    );
                 });
             });
         }

@@ -112,8 +112,8 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
-    /// The pipeline the flags describe, in a fixed order: subset, CPM, log, drop constant,
-    /// top genes, z-score.
+    /// The pipeline the flags describe, in a fixed order: subset, subsample, CPM, log, drop
+    /// constant, top genes, z-score.
     pub fn pipeline(&self) -> anyhow::Result<Pipeline> {
         if let Some(json) = &self.pipeline {
             let mut pipeline: Pipeline =

@@ -479,11 +479,18 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
         PlotView::Dendrogram | PlotView::Silhouette => {
             let settings = args.cluster_settings()?;
             let metric = settings.effective_metric();
-            let tree = clusters::tree(x, settings.linkage, metric, Ctx::silent())?;
+            let silhouettes = args.view == PlotView::Silhouette;
+            if silhouettes {
+                clusters::check_silhouettes(n, x.ncols())?;
+            }
+            // One distance matrix: the tree's scratch, and a copy for the silhouettes.
+            let condensed = clusters::distances_for(clusters::TREE_MEMORY, x, metric, Ctx::silent())?;
+            let kept = silhouettes.then(|| condensed.clone());
+            let tree = clusters::tree_of_distances(condensed, n, settings.linkage, Ctx::silent())?;
             let labels: Vec<Option<usize>> = settings.cut(&tree).into_iter().map(Some).collect();
             let count = labels.iter().flatten().max().map_or(0, |m| m + 1);
-            if args.view == PlotView::Silhouette {
-                let widths = clusters::silhouettes(x, &labels, metric, Ctx::silent())?;
+            if let Some(d) = kept {
+                let widths = crate::analysis::clustering::quality::silhouette(&d, &labels);
                 (silhouette_figure(&labels, &widths), format!("silhouettes of {count} clusters"))
             } else {
                 let strip = strip(dataset, colour_by)?;

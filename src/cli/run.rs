@@ -148,8 +148,17 @@ fn model_args(m: &Model) -> (&'static str, Vec<String>) {
     }
 }
 
+/// What the outputs cannot show of a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Note {
+    /// True of `run` and the script alike.
+    Both(String),
+    /// True of the script only (`run` computes it as the session says).
+    Script(String),
+}
+
 /// The session's tables and figures as command lines, and notes on what they cannot show.
-fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<String>)> {
+fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
     let data = data_args(s)?;
     let mut lines = Vec::new();
     let mut notes = Vec::new();
@@ -199,19 +208,23 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<String>)> 
         ..PcaParams::default()
     };
     if expressible_pca != *pca {
-        notes
-            .push("the PCA uses the session's components, scaling, solver and seed with the default sketch".to_owned());
+        notes.push(Note::Script(
+            "the script's PCA uses the session's components, scaling, solver and seed with the default sketch"
+                .to_owned(),
+        ));
     }
     if matches!(v.pca.colour_by, Colouring::Gene(_)) || matches!(v.tsne.colour_by, Colouring::Gene(_)) {
-        notes.push("scatters coloured by a gene are drawn in one colour (plot colours by annotations)".to_owned());
+        notes.push(Note::Both(
+            "scatters coloured by a gene are drawn in one colour (plot colours by annotations)".to_owned(),
+        ));
     }
     // t-SNE.
     let t = &v.tsne.params;
     if tsne_params(t) != *t {
-        notes.push(
+        notes.push(Note::Both(
             "the t-SNE figure uses the session's seed, perplexity and iterations with the default engine settings"
                 .to_owned(),
-        );
+        ));
     }
     let mut tsne = text(&[
         "--seed",
@@ -326,10 +339,10 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>) {
     push(&["plot", "heatmap"], heatmap, None);
 }
 
-fn classify_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<String>) {
+fn classify_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<Note>) {
     let c = &s.views.classify.settings;
     let Some(target) = &c.target else {
-        notes.push("no annotation was chosen to predict: no classifier tables".to_owned());
+        notes.push(Note::Both("no annotation was chosen to predict: no classifier tables".to_owned()));
         return;
     };
     let mut common = text(&["--target", target, "--seed", &c.seed.to_string()]);
@@ -356,14 +369,15 @@ fn classify_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<S
         Validation::LeaveOneOut => common.push(Arg::Text("--loo".to_owned())),
         Validation::ByAnnotation { column, value } => common.extend(text(&["--split", &format!("{column}={value}")])),
         Validation::Random { .. } => {
-            notes.push(
+            notes.push(Note::Script(
                 "a random train/test split has no command-line form: the script's classify lines use 5-fold CV \
                  (biolens run uses the split)"
                     .to_owned(),
-            );
+            ));
         }
     }
-    for (k, (_, model)) in c.models.iter().enumerate().filter(|(_, (on, _))| *on) {
+    // `selected` counts the models switched on (the run's outcomes).
+    for (k, model) in c.models.iter().filter(|(on, _)| *on).map(|(_, m)| m).enumerate() {
         let (name, flags) = model_args(model);
         let mut args = common.clone();
         args.extend(flags.into_iter().map(Arg::Text));
@@ -435,7 +449,7 @@ pub fn session_script(s: &Session, png: bool) -> anyhow::Result<String> {
     for f in std::iter::once(&s.data.matrix).chain(&s.data.annotations) {
         let _ = writeln!(out, "#   {}  {}", f.sha256, f.path.display());
     }
-    for n in &notes {
+    for Note::Both(n) | Note::Script(n) in &notes {
         let _ = writeln!(out, "# Note: {n}");
     }
     out.push_str("set -e\nOUT=\"${1:-biolens-out}\"\nmkdir -p \"$OUT\"\n");
@@ -484,8 +498,10 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn std::io::Write) -> anyhow::Resul
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let ext = if args.png { "png" } else { "svg" };
     let (_, notes) = commands(&s, ext)?;
-    for n in notes.iter().filter(|n| !n.contains("the script's")) {
-        writeln!(out, "note: {n}")?;
+    for note in &notes {
+        if let Note::Both(n) = note {
+            writeln!(out, "note: {n}")?;
+        }
     }
     // The data, read and preprocessed once; the made annotations joined before the pipeline.
     let made = dir.join(MADE);
@@ -559,12 +575,14 @@ impl Runner<'_> {
         recipes::tsne::MEMORY.check(n, genes)?;
         recipes::distance_map::check(n, genes)?;
         v.clusters.memory().check(n, genes)?;
-        if v.clusters.method == ClusterMethod::Hierarchical && n > clusters::MAX_SILHOUETTE {
-            anyhow::bail!(
-                "silhouettes are computed up to {} samples ({} here)",
-                crate::memory::thousands(clusters::MAX_SILHOUETTE),
-                crate::memory::thousands(n)
-            );
+        if v.clusters.method == ClusterMethod::Hierarchical {
+            clusters::check_silhouettes(n, genes)?;
+            // The tree's distances and the copy the silhouettes keep.
+            let both = crate::memory::MemoryRule {
+                what: "hierarchical clustering with silhouettes",
+                bytes: |n, genes| clusters::TREE_MEMORY.need(n, genes) + crate::memory::condensed_bytes(n),
+            };
+            both.check(n, genes)?;
         }
         recipes::heatmap::MEMORY.check(n, v.heatmap.top_genes.min(genes))?;
         if v.classify.settings.target.is_some() {
@@ -585,10 +603,13 @@ impl Runner<'_> {
         super::write_pca_tables(&fit, &self.dataset, Some(scores), Some(loadings))?;
         self.written.extend(["pca_scores.csv".to_owned(), "pca_loadings.csv".to_owned()]);
         let colour_by = annotation_name(&v.colour_by);
-        let scatter = plot::pca_scatter(&self.dataset, &fit, v.axes, colour_by, None)?;
+        // Components beyond those computed show the last one, as in the app.
+        let last = fit.explained_variance_ratio.len().saturating_sub(1);
+        let axes = (v.axes.0.min(last), v.axes.1.min(last));
+        let scatter = plot::pca_scatter(&self.dataset, &fit, axes, colour_by, None)?;
         self.figure("pca", PlotView::Pca, scatter)?;
         self.figure("scree", PlotView::Scree, plots::scree("", &fit.explained_variance_ratio))?;
-        let loadings = plot::loadings_figure(&self.dataset, &fit, v.loadings_pc, plot::LOADINGS_GENES)?;
+        let loadings = plot::loadings_figure(&self.dataset, &fit, v.loadings_pc.min(last), plot::LOADINGS_GENES)?;
         self.figure("loadings", PlotView::Loadings, loadings)
     }
 
@@ -641,10 +662,7 @@ impl Runner<'_> {
                 self.figure("elbow", PlotView::Elbow, plots::elbow("", &curve, c.kmeans.k))?;
                 fit.labels.into_iter().map(Some).collect()
             }
-            ClusterMethod::Dbscan => {
-                let d = clusters::distances_for(clusters::DBSCAN_MEMORY, self.x(), c.metric, Ctx::silent())?;
-                crate::analysis::clustering::dbscan::dbscan(&d, ids.len(), c.dbscan)
-            }
+            ClusterMethod::Dbscan => clusters::dbscan_labels(self.x(), c.dbscan, c.metric, Ctx::silent())?,
         };
         self.table("clusters.csv", |w| crate::export::csv::write_labels(w, &ids, &labels))
     }
@@ -661,13 +679,16 @@ impl Runner<'_> {
     /// Every model switched on, on the same splits; the figures of the model shown.
     fn classify(&mut self) -> anyhow::Result<()> {
         let c = &self.s.views.classify.settings;
-        let Some(target) = &c.target else { return Ok(()) };
+        if c.target.is_none() {
+            return Ok(());
+        }
+        let target = c.target_in(&self.dataset).context("no categorical annotation to predict")?;
         let features = c.fold_features();
         let stem = self.s.data.matrix.path.file_stem().and_then(|s| s.to_str()).unwrap_or("data").to_owned();
-        for (k, (_, model)) in c.models.iter().enumerate().filter(|(_, (on, _))| *on) {
-            let model = model.clone().with_seed(u64::from(c.seed));
+        // `selected` counts the models switched on (the run's outcomes).
+        for (k, model) in c.chosen_models().into_iter().enumerate() {
             let evaluation =
-                super::classify::evaluate_on(&self.dataset, target, &c.validation, c.seed, &model, &features)?;
+                super::classify::evaluate_on(&self.dataset, &target, &c.validation, c.seed, &model, &features)?;
             let (name, _) = model_args(&model);
             let json = format!("classify_{name}.json");
             self.table(&json, |w| writeln!(w, "{}", evaluation.json()))?;

@@ -191,6 +191,7 @@ pub fn apply(raw: &RawData, pipeline: &Pipeline) -> Result<Processed, Preprocess
                 keep_genes(&mut p, &keep, step)?;
             }
             Step::SubsetSamples { column, keep } => subset_samples(raw, &mut p, column, keep, step)?,
+            Step::Subsample { n: 0, .. } => return Err(PreprocessError::NoSamplesLeft(step.describe())),
             Step::Subsample { n, seed } => subsample(&mut p, *n, *seed),
         }
     }

@@ -239,16 +239,34 @@ pub fn dbscan_with_curve(
     let d = condensed(x, metric, 0.7, ctx)?;
     ctx.check()?;
     ctx.progress(Some(0.7), "DBSCAN");
-    let (labels, curve) = dbscan_of_distances(&d, n, params);
+    let labels = dbscan(&d, n, params);
     ctx.check()?;
+    let curve = k_distances(&d, n, params.min_samples.saturating_sub(1).max(1));
     Ok((labels, curve))
 }
 
-/// DBSCAN on given condensed distances, and its k-distance curve.
-pub fn dbscan_of_distances(condensed: &[f64], n: usize, params: DbscanParams) -> (Vec<Option<usize>>, Vec<f64>) {
-    let labels = dbscan(condensed, n, params);
-    let curve = k_distances(condensed, n, params.min_samples.saturating_sub(1).max(1));
-    (labels, curve)
+/// DBSCAN labels alone (`None`: noise), without the k-distance curve.
+pub fn dbscan_labels(
+    x: ArrayView2<'_, f64>,
+    params: DbscanParams,
+    metric: Metric,
+    ctx: Ctx<'_>,
+) -> Result<Vec<Option<usize>>, RecipeError> {
+    let d = distances_for(DBSCAN_MEMORY, x, metric, ctx)?;
+    Ok(dbscan(&d, x.nrows(), params))
+}
+
+/// `Ok` when silhouettes of `samples` × `genes` can be computed here; else why not.
+pub fn check_silhouettes(samples: usize, genes: usize) -> Result<(), RecipeError> {
+    if samples > MAX_SILHOUETTE {
+        return Err(RecipeError::Invalid(format!(
+            "silhouettes are computed up to {} samples ({} here): they need all pairwise distances",
+            crate::memory::thousands(MAX_SILHOUETTE),
+            crate::memory::thousands(samples)
+        )));
+    }
+    SILHOUETTE_MEMORY.check(samples, genes)?;
+    Ok(())
 }
 
 /// The silhouette width of every sample of `x` under `labels` (`None`: noise), on `metric`.
@@ -258,15 +276,7 @@ pub fn silhouettes(
     metric: Metric,
     ctx: Ctx<'_>,
 ) -> Result<Vec<Option<f64>>, RecipeError> {
-    let n = x.nrows();
-    if n > MAX_SILHOUETTE {
-        return Err(RecipeError::Invalid(format!(
-            "silhouettes are computed up to {} samples ({} here): they need all pairwise distances",
-            crate::memory::thousands(MAX_SILHOUETTE),
-            crate::memory::thousands(n)
-        )));
-    }
-    SILHOUETTE_MEMORY.check(n, x.ncols())?;
+    check_silhouettes(x.nrows(), x.ncols())?;
     let d = condensed(x, metric, 1.0, ctx)?;
     ctx.check()?;
     Ok(silhouette(&d, labels))

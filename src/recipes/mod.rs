@@ -3,8 +3,10 @@
 //!
 //! Each module holds, for one analysis, its settings struct (serde; its `Default` is *the*
 //! default, and a session saves it as it is), the rules that constrain it (such as "Ward
-//! needs Euclidean distances"), its [`MemoryRule`](crate::memory::MemoryRule), and one
-//! function from (settings, data, [`Ctx`]) to a plain result. The app's views hold these
+//! needs Euclidean distances"), its [`MemoryRule`](crate::memory::MemoryRule)s, and the
+//! functions from (its settings or their analysis part, the data, [`Ctx`]) to plain results
+//! (one per result a view shows: clustering has a tree, k-means with its elbow, DBSCAN with
+//! its k-distance curve, silhouettes). The app's views hold these
 //! settings and results and run the functions inside jobs; each CLI subcommand maps its flags
 //! onto the settings in one place; `biolens run` calls the functions on one loaded dataset.
 //!

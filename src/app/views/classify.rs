@@ -194,9 +194,7 @@ impl ClassifyView {
 
     /// Takes finished runs and searches (also while the view is not shown).
     pub fn poll(&mut self) {
-        let running = self.job.is_some();
-        super::poll_into(&mut self.job, &mut self.result, &mut self.error);
-        if running && self.job.is_none() {
+        if super::poll_into(&mut self.job, &mut self.result, &mut self.error) {
             self.result_generation = self.started_generation;
         }
         self.poll_side_jobs();

@@ -173,8 +173,11 @@ impl ClustersView {
             self.job = None;
             match result {
                 Ok(outcome) => {
+                    let had_tree = self.results.iter().any(|(k, _)| matches!(k, RunKey::Tree(..)));
                     self.results.retain(|(k, _)| std::mem::discriminant(k) != std::mem::discriminant(&key));
-                    if matches!(outcome, Outcome::Tree(_)) {
+                    // A new tree's heights differ: its cut starts from k again. The first tree
+                    // keeps the cut it was given (a session's).
+                    if matches!(outcome, Outcome::Tree(_)) && had_tree {
                         self.settings.cut = None;
                     }
                     self.results.push((key, Arc::new(outcome)));
@@ -197,9 +200,9 @@ impl ClustersView {
         self.publish_and_score(state, commands);
     }
 
-    /// Starts a run when the data or the method's parameters changed.
-    fn update(&mut self, state: &AppState, commands: &mut Vec<Command>) {
-        self.poll(state, commands);
+    /// Starts a run when the data or the method's parameters changed (the app polls every
+    /// view each frame before drawing: [`super::View::poll`]).
+    fn update(&mut self, state: &AppState) {
         let Some(current) = &state.current else { return };
         let key = self.key(current.matrix_generation);
         if self.job.is_none() && self.attempted.as_ref() != Some(&key) && current.dataset.n_samples() >= 2 {
@@ -268,7 +271,7 @@ impl ClustersView {
 
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
-        self.update(state, commands);
+        self.update(state);
         let Some(current) = &state.current else {
             ui.centered_and_justified(|ui| ui.label("Open a dataset to cluster its samples."));
             return;

@@ -114,9 +114,7 @@ impl DistanceMapView {
 
     /// Takes a finished map (also while the view is not shown).
     pub fn poll(&mut self) {
-        let running = self.job.is_some();
-        super::poll_into(&mut self.job, &mut self.result, &mut self.error);
-        if running && self.job.is_none() {
+        if super::poll_into(&mut self.job, &mut self.result, &mut self.error) {
             self.result_generation = self.attempted.map_or(0, |k| k.generation);
         }
     }

@@ -61,25 +61,33 @@ pub(crate) fn subset_offer_ui(ui: &mut egui::Ui, state: &AppState, n: usize, com
     let hint = "Adds the step 'keep N random samples' to the preprocessing (Data tab; remove it there)";
     if ui.button(label).on_hover_text(hint).clicked() {
         let mut pipeline = current.dataset.pipeline().clone();
-        pipeline.steps.push(crate::data::Step::Subsample { n, seed: 0 });
+        // After any subset by annotation and before every other step, as `--subsample` goes:
+        // the other steps then work on the samples kept.
+        let at = pipeline.steps.iter().take_while(|s| matches!(s, crate::data::Step::SubsetSamples { .. })).count();
+        pipeline.steps.insert(at, crate::data::Step::Subsample { n, seed: 0 });
         commands.push(Command::SetPipeline(pipeline));
     }
 }
 
-/// Polls `job`: when it is done, its value becomes `result` (or its failure `error`).
+/// Polls `job`: when it is done, its value becomes `result` (or its failure `error`). True
+/// when a new result arrived.
 pub(crate) fn poll_into<T: Send + 'static>(
     job: &mut Option<Job<T>>,
     result: &mut Option<Arc<T>>,
     error: &mut Option<String>,
-) {
+) -> bool {
     if let Some(running) = job
         && let Poll::Done(done) = running.poll()
     {
         *job = None;
         match done {
-            Ok(value) => *result = Some(Arc::new(value)),
+            Ok(value) => {
+                *result = Some(Arc::new(value));
+                return true;
+            }
             Err(JobError::Cancelled) => {}
             Err(err) => *error = Some(err.to_string()),
         }
     }
+    false
 }
