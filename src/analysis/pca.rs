@@ -38,6 +38,19 @@ pub enum PcaSolver {
     Randomized,
 }
 
+impl PcaSolver {
+    /// The solver that runs for `n` × `p` and `k` components (`Auto`: scikit-learn's rule).
+    #[must_use]
+    pub fn resolve(self, n: usize, p: usize, k: usize) -> Self {
+        let rank = n.min(p);
+        match self {
+            Self::Auto if n.max(p) <= 500 || k.min(rank) * 5 >= rank * 4 => Self::Exact,
+            Self::Auto => Self::Randomized,
+            other => other,
+        }
+    }
+}
+
 /// PCA parameters. Defaults: 50 components (capped by the data), centred only, solver
 /// `Auto`, seed 0, 10 oversamples, power iterations 7 when fewer than 10 % of the smaller
 /// side are asked for, else 4 (scikit-learn's rule).
@@ -160,11 +173,7 @@ pub fn pca(x: ArrayView2<'_, f64>, params: &PcaParams, cancel: Option<&CancelTok
     let xc = Mat::<f64>::from_fn(n, p, |i, j| (x[[i, j]] - mean[j]) * scale[j]);
     let total_variance = (0..p).map(|j| xc.col(j).iter().map(|v| v * v).sum::<f64>()).sum::<f64>() / (n - 1) as f64;
     check()?;
-    let solver = match params.solver {
-        PcaSolver::Auto if n.max(p) <= 500 || k * 5 >= rank * 4 => PcaSolver::Exact,
-        PcaSolver::Auto => PcaSolver::Randomized,
-        other => other,
-    };
+    let solver = params.solver.resolve(n, p, k);
     let (u, s, v) = match solver {
         PcaSolver::Randomized => randomized_svd(&xc, k, params, &check)?,
         _ => exact_svd(&xc, k)?,

@@ -101,6 +101,19 @@ pub enum ClusterMethodArg {
 }
 
 impl ClusterMethodArg {
+    /// The value of a linkage method.
+    pub fn of(method: Method) -> Self {
+        match method {
+            Method::Single => Self::Single,
+            Method::Complete => Self::Complete,
+            Method::Average => Self::Average,
+            Method::Weighted => Self::Weighted,
+            Method::Ward => Self::Ward,
+            Method::Centroid => Self::Centroid,
+            Method::Median => Self::Median,
+        }
+    }
+
     pub(super) fn linkage(self) -> Option<Method> {
         Some(match self {
             Self::Single => Method::Single,
@@ -229,7 +242,8 @@ pub(super) fn run(args: &ClusterArgs, out: &mut dyn std::io::Write) -> anyhow::R
                     method.name()
                 );
             }
-            let condensed = input.take_condensed(recipe::TREE_MEMORY, metric)?;
+            let rule = if cophenetic_file.is_some() { recipe::COPHENETIC_MEMORY } else { recipe::TREE_MEMORY };
+            let condensed = input.take_condensed(rule, metric)?;
             // The cophenetic correlation compares with the distances, which linkage overwrites.
             let original = cophenetic_file.is_some().then(|| condensed.clone());
             let tree = recipe::tree_of_distances(condensed, n, method, Ctx::silent())?;

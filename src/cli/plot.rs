@@ -26,6 +26,7 @@ use crate::palette;
 use crate::recipes::clusters::{self as clusters, ClusterSettings};
 use crate::recipes::distance_map::{ComputeDevice, DistanceMap, MapOrder};
 use crate::recipes::heatmap::{ClusteredHeatmap, HeatmapSettings};
+use crate::recipes::pca::PcaSettings;
 use crate::recipes::{Ctx, distance_map};
 
 /// Genes in a loadings figure unless asked otherwise.
@@ -85,10 +86,10 @@ pub struct PlotArgs {
     #[arg(long)]
     pub standardise: bool,
     /// PCA: the components on the axes (from 1).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = PcaSettings::default().axes.0 + 1)]
     pub x_pc: usize,
     /// PCA: the vertical component.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = PcaSettings::default().axes.1 + 1)]
     pub y_pc: usize,
     /// PCA, scree and loadings: components computed (the scree shows them all).
     #[arg(long, default_value_t = PcaParams::default().components)]
@@ -97,7 +98,7 @@ pub struct PlotArgs {
     #[arg(long, value_enum, default_value_t = PcaParams::default().solver)]
     pub solver: PcaSolver,
     /// Loadings: the component (from 1).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = PcaSettings::default().loadings_pc + 1)]
     pub component: usize,
     /// Loadings: genes shown (largest |loading| first).
     #[arg(long, default_value_t = LOADINGS_GENES)]
@@ -112,7 +113,7 @@ pub struct PlotArgs {
     #[arg(long, default_value_t = TsneParams::default().iterations)]
     pub iterations: usize,
     /// Dendrogram, silhouette and heatmap: the linkage.
-    #[arg(long, value_enum, default_value_t = ClusterMethodArg::Average)]
+    #[arg(long, value_enum, default_value_t = ClusterMethodArg::of(ClusterSettings::default().linkage))]
     pub method: ClusterMethodArg,
     /// Dendrogram, silhouette, heatmap and distance map: the distance (default: Euclidean; the
     /// heatmap: correlation).
@@ -272,7 +273,7 @@ impl PlotArgs {
     /// The hierarchical clustering the flags describe (the linkage's distance checked).
     fn cluster_settings(&self) -> anyhow::Result<ClusterSettings> {
         let linkage = self.method.linkage().context("--method: choose a linkage (average, ward, …)")?;
-        let asked = self.metric.unwrap_or(Metric::Euclidean);
+        let asked = self.metric.unwrap_or(ClusterSettings::default().metric);
         let metric =
             clusters::checked_tree_metric(linkage, asked).map_err(|e| anyhow::anyhow!("{e}; drop --metric"))?;
         Ok(ClusterSettings { linkage, metric, k: self.k, cut: self.cut, ..ClusterSettings::default() })
@@ -507,7 +508,7 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
         }
         PlotView::DistanceMap => {
             let order = args.map_order()?;
-            let metric = args.metric.unwrap_or(Metric::Euclidean);
+            let metric = args.metric.unwrap_or(crate::recipes::distance_map::DistanceMapSettings::default().metric);
             let device = super::device(ComputeDevice::Auto)?;
             let map = distance_map::run(x, metric, &device, Ctx::silent())?;
             let strip = strip(dataset, colour_by)?;

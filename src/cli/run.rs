@@ -17,6 +17,7 @@ use clap::Args;
 use super::OutFile;
 use super::plot::{self, DEFAULT_SIZE, PlotView};
 use crate::analysis::classify::Model;
+use crate::analysis::classify::forest::MaxFeatures;
 use crate::analysis::classify::svm::Kernel;
 use crate::analysis::classify::validation::GeneSelection;
 use crate::analysis::pca::PcaParams;
@@ -256,7 +257,7 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
     }
     map.extend(out(&format!("distance_map.{ext}")));
     push(&["plot", "distance-map"], map, None);
-    cluster_lines(s, ext, &mut push);
+    cluster_lines(s, ext, &mut push, &mut notes);
     // Classify: every model on, with the view's features and validation.
     classify_lines(s, ext, &mut push, &mut notes);
     Ok((lines, notes))
@@ -265,7 +266,7 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
 type Push<'a> = dyn FnMut(&[&str], Vec<Arg>, Option<&str>) + 'a;
 
 /// The Clusters view's method and the clustered heatmap.
-fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>) {
+fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<Note>) {
     // Clusters: the method shown.
     let v = &s.views;
     let out = |name: &str| vec![Arg::Text("--out".to_owned()), Arg::Out(name.to_owned())];
@@ -296,6 +297,11 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>) {
         }
         ClusterMethod::KMeans => {
             let k = &c.kmeans;
+            if k.tol.to_bits() != crate::analysis::clustering::kmeans::KMeansParams::default().tol.to_bits() {
+                notes.push(Note::Script(
+                    "the script's k-means uses scikit-learn's tolerance (biolens run uses the session's)".to_owned(),
+                ));
+            }
             let (n_init, max_iter) = (k.n_init.to_string(), k.max_iter.to_string());
             let fit = text(&["--k", &k.k.to_string(), "--seed", &k.seed.to_string(), "--n-init", &n_init]);
             let fit = [fit, text(&["--max-iter", &max_iter])].concat();
@@ -375,6 +381,18 @@ fn classify_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<N
                     .to_owned(),
             ));
         }
+    }
+    let unexpressible = c.models.iter().filter(|(on, _)| *on).any(|(_, m)| match m {
+        Model::Forest { params, .. } => params.max_features != MaxFeatures::Sqrt,
+        Model::Tree { params } => params.max_features != MaxFeatures::All,
+        _ => false,
+    });
+    if unexpressible {
+        notes.push(Note::Script(
+            "the script's trees and forests choose genes per split as scikit-learn's defaults (biolens run uses \
+             the session's)"
+                .to_owned(),
+        ));
     }
     // `selected` counts the models switched on (the run's outcomes).
     for (k, model) in c.models.iter().filter(|(on, _)| *on).map(|(_, m)| m).enumerate() {
@@ -571,7 +589,7 @@ impl Runner<'_> {
     fn check(&self) -> anyhow::Result<()> {
         let (n, genes) = (self.dataset.n_samples(), self.dataset.n_genes());
         let v = &self.s.views;
-        recipes::pca::MEMORY.check(n, genes)?;
+        recipes::pca::memory(&v.pca.params, n, genes).check(n, genes)?;
         recipes::tsne::MEMORY.check(n, genes)?;
         recipes::distance_map::check(n, genes)?;
         v.clusters.memory().check(n, genes)?;

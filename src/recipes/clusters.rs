@@ -134,6 +134,13 @@ pub const TREE_MEMORY: MemoryRule = MemoryRule {
     bytes: |n, genes| condensed_bytes(n) + matrix_bytes(n, genes) + 64 * n as u128,
 };
 
+/// The tree with its cophenetic distances and their correlation with the distances: three
+/// condensed matrices at once.
+pub const COPHENETIC_MEMORY: MemoryRule = MemoryRule {
+    what: "hierarchical clustering with cophenetic distances",
+    bytes: |n, genes| TREE_MEMORY.need(n, genes) + 2 * condensed_bytes(n),
+};
+
 /// The condensed distances and the neighbour lists.
 pub const DBSCAN_MEMORY: MemoryRule =
     MemoryRule { what: "DBSCAN", bytes: |n, genes| condensed_bytes(n) + matrix_bytes(n, genes) + 64 * n as u128 };

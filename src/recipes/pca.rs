@@ -36,16 +36,31 @@ impl Default for PcaSettings {
     }
 }
 
-/// The centred copy, the SVD's workspace and its factors (the randomized sketch keeps them
-/// narrow; the exact SVD runs only on small or nearly full-rank problems).
+/// The centred copy, the SVD's workspace and its factors, for the randomized SVD (its sketch
+/// keeps the factors narrow: at most a few hundred columns).
 pub const MEMORY: MemoryRule = MemoryRule {
     what: "PCA",
     bytes: |n, genes| 2 * matrix_bytes(n, genes) + matrix_bytes(n + genes, n.min(genes).min(500)),
 };
 
+/// The same for the exact SVD, whose factors are as wide as the smaller side.
+pub const MEMORY_EXACT: MemoryRule = MemoryRule {
+    what: "PCA (exact SVD)",
+    bytes: |n, genes| 2 * matrix_bytes(n, genes) + matrix_bytes(n + genes, n.min(genes)),
+};
+
+/// The rule of the SVD that `params` run on `n` × `genes`.
+pub fn memory(params: &PcaParams, n: usize, genes: usize) -> MemoryRule {
+    match params.solver.resolve(n, genes, params.components) {
+        crate::analysis::pca::PcaSolver::Exact => MEMORY_EXACT,
+        _ => MEMORY,
+    }
+}
+
 /// The fit of `x` (samples × genes).
 pub fn run(x: ArrayView2<'_, f64>, params: &PcaParams, ctx: Ctx<'_>) -> Result<Pca, RecipeError> {
-    MEMORY.check(x.nrows(), x.ncols())?;
+    let (n, genes) = x.dim();
+    memory(params, n, genes).check(n, genes)?;
     ctx.progress(None, "Computing principal components");
     pca(x, params, ctx.cancel_token()).map_err(|e| match e {
         PcaError::Cancelled => RecipeError::Cancelled,
