@@ -114,6 +114,7 @@ fn an_orientation_guessed_from_the_shape_is_said_with_transpose() {
     run_until(&mut h, "the table", |app| app.state().current.is_some());
     assert!(h.state().orientation_guessed());
     h.get_by_label_contains("Orientation guessed from the shape alone: read as genes in rows (3 samples × 6 genes)");
+    common::screenshot(&mut h, "orientation_banner");
     // The banner's button (the Data tab's summary has one too; either reads the file again).
     h.get_all_by_label("Transpose").last().expect("a Transpose button").click();
     h.run_steps(1);
