@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
 use crate::data::{Orientation, Pipeline};
-use crate::recipes::classify::ClassifySettings;
+use crate::recipes::classify::{ClassifySettings, GridSearch};
 use crate::recipes::clusters::ClusterSettings;
 use crate::recipes::distance_map::DistanceMapSettings;
 use crate::recipes::heatmap::HeatmapSettings;
@@ -175,19 +175,6 @@ pub struct SavedClassify {
     pub ran: bool,
     /// The grid search of the model shown, when one had been run (run again on opening).
     pub search: Option<GridSearch>,
-}
-
-/// A grid search's hyperparameters and values, as typed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GridSearch {
-    /// Rows.
-    pub param: crate::analysis::classify::search::Param,
-    /// Their values.
-    pub values: String,
-    /// Columns (optional).
-    pub param2: Option<crate::analysis::classify::search::Param>,
-    /// Their values.
-    pub values2: String,
 }
 
 /// Every view's settings.

@@ -10,6 +10,7 @@ use super::{Ctx, RecipeError};
 use crate::analysis::classify::folds::{
     Split, leave_one_out, repeated_k_fold, split_by, stratified_k_fold, train_test_split,
 };
+use crate::analysis::classify::search::{Grid, Param, grid_search, nested_cv, random_search, validation_curve};
 use crate::analysis::classify::validation::{CvOutcome, Features, GeneSelection, cross_validate};
 use crate::analysis::classify::{Model, encode_labels};
 use crate::data::Dataset;
@@ -352,4 +353,164 @@ pub fn run(settings: &ClassifySettings, dataset: &Dataset, ctx: Ctx<'_>) -> Resu
         features,
         notices: problem.notices,
     })
+}
+
+/// Tuning a model: a grid over one or two hyperparameters, with their values as typed
+/// ("0.1, 1, 10"); saved with a session as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GridSearch {
+    /// Rows.
+    pub param: Param,
+    /// Their values.
+    pub values: String,
+    /// Columns (optional).
+    pub param2: Option<Param>,
+    /// Their values.
+    pub values2: String,
+}
+
+/// Numbers typed with commas, spaces or semicolons between them.
+fn typed_values(text: &str) -> Vec<f64> {
+    text.split([',', ' ', ';']).filter_map(|v| v.trim().parse().ok()).collect()
+}
+
+impl GridSearch {
+    /// The rows' hyperparameter and the values it accepts.
+    pub fn rows(&self) -> Result<(Param, Vec<f64>), RecipeError> {
+        let values: Vec<f64> = typed_values(&self.values).into_iter().filter(|v| self.param.accepts(*v)).collect();
+        if values.is_empty() {
+            return Err(RecipeError::Invalid(format!(
+                "type the values of {} to try, separated by commas (positive numbers)",
+                self.param.label()
+            )));
+        }
+        Ok((self.param, values))
+    }
+
+    /// The columns' hyperparameter and values, when there is a second one.
+    pub fn columns(&self) -> Option<(Param, Vec<f64>)> {
+        self.param2
+            .filter(|p| *p != self.param)
+            .map(|p| (p, typed_values(&self.values2).into_iter().filter(|v| p.accepts(*v)).collect::<Vec<_>>()))
+            .filter(|(_, v)| !v.is_empty())
+    }
+
+    /// Random search's ranges: each hyperparameter between its smallest and largest value typed.
+    pub fn ranges(&self) -> Result<Vec<(Param, f64, f64)>, RecipeError> {
+        let range = |values: Vec<f64>| {
+            let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (lo.is_finite() && hi >= lo && lo > 0.0).then_some((lo, hi))
+        };
+        let typed = std::iter::once((Some(self.param), &self.values)).chain([(self.param2, &self.values2)]);
+        let ranges: Vec<(Param, f64, f64)> = typed
+            .filter_map(|(p, text)| Some((p?, range(typed_values(text))?)))
+            .map(|(p, (lo, hi))| (p, lo, hi))
+            .collect();
+        if ranges.is_empty() {
+            return Err(RecipeError::Invalid(
+                "type positive values: the search draws between the smallest and the largest".to_owned(),
+            ));
+        }
+        Ok(ranges)
+    }
+}
+
+/// What tuning found.
+#[derive(Debug, Clone)]
+pub struct SearchOutcome {
+    /// The model searched.
+    pub model: Model,
+    /// Mean CV accuracy over the grid.
+    pub grid: Grid,
+    /// Nested CV: outer accuracy and the model chosen inside each outer fold.
+    pub nested: Vec<(f64, Model)>,
+    /// Validation curve over the first hyperparameter: (value, training, CV accuracy).
+    pub curve: Vec<(f64, f64, f64)>,
+}
+
+/// Inner folds of the nested cross-validation: the grid search that tunes the model inside
+/// each outer (the run's) training fold.
+pub const NESTED_INNER_FOLDS: usize = 3;
+
+/// The grid of `search` around `model` on the run's splits, nested CV of the tuned model and
+/// the validation curve of the first hyperparameter; `x` is the run's labelled samples.
+pub fn tune<'a>(
+    search: &GridSearch,
+    run: &'a ClassifyRun,
+    x: ndarray::ArrayView2<'a, f64>,
+    model: &Model,
+    seed: u32,
+    ctx: Ctx<'_>,
+) -> Result<SearchOutcome, RecipeError> {
+    let (param, values) = search.rows()?;
+    let cols = search.columns();
+    let problem = run.problem(x);
+    let cancel = ctx.cancel_token();
+    let grid = grid_search(&problem, model, (param, values.clone()), cols.clone(), cancel, &mut |d, t| {
+        ctx.progress(Some(d as f32 / t as f32 * 0.5), "grid search");
+    })
+    .map_err(|e| ctx.failed(e))?;
+    let nested =
+        nested_cv(&problem, model, NESTED_INNER_FOLDS, &(param, values.clone(), cols), seed, cancel, &mut |d, t| {
+            ctx.progress(Some(0.5 + d as f32 / t as f32 * 0.35), "nested CV");
+        })
+        .map_err(|e| ctx.failed(e))?;
+    let curve = validation_curve(&problem, model, param, &values, cancel, &mut |d, t| {
+        ctx.progress(Some(0.85 + d as f32 / t as f32 * 0.15), "validation curve");
+    })
+    .map_err(|e| ctx.failed(e))?;
+    Ok(SearchOutcome { model: model.clone(), grid, nested, curve })
+}
+
+/// What a random search found: every model drawn with its mean CV accuracy, best first.
+#[derive(Debug, Clone)]
+pub struct RandomOutcome {
+    /// The model searched.
+    pub base: Model,
+    /// Drawn models and scores.
+    pub draws: Vec<(Model, f64)>,
+}
+
+/// `draws` models around `base`, each hyperparameter of `search` drawn log-uniformly between
+/// its smallest and largest typed value, scored on the run's splits.
+pub fn random<'a>(
+    search: &GridSearch,
+    run: &'a ClassifyRun,
+    x: ndarray::ArrayView2<'a, f64>,
+    base: &Model,
+    draws: usize,
+    seed: u64,
+    ctx: Ctx<'_>,
+) -> Result<RandomOutcome, RecipeError> {
+    let ranges = search.ranges()?;
+    let problem = run.problem(x);
+    let found = random_search(&problem, base, &ranges, draws, seed, ctx.cancel_token(), &mut |d, t| {
+        ctx.progress(Some(d as f32 / t as f32), "random search");
+    })
+    .map_err(|e| ctx.failed(e))?;
+    Ok(RandomOutcome { base: base.clone(), draws: found })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(values: &str, param2: Option<Param>, values2: &str) -> GridSearch {
+        GridSearch { param: Param::C, values: values.into(), param2, values2: values2.into() }
+    }
+
+    #[test]
+    fn typed_values_become_the_grid_and_the_ranges() {
+        let g = grid("0.1, 1;10 x -3", Some(Param::K), "1 3, 0.5");
+        assert_eq!(g.rows().unwrap(), (Param::C, vec![0.1, 1.0, 10.0]), "non-positive and text left out");
+        assert_eq!(g.columns(), Some((Param::K, vec![1.0, 3.0])), "k counts from 1");
+        // A range needs every typed value positive: C's −3 leaves C out of the random search.
+        assert_eq!(g.ranges().unwrap(), vec![(Param::K, 0.5, 3.0)]);
+        assert_eq!(grid("0.1 10", None, "").ranges().unwrap(), vec![(Param::C, 0.1, 10.0)]);
+        let none = grid("abc", Some(Param::C), "1");
+        assert!(none.rows().unwrap_err().to_string().contains("type the values of"));
+        assert_eq!(none.columns(), None, "the same hyperparameter twice is one axis");
+        assert!(grid("-1", None, "").ranges().is_err());
+    }
 }

@@ -15,11 +15,12 @@ use eframe::egui;
 
 use super::super::commands::Command;
 use super::super::state::AppState;
-use crate::analysis::classify::Model;
-use crate::analysis::classify::search::{Grid, Param};
+use crate::analysis::classify::search::Param;
 use crate::data::Dataset;
 use crate::jobs::Job;
-pub use crate::recipes::classify::{ClassifyRun, ClassifySettings, FeatureChoice, Validation};
+pub use crate::recipes::classify::{
+    ClassifyRun, ClassifySettings, FeatureChoice, GridSearch, RandomOutcome, SearchOutcome, Validation,
+};
 
 /// The detail panel shown for the selected model.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -60,26 +61,6 @@ pub struct SearchState {
     pub random: Option<Arc<RandomOutcome>>,
 }
 
-/// What a random search found: every model drawn with its mean CV accuracy, best first.
-pub struct RandomOutcome {
-    /// The model searched.
-    pub base: Model,
-    /// Drawn models and scores.
-    pub draws: Vec<(Model, f64)>,
-}
-
-/// What a search found.
-pub struct SearchOutcome {
-    /// The model searched.
-    pub model: Model,
-    /// Mean CV accuracy over the grid.
-    pub grid: Grid,
-    /// Nested CV: outer accuracy and the model chosen inside each outer fold.
-    pub nested: Vec<(f64, Model)>,
-    /// Validation curve over the first hyperparameter: (value, training, CV accuracy).
-    pub curve: Vec<(f64, f64, f64)>,
-}
-
 /// (gene, importance) pairs.
 type Importances = Vec<(usize, f64)>;
 
@@ -106,6 +87,18 @@ pub struct ClassifyView {
     pub tables: super::table_export::TableExport,
     /// "Export figure…" of the selected model's panels and the search.
     pub figure: super::figure_export::FigureExport,
+}
+
+impl SearchState {
+    /// The grid as typed (none until a hyperparameter is chosen).
+    pub fn grid(&self) -> Option<GridSearch> {
+        Some(GridSearch {
+            param: self.param?,
+            values: self.values.clone(),
+            param2: self.param2,
+            values2: self.values2.clone(),
+        })
+    }
 }
 
 impl Default for ClassifyView {
@@ -262,14 +255,7 @@ impl super::View for ClassifyView {
         views.classify = crate::session::SavedClassify {
             settings: self.settings.clone(),
             ran: self.result.is_some(),
-            search: self.search.param.filter(|_| self.search.outcome.is_some()).map(|param| {
-                crate::session::GridSearch {
-                    param,
-                    values: self.search.values.clone(),
-                    param2: self.search.param2,
-                    values2: self.search.values2.clone(),
-                }
-            }),
+            search: self.search.grid().filter(|_| self.search.outcome.is_some()),
         };
     }
 

@@ -3,13 +3,11 @@
 use eframe::egui::{self, RichText};
 
 use super::super::super::state::AppState;
-use super::{ClassifyView, FeatureChoice, SearchOutcome, Validation};
+use super::{ClassifyView, FeatureChoice, Validation};
 use crate::analysis::classify::Model;
 use crate::analysis::classify::forest::MaxFeatures;
 use crate::analysis::classify::models::KnnWeights;
-use crate::analysis::classify::search::{
-    Param, grid_search, nested_cv, permutation_importance, random_search, validation_curve,
-};
+use crate::analysis::classify::search::{Param, permutation_importance};
 use crate::analysis::classify::svm::Kernel;
 use crate::analysis::classify::validation::{GeneSelection, top_variance};
 use crate::data::Dataset;
@@ -209,22 +207,9 @@ impl ClassifyView {
             return;
         }
         let Some(outcome) = run.outcomes.get(self.settings.selected) else { return };
-        let parse =
-            |text: &str| -> Vec<f64> { text.split([',', ' ', ';']).filter_map(|v| v.trim().parse().ok()).collect() };
-        let range = |values: Vec<f64>| {
-            let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            (lo.is_finite() && hi >= lo && lo > 0.0).then_some((lo, hi))
-        };
-        let mut ranges = Vec::new();
-        for (param, text) in [(self.search.param, &self.search.values), (self.search.param2, &self.search.values2)] {
-            if let (Some(p), Some((lo, hi))) = (param, range(parse(text))) {
-                ranges.push((p, lo, hi));
-            }
-        }
-        if ranges.is_empty() {
-            self.search.error =
-                Some("Type positive values: the search draws between the smallest and the largest.".to_owned());
+        let Some(search) = self.search.grid() else { return };
+        if let Err(err) = search.ranges() {
+            self.search.error = Some(err.to_string());
             return;
         }
         let base = outcome.model.clone();
@@ -233,12 +218,9 @@ impl ClassifyView {
         let (draws, seed) = (self.search.draws, u64::from(self.settings.seed));
         self.search.error = None;
         self.search.random_job = Some(Job::spawn("random search", waker, move |ctx| {
-            let problem = run.problem(x.view());
-            let found = random_search(&problem, &base, &ranges, draws, seed, Some(ctx.cancel_token()), &mut |d, t| {
-                ctx.progress(Some(d as f32 / t as f32), "random search");
+            crate::recipes::in_job(ctx, |ctx| {
+                crate::recipes::classify::random(&search, &run, x.view(), &base, draws, seed, ctx)
             })
-            .map_err(|e| if ctx.cancel_token().is_cancelled() { JobError::Cancelled } else { JobError::failed(e) })?;
-            Ok(super::RandomOutcome { base, draws: found })
         }));
     }
 
@@ -249,45 +231,20 @@ impl ClassifyView {
             return;
         }
         let Some(outcome) = run.outcomes.get(self.settings.selected) else { return };
-        let Some(param) = self.search.param else { return };
-        let parse =
-            |text: &str| -> Vec<f64> { text.split([',', ' ', ';']).filter_map(|v| v.trim().parse().ok()).collect() };
-        let values: Vec<f64> = parse(&self.search.values).into_iter().filter(|v| param.accepts(*v)).collect();
-        if values.is_empty() {
-            self.search.error =
-                Some(format!("Type the values of {} to try, separated by commas (positive numbers).", param.label()));
+        let Some(search) = self.search.grid() else { return };
+        if let Err(err) = search.rows() {
+            self.search.error = Some(err.to_string());
             return;
         }
-        let cols = self
-            .search
-            .param2
-            .filter(|p| *p != param)
-            .map(|p| (p, parse(&self.search.values2).into_iter().filter(|v| p.accepts(*v)).collect::<Vec<_>>()))
-            .filter(|(_, v)| !v.is_empty());
         let model = outcome.model.clone();
         let x = current.dataset.matrix().select(ndarray::Axis(0), &run.samples);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         let seed = self.settings.seed;
         self.search.error = None;
         self.search.job = Some(Job::spawn("grid search", waker, move |ctx| {
-            let fail = |e: crate::analysis::classify::ClassifyError| {
-                if ctx.cancel_token().is_cancelled() { JobError::Cancelled } else { JobError::failed(e) }
-            };
-            let problem = run.problem(x.view());
-            let cancel = Some(ctx.cancel_token());
-            let grid = grid_search(&problem, &model, (param, values.clone()), cols.clone(), cancel, &mut |d, t| {
-                ctx.progress(Some(d as f32 / t as f32 * 0.5), "grid search");
+            crate::recipes::in_job(ctx, |ctx| {
+                crate::recipes::classify::tune(&search, &run, x.view(), &model, seed, ctx)
             })
-            .map_err(fail)?;
-            let nested = nested_cv(&problem, &model, 3, &(param, values.clone(), cols), seed, cancel, &mut |d, t| {
-                ctx.progress(Some(0.5 + d as f32 / t as f32 * 0.35), "nested CV");
-            })
-            .map_err(fail)?;
-            let curve = validation_curve(&problem, &model, param, &values, cancel, &mut |d, t| {
-                ctx.progress(Some(0.85 + d as f32 / t as f32 * 0.15), "validation curve");
-            })
-            .map_err(fail)?;
-            Ok(SearchOutcome { model, grid, nested, curve })
         }));
     }
 }
