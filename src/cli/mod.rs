@@ -596,12 +596,15 @@ pub(crate) fn device(choice: ComputeDevice) -> anyhow::Result<Device> {
     #[cfg(feature = "gpu")]
     {
         use crate::gpu::Gpu;
-        let gpu = match choice {
-            ComputeDevice::Cpu => None,
-            ComputeDevice::Gpu => Some(Gpu::headless()?),
-            ComputeDevice::Auto => Gpu::headless().ok(),
-        };
-        Ok(Device::new(gpu, choice))
+        Ok(match choice {
+            ComputeDevice::Cpu => Device::new(None, choice),
+            ComputeDevice::Gpu => Device::new(Some(Gpu::headless()?), choice),
+            ComputeDevice::Auto => match Gpu::headless_hardware() {
+                Ok(Ok(gpu)) => Device::new(Some(gpu), choice),
+                Ok(Err(software)) => Device::passing_over(software),
+                Err(_) => Device::new(None, choice),
+            },
+        })
     }
     #[cfg(not(feature = "gpu"))]
     {

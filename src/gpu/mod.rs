@@ -111,12 +111,32 @@ pub struct Gpu {
 impl Gpu {
     /// Creates a device on the best adapter (high performance), for the CLI and tests.
     pub fn headless() -> Result<Self, GpuError> {
+        Self::device_on(&Self::headless_adapter()?)
+    }
+
+    /// The adapter [`Gpu::headless`] would use, without a device.
+    fn headless_adapter() -> Result<wgpu::Adapter, GpuError> {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+        pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
             power_preference: wgpu::PowerPreference::HighPerformance,
             ..Default::default()
         }))
-        .map_err(|e| GpuError::NoAdapter(e.to_string()))?;
+        .map_err(|e| GpuError::NoAdapter(e.to_string()))
+    }
+
+    /// [`Gpu::headless`] for [`ComputeDevice::Auto`], which passes over a software adapter:
+    /// `Ok(None)` with the adapter's label instead of creating a device it would not use
+    /// (a software driver's device costs tens of megabytes).
+    pub fn headless_hardware() -> Result<Result<Self, String>, GpuError> {
+        let adapter = Self::headless_adapter()?;
+        let info = adapter.get_info();
+        if info.device_type == wgpu::DeviceType::Cpu {
+            return Ok(Err(format!("{} (software, {})", info.name, info.backend)));
+        }
+        Self::device_on(&adapter).map(Ok)
+    }
+
+    fn device_on(adapter: &wgpu::Adapter) -> Result<Self, GpuError> {
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("biolens compute"),
             required_limits: adapter.limits(),

@@ -167,6 +167,9 @@ pub struct Device {
     gpu: Option<crate::gpu::Gpu>,
     #[cfg(feature = "gpu")]
     choice: ComputeDevice,
+    /// A software adapter `Auto` passed over without creating its device (its label).
+    #[cfg(feature = "gpu")]
+    passed_over: Option<String>,
 }
 
 impl Device {
@@ -177,13 +180,22 @@ impl Device {
             gpu: None,
             #[cfg(feature = "gpu")]
             choice: ComputeDevice::Cpu,
+            #[cfg(feature = "gpu")]
+            passed_over: None,
         }
+    }
+
+    /// `Auto` on a machine whose only adapter is the software one labelled `label`: the CPU,
+    /// saying why.
+    #[cfg(feature = "gpu")]
+    pub fn passing_over(label: String) -> Self {
+        Self { gpu: None, choice: ComputeDevice::Auto, passed_over: Some(label) }
     }
 
     /// `choice` with the adapter `gpu` (if there is one).
     #[cfg(feature = "gpu")]
     pub fn new(gpu: Option<crate::gpu::Gpu>, choice: ComputeDevice) -> Self {
-        Self { gpu, choice }
+        Self { gpu, choice, passed_over: None }
     }
 
     /// The square distance matrix of `prepared` and where it ran; a failing GPU falls back to
@@ -201,6 +213,10 @@ impl Device {
             use crate::gpu::{ComputeError, GpuError, distances_on};
             let token = ctx.cancel_token();
             let computed = match distances_on(self.gpu.as_ref(), self.choice, prepared, token, &mut progress) {
+                Ok((m, _)) if self.gpu.is_none() && self.passed_over.is_some() => {
+                    let label = self.passed_over.as_deref().unwrap_or_default();
+                    Ok((m, format!("{}; {label} skipped: a software adapter is slower", crate::gpu::cpu_label())))
+                }
                 Err(err) if !err.is_cancelled() && self.gpu.is_some() && self.choice != ComputeDevice::Cpu => {
                     distances_on(None, ComputeDevice::Cpu, prepared, token, &mut progress)
                         .map(|(m, device)| (m, format!("{device}; the GPU failed: {err}")))
