@@ -273,11 +273,11 @@ pub(super) fn write_figures(
 ) -> anyhow::Result<()> {
     if let Some(path) = confusion {
         let fig = crate::export::plots::confusion(title, evaluation.confusion(), evaluation.classes(), normalised);
-        write_figure(&fig, path)?;
+        super::plot::write_default(&fig, path)?;
     }
     if let Some(path) = roc {
         let fig = crate::export::plots::roc(title, &evaluation.cv.roc_curves(&evaluation.y, evaluation.classes()));
-        write_figure(&fig, path)?;
+        super::plot::write_default(&fig, path)?;
     }
     Ok(())
 }
@@ -306,16 +306,6 @@ fn write_folds(out: &mut dyn std::io::Write, evaluation: &Evaluation) -> std::io
         )?;
     }
     out.flush()
-}
-
-/// Writes a figure at the default size, SVG or PNG by the extension.
-fn write_figure(fig: &crate::export::figure::Figure, path: &std::path::Path) -> anyhow::Result<()> {
-    use crate::export::figure::{Style, render};
-    let png = crate::export::figure::is_png(path)
-        .ok_or_else(|| anyhow::anyhow!("figures must end in .svg or .png: {}", path.display()))?;
-    let size = super::plot::DEFAULT_SIZE;
-    let bytes = render(fig, &size, &Style::for_size(size.pixels()), png)?;
-    super::OutFile::create(path)?.write_with(|w| w.write_all(&bytes))
 }
 
 impl ClassifyArgs {

@@ -549,9 +549,13 @@ pub(super) fn default_title(dataset: &Dataset, view: PlotView) -> String {
     format!("{} — {}", dataset.name, view.title())
 }
 
-/// The figure as SVG or PNG bytes at `size`, styled for that size.
-pub(super) fn figure_bytes(fig: &Figure, size: &Size, style: &Style, png: bool) -> anyhow::Result<Vec<u8>> {
-    Ok(render(fig, size, style, png)?)
+/// Writes `fig` to `path` at the default size (SVG or PNG by the extension), as `classify`'s
+/// figures and `biolens run` write them.
+pub(super) fn write_default(fig: &Figure, path: &std::path::Path) -> anyhow::Result<()> {
+    let png = crate::export::figure::is_png(path)
+        .with_context(|| format!("figures must end in .svg or .png: {}", path.display()))?;
+    let bytes = render(fig, &DEFAULT_SIZE, &Style::for_size(DEFAULT_SIZE.pixels()), png)?;
+    OutFile::create(path)?.write_with(|w| w.write_all(&bytes))
 }
 
 pub(super) fn run(args: &PlotArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
@@ -564,7 +568,7 @@ pub(super) fn run(args: &PlotArgs, out: &mut dyn std::io::Write) -> anyhow::Resu
     let dataset = args.data.open()?;
     let (fig, summary) = figure(args, &dataset)?;
     let size = args.size();
-    let bytes = figure_bytes(&fig, &size, &args.style(), png)?;
+    let bytes = render(&fig, &size, &args.style(), png)?;
     file.write_with(|w| w.write_all(&bytes))?;
     let pixels = size.pixels();
     writeln!(out, "{summary}: {} × {} px figure written to {}", pixels.0, pixels.1, args.out.display())?;

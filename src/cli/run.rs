@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::OutFile;
-use super::plot::{self, DEFAULT_SIZE, PlotView};
+use super::plot::{self, PlotView};
 use crate::analysis::classify::Model;
 use crate::analysis::classify::forest::MaxFeatures;
 use crate::analysis::classify::svm::Kernel;
@@ -23,7 +23,7 @@ use crate::analysis::classify::validation::GeneSelection;
 use crate::analysis::pca::PcaParams;
 use crate::analysis::tsne::TsneParams;
 use crate::data::{LoadError, LoadOptions, OpenRequest, Pipeline};
-use crate::export::figure::{Figure, Style};
+use crate::export::figure::Figure;
 use crate::export::plots;
 use crate::recipes::classify::Validation;
 use crate::recipes::clusters::{self, ClusterMethod};
@@ -527,7 +527,7 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn std::io::Write) -> anyhow::Resul
         Some(csv) => std::fs::write(&made, csv).map(|()| Some(made.clone())).map_err(|e| LoadError::io(&made, e)),
         None => Ok(None),
     })?;
-    let mut runner = Runner { s: &s, dataset, dir, png: args.png, ext, written: Vec::new() };
+    let mut runner = Runner { s: &s, dataset, dir, ext, written: Vec::new() };
     runner.check()?;
     if !s.made_annotations.is_empty() {
         runner.written.push(MADE.to_owned());
@@ -551,7 +551,7 @@ struct Runner<'a> {
     s: &'a Session,
     dataset: crate::data::Dataset,
     dir: &'a Path,
-    png: bool,
+    /// "svg" or "png".
     ext: &'static str,
     /// The files written, in order.
     written: Vec<String>,
@@ -566,9 +566,8 @@ impl Runner<'_> {
     /// Writes a figure of `view` as `biolens plot` does at its default size.
     fn figure(&mut self, stem: &str, view: PlotView, mut fig: Figure) -> anyhow::Result<()> {
         fig.title = plot::default_title(&self.dataset, view);
-        let bytes = plot::figure_bytes(&fig, &DEFAULT_SIZE, &Style::for_size(DEFAULT_SIZE.pixels()), self.png)?;
         let name = format!("{stem}.{}", self.ext);
-        self.file(&name)?.write_with(|w| w.write_all(&bytes))?;
+        plot::write_default(&fig, &self.dir.join(&name))?;
         self.written.push(name);
         Ok(())
     }

@@ -163,8 +163,17 @@ fn too_few(n: usize) -> Result<(), RecipeError> {
     Ok(())
 }
 
-/// The condensed distances between the rows of `x`, with progress scaled into `0..share`.
-fn condensed(x: ArrayView2<'_, f64>, metric: Metric, share: f32, ctx: Ctx<'_>) -> Result<Vec<f64>, RecipeError> {
+/// The condensed distances between the samples of `x` once `rule` allows them, with progress
+/// scaled into `0..share`: the one path every clustering's distances take.
+fn checked_distances(
+    rule: MemoryRule,
+    x: ArrayView2<'_, f64>,
+    metric: Metric,
+    share: f32,
+    ctx: Ctx<'_>,
+) -> Result<Vec<f64>, RecipeError> {
+    too_few(x.nrows())?;
+    rule.check(x.nrows(), x.ncols())?;
     Ok(distance::condensed(x, Between::Samples, metric, ctx.cancel_token(), &mut |f| {
         ctx.progress(Some(f * share), "Computing distances");
     })?)
@@ -178,20 +187,15 @@ pub fn distances_for(
     metric: Metric,
     ctx: Ctx<'_>,
 ) -> Result<Vec<f64>, RecipeError> {
-    too_few(x.nrows())?;
-    rule.check(x.nrows(), x.ncols())?;
-    condensed(x, metric, 1.0, ctx)
+    checked_distances(rule, x, metric, 1.0, ctx)
 }
 
 /// The merge tree of the rows of `x` (samples × genes) by `method` on `metric` (replaced by
 /// Euclidean where the method needs it: [`tree_metric`]).
 pub fn tree(x: ArrayView2<'_, f64>, method: Method, metric: Metric, ctx: Ctx<'_>) -> Result<Tree, RecipeError> {
-    let n = x.nrows();
-    too_few(n)?;
-    TREE_MEMORY.check(n, x.ncols())?;
-    let mut d = condensed(x, tree_metric(method, metric), 0.6, ctx)?;
+    let d = checked_distances(TREE_MEMORY, x, tree_metric(method, metric), 0.6, ctx)?;
     ctx.progress(Some(0.6), &format!("{} linkage", method.name()));
-    linkage(&mut d, n, method).map_err(|e| ctx.failed(e))
+    tree_of_distances(d, x.nrows(), method, ctx)
 }
 
 /// The tree of items whose distances are given (condensed; `SciPy`'s `linkage(y)`).
@@ -241,9 +245,7 @@ pub fn dbscan_with_curve(
     ctx: Ctx<'_>,
 ) -> Result<(Vec<Option<usize>>, Vec<f64>), RecipeError> {
     let n = x.nrows();
-    too_few(n)?;
-    DBSCAN_MEMORY.check(n, x.ncols())?;
-    let d = condensed(x, metric, 0.7, ctx)?;
+    let d = checked_distances(DBSCAN_MEMORY, x, metric, 0.7, ctx)?;
     ctx.check()?;
     ctx.progress(Some(0.7), "DBSCAN");
     let labels = dbscan(&d, n, params);
@@ -284,7 +286,7 @@ pub fn silhouettes(
     ctx: Ctx<'_>,
 ) -> Result<Vec<Option<f64>>, RecipeError> {
     check_silhouettes(x.nrows(), x.ncols())?;
-    let d = condensed(x, metric, 1.0, ctx)?;
+    let d = checked_distances(SILHOUETTE_MEMORY, x, metric, 1.0, ctx)?;
     ctx.check()?;
     Ok(silhouette(&d, labels))
 }
