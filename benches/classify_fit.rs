@@ -36,7 +36,7 @@ fn khan() -> (Array2<f64>, Vec<usize>, usize) {
     let label = dataset.annotations().iter().find(|a| a.name == "label").expect("label");
     let values: Vec<Option<String>> = (0..dataset.n_samples()).map(|i| label.value_text(i)).collect();
     let (names, codes) = encode_labels(&values);
-    (dataset.matrix().clone(), codes.into_iter().map(|c| c.expect("labelled")).collect(), names.len())
+    (dataset.dense().expect("dense").clone(), codes.into_iter().map(|c| c.expect("labelled")).collect(), names.len())
 }
 
 fn single_fits(c: &mut Criterion) {

@@ -14,7 +14,7 @@ fn main() -> anyhow::Result<()> {
     let k: usize = args.next().unwrap_or_else(|| "50".into()).parse()?;
     let repeat: usize = args.next().unwrap_or_else(|| "3".into()).parse()?;
     let loaded = load_matrix(path.as_ref(), &LoadOptions::default(), &|_, _| {})?;
-    let x = loaded.data.matrix();
+    let x = loaded.data.dense()?;
     let params = PcaParams::new(k).solver(PcaSolver::Randomized);
     let mut best = f64::INFINITY;
     let mut evr = Vec::new();

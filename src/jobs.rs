@@ -49,6 +49,12 @@ pub enum JobError {
     Panicked(String),
 }
 
+impl From<crate::memory::MemoryError> for JobError {
+    fn from(err: crate::memory::MemoryError) -> Self {
+        Self::Failed(err.to_string())
+    }
+}
+
 impl JobError {
     /// Wraps any error, with its chain of causes on one line.
     pub fn failed(err: impl fmt::Display) -> Self {

@@ -20,6 +20,17 @@ pub const OKABE_ITO: [Rgb; 8] = [
 /// Colour of missing values.
 pub const MISSING: Rgb = [160, 160, 160];
 
+/// A colour written as `#rrggbb` (or `#rrggbbaa`, alpha ignored), as matplotlib and scanpy
+/// write them; `None` for anything else.
+pub fn parse_hex(text: &str) -> Option<Rgb> {
+    let hex = text.trim().strip_prefix('#')?;
+    if !(hex.len() == 6 || hex.len() == 8) || !hex.is_ascii() {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some([byte(0)?, byte(2)?, byte(4)?])
+}
+
 /// Colour of class `k`: Okabe–Ito for the first eight, then the same hues lightened
 /// (and then darkened) so up to 24 classes stay distinct; beyond that the cycle repeats.
 pub fn categorical(k: usize) -> Rgb {
@@ -101,6 +112,14 @@ pub fn diverging(t: f64) -> Rgb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_colours_as_matplotlib_writes_them() {
+        assert_eq!(parse_hex("#1f77b4"), Some([0x1f, 0x77, 0xb4]));
+        assert_eq!(parse_hex("#1F77B4FF"), Some([0x1f, 0x77, 0xb4]));
+        assert_eq!(parse_hex("red"), None);
+        assert_eq!(parse_hex("#12"), None);
+    }
 
     #[test]
     fn viridis_ends_and_missing() {

@@ -150,6 +150,9 @@ pub struct DataSource {
     /// Orientation chosen by the user (`None`: detected).
     #[serde(default)]
     pub orientation: Option<Orientation>,
+    /// Which matrix of a single-cell file (layer, raw, genome, feature type).
+    #[serde(default, flatten)]
+    pub choice: crate::data::MatrixChoice,
     /// Display name.
     #[serde(default)]
     pub name: Option<String>,
@@ -195,6 +198,26 @@ pub struct Views {
     pub heatmap: HeatmapSettings,
     /// Classify.
     pub classify: SavedClassify,
+    /// The stored embeddings view.
+    pub embeddings: StoredSettings,
+}
+
+/// The Embeddings view's settings: which stored embedding, its axes and the colouring.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StoredSettings {
+    /// The `obsm` key shown (`None`: UMAP, else t-SNE, else the first).
+    pub key: Option<String>,
+    /// Components on the axes (from 0).
+    pub axes: (usize, usize),
+    /// Point colours.
+    pub colour_by: crate::recipes::Colouring,
+}
+
+impl Default for StoredSettings {
+    fn default() -> Self {
+        Self { key: None, axes: (0, 1), colour_by: crate::recipes::Colouring::Nothing }
+    }
 }
 
 /// A saved session.
@@ -288,7 +311,13 @@ mod tests {
     fn session() -> Session {
         let file = FileRef { path: "m.csv".into(), size: 3, sha256: "ab".into() };
         Session::new(
-            DataSource { matrix: file, annotations: Vec::new(), orientation: None, name: None },
+            DataSource {
+                matrix: file,
+                annotations: Vec::new(),
+                orientation: None,
+                choice: crate::data::MatrixChoice::default(),
+                name: None,
+            },
             Pipeline::default(),
         )
     }

@@ -16,7 +16,7 @@ use common::{SHARED_DATASETS, sample};
 use ndarray::Array2;
 
 fn dataset(folder: &str, file: &str) -> (Array2<f64>, Vec<usize>, usize) {
-    let x = common::load(&sample(&format!("{folder}/{file}"))).data.matrix().clone();
+    let x = common::load(&sample(&format!("{folder}/{file}"))).data.matrix().dense().expect("dense").clone();
     let text = std::fs::read_to_string(sample(&format!("{folder}/samples.csv"))).expect("samples.csv");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("header").split(',').collect();

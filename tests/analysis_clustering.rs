@@ -34,7 +34,7 @@ fn labelled(folder: &str, file: &str) -> (Array2<f64>, Vec<Option<usize>>) {
             values.iter().map(|v| levels.iter().position(|l| *l == v.to_bits())).collect()
         }
     };
-    (dataset.matrix().clone(), codes)
+    (dataset.dense().expect("dense").clone(), codes)
 }
 
 fn standardise(x: &Array2<f64>) -> Array2<f64> {

@@ -35,7 +35,7 @@ fn cpu_matches_scipy_cdist() {
             let pairs = block["pairs"].as_array().expect("pairs");
             for (metric_name, values) in block["distances"].as_object().expect("distances") {
                 let metric = metric_named(metric_name);
-                let ours = pairwise(x.matrix().view(), between, metric, None, &mut |_| {}).unwrap();
+                let ours = pairwise(x.dense().expect("dense").view(), between, metric, None, &mut |_| {}).unwrap();
                 for (pair, want) in pairs.iter().zip(values.as_array().expect("values")) {
                     let (i, j) = (pair[0].as_u64().unwrap() as usize, pair[1].as_u64().unwrap() as usize);
                     let want = want.as_f64().unwrap();
@@ -84,7 +84,7 @@ fn gpu_matches_cpu_on_every_shared_dataset() {
         };
         for &between in directions {
             for metric in Metric::ALL {
-                let prepared = prepare(x.matrix().view(), between, metric).unwrap();
+                let prepared = prepare(x.dense().expect("dense").view(), between, metric).unwrap();
                 let cpu = pairwise_prepared(&prepared, None, &mut |_| {}).unwrap();
                 let gpu_result = gpu.distances(&prepared, None, &mut |_| {}).unwrap();
                 let mut worst = 0.0f64;
@@ -108,7 +108,13 @@ fn gpu_matches_cpu_on_every_shared_dataset() {
 #[test]
 fn condensed_is_the_upper_triangle_of_the_square_matrix() {
     use biolens::analysis::distance::condensed;
-    let mut x = load(&sample("khan_srbct/expression.csv")).data.matrix().slice(ndarray::s![..40, ..300]).to_owned();
+    let mut x = load(&sample("khan_srbct/expression.csv"))
+        .data
+        .matrix()
+        .dense()
+        .expect("dense")
+        .slice(ndarray::s![..40, ..300])
+        .to_owned();
     x.row_mut(7).fill(2.5);
     for metric in Metric::ALL {
         for between in [Between::Samples, Between::Genes] {

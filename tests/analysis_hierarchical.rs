@@ -56,7 +56,8 @@ fn reference() -> (Vec<Case>, Vec<f64>) {
 
 fn our_tree(case: &Case) -> Tree {
     let x = load(&sample(&format!("{}/expression.csv", case.dataset))).data;
-    let square = pairwise(x.matrix().view(), Between::Samples, case.metric, None, &mut |_| {}).expect("distances");
+    let square = pairwise(x.matrix().dense().expect("dense").view(), Between::Samples, case.metric, None, &mut |_| {})
+        .expect("distances");
     linkage(&mut condensed(&square), square.nrows(), case.method).expect("tree")
 }
 
@@ -75,7 +76,9 @@ fn iris_distances_are_scipys_bit_for_bit() {
     let (cases, scipy) = reference();
     let case = cases.iter().find(|c| c.dataset == "sklearn_iris").expect("iris case");
     let x = load(&sample(&format!("{}/expression.csv", case.dataset))).data;
-    let square = pairwise(x.matrix().view(), Between::Samples, Metric::Euclidean, None, &mut |_| {}).unwrap();
+    let square =
+        pairwise(x.matrix().dense().expect("dense").view(), Between::Samples, Metric::Euclidean, None, &mut |_| {})
+            .unwrap();
     let ours = condensed(&square);
     assert_eq!(ours.len(), scipy.len());
     let differing = ours.iter().zip(&scipy).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
@@ -102,7 +105,7 @@ fn top_heights_match_the_shared_reference() {
     let reference: serde_json::Value = serde_json::from_str(&text).expect("reference JSON");
     for (name, folder, file) in common::SHARED_DATASETS {
         let entry = &reference[name];
-        let x = load(&sample(&format!("{folder}/{file}"))).data.matrix().clone();
+        let x = load(&sample(&format!("{folder}/{file}"))).data.matrix().dense().expect("dense").clone();
         for (tag, matrix) in [("asis", x.clone()), ("std", standardise(&x))] {
             let mut condensed =
                 distance::condensed(matrix.view(), Between::Samples, Metric::Euclidean, None, &mut |_| {}).unwrap();

@@ -24,7 +24,7 @@ fn explained_variance_ratios_match_scikit_learn() {
                 .collect();
             for solver in [PcaSolver::Exact, PcaSolver::Randomized] {
                 let params = PcaParams::new(expected.len()).scale(scale).solver(solver);
-                let fit = pca(x.matrix().view(), &params, None).unwrap();
+                let fit = pca(x.dense().expect("dense").view(), &params, None).unwrap();
                 assert!(!expected.is_empty(), "{key} {variant}: empty reference");
                 assert_eq!(fit.explained_variance_ratio.len(), expected.len(), "{key} {variant} {solver:?}");
                 for (c, (got, want)) in fit.explained_variance_ratio.iter().zip(&expected).enumerate() {
@@ -43,8 +43,8 @@ fn explained_variance_ratios_match_scikit_learn() {
 fn results_are_deterministic_for_a_seed_with_fixed_signs() {
     let x = load(&sample("khan_srbct/expression.csv")).data;
     let params = PcaParams::new(10).solver(PcaSolver::Randomized).seed(42);
-    let a = pca(x.matrix().view(), &params, None).unwrap();
-    let b = pca(x.matrix().view(), &params, None).unwrap();
+    let a = pca(x.dense().expect("dense").view(), &params, None).unwrap();
+    let b = pca(x.dense().expect("dense").view(), &params, None).unwrap();
     assert_eq!(a, b);
     for c in 0..10 {
         let column = a.loadings.column(c);

@@ -16,12 +16,12 @@ fn knn_preservation_matches_open_tsne() {
     for (name, entry) in reference.as_object().expect("an object") {
         let x = load(&sample(&format!("{name}/expression.csv"))).data;
         let params = TsneParams::default();
-        let input = pca_input(x.matrix().view(), &params, None).unwrap();
+        let input = pca_input(x.dense().expect("dense").view(), &params, None).unwrap();
         assert_eq!(input.ncols() as u64, entry["pca_components"].as_u64().unwrap(), "{name}: PCA input size");
         let theirs = entry["knn_preservation_k10"].as_f64().unwrap();
         for gradient in [TsneGradient::BarnesHut, TsneGradient::Fft] {
             let params = TsneParams { gradient, ..params.clone() };
-            let embedding = run(x.matrix().view(), &params, None, |_, _| {}).unwrap();
+            let embedding = run(x.dense().expect("dense").view(), &params, None, |_, _| {}).unwrap();
             let ours = knn_preservation(input.view(), embedding.view(), 10);
             report.push(format!("{name} ({}): biolens {ours:.4}, openTSNE {theirs:.4}", gradient.label()));
             assert!(ours >= theirs - 0.03, "{name}: k-NN preservation {ours:.4} vs openTSNE {theirs:.4}\n{report:#?}");
@@ -42,11 +42,11 @@ fn quality_against_linfa_tsne() {
     for name in ["tissue_gene_expression", "sklearn_iris", "khan_srbct"] {
         let x = load(&sample(&format!("{name}/expression.csv"))).data;
         let params = TsneParams::default();
-        let input = pca_input(x.matrix().view(), &params, None).unwrap();
-        let ours = run(x.matrix().view(), &params, None, |_, _| {}).unwrap();
+        let input = pca_input(x.dense().expect("dense").view(), &params, None).unwrap();
+        let ours = run(x.dense().expect("dense").view(), &params, None, |_, _| {}).unwrap();
         let linfa_params = TsneParams { engine: TsneEngine::Linfa, ..params };
-        let theirs = run(x.matrix().view(), &linfa_params, None, |_, _| {}).unwrap();
-        assert_eq!(theirs.dim(), (x.matrix().nrows(), 2));
+        let theirs = run(x.dense().expect("dense").view(), &linfa_params, None, |_, _| {}).unwrap();
+        assert_eq!(theirs.dim(), (x.dense().expect("dense").nrows(), 2));
         let q_ours = knn_preservation(input.view(), ours.view(), 10);
         let q_linfa = knn_preservation(input.view(), theirs.view(), 10);
         let floor = reference[name]["knn_preservation_k10"].as_f64().unwrap() - 0.03;

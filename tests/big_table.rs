@@ -68,7 +68,7 @@ fn every_tab_opens_on_a_100000_sample_table() {
     common::run_until(&mut h, "the table", |app| app.state().current.is_some());
     assert_eq!(h.state().state().current.as_ref().unwrap().dataset.n_samples(), SAMPLES);
     let keys = [egui::Key::Num1, egui::Key::Num2, egui::Key::Num3, egui::Key::Num4, egui::Key::Num5];
-    let keys = keys.into_iter().chain([egui::Key::Num6, egui::Key::Num7]);
+    let keys = keys.into_iter().chain([egui::Key::Num6, egui::Key::Num7, egui::Key::Num8]);
     for (tab, key) in Tab::ALL.into_iter().zip(keys) {
         h.key_press_modifiers(egui::Modifiers::COMMAND, key);
         h.run_steps(3);
@@ -92,7 +92,7 @@ fn every_tab_opens_on_a_100000_sample_table() {
         app.state().data_job.is_none() && app.state().current.as_ref().is_some_and(|c| c.dataset.n_samples() == 10_000)
     });
     let pipeline = h.state().state().current.as_ref().unwrap().dataset.pipeline().clone();
-    assert_eq!(pipeline.steps, vec![biolens::data::Step::Subsample { n: 10_000, seed: 0 }]);
+    assert_eq!(pipeline.steps, vec![biolens::data::Step::Subsample { n: 10_000, seed: 0, by: None }]);
     // The app is alive and still holds all the data (the subset is a step, undone in the Data tab).
     assert_eq!(h.state().state().current.as_ref().unwrap().dataset.raw().sample_ids().len(), SAMPLES);
     assert!(h.state().pca_view().result.is_some() || h.state().pca_view().is_running());
@@ -106,6 +106,7 @@ fn session(dir: &Path, table: &Path) -> String {
         matrix: FileRef::of(table).expect("the table"),
         annotations: Vec::new(),
         orientation: None,
+        choice: biolens::data::MatrixChoice::default(),
         name: None,
     };
     let mut s = Session::new(data, biolens::data::Pipeline::default());

@@ -25,6 +25,7 @@ fn iris_session(dir: &Path) -> (PathBuf, PathBuf) {
         matrix: FileRef::of(&matrix).expect("test setup"),
         annotations: vec![FileRef::of(&annotations).expect("test setup")],
         orientation: None,
+        choice: biolens::data::MatrixChoice::default(),
         name: None,
     };
     let pipeline = Pipeline { steps: vec![Step::Log2, Step::ZScore], ..Pipeline::default() };

@@ -24,7 +24,7 @@ fn bundled_datasets_have_their_documented_shapes() {
         ("sklearn_iris", 150, 4),
     ] {
         let loaded = load(&sample(&format!("{name}/expression.csv")));
-        assert_eq!(loaded.data.matrix().dim(), (samples, genes), "{name}");
+        assert_eq!(loaded.data.matrix().dense().expect("dense").dim(), (samples, genes), "{name}");
         assert_eq!(loaded.report.orientation, Orientation::SamplesInRows, "{name}");
         assert_eq!(loaded.report.missing, 0, "{name}");
         assert_eq!(loaded.data.sample_ids().len(), samples);
@@ -40,20 +40,20 @@ fn both_orientations_give_the_identical_matrix() {
     assert_eq!(wide.report.orientation, Orientation::SamplesInRows);
     assert_eq!(tall.data.sample_ids(), wide.data.sample_ids());
     assert_eq!(tall.data.gene_ids(), wide.data.gene_ids());
-    assert_eq!(tall.data.matrix(), wide.data.matrix());
+    assert_eq!(tall.data.matrix().dense().expect("dense"), wide.data.matrix().dense().expect("dense"));
 }
 
 #[test]
 fn forcing_the_orientation_transposes() {
     let forced = load_matrix(
         &sample("tissue_gene_expression/expression.csv"),
-        &LoadOptions { orientation: Some(Orientation::GenesInRows) },
+        &LoadOptions { orientation: Some(Orientation::GenesInRows), ..LoadOptions::default() },
         &|_, _| {},
     )
     .unwrap();
     let normal = load(&sample("tissue_gene_expression/expression.csv"));
-    assert_eq!(forced.data.matrix().dim(), (500, 189));
-    assert_eq!(forced.data.matrix(), &normal.data.matrix().t());
+    assert_eq!(forced.data.matrix().dense().expect("dense").dim(), (500, 189));
+    assert_eq!(forced.data.matrix().dense().expect("dense"), &normal.data.matrix().dense().expect("dense").t());
     assert_eq!(forced.report.orientation_reason, "chosen by the user");
 }
 
@@ -64,7 +64,7 @@ fn gzipped_tsv_equals_plain_csv() {
     assert!(gz.report.format.contains("gzipped TSV"), "{}", gz.report.format);
     assert_eq!(gz.data.sample_ids(), csv.data.sample_ids());
     assert_eq!(gz.data.gene_ids(), csv.data.gene_ids());
-    assert_eq!(gz.data.matrix(), csv.data.matrix());
+    assert_eq!(gz.data.matrix().dense().expect("dense"), csv.data.matrix().dense().expect("dense"));
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn text_columns_of_a_samples_table_become_annotations() {
         write_temp("m.csv", b"id,tissue,g1,g2,g3\ns1,liver,1,2,3\ns2,kidney,4,5,6\ns3,liver,7,8,9\ns4,liver,1,1,1\n");
     let l = load(&path);
     assert_eq!(l.report.orientation, Orientation::SamplesInRows);
-    assert_eq!(l.data.matrix().dim(), (4, 3));
+    assert_eq!(l.data.matrix().dense().expect("dense").dim(), (4, 3));
     assert_eq!(l.data.annotations()[0].name, "tissue");
     assert_eq!(l.data.annotations()[0].value_text(1).as_deref(), Some("kidney"));
 }
@@ -130,8 +130,8 @@ fn whitespace_separated_text_loads() {
     let l = load(&path);
     assert_eq!(l.report.orientation, Orientation::GenesInRows);
     assert_eq!(l.data.sample_ids(), ["s1", "s2"]);
-    assert_eq!(l.data.matrix()[[0, 0]], 1.5);
-    assert_eq!(l.data.matrix()[[1, 2]], 6.0);
+    assert_eq!(l.data.matrix().dense().expect("dense")[[0, 0]], 1.5);
+    assert_eq!(l.data.matrix().dense().expect("dense")[[1, 2]], 6.0);
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn r_style_header_without_a_row_name_cell() {
     let l = load(&path);
     assert_eq!(l.data.gene_ids(), ["g1", "g2", "g3"]);
     assert_eq!(l.data.sample_ids(), ["s1", "s2"]);
-    assert_eq!(l.data.matrix()[[1, 2]], 6.0);
+    assert_eq!(l.data.matrix().dense().expect("dense")[[1, 2]], 6.0);
 }
 
 #[test]
@@ -149,7 +149,7 @@ fn quoted_ids_and_crlf_line_ends() {
     let l = load(&path);
     assert_eq!(l.data.gene_ids(), ["g,1", "g2"]);
     assert_eq!(l.data.sample_ids(), ["a", "b"]);
-    assert_eq!(l.data.matrix()[[1, 1]], 4.0);
+    assert_eq!(l.data.matrix().dense().expect("dense")[[1, 1]], 4.0);
 }
 
 #[test]
@@ -164,8 +164,8 @@ fn missing_values_are_counted_then_imputed_or_dropped() {
     };
     let imputed = biolens::data::open(&request(MissingPolicy::ImputeMean), &|_, _| {}).unwrap();
     assert_eq!(imputed.n_genes(), 3);
-    assert!((imputed.matrix()[[1, 0]] - 8.0 / 3.0).abs() < 1e-12);
-    assert_eq!(imputed.matrix()[[0, 1]], 3.0);
+    assert!((imputed.dense().expect("dense")[[1, 0]] - 8.0 / 3.0).abs() < 1e-12);
+    assert_eq!(imputed.dense().expect("dense")[[0, 1]], 3.0);
     let dropped = biolens::data::open(&request(MissingPolicy::DropGenes), &|_, _| {}).unwrap();
     assert_eq!(dropped.gene_ids(), ["g3"]);
 }
@@ -174,7 +174,7 @@ fn missing_values_are_counted_then_imputed_or_dropped() {
 fn parquet_loads_like_csv() {
     use polars::prelude::*;
     let csv = load(&sample("sklearn_iris/expression.csv"));
-    let m = csv.data.matrix();
+    let m = csv.data.matrix().dense().expect("dense");
     let mut columns = vec![Column::new("sample_id".into(), csv.data.sample_ids().to_vec())];
     for (j, name) in csv.data.gene_ids().iter().enumerate() {
         columns.push(Column::new(name.as_str().into(), m.column(j).to_vec()));
@@ -187,7 +187,7 @@ fn parquet_loads_like_csv() {
     assert_eq!(pq.report.format, "Parquet");
     assert_eq!(pq.data.sample_ids(), csv.data.sample_ids());
     assert_eq!(pq.data.gene_ids(), csv.data.gene_ids());
-    assert_eq!(pq.data.matrix(), csv.data.matrix());
+    assert_eq!(pq.data.matrix().dense().expect("dense"), csv.data.matrix().dense().expect("dense"));
     assert!(!pq.report.orientation_by_shape, "named by its id column");
     // An id column with no telling name: only the shape decides, and the report says so.
     df.rename("sample_id", "name".into()).unwrap();
@@ -203,11 +203,11 @@ fn tenx_directories_match_the_csv() {
     let csv = load(&sample("pbmc68k_reduced/expression_lognorm.csv"));
     for dir in ["pbmc68k_reduced/mtx_v2", "pbmc68k_reduced/mtx_v3"] {
         let mtx = load(&sample(dir));
-        assert_eq!(mtx.data.matrix().dim(), (700, 765), "{dir}");
+        assert_eq!(mtx.data.matrix().dense().expect("dense").dim(), (700, 765), "{dir}");
         assert_eq!(mtx.data.sample_ids(), csv.data.sample_ids(), "{dir}");
         assert_eq!(mtx.data.gene_ids(), csv.data.gene_ids(), "{dir}");
         // The MTX files hold four significant digits.
-        for (a, b) in mtx.data.matrix().iter().zip(csv.data.matrix()) {
+        for (a, b) in mtx.data.matrix().dense().expect("dense").iter().zip(csv.data.matrix().dense().expect("dense")) {
             assert!((a - b).abs() <= 1e-3 * b.abs().max(1.0), "{dir}: {a} vs {b}");
         }
     }
@@ -219,7 +219,10 @@ fn gzip_is_detected_by_content_not_name() {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     enc.write_all(&plain).unwrap();
     let (_dir, path) = write_temp("iris_no_extension", &enc.finish().unwrap());
-    assert_eq!(load(&path).data.matrix(), load(&sample("sklearn_iris/expression.csv")).data.matrix());
+    assert_eq!(
+        load(&path).data.matrix().dense().expect("dense"),
+        load(&sample("sklearn_iris/expression.csv")).data.matrix().dense().expect("dense")
+    );
     // And a non-matrix still fails clearly.
     let (_d2, text) = write_temp("notes.csv", b"notes\nhello\nworld\n");
     assert!(load_err(&text).contains("no numeric columns"));

@@ -16,16 +16,16 @@ fn with(d: &Dataset, steps: Vec<Step>) -> Dataset {
 #[test]
 fn log_transforms() {
     let d = open_sample("guo_qpcr");
-    let raw = d.matrix().clone();
+    let raw = d.dense().expect("dense").clone();
     // guo has negative Ct values: log must refuse with a clear message.
     let err = d.with_pipeline(Pipeline { steps: vec![Step::Log2], ..Pipeline::default() }).unwrap_err().to_string();
     assert!(err.contains("needs values > −1") && err.contains("sample '"), "{err}");
     let t = open_sample("tissue_gene_expression");
     let log2 = with(&t, vec![Step::Log2]);
     let ln = with(&t, vec![Step::Ln]);
-    assert!((log2.matrix()[[3, 7]] - (t.matrix()[[3, 7]] + 1.0).log2()).abs() < 1e-15);
-    assert!((ln.matrix()[[3, 7]] - (t.matrix()[[3, 7]] + 1.0).ln()).abs() < 1e-15);
-    assert_eq!(d.matrix(), &raw, "the original dataset is untouched");
+    assert!((log2.dense().expect("dense")[[3, 7]] - (t.dense().expect("dense")[[3, 7]] + 1.0).log2()).abs() < 1e-15);
+    assert!((ln.dense().expect("dense")[[3, 7]] - (t.dense().expect("dense")[[3, 7]] + 1.0).ln()).abs() < 1e-15);
+    assert_eq!(d.dense().expect("dense"), &raw, "the original dataset is untouched");
 }
 
 #[test]
@@ -40,8 +40,8 @@ fn cpm_rows_sum_to_a_million() {
         &|_, _| {},
     )
     .unwrap();
-    assert_eq!(d.matrix().row(0).to_vec(), vec![1e5, 3e5, 6e5]);
-    assert!((d.matrix().row(1).sum() - 1e6).abs() < 1e-6);
+    assert_eq!(d.dense().expect("dense").row(0).to_vec(), vec![1e5, 3e5, 6e5]);
+    assert!((d.dense().expect("dense").row(1).sum() - 1e6).abs() < 1e-6);
     // Negative values are refused.
     let t = open_sample("khan_srbct");
     let err = t.with_pipeline(Pipeline { steps: vec![Step::Cpm], ..Pipeline::default() }).unwrap_err().to_string();
@@ -51,7 +51,7 @@ fn cpm_rows_sum_to_a_million() {
 #[test]
 fn zscore_matches_standard_scaler() {
     let d = with(&open_sample("khan_srbct"), vec![Step::ZScore]);
-    let (mean, var) = mean_var(d.matrix().view());
+    let (mean, var) = mean_var(d.dense().expect("dense").view());
     for j in 0..d.n_genes() {
         assert!(mean[j].abs() < 1e-12, "gene {j} mean {}", mean[j]);
         assert!((var[j] - 1.0).abs() < 1e-10, "gene {j} var {}", var[j]);
@@ -66,9 +66,9 @@ fn tiny_sd_genes_are_constant_not_blown_up() {
     let base =
         biolens::data::open(&biolens::data::OpenRequest { matrix: path, ..Default::default() }, &|_, _| {}).unwrap();
     let z = with(&base, vec![Step::ZScore]);
-    assert!(z.matrix().column(1).iter().all(|&v| v == 0.0));
-    assert!(z.matrix().column(2).iter().all(|&v| v == 0.0));
-    assert!(z.matrix().iter().all(|v| v.abs() < 10.0));
+    assert!(z.dense().expect("dense").column(1).iter().all(|&v| v == 0.0));
+    assert!(z.dense().expect("dense").column(2).iter().all(|&v| v == 0.0));
+    assert!(z.dense().expect("dense").iter().all(|v| v.abs() < 10.0));
     let dropped = with(&base, vec![Step::DropConstant]);
     assert_eq!(dropped.gene_ids(), ["real"]);
     assert!(dropped.pipeline_notes().iter().any(|n| n.contains("2 constant genes dropped")));
@@ -79,8 +79,8 @@ fn top_variable_genes_keep_the_highest_variance_in_order() {
     let d = open_sample("nci60");
     let top = with(&d, vec![Step::TopVariable { n: 100 }]);
     assert_eq!(top.n_genes(), 100);
-    let (_, var_all) = mean_var(d.matrix().view());
-    let (_, var_top) = mean_var(top.matrix().view());
+    let (_, var_all) = mean_var(d.dense().expect("dense").view());
+    let (_, var_top) = mean_var(top.dense().expect("dense").view());
     let min_kept = var_top.iter().copied().fold(f64::INFINITY, f64::min);
     let above = var_all.iter().filter(|&&v| v > min_kept).count();
     assert!(above < 100, "{above} genes have more variance than the least kept one");
@@ -111,9 +111,13 @@ fn pipeline_reruns_from_raw_and_does_not_compound() {
     let d = open_sample("tissue_gene_expression");
     let once = with(&d, vec![Step::Log2]);
     let twice = with(&once, vec![Step::Log2]);
-    assert_eq!(once.matrix(), twice.matrix(), "re-applying the same pipeline gives the same data");
+    assert_eq!(
+        once.dense().expect("dense"),
+        twice.dense().expect("dense"),
+        "re-applying the same pipeline gives the same data"
+    );
     let back = with(&once, vec![]);
-    assert_eq!(back.matrix(), d.matrix(), "removing the step restores the raw data");
+    assert_eq!(back.dense().expect("dense"), d.dense().expect("dense"), "removing the step restores the raw data");
 }
 
 #[test]
@@ -143,7 +147,7 @@ fn edge_values_are_refused_or_counted_as_missing() {
     let (_dir, path) = write_temp("bom.csv", b"\xEF\xBB\xBFsample_id,g1,g2\na,1,inf\nb,-1,2\nc,3,4\n");
     let loaded = load(&path);
     assert_eq!(loaded.data.gene_ids(), ["g1", "g2"]);
-    assert!(loaded.data.matrix()[[0, 1]].is_nan(), "inf is missing");
+    assert!(loaded.data.matrix().dense().expect("dense")[[0, 1]].is_nan(), "inf is missing");
     assert_eq!(loaded.report.missing, 1);
     let open = |pipeline: Pipeline| {
         biolens::data::open(

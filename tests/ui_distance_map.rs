@@ -36,7 +36,9 @@ fn map_is_clustered_and_a_block_drag_selects_its_samples() {
     let app = h.state();
     let map = app.distance_map_view().result.clone().unwrap();
     let dataset = &app.state().current.as_ref().unwrap().dataset;
-    let square = pairwise(dataset.matrix().view(), Between::Samples, Metric::Euclidean, None, &mut |_| {}).unwrap();
+    let square =
+        pairwise(dataset.dense().expect("dense").view(), Between::Samples, Metric::Euclidean, None, &mut |_| {})
+            .unwrap();
     let tree = linkage(&mut condensed(&square), square.nrows(), Method::Average).unwrap();
     assert_eq!(&*map.leaf_order, tree.leaf_order().as_slice());
     assert!((map.matrix[[0, 1]] - square[[0, 1]]).abs() <= 1e-9 * square[[0, 1]]);

@@ -5,5 +5,6 @@ pub mod classify;
 pub mod clustering;
 pub mod distance;
 pub mod pca;
+pub mod pca_sparse;
 pub mod rng;
 pub mod tsne;

@@ -149,18 +149,7 @@ pub struct Pca {
 /// Fits PCA to `x` (samples × genes).
 pub fn pca(x: ArrayView2<'_, f64>, params: &PcaParams, cancel: Option<&CancelToken>) -> Result<Pca, PcaError> {
     let (n, p) = x.dim();
-    if n < 2 {
-        return Err(PcaError::TooFewSamples(n));
-    }
-    if p == 0 {
-        return Err(PcaError::NoGenes);
-    }
-    if params.components == 0 {
-        return Err(PcaError::NoComponents);
-    }
-    if x.iter().any(|v| !v.is_finite()) {
-        return Err(PcaError::NotFinite);
-    }
+    check_input((n, p), params, || x.iter().all(|v| v.is_finite()))?;
     let check = || if cancel.is_some_and(CancelToken::is_cancelled) { Err(PcaError::Cancelled) } else { Ok(()) };
     let rank = n.min(p);
     let k = params.components.min(rank);
@@ -180,6 +169,28 @@ pub fn pca(x: ArrayView2<'_, f64>, params: &PcaParams, cancel: Option<&CancelTok
     };
     check()?;
     Ok(finish(&u, &s, &v, n, p, k, total_variance, solver, params.scale))
+}
+
+/// The refusals every PCA shares: fewer than 2 samples, no genes, no components, values that
+/// are not finite (`finite` is asked last: it reads every value).
+pub(crate) fn check_input(
+    (n, p): (usize, usize),
+    params: &PcaParams,
+    finite: impl FnOnce() -> bool,
+) -> Result<(), PcaError> {
+    if n < 2 {
+        return Err(PcaError::TooFewSamples(n));
+    }
+    if p == 0 {
+        return Err(PcaError::NoGenes);
+    }
+    if params.components == 0 {
+        return Err(PcaError::NoComponents);
+    }
+    if !finite() {
+        return Err(PcaError::NotFinite);
+    }
+    Ok(())
 }
 
 type Svd3 = (Mat<f64>, Vec<f64>, Mat<f64>);

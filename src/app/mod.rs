@@ -29,6 +29,7 @@ use views::clusters::ClustersView;
 use views::data::DataView;
 use views::distance_map::DistanceMapView;
 use views::pca::PcaView;
+use views::stored::StoredView;
 use views::tsne::TsneView;
 
 /// The views, one tab each.
@@ -49,12 +50,14 @@ pub enum Tab {
     Heatmap,
     /// Classifiers under cross-validation.
     Classify,
+    /// The embeddings a single-cell file brought (UMAP, t-SNE, … from `obsm`).
+    Embeddings,
 }
 
 impl Tab {
     /// Every tab, in order (the order of [`AllViews::all`]).
-    pub const ALL: [Tab; 7] =
-        [Tab::Data, Tab::Pca, Tab::Tsne, Tab::Distances, Tab::Clusters, Tab::Heatmap, Tab::Classify];
+    pub const ALL: [Tab; 8] =
+        [Tab::Data, Tab::Pca, Tab::Tsne, Tab::Distances, Tab::Clusters, Tab::Heatmap, Tab::Classify, Tab::Embeddings];
 
     /// The tab's place in [`Tab::ALL`].
     pub fn index(self) -> usize {
@@ -79,16 +82,27 @@ pub struct AllViews {
     pub heatmap: ClusteredHeatmapView,
     /// Classify.
     pub classify: ClassifyView,
+    /// Stored embeddings.
+    pub embeddings: StoredView,
 }
 
 impl AllViews {
     /// Every view, in [`Tab::ALL`] order.
-    pub fn all(&self) -> [&dyn View; 7] {
-        [&self.data, &self.pca, &self.tsne, &self.distance_map, &self.clusters, &self.heatmap, &self.classify]
+    pub fn all(&self) -> [&dyn View; 8] {
+        [
+            &self.data,
+            &self.pca,
+            &self.tsne,
+            &self.distance_map,
+            &self.clusters,
+            &self.heatmap,
+            &self.classify,
+            &self.embeddings,
+        ]
     }
 
     /// Every view, mutable, in [`Tab::ALL`] order.
-    pub fn all_mut(&mut self) -> [&mut dyn View; 7] {
+    pub fn all_mut(&mut self) -> [&mut dyn View; 8] {
         [
             &mut self.data,
             &mut self.pca,
@@ -97,6 +111,7 @@ impl AllViews {
             &mut self.clusters,
             &mut self.heatmap,
             &mut self.classify,
+            &mut self.embeddings,
         ]
     }
 }
@@ -293,6 +308,11 @@ impl BiolensApp {
         &self.views.classify
     }
 
+    /// The Embeddings view, for tests.
+    pub fn embeddings_view(&self) -> &StoredView {
+        &self.views.embeddings
+    }
+
     /// The Classify view, mutable (tests set it up).
     pub fn classify_view_mut(&mut self) -> &mut ClassifyView {
         &mut self.views.classify
@@ -351,7 +371,12 @@ impl BiolensApp {
                 self.state.settings.remember(RecentFile::from_request(&request));
                 self.set_title(&current.dataset.name);
                 self.orientation_kept = false;
+                // A single-cell file with its own UMAP/t-SNE: show it at once.
+                let has_embeddings = !current.dataset.raw().single_cell().embeddings.is_empty();
                 self.state.replace_dataset(current);
+                if has_embeddings && self.restore.is_none() {
+                    self.tab = Tab::Embeddings;
+                }
             }
             (Ok(current), DataJobKind::Annotations(path)) => {
                 if let Some(report) = current.dataset.join_reports.last() {
@@ -441,7 +466,7 @@ impl BiolensApp {
             self.commands.push(Command::Transpose);
         }
         for (k, tab) in Tab::ALL.into_iter().enumerate() {
-            let key = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6, Key::Num7][k];
+            let key = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6, Key::Num7, Key::Num8][k];
             if pressed(&KeyboardShortcut::new(Modifiers::COMMAND, key)) {
                 self.tab = tab;
             }
@@ -582,7 +607,7 @@ impl BiolensApp {
         self.start_open(OpenRequest {
             matrix,
             annotations: Vec::new(),
-            load: data::LoadOptions { orientation: Some(orientation) },
+            load: data::LoadOptions { orientation: Some(orientation), choice: dataset.source.choice.clone() },
             pipeline: data::Pipeline { missing: dataset.pipeline().missing, steps: Vec::new() },
             name: Some(dataset.name.clone()),
         });

@@ -107,6 +107,7 @@ impl BiolensApp {
                 .as_ref()
                 .filter(|r| r.matrix == matrix)
                 .and_then(|r| r.orientation),
+            choice: source.choice.clone(),
             name: Some(current.dataset.name.clone()),
         };
         let mut session = Session::new(data, current.dataset.pipeline().clone());
@@ -250,7 +251,7 @@ impl BiolensApp {
         let request = OpenRequest {
             matrix: session.data.matrix.path.clone(),
             annotations: session.data.annotations.iter().map(|a| a.path.clone()).collect(),
-            load: LoadOptions { orientation: session.data.orientation },
+            load: LoadOptions { orientation: session.data.orientation, choice: session.data.choice.clone() },
             pipeline: session.pipeline.clone(),
             name: session.data.name.clone(),
         };

@@ -23,13 +23,22 @@ pub struct RecentFile {
     pub annotations: Vec<PathBuf>,
     /// Orientation chosen by the user, if any.
     pub orientation: Option<Orientation>,
+    /// Which matrix of a single-cell file.
+    #[serde(default)]
+    pub choice: crate::data::MatrixChoice,
     /// Display name (sample datasets keep theirs).
     pub name: Option<String>,
 }
 
 impl Default for RecentFile {
     fn default() -> Self {
-        Self { matrix: PathBuf::new(), annotations: Vec::new(), orientation: None, name: None }
+        Self {
+            matrix: PathBuf::new(),
+            annotations: Vec::new(),
+            orientation: None,
+            choice: crate::data::MatrixChoice::default(),
+            name: None,
+        }
     }
 }
 
@@ -40,6 +49,7 @@ impl RecentFile {
             matrix: request.matrix.clone(),
             annotations: request.annotations.clone(),
             orientation: request.load.orientation,
+            choice: request.load.choice.clone(),
             name: request.name.clone(),
         }
     }
@@ -49,7 +59,7 @@ impl RecentFile {
         OpenRequest {
             matrix: self.matrix.clone(),
             annotations: self.annotations.clone(),
-            load: crate::data::LoadOptions { orientation: self.orientation },
+            load: crate::data::LoadOptions { orientation: self.orientation, choice: self.choice.clone() },
             pipeline: crate::data::Pipeline::default(),
             name: self.name.clone(),
         }

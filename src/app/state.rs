@@ -36,7 +36,7 @@ impl Current {
     /// Computes the summary and histogram (call on a worker thread).
     pub fn compute(dataset: Dataset) -> Self {
         let summary = dataset.summary();
-        let histogram = Histogram::of(dataset.matrix().iter(), HISTOGRAM_BINS);
+        let histogram = dataset.values().histogram(HISTOGRAM_BINS);
         Self {
             dataset: Arc::new(dataset),
             summary,
@@ -252,11 +252,7 @@ impl AppState {
 
 /// True when both datasets have the same processed matrix, sample and gene ids (bit for bit).
 fn same_matrix(a: &Dataset, b: &Dataset) -> bool {
-    let (x, y) = (a.matrix(), b.matrix());
-    a.sample_ids() == b.sample_ids()
-        && a.gene_ids() == b.gene_ids()
-        && x.dim() == y.dim()
-        && (std::ptr::eq(x, y) || x.iter().zip(y.iter()).all(|(p, q)| p.to_bits() == q.to_bits()))
+    a.sample_ids() == b.sample_ids() && a.gene_ids() == b.gene_ids() && a.values().same_values(b.values())
 }
 
 #[cfg(test)]

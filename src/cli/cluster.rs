@@ -146,7 +146,7 @@ impl Input {
     /// from the matrix, or moved out of the file's (call once).
     fn take_condensed(&mut self, rule: crate::memory::MemoryRule, metric: Metric) -> anyhow::Result<Vec<f64>> {
         Ok(match self {
-            Self::Matrix(dataset) => recipe::distances_for(rule, dataset.matrix().view(), metric, Ctx::silent())?,
+            Self::Matrix(dataset) => recipe::distances_for(rule, dataset.dense()?.view(), metric, Ctx::silent())?,
             Self::Distances(d) => std::mem::take(&mut d.condensed),
         })
     }
@@ -216,7 +216,7 @@ pub(super) fn run(args: &ClusterArgs, out: &mut dyn std::io::Write) -> anyhow::R
                 seed: args.seed,
                 ..KMeansParams::default()
             };
-            let fit = recipe::kmeans_fit(dataset.matrix().view(), &params, Ctx::silent())?;
+            let fit = recipe::kmeans_fit(dataset.dense()?.view(), &params, Ctx::silent())?;
             let summary = format!("k-means, k = {k}, of {n} samples: inertia {:.6}", fit.inertia);
             (Some(fit.labels.into_iter().map(Some).collect()), summary)
         }

@@ -58,6 +58,9 @@ pub enum Command {
     Plot(PlotArgs),
     /// Recompute a saved session: every table and figure into a folder (or print it as a script).
     Run(RunArgs),
+    /// Quality metrics per cell (scanpy's `calculate_qc_metrics`): counts, genes detected,
+    /// % mitochondrial; summaries printed, per-cell values with `--out`.
+    Qc(QcArgs),
 }
 
 /// Reading a matrix and preprocessing it; shared by every subcommand.
@@ -77,6 +80,19 @@ pub struct DataArgs {
     /// The file has one row per sample (overrides detection).
     #[arg(long)]
     pub samples_in_rows: bool,
+    /// h5ad/Loom: read this layer instead of X (`info` lists the layers).
+    #[arg(long, value_name = "NAME", conflicts_with = "use_raw")]
+    pub layer: Option<String>,
+    /// h5ad: read `raw/X` (and its genes) instead of X.
+    #[arg(long)]
+    pub use_raw: bool,
+    /// Cell Ranger v2 HDF5: the genome to read when the file holds several.
+    #[arg(long, value_name = "NAME")]
+    pub genome: Option<String>,
+    /// Cell Ranger v3 HDF5: the feature type to keep ("Gene Expression" unless given, e.g.
+    /// "Antibody Capture").
+    #[arg(long, value_name = "TYPE")]
+    pub feature_type: Option<String>,
     /// What to do with missing values.
     #[arg(long, value_enum, default_value_t = MissingPolicy::default())]
     pub missing: MissingPolicy,
@@ -86,6 +102,47 @@ pub struct DataArgs {
     /// Keep N samples drawn at random (seed 0, scanpy's `pp.subsample`), after `--subset`.
     #[arg(long, value_name = "N")]
     pub subsample: Option<usize>,
+    /// Stratify `--subsample` by this categorical annotation: each level keeps its share.
+    #[arg(long, value_name = "COLUMN", requires = "subsample")]
+    pub subsample_by: Option<String>,
+    /// Keep cells with at least N genes detected (scanpy's `filter_cells(min_genes=N)`).
+    #[arg(long, value_name = "N")]
+    pub filter_cells_min_genes: Option<usize>,
+    /// Keep cells with at most N genes detected.
+    #[arg(long, value_name = "N")]
+    pub filter_cells_max_genes: Option<usize>,
+    /// Keep cells with at least N counts.
+    #[arg(long, value_name = "N")]
+    pub filter_cells_min_counts: Option<f64>,
+    /// Keep cells with at most N counts.
+    #[arg(long, value_name = "N")]
+    pub filter_cells_max_counts: Option<f64>,
+    /// Keep cells with at most PCT % of their counts in mitochondrial genes.
+    #[arg(long, value_name = "PCT")]
+    pub filter_cells_max_mito: Option<f64>,
+    /// The prefix of mitochondrial gene ids (matched ignoring case: MT- also matches mt-).
+    #[arg(long, value_name = "PREFIX", default_value = crate::data::single_cell::MITO_PREFIX)]
+    pub mito_prefix: String,
+    /// Keep genes detected in at least N cells (scanpy's `filter_genes(min_cells=N)`).
+    #[arg(long, value_name = "N")]
+    pub filter_genes_min_cells: Option<usize>,
+    /// Scale every cell to the same total (scanpy's `normalize_total`); without a value, the
+    /// median of the cells' totals.
+    #[arg(long, value_name = "TARGET", num_args = 0..=1)]
+    pub normalize_total: Option<Option<f64>>,
+    /// ln(x + 1) (scanpy's `log1p`; the same as --ln).
+    #[arg(long, conflicts_with_all = ["log2", "ln"])]
+    pub log1p: bool,
+    /// Keep the N highly variable genes (scanpy's `highly_variable_genes(n_top_genes=N)`).
+    #[arg(long, value_name = "N")]
+    pub hvg: Option<usize>,
+    /// How highly variable genes are found.
+    #[arg(long, value_enum, default_value_t = crate::data::single_cell::HvgFlavor::default())]
+    pub hvg_flavor: crate::data::single_cell::HvgFlavor,
+    /// Scale every gene to unit variance and clip at ±V (scanpy's `scale(max_value=V)`); the
+    /// matrix becomes dense.
+    #[arg(long, value_name = "V")]
+    pub clip: Option<f64>,
     /// Library-size normalise to counts per million (before the log).
     #[arg(long)]
     pub cpm: bool,
@@ -107,13 +164,18 @@ pub struct DataArgs {
     /// The whole preprocessing as JSON, steps in any order (as a session saves it), instead
     /// of the step flags: `{"missing":"impute_mean","steps":[{"step":"log2"}]}`. `--top-genes`
     /// and `--scale` still add their steps after it (in `classify`, inside each fold).
-    #[arg(long, value_name = "JSON", conflicts_with_all = ["subset", "subsample", "cpm", "log2", "ln", "drop_constant"])]
+    #[arg(long, value_name = "JSON", conflicts_with_all = [
+        "subset", "subsample", "cpm", "log2", "ln", "log1p", "drop_constant", "filter_cells_min_genes",
+        "filter_cells_max_genes", "filter_cells_min_counts", "filter_cells_max_counts", "filter_cells_max_mito",
+        "filter_genes_min_cells", "normalize_total", "hvg", "clip",
+    ])]
     pub pipeline: Option<String>,
 }
 
 impl DataArgs {
-    /// The pipeline the flags describe, in a fixed order: subset, subsample, CPM, log, drop
-    /// constant, top genes, z-score.
+    /// The pipeline the flags describe, in a fixed order: subset, subsample, filter cells,
+    /// filter genes, normalise total, CPM, log, drop constant, highly variable genes, top
+    /// genes, scale with clip, z-score.
     pub fn pipeline(&self) -> anyhow::Result<Pipeline> {
         if let Some(json) = &self.pipeline {
             let mut pipeline: Pipeline =
@@ -135,7 +197,26 @@ impl DataArgs {
             });
         }
         if let Some(n) = self.subsample {
-            steps.push(Step::Subsample { n, seed: 0 });
+            steps.push(Step::Subsample { n, seed: 0, by: self.subsample_by.clone() });
+        }
+        let filter = crate::data::single_cell::CellFilter {
+            min_genes: self.filter_cells_min_genes,
+            max_genes: self.filter_cells_max_genes,
+            min_counts: self.filter_cells_min_counts,
+            max_counts: self.filter_cells_max_counts,
+            max_mito_pct: self.filter_cells_max_mito,
+            mito_prefix: (self.mito_prefix != crate::data::single_cell::MITO_PREFIX).then(|| self.mito_prefix.clone()),
+        };
+        let no_threshold =
+            crate::data::single_cell::CellFilter { mito_prefix: filter.mito_prefix.clone(), ..Default::default() };
+        if filter != no_threshold {
+            steps.push(Step::FilterCells(filter));
+        }
+        if let Some(min_cells) = self.filter_genes_min_cells {
+            steps.push(Step::FilterGenes { min_cells });
+        }
+        if let Some(target) = self.normalize_total {
+            steps.push(Step::NormalizeTotal { target });
         }
         if self.cpm {
             steps.push(Step::Cpm);
@@ -143,14 +224,20 @@ impl DataArgs {
         if self.log2 {
             steps.push(Step::Log2);
         }
-        if self.ln {
+        if self.ln || self.log1p {
             steps.push(Step::Ln);
         }
         if self.drop_constant {
             steps.push(Step::DropConstant);
         }
+        if let Some(n) = self.hvg {
+            steps.push(Step::HighlyVariable(crate::data::single_cell::HvgSettings::top(self.hvg_flavor, n)));
+        }
         if let Some(n) = self.top_genes {
             steps.push(Step::TopVariable { n });
+        }
+        if let Some(clip) = self.clip {
+            steps.push(Step::Scale { clip: Some(clip) });
         }
         if self.scale {
             steps.push(Step::ZScore);
@@ -175,7 +262,15 @@ impl DataArgs {
         Ok(OpenRequest {
             matrix: self.matrix()?.to_path_buf(),
             annotations: self.annotations.clone(),
-            load: data::LoadOptions { orientation },
+            load: data::LoadOptions {
+                orientation,
+                choice: data::MatrixChoice {
+                    layer: self.layer.clone(),
+                    use_raw: self.use_raw,
+                    genome: self.genome.clone(),
+                    feature_type: self.feature_type.clone(),
+                },
+            },
             pipeline: self.pipeline()?,
             name: None,
         })
@@ -271,6 +366,7 @@ pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()
         Command::Classify(args) => classify::run(args, out),
         Command::Plot(args) => plot::run(args, out),
         Command::Run(args) => run::run(args, out),
+        Command::Qc(args) => qc(args, out),
     }
 }
 
@@ -322,7 +418,7 @@ fn tsne(args: &TsneArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     };
     let mut last = None;
     let mut method = None;
-    let embedding = recipes::tsne::run(dataset.matrix().view(), &params, Ctx::silent(), |t, info| {
+    let embedding = recipes::tsne::run(dataset.dense()?.view(), &params, Ctx::silent(), |t, info| {
         last = Some(info);
         method = Some(t.gradient);
     })?;
@@ -394,7 +490,7 @@ fn pca(args: &PcaArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let loadings_file = args.loadings_out.as_deref().map(OutFile::create).transpose()?;
     let dataset = args.data.open()?;
     let params = args.params();
-    let fit = recipes::pca::run(dataset.matrix().view(), &params, Ctx::silent())?;
+    let fit = recipes::pca::run_values(dataset.values(), &params, Ctx::silent())?;
     let k = fit.explained_variance_ratio.len();
     write_pca_tables(&fit, &dataset, file, loadings_file)?;
     let cumulative: Vec<f64> = fit
@@ -460,6 +556,18 @@ struct InfoJson<'a> {
     annotation_joins: &'a [data::annotations::JoinReport],
     pipeline: &'a [Step],
     notes: Vec<String>,
+    /// Sparse data: the values stored and their share of all.
+    sparse: Option<SparseJson>,
+    /// Single-cell files: the matrix read, layers, raw, embeddings, gene annotations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    single_cell: Option<&'a data::io::hdf5::SingleCellInfo>,
+}
+
+/// `info --json`'s description of a sparse matrix.
+#[derive(Debug, Serialize)]
+struct SparseJson {
+    non_zeros: usize,
+    density: f64,
 }
 
 fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
@@ -488,6 +596,8 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
             annotation_joins: &dataset.join_reports,
             pipeline: &dataset.pipeline().steps,
             notes,
+            sparse: dataset.values().as_sparse().map(|s| SparseJson { non_zeros: s.nnz(), density: s.density() }),
+            single_cell: report.single_cell.as_ref(),
         };
         serde_json::to_writer_pretty(&mut *out, &json)?;
         writeln!(out)?;
@@ -502,6 +612,24 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         writeln!(out, "note         {note}")?;
     }
     writeln!(out, "values       {} … {}", summary.value_min, summary.value_max)?;
+    if let Some(s) = dataset.values().as_sparse() {
+        writeln!(
+            out,
+            "sparse       {} non-zeros ({:.2} % of the values)",
+            crate::memory::thousands(s.nnz()),
+            100.0 * s.density()
+        )?;
+    }
+    if let Some(sc) = &report.single_cell {
+        writeln!(out, "matrix       {}", sc.matrix)?;
+        let list = |v: &[String]| if v.is_empty() { "none".to_owned() } else { v.join(", ") };
+        writeln!(out, "layers       {}{}", list(&sc.layers), if sc.has_raw { "; raw (--use-raw)" } else { "" })?;
+        writeln!(out, "embeddings   {}", list(&sc.embeddings))?;
+        writeln!(out, "gene columns {}", list(&sc.gene_columns))?;
+        if !sc.groups.is_empty() {
+            writeln!(out, "groups       {}", list(&sc.groups))?;
+        }
+    }
     writeln!(out, "missing      {} ({})", summary.missing, dataset.pipeline().missing.describe())?;
     for step in &dataset.pipeline().steps {
         writeln!(out, "step         {}", step.describe())?;
@@ -523,6 +651,108 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     }
     for note in notes.iter().skip(usize::from(orientation_note.is_some())) {
         writeln!(out, "note         {note}")?;
+    }
+    Ok(())
+}
+
+/// `biolens qc`.
+#[derive(Debug, Args)]
+pub struct QcArgs {
+    /// Loading and preprocessing (the metrics are of the processed matrix: usually give no
+    /// steps, or only filters).
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Write every cell's metrics to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Summary of one QC metric over the cells.
+#[derive(Debug, Serialize)]
+struct MetricSummary {
+    min: f64,
+    p5: f64,
+    median: f64,
+    mean: f64,
+    p95: f64,
+    max: f64,
+}
+
+impl MetricSummary {
+    fn of(values: &[f64]) -> Self {
+        let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+        sorted.sort_by(f64::total_cmp);
+        let at = |q: f64| {
+            if sorted.is_empty() {
+                return f64::NAN;
+            }
+            let pos = q * (sorted.len() - 1) as f64;
+            let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+            sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+        };
+        let mean = if sorted.is_empty() { f64::NAN } else { sorted.iter().sum::<f64>() / sorted.len() as f64 };
+        Self { min: at(0.0), p5: at(0.05), median: at(0.5), mean, p95: at(0.95), max: at(1.0) }
+    }
+}
+
+fn qc(args: &QcArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let dataset = args.data.open()?;
+    let metrics = crate::data::single_cell::cell_qc(dataset.values(), dataset.gene_ids(), &args.data.mito_prefix);
+    let genes: Vec<f64> = metrics.n_genes.iter().map(|&n| n as f64).collect();
+    let summaries = [
+        ("total_counts", MetricSummary::of(&metrics.total_counts)),
+        ("n_genes_by_counts", MetricSummary::of(&genes)),
+        ("pct_counts_mt", MetricSummary::of(&metrics.pct_mito)),
+    ];
+    if let Some(path) = &args.out {
+        let mut text = String::from("cell_id,total_counts,n_genes_by_counts,pct_counts_mt\n");
+        for (i, id) in dataset.sample_ids().iter().enumerate() {
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                text,
+                "{},{},{},{}",
+                crate::export::csv::field(id),
+                metrics.total_counts[i],
+                metrics.n_genes[i],
+                if metrics.pct_mito[i].is_nan() { String::new() } else { metrics.pct_mito[i].to_string() }
+            );
+        }
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if args.json {
+        let json = serde_json::json!({
+            "cells": dataset.n_samples(),
+            "genes": dataset.n_genes(),
+            "mito_prefix": args.data.mito_prefix,
+            "mito_genes": metrics.mito_genes,
+            "metrics": summaries.iter().map(|(name, s)| ((*name).to_owned(), serde_json::to_value(s).unwrap_or_default())).collect::<serde_json::Map<_, _>>(),
+        });
+        serde_json::to_writer_pretty(&mut *out, &json)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} cells × {} genes; {} genes start with '{}'",
+        dataset.n_samples(),
+        dataset.n_genes(),
+        metrics.mito_genes,
+        args.data.mito_prefix
+    )?;
+    writeln!(
+        out,
+        "{:<18} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "metric", "min", "5 %", "median", "mean", "95 %", "max"
+    )?;
+    for (name, s) in &summaries {
+        writeln!(
+            out,
+            "{name:<18} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>10.1}",
+            s.min, s.p5, s.median, s.mean, s.p95, s.max
+        )?;
     }
     Ok(())
 }
@@ -570,7 +800,7 @@ pub struct DistancesArgs {
 fn distances(args: &DistancesArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let file = OutFile::create(&args.out)?;
     let dataset = args.data.open()?;
-    let prepared = analysis::distance::prepare(dataset.matrix().view(), args.between, args.metric)?;
+    let prepared = analysis::distance::prepare(dataset.dense()?.view(), args.between, args.metric)?;
     let started = std::time::Instant::now();
     let (matrix, device) = device(args.device)?.distances(&prepared, Ctx::silent(), &|_| {})?;
     let seconds = started.elapsed().as_secs_f64();

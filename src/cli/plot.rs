@@ -450,13 +450,14 @@ pub(super) fn distance_map_figure(
 
 /// The figure the arguments ask for, and a one-line summary.
 pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figure, String)> {
-    let x = dataset.matrix().view();
+    // Dense only for the views that need every value (a sparse PCA stays sparse).
+    let x = || -> Result<ndarray::ArrayView2<'_, f64>, crate::memory::MemoryError> { Ok(dataset.dense()?.view()) };
     let n = dataset.n_samples();
     let colour_by = args.colour_by.as_deref();
     let highlight = args.highlight.as_deref();
     let (mut fig, summary): (Figure, String) = match args.view {
         PlotView::Pca | PlotView::Scree | PlotView::Loadings => {
-            let fit = crate::recipes::pca::run(x, &args.pca_params(), Ctx::silent())?;
+            let fit = crate::recipes::pca::run_values(dataset.values(), &args.pca_params(), Ctx::silent())?;
             let k = fit.explained_variance_ratio.len();
             match args.view {
                 PlotView::Pca => {
@@ -474,7 +475,7 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
             }
         }
         PlotView::Tsne => {
-            let e = crate::recipes::tsne::run(x, &args.tsne_params(), Ctx::silent(), |_, _| {})?;
+            let e = crate::recipes::tsne::run(x()?, &args.tsne_params(), Ctx::silent(), |_, _| {})?;
             (tsne_scatter(dataset, &e, colour_by, highlight)?, format!("t-SNE of {n} samples"))
         }
         PlotView::Dendrogram | PlotView::Silhouette => {
@@ -482,10 +483,10 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
             let metric = settings.effective_metric();
             let silhouettes = args.view == PlotView::Silhouette;
             if silhouettes {
-                clusters::check_silhouettes(n, x.ncols())?;
+                clusters::check_silhouettes(n, dataset.n_genes())?;
             }
             // One distance matrix: the tree's scratch, and a copy for the silhouettes.
-            let condensed = clusters::distances_for(clusters::TREE_MEMORY, x, metric, Ctx::silent())?;
+            let condensed = clusters::distances_for(clusters::TREE_MEMORY, x()?, metric, Ctx::silent())?;
             let kept = silhouettes.then(|| condensed.clone());
             let tree = clusters::tree_of_distances(condensed, n, settings.linkage, Ctx::silent())?;
             let labels: Vec<Option<usize>> = settings.cut(&tree).into_iter().map(Some).collect();
@@ -501,7 +502,7 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
         }
         PlotView::Heatmap => {
             let settings = args.heatmap_settings()?;
-            let map = crate::recipes::heatmap::run(x, &settings, Ctx::silent())?;
+            let map = crate::recipes::heatmap::run(x()?, &settings, Ctx::silent())?;
             let strip = strip(dataset, colour_by)?;
             let fig = heatmap_figure(dataset, &map, settings.range, strip.as_ref());
             (fig, format!("heatmap of {} genes × {n} samples", map.genes.len()))
@@ -510,7 +511,7 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
             let order = args.map_order()?;
             let metric = args.metric.unwrap_or(crate::recipes::distance_map::DistanceMapSettings::default().metric);
             let device = super::device(ComputeDevice::Auto)?;
-            let map = distance_map::run(x, metric, &device, Ctx::silent())?;
+            let map = distance_map::run(x()?, metric, &device, Ctx::silent())?;
             let strip = strip(dataset, colour_by)?;
             (
                 distance_map_figure(dataset, &map, &order, args.reversed, strip.as_ref()),
@@ -524,7 +525,7 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
                 max_iter: args.max_iter,
                 ..KMeansParams::default()
             };
-            let curve = clusters::elbow_curve(x, &params, args.max_k, Ctx::silent())?;
+            let curve = clusters::elbow_curve(x()?, &params, args.max_k, Ctx::silent())?;
             (plots::elbow("", &curve, args.k), format!("k-means elbow, k = 1..{}", curve.len()))
         }
         PlotView::Confusion | PlotView::Roc => {

@@ -440,7 +440,7 @@ fn request(s: &Session) -> OpenRequest {
     OpenRequest {
         matrix: s.data.matrix.path.clone(),
         annotations: s.data.annotations.iter().map(|a| a.path.clone()).collect(),
-        load: LoadOptions { orientation: s.data.orientation },
+        load: LoadOptions { orientation: s.data.orientation, choice: s.data.choice.clone() },
         pipeline: s.pipeline.clone(),
         name: None,
     }
@@ -608,14 +608,14 @@ impl Runner<'_> {
         Ok(())
     }
 
-    fn x(&self) -> ndarray::ArrayView2<'_, f64> {
-        self.dataset.matrix().view()
+    fn x(&self) -> Result<ndarray::ArrayView2<'_, f64>, crate::memory::MemoryError> {
+        Ok(self.dataset.dense()?.view())
     }
 
     /// One PCA: the scores and loadings, the scatter, the scree plot and the loadings plot.
     fn pca(&mut self) -> anyhow::Result<()> {
         let v = &self.s.views.pca;
-        let fit = recipes::pca::run(self.x(), &v.params, Ctx::silent())?;
+        let fit = recipes::pca::run_values(self.dataset.values(), &v.params, Ctx::silent())?;
         let (scores, loadings) = (self.file("pca_scores.csv")?, self.file("pca_loadings.csv")?);
         super::write_pca_tables(&fit, &self.dataset, Some(scores), Some(loadings))?;
         self.written.extend(["pca_scores.csv".to_owned(), "pca_loadings.csv".to_owned()]);
@@ -632,7 +632,7 @@ impl Runner<'_> {
 
     fn tsne(&mut self) -> anyhow::Result<()> {
         let v = &self.s.views.tsne;
-        let embedding = recipes::tsne::run(self.x(), &tsne_params(&v.params), Ctx::silent(), |_, _| {})?;
+        let embedding = recipes::tsne::run(self.x()?, &tsne_params(&v.params), Ctx::silent(), |_, _| {})?;
         let fig = plot::tsne_scatter(&self.dataset, &embedding, annotation_name(&v.colour_by), None)?;
         self.figure("tsne", PlotView::Tsne, fig)
     }
@@ -641,7 +641,7 @@ impl Runner<'_> {
     fn distance_map(&mut self) -> anyhow::Result<()> {
         let d = &self.s.views.distance_map;
         let device = super::device(ComputeDevice::Auto)?;
-        let map = recipes::distance_map::run(self.x(), d.metric, &device, Ctx::silent())?;
+        let map = recipes::distance_map::run(self.x()?, d.metric, &device, Ctx::silent())?;
         let ids = self.dataset.sample_ids().to_vec();
         self.table("distances.csv", |w| {
             crate::export::csv::write_matrix(w, "sample_id", &ids, &ids, map.matrix.view())
@@ -659,7 +659,7 @@ impl Runner<'_> {
         let labels: Vec<Option<usize>> = match c.method {
             ClusterMethod::Hierarchical => {
                 let metric = c.effective_metric();
-                let condensed = clusters::distances_for(clusters::TREE_MEMORY, self.x(), metric, Ctx::silent())?;
+                let condensed = clusters::distances_for(clusters::TREE_MEMORY, self.x()?, metric, Ctx::silent())?;
                 let n = ids.len();
                 let for_silhouettes = (n <= clusters::MAX_SILHOUETTE).then(|| condensed.clone());
                 let tree = clusters::tree_of_distances(condensed, n, c.linkage, Ctx::silent())?;
@@ -674,12 +674,12 @@ impl Runner<'_> {
                 labels
             }
             ClusterMethod::KMeans => {
-                let fit = clusters::kmeans_fit(self.x(), &c.kmeans, Ctx::silent())?;
-                let curve = clusters::elbow_curve(self.x(), &c.kmeans, c.elbow_max.max(c.kmeans.k), Ctx::silent())?;
+                let fit = clusters::kmeans_fit(self.x()?, &c.kmeans, Ctx::silent())?;
+                let curve = clusters::elbow_curve(self.x()?, &c.kmeans, c.elbow_max.max(c.kmeans.k), Ctx::silent())?;
                 self.figure("elbow", PlotView::Elbow, plots::elbow("", &curve, c.kmeans.k))?;
                 fit.labels.into_iter().map(Some).collect()
             }
-            ClusterMethod::Dbscan => clusters::dbscan_labels(self.x(), c.dbscan, c.metric, Ctx::silent())?,
+            ClusterMethod::Dbscan => clusters::dbscan_labels(self.x()?, c.dbscan, c.metric, Ctx::silent())?,
         };
         self.table("clusters.csv", |w| crate::export::csv::write_labels(w, &ids, &labels))
     }
@@ -687,7 +687,7 @@ impl Runner<'_> {
     fn heatmap(&mut self) -> anyhow::Result<()> {
         let h = &self.s.views.heatmap;
         let settings = HeatmapSettings { metric: h.effective_metric(), ..h.clone() };
-        let map = recipes::heatmap::run(self.x(), &settings, Ctx::silent())?;
+        let map = recipes::heatmap::run(self.x()?, &settings, Ctx::silent())?;
         let strip = plot::strip(&self.dataset, h.strip.as_deref().filter(|s| !s.is_empty()))?;
         let fig = plot::heatmap_figure(&self.dataset, &map, h.range, strip.as_ref());
         self.figure("heatmap", PlotView::Heatmap, fig)

@@ -7,39 +7,62 @@ use std::sync::Arc;
 use ndarray::Array2;
 use serde::Serialize;
 
+use super::io::hdf5::{Embedding, LevelColours};
+use super::matrix::Matrix;
+use crate::memory::MemoryError;
+
 use super::annotations::{Annotation, AnnotationSummary, JoinReport};
 use super::io::LoadReport;
 use super::preprocess::{self, Pipeline, PreprocessError};
 
-/// The matrix as loaded (samples × genes, `NaN` where missing) with ids and annotations.
-/// Shared behind an `Arc`: re-running the pipeline never copies it.
+/// The matrix as loaded (samples × genes, dense with `NaN` where missing, or sparse) with ids
+/// and annotations. Shared behind an `Arc`: re-running the pipeline never copies it.
 #[derive(Debug, Clone)]
 pub struct RawData {
-    matrix: Arc<Array2<f64>>,
+    matrix: Matrix,
     sample_ids: Vec<String>,
     gene_ids: Vec<String>,
     annotations: Vec<Annotation>,
     missing: usize,
+    single_cell: Arc<SingleCellExtras>,
+}
+
+/// What single-cell files add to the matrix: gene annotations (`var`), stored embeddings
+/// (`obsm`) and the file's colours for categories (`uns/*_colors`). All follow the raw
+/// matrix's samples and genes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SingleCellExtras {
+    /// One value per raw gene.
+    pub gene_annotations: Vec<Annotation>,
+    /// One row per raw sample.
+    pub embeddings: Vec<Embedding>,
+    /// Colours of categorical annotations' levels.
+    pub colours: Vec<LevelColours>,
 }
 
 impl RawData {
     /// Assembles raw data; `annotations` have one value per sample.
     pub fn new(
-        matrix: Array2<f64>,
+        matrix: impl Into<Matrix>,
         sample_ids: Vec<String>,
         gene_ids: Vec<String>,
         annotations: Vec<Annotation>,
         missing: usize,
     ) -> Self {
+        let matrix = matrix.into();
         debug_assert_eq!(matrix.nrows(), sample_ids.len());
         debug_assert_eq!(matrix.ncols(), gene_ids.len());
         debug_assert!(annotations.iter().all(|a| a.len() == sample_ids.len()));
-        Self { matrix: Arc::new(matrix), sample_ids, gene_ids, annotations, missing }
+        Self { matrix, sample_ids, gene_ids, annotations, missing, single_cell: Arc::default() }
     }
 
     /// Samples × genes, `NaN` where missing.
-    pub fn matrix(&self) -> &Array2<f64> {
+    pub fn matrix(&self) -> &Matrix {
         &self.matrix
+    }
+    /// The matrix as dense numbers ([`Matrix::dense`]).
+    pub fn dense(&self) -> Result<&Array2<f64>, MemoryError> {
+        self.matrix.dense()
     }
     /// Sample ids (rows).
     pub fn sample_ids(&self) -> &[String] {
@@ -53,13 +76,24 @@ impl RawData {
     pub fn annotations(&self) -> &[Annotation] {
         &self.annotations
     }
-    /// The matrix, shared (a pipeline with nothing to change uses it as is).
-    pub fn shared_matrix(&self) -> Arc<Array2<f64>> {
-        Arc::clone(&self.matrix)
-    }
     /// Count of missing cells.
     pub fn missing(&self) -> usize {
         self.missing
+    }
+
+    /// Gene annotations, embeddings and colours a single-cell file held.
+    pub fn single_cell(&self) -> &SingleCellExtras {
+        &self.single_cell
+    }
+
+    /// Sets what a single-cell file held besides the matrix.
+    pub fn set_single_cell(
+        &mut self,
+        gene_annotations: Vec<Annotation>,
+        embeddings: Vec<Embedding>,
+        colours: Vec<LevelColours>,
+    ) {
+        self.single_cell = Arc::new(SingleCellExtras { gene_annotations, embeddings, colours });
     }
 
     /// Adds or replaces annotation columns (same name replaces).
@@ -81,6 +115,8 @@ pub struct Source {
     pub matrix: Option<PathBuf>,
     /// Annotation files joined, in order.
     pub annotations: Vec<PathBuf>,
+    /// Which matrix of a single-cell file was read.
+    pub choice: super::io::MatrixChoice,
 }
 
 /// A dataset ready for analysis: raw data, its pipeline, and the processed matrix.
@@ -102,7 +138,9 @@ pub struct Dataset {
 /// The processed view: ids and annotations follow the kept samples and genes.
 #[derive(Debug, Clone)]
 struct Processed {
-    matrix: Arc<Array2<f64>>,
+    matrix: Matrix,
+    /// The raw index of each processed sample.
+    rows: Vec<usize>,
     sample_ids: Vec<String>,
     gene_ids: Vec<String>,
     annotations: Vec<Annotation>,
@@ -155,13 +193,18 @@ impl Dataset {
         Ok(Self { raw, processed, ..self.clone() })
     }
 
-    /// The processed matrix, samples × genes.
-    pub fn matrix(&self) -> &Array2<f64> {
+    /// The processed values, samples × genes, dense or sparse.
+    pub fn values(&self) -> &Matrix {
         &self.processed.matrix
     }
-    /// The processed matrix, shared (for worker threads).
-    pub fn matrix_arc(&self) -> Arc<Array2<f64>> {
-        Arc::clone(&self.processed.matrix)
+    /// The processed matrix as dense numbers, shared (for analyses and worker threads):
+    /// converted once from a sparse matrix when it fits in memory ([`Matrix::dense`]).
+    pub fn dense(&self) -> Result<&Array2<f64>, MemoryError> {
+        self.processed.matrix.dense()
+    }
+    /// [`Dataset::dense`], shared (for worker threads).
+    pub fn dense_arc(&self) -> Result<Arc<Array2<f64>>, MemoryError> {
+        self.processed.matrix.dense_arc()
     }
     /// Ids of the processed samples.
     pub fn sample_ids(&self) -> &[String] {
@@ -174,6 +217,24 @@ impl Dataset {
     /// Annotations of the processed samples.
     pub fn annotations(&self) -> &[Annotation] {
         &self.processed.annotations
+    }
+    /// The raw index of each processed sample.
+    pub fn raw_rows(&self) -> &[usize] {
+        &self.processed.rows
+    }
+    /// The embeddings stored in the file (`obsm`), over the processed samples.
+    pub fn stored_embeddings(&self) -> Vec<Embedding> {
+        let rows = &self.processed.rows;
+        self.raw
+            .single_cell()
+            .embeddings
+            .iter()
+            .map(|e| Embedding { name: e.name.clone(), coords: e.coords.select(ndarray::Axis(0), rows) })
+            .collect()
+    }
+    /// The file's colours for the levels of annotation `name`, if it gave any.
+    pub fn level_colours(&self, name: &str) -> Option<&LevelColours> {
+        self.raw.single_cell().colours.iter().find(|c| c.annotation == name)
     }
     /// Notes from the pipeline (genes dropped, values imputed, …).
     pub fn pipeline_notes(&self) -> &[String] {
@@ -198,9 +259,11 @@ impl Dataset {
 
     /// Shape, value range, missing count and annotations, for display and `info`.
     pub fn summary(&self) -> Summary {
-        let m = self.matrix();
-        let (min, max) = m.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        let (min, max) = self.values().min_max();
+        let values = self.values();
         Summary {
+            sparse: values.is_sparse(),
+            stored: values.stored(),
             samples: self.n_samples(),
             genes: self.n_genes(),
             raw_samples: self.raw.sample_ids.len(),
@@ -227,12 +290,17 @@ fn process(raw: &RawData, pipeline: &Pipeline) -> Result<Processed, PreprocessEr
         annotations,
         notes: out.notes,
         matrix: out.matrix,
+        rows: out.samples,
     })
 }
 
 /// What `info` prints and the summary panel shows.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Summary {
+    /// True when the values are held sparse (non-zeros only).
+    pub sparse: bool,
+    /// Values stored: the non-zeros of a sparse matrix, every value of a dense one.
+    pub stored: usize,
     /// Samples after preprocessing.
     pub samples: usize,
     /// Genes after preprocessing.

@@ -87,6 +87,15 @@ pub enum LoadErrorKind {
     /// The CSV parser failed in a way our diagnosis could not pin down.
     #[error("cannot parse this table: {0}")]
     Parse(String),
+    /// An HDF5 file (h5ad, Loom, Cell Ranger) that cannot be read as such: the object at
+    /// fault and why.
+    #[error("HDF5 object {object}: {message}")]
+    Hdf5 {
+        /// The HDF5 path, e.g. `/obs/cell_type/codes`.
+        object: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A Matrix Market file that does not follow the format.
     #[error("not a valid Matrix Market file: {0}")]
     Mtx(String),

@@ -8,15 +8,20 @@ pub mod annotations;
 pub mod dataset;
 pub mod error;
 pub mod io;
+pub mod matrix;
 pub mod preprocess;
 pub mod samples;
+pub mod single_cell;
+pub mod sparse;
 
 use std::path::{Path, PathBuf};
 
 pub use dataset::{Dataset, Histogram, RawData, Source, Summary};
 pub use error::{LoadError, LoadErrorKind};
-pub use io::{LoadOptions, LoadReport, Orientation};
+pub use io::{LoadOptions, LoadReport, MatrixChoice, Orientation};
+pub use matrix::Matrix;
 pub use preprocess::{MissingPolicy, Pipeline, PreprocessError, Step};
+pub use sparse::Csr;
 
 /// Everything needed to open a dataset; also what a session records.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -72,7 +77,8 @@ pub fn open_with(
     }
     progress(None, "Preprocessing");
     let name = request.name.clone().unwrap_or_else(|| display_name(&request.matrix));
-    let source = Source { matrix: Some(request.matrix.clone()), annotations: paths };
+    let source =
+        Source { matrix: Some(request.matrix.clone()), annotations: paths, choice: request.load.choice.clone() };
     let mut dataset = Dataset::new(name, source, loaded.report, loaded.data, request.pipeline.clone())?;
     dataset.join_reports = join_reports;
     Ok(dataset)

@@ -45,7 +45,25 @@ pub fn annotation_colours(a: &Annotation) -> (Vec<palette::Rgb>, Legend) {
 /// [`annotation_colours`] for a light or dark background: the one rule every view, strip and
 /// figure colours an annotation by.
 pub fn annotation_colours_on(a: &Annotation, dark: bool) -> (Vec<palette::Rgb>, Legend) {
-    let class = |k: usize| if dark { palette::categorical_on_dark(k) } else { palette::categorical(k) };
+    annotation_colours_with(a, dark, None)
+}
+
+/// [`annotation_colours_on`], with the colours a file gave the levels (scanpy's
+/// `uns/NAME_colors`) where it gave one that reads as `#rrggbb`.
+pub fn annotation_colours_with(
+    a: &Annotation,
+    dark: bool,
+    given: Option<&crate::data::io::hdf5::LevelColours>,
+) -> (Vec<palette::Rgb>, Legend) {
+    let file_colour = |k: usize| -> Option<palette::Rgb> {
+        let AnnotationValues::Categorical { levels, .. } = &a.values else { return None };
+        let level = levels.get(k)?;
+        let (_, hex) = given?.colours.iter().find(|(l, _)| l == level)?;
+        palette::parse_hex(hex)
+    };
+    let class = |k: usize| {
+        file_colour(k).unwrap_or_else(|| if dark { palette::categorical_on_dark(k) } else { palette::categorical(k) })
+    };
     match &a.values {
         AnnotationValues::Categorical { levels, codes } => (
             codes.iter().map(|c| c.map_or(palette::MISSING, |c| class(c as usize))).collect(),

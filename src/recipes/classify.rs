@@ -254,7 +254,7 @@ pub fn prepare(dataset: &Dataset, target: &str, validation: &Validation, seed: u
             (vec![split], format!("train/test split by {column} = {value}"))
         }
     };
-    let x = dataset.matrix().select(ndarray::Axis(0), &samples);
+    let x = dataset.dense()?.select(ndarray::Axis(0), &samples);
     Ok(Problem { x, classes, samples, y, splits, validation: what, notices })
 }
 

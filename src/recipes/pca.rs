@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Colouring, Ctx, RecipeError};
 use crate::analysis::pca::{Pca, PcaError, PcaParams, pca};
+use crate::analysis::pca_sparse::pca_sparse;
+use crate::data::Matrix;
 use crate::memory::{MemoryRule, matrix_bytes};
 
 /// The PCA view's settings: the fit and what is shown of it.
@@ -55,6 +57,44 @@ pub fn memory(params: &PcaParams, n: usize, genes: usize) -> MemoryRule {
         crate::analysis::pca::PcaSolver::Exact => MEMORY_EXACT,
         _ => MEMORY,
     }
+}
+
+/// PCA of a sparse matrix: the gene covariance (up to 4,000 genes) or the randomized
+/// sketch's factors, and the scores; the matrix itself is never densified.
+pub const MEMORY_SPARSE: MemoryRule = MemoryRule {
+    what: "PCA of the sparse matrix",
+    bytes: |n, genes| {
+        let genes_side = if genes <= crate::analysis::pca_sparse::COVARIANCE_GENES {
+            // The covariance and one partial Gram matrix per worker thread.
+            matrix_bytes(genes, genes) * (1 + rayon::current_num_threads() as u128)
+        } else {
+            matrix_bytes(genes, 512) * (1 + rayon::current_num_threads() as u128)
+        };
+        genes_side + matrix_bytes(n, 512)
+    },
+};
+
+/// The fit of the dataset's values: a sparse matrix with implicit centring (scanpy's way; no
+/// standardising, which would densify it: scale it in preprocessing first), a dense one as
+/// [`run`].
+pub fn run_values(values: &Matrix, params: &PcaParams, ctx: Ctx<'_>) -> Result<Pca, RecipeError> {
+    let Some(x) = values.as_sparse() else {
+        return run(values.dense()?.view(), params, ctx);
+    };
+    if params.scale {
+        return Err(RecipeError::Invalid(
+            "standardising genes would make this sparse matrix dense: add a 'scale' step to the \
+             preprocessing (after selecting highly variable genes) and run PCA without standardising"
+                .to_owned(),
+        ));
+    }
+    let (n, genes) = x.dim();
+    MEMORY_SPARSE.check(n, genes)?;
+    ctx.progress(None, "Computing principal components (sparse, implicit centring)");
+    pca_sparse(x, params, ctx.cancel_token()).map_err(|e| match e {
+        PcaError::Cancelled => RecipeError::Cancelled,
+        other => RecipeError::Failed(other.to_string()),
+    })
 }
 
 /// The fit of `x` (samples × genes).

@@ -34,7 +34,7 @@ pub fn load(path: &Path) -> data::io::Loaded {
 /// Loads a matrix and expects an error; returns its message.
 pub fn load_err(path: &Path) -> String {
     match data::io::load_matrix(path, &LoadOptions::default(), &|_, _| {}) {
-        Ok(l) => panic!("expected an error, loaded {:?}", l.data.matrix().dim()),
+        Ok(l) => panic!("expected an error, loaded {:?}", l.data.matrix().dense().expect("dense").dim()),
         Err(e) => e.to_string(),
     }
 }

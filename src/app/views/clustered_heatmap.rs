@@ -116,10 +116,10 @@ impl ClusteredHeatmapView {
             metric: settings.effective_metric(),
         };
         if self.job.is_none() && self.attempted != Some(key) && current.dataset.n_samples() >= 2 {
-            let matrix = current.dataset.matrix_arc();
+            let matrix = current.dataset.values().clone();
             let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
             self.job = Some(Job::spawn("clustered heatmap", waker, move |ctx| {
-                crate::recipes::in_job(ctx, |ctx| crate::recipes::heatmap::run(matrix.view(), &settings, ctx))
+                crate::recipes::in_job(ctx, |ctx| crate::recipes::heatmap::run(matrix.dense()?.view(), &settings, ctx))
                     .map(ClusteredHeatmap::from)
             }));
             self.attempted = Some(key);
@@ -277,7 +277,7 @@ impl ClusteredHeatmapView {
             .collect();
         let gene_ids = dataset.gene_ids();
         let sample_ids = dataset.sample_ids();
-        let matrix = dataset.matrix();
+        let matrix = dataset.values();
         let gene_label = |r: usize| gene_ids.get(map.genes[r]).cloned().unwrap_or_default();
         let tooltip = |r: usize, c: usize| {
             let gene = map.genes[r];
@@ -286,7 +286,7 @@ impl ClusteredHeatmapView {
                 gene_ids.get(gene).map_or("", String::as_str),
                 sample_ids.get(c).map_or("", String::as_str),
                 format_number(map.z[[r, c]]),
-                format_number(matrix[[c, gene]])
+                format_number(matrix.get(c, gene))
             )
         };
         let is_selected = |c: usize| selected.contains(&c);

@@ -212,21 +212,21 @@ impl ClustersView {
 
     fn start(&mut self, state: &AppState, key: RunKey) {
         let Some(current) = &state.current else { return };
-        let matrix = current.dataset.matrix_arc();
+        let matrix = current.dataset.values().clone();
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         let job_key = key.clone();
         let job = Job::spawn("clustering", waker, move |ctx| {
             crate::recipes::in_job(ctx, |ctx| match job_key {
                 RunKey::Tree(_, method, metric) => {
-                    let tree = recipe::tree(matrix.view(), method, metric, ctx)?;
+                    let tree = recipe::tree(matrix.dense()?.view(), method, metric, ctx)?;
                     Ok(Outcome::Tree(Arc::new(TreeLayout::new(Arc::new(tree)))))
                 }
                 RunKey::KMeans(_, params, elbow_max) => {
-                    let (fit, elbow) = recipe::kmeans_with_elbow(matrix.view(), &params, elbow_max, ctx)?;
+                    let (fit, elbow) = recipe::kmeans_with_elbow(matrix.dense()?.view(), &params, elbow_max, ctx)?;
                     Ok(Outcome::KMeans { fit, elbow })
                 }
                 RunKey::Dbscan(_, params, metric) => {
-                    let (labels, k_distances) = recipe::dbscan_with_curve(matrix.view(), params, metric, ctx)?;
+                    let (labels, k_distances) = recipe::dbscan_with_curve(matrix.dense()?.view(), params, metric, ctx)?;
                     Ok(Outcome::Dbscan { labels, k_distances })
                 }
             })
@@ -254,12 +254,12 @@ impl ClustersView {
             || self.silhouette_job.as_ref().is_some_and(|(l, _)| *l == labels);
         let n = labels.len();
         if !dragging && !known && n <= MAX_SILHOUETTE {
-            let matrix = current.dataset.matrix_arc();
+            let matrix = current.dataset.values().clone();
             let metric = self.settings.effective_metric();
             let job_labels = labels.clone();
             let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
             let job = Job::spawn("silhouette", waker, move |ctx| {
-                crate::recipes::in_job(ctx, |ctx| recipe::silhouettes(matrix.view(), &job_labels, metric, ctx))
+                crate::recipes::in_job(ctx, |ctx| recipe::silhouettes(matrix.dense()?.view(), &job_labels, metric, ctx))
             });
             self.silhouette_job = Some((labels, job));
         }

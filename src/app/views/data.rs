@@ -102,7 +102,22 @@ impl DataView {
                     AnnotationValues::Numeric(_) => None,
                 });
                 let mut options = vec![
-                    Step::Subsample { n: dataset.raw().sample_ids().len().min(crate::recipes::SUBSET_OFFER), seed: 0 },
+                    Step::Subsample {
+                        n: dataset.raw().sample_ids().len().min(crate::recipes::SUBSET_OFFER),
+                        seed: 0,
+                        by: None,
+                    },
+                    Step::FilterCells(crate::data::single_cell::CellFilter {
+                        min_genes: Some(200),
+                        ..Default::default()
+                    }),
+                    Step::FilterGenes { min_cells: 3 },
+                    Step::NormalizeTotal { target: None },
+                    Step::HighlyVariable(crate::data::single_cell::HvgSettings::top(
+                        crate::data::single_cell::HvgFlavor::Seurat,
+                        n_genes.min(2000),
+                    )),
+                    Step::Scale { clip: Some(10.0) },
                     Step::Cpm,
                     Step::Log2,
                     Step::Ln,
@@ -117,6 +132,11 @@ impl DataView {
                     let label = match &step {
                         Step::SubsetSamples { .. } => "Subset samples by annotation".to_owned(),
                         Step::Subsample { .. } => "Keep random samples".to_owned(),
+                        Step::FilterCells(_) => "Filter cells by QC (genes, counts, % mitochondrial)".to_owned(),
+                        Step::FilterGenes { .. } => "Filter genes by the cells detecting them".to_owned(),
+                        Step::NormalizeTotal { .. } => "Normalise total counts per cell (scanpy)".to_owned(),
+                        Step::HighlyVariable(_) => "Keep highly variable genes (scanpy)".to_owned(),
+                        Step::Scale { .. } => "Scale genes to unit variance, clip (scanpy)".to_owned(),
                         other => other.describe(),
                     };
                     if ui.button(label).clicked() {
@@ -164,12 +184,72 @@ fn step_editor_ui(ui: &mut egui::Ui, step: &mut Step, dataset: &Dataset) {
             ui.add(egui::DragValue::new(n).range(1..=max).speed(10));
             ui.label("most variable genes");
         }
-        Step::Subsample { n, seed } => {
+        Step::Subsample { n, seed, by } => {
             ui.label("keep");
             let max = dataset.raw().sample_ids().len().max(1);
             ui.add(egui::DragValue::new(n).range(1..=max).speed(10));
             ui.label("random samples, seed");
             ui.add(egui::DragValue::new(seed));
+            let shown = by.clone().unwrap_or_else(|| "not stratified".to_owned());
+            egui::ComboBox::from_id_salt("subsample_by").selected_text(format!("in proportion to: {shown}")).show_ui(
+                ui,
+                |ui| {
+                    if ui.selectable_label(by.is_none(), "not stratified").clicked() {
+                        *by = None;
+                    }
+                    for a in dataset.raw().annotations() {
+                        if matches!(a.values, AnnotationValues::Categorical { .. })
+                            && ui.selectable_label(by.as_deref() == Some(a.name.as_str()), &a.name).clicked()
+                        {
+                            *by = Some(a.name.clone());
+                        }
+                    }
+                },
+            );
+        }
+        Step::FilterCells(filter) => {
+            ui.label("keep cells with");
+            optional_usize(ui, "≥ genes", &mut filter.min_genes, 200);
+            optional_usize(ui, "≤ genes", &mut filter.max_genes, 5000);
+            optional_f64(ui, "≥ counts", &mut filter.min_counts, 500.0);
+            optional_f64(ui, "≤ counts", &mut filter.max_counts, 50_000.0);
+            optional_f64(ui, "≤ % mito", &mut filter.max_mito_pct, 10.0);
+            let mut prefix = filter.prefix().to_owned();
+            ui.label("prefix");
+            if ui.add(egui::TextEdit::singleline(&mut prefix).desired_width(40.0)).changed() {
+                filter.mito_prefix = (prefix != crate::data::single_cell::MITO_PREFIX).then_some(prefix);
+            }
+        }
+        Step::FilterGenes { min_cells } => {
+            ui.label("keep genes detected in at least");
+            ui.add(egui::DragValue::new(min_cells).range(0..=dataset.raw().sample_ids().len()));
+            ui.label("cells");
+        }
+        Step::NormalizeTotal { target } => {
+            ui.label("normalise each cell's total to");
+            let mut median = target.is_none();
+            if ui.checkbox(&mut median, "the median").changed() {
+                *target = if median { None } else { Some(10_000.0) };
+            }
+            if let Some(t) = target {
+                ui.add(egui::DragValue::new(t).range(1.0..=1e9).speed(100.0));
+            }
+        }
+        Step::HighlyVariable(hvg) => {
+            use crate::data::single_cell::HvgFlavor;
+            ui.label("keep the");
+            let n = hvg.n_top.get_or_insert(2000);
+            ui.add(egui::DragValue::new(n).range(1..=dataset.raw().gene_ids().len().max(1)).speed(10));
+            ui.label("highly variable genes,");
+            egui::ComboBox::from_id_salt("hvg_flavor").selected_text(hvg.flavor.name()).show_ui(ui, |ui| {
+                for flavor in [HvgFlavor::Seurat, HvgFlavor::CellRanger] {
+                    ui.selectable_value(&mut hvg.flavor, flavor, flavor.name());
+                }
+            });
+        }
+        Step::Scale { clip } => {
+            ui.label("scale each gene to unit variance,");
+            optional_f64(ui, "clip at ±", clip, 10.0);
         }
         Step::SubsetSamples { column, keep } => {
             ui.label("keep samples where");
@@ -207,6 +287,28 @@ fn step_editor_ui(ui: &mut egui::Ui, step: &mut Step, dataset: &Dataset) {
         other => {
             ui.label(other.describe());
         }
+    }
+}
+
+/// A checkbox that turns a threshold on (at `default`) or off, and its value.
+fn optional_usize(ui: &mut egui::Ui, label: &str, value: &mut Option<usize>, default: usize) {
+    let mut on = value.is_some();
+    if ui.checkbox(&mut on, label).changed() {
+        *value = on.then_some(default);
+    }
+    if let Some(v) = value {
+        ui.add(egui::DragValue::new(v).speed(10));
+    }
+}
+
+/// [`optional_usize`] for a real number.
+fn optional_f64(ui: &mut egui::Ui, label: &str, value: &mut Option<f64>, default: f64) {
+    let mut on = value.is_some();
+    if ui.checkbox(&mut on, label).changed() {
+        *value = on.then_some(default);
+    }
+    if let Some(v) = value {
+        ui.add(egui::DragValue::new(v).speed(1.0));
     }
 }
 
@@ -328,7 +430,7 @@ impl TableSource for DatasetTable<'_> {
         if j < self.n_annotations {
             self.dataset.annotations()[j].value_text(i).unwrap_or_else(|| "—".to_owned())
         } else {
-            format_cell(self.dataset.matrix()[[i, j - self.n_annotations]])
+            format_cell(self.dataset.values().get(i, j - self.n_annotations))
         }
     }
     fn is_text_column(&self, j: usize) -> bool {
@@ -341,7 +443,7 @@ impl TableSource for DatasetTable<'_> {
             format!("{sample}\n{}: {}", a.name, a.value_text(i).unwrap_or_else(|| "missing".to_owned()))
         } else {
             let gene = &self.dataset.gene_ids()[j - self.n_annotations];
-            format!("{sample} × {gene}\n{}", self.dataset.matrix()[[i, j - self.n_annotations]])
+            format!("{sample} × {gene}\n{}", self.dataset.values().get(i, j - self.n_annotations))
         }
     }
 }

@@ -101,12 +101,12 @@ impl DistanceMapView {
             self.error = Some(err.to_string());
             return;
         }
-        let matrix = current.dataset.matrix_arc();
+        let matrix = current.dataset.values().clone();
         let device = Device::new(state.gpu.clone(), key.device);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         self.job = Some(Job::spawn("distance map", waker, move |ctx| {
             crate::recipes::in_job(ctx, |ctx| {
-                crate::recipes::distance_map::run(matrix.view(), key.metric, &device, ctx)
+                crate::recipes::distance_map::run(matrix.dense()?.view(), key.metric, &device, ctx)
             })
         }));
         self.error = None;

@@ -309,7 +309,7 @@ fn table_of(
                 let _ = write!(out, ",{}", field(&value));
             }
             Colouring::Gene(gene) => {
-                let value = dataset.gene_ids().iter().position(|g| g == gene).map(|j| dataset.matrix()[[i, j]]);
+                let value = dataset.gene_ids().iter().position(|g| g == gene).map(|j| dataset.values().get(i, j));
                 let _ = write!(out, ",{}", value.map(|v| v.to_string()).unwrap_or_default());
             }
         }
@@ -326,7 +326,7 @@ fn hover_text(dataset: &Dataset, i: usize, colouring: &Colouring) -> String {
     if let Colouring::Gene(g) = colouring
         && let Some(j) = dataset.gene_ids().iter().position(|x| x == g)
     {
-        let _ = write!(text, "\n{g}: {}", format_number(dataset.matrix()[[i, j]]));
+        let _ = write!(text, "\n{g}: {}", format_number(dataset.values().get(i, j)));
     }
     text
 }
@@ -355,7 +355,8 @@ fn build_points(
         Colouring::Annotation(name) => match dataset.annotations().iter().find(|a| &a.name == name) {
             Some(a) if a.len() == n => match &a.values {
                 AnnotationValues::Categorical { codes, .. } => {
-                    let (colours, classes) = crate::export::plots::annotation_colours_on(a, dark_mode);
+                    let (colours, classes) =
+                        crate::export::plots::annotation_colours_with(a, dark_mode, dataset.level_colours(name));
                     let colours: Vec<Color32> = colours.into_iter().map(to_colour).collect();
                     let classes = match classes {
                         crate::export::figure::Legend::Classes(classes) => classes,
@@ -380,7 +381,7 @@ fn build_points(
         },
         Colouring::Gene(gene) => match dataset.gene_ids().iter().position(|g| g == gene) {
             Some(j) if dataset.n_samples() == n => {
-                let (colours, legend) = numeric(&dataset.matrix().column(j).to_vec(), format!("{gene} expression"));
+                let (colours, legend) = numeric(&dataset.values().column(j), format!("{gene} expression"));
                 (colours, legend, vec![false; n])
             }
             _ => (vec![plain; n], Legend::None, vec![false; n]),

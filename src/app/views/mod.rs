@@ -8,6 +8,7 @@ pub mod distance_map;
 pub mod embedding;
 pub mod figure_export;
 pub mod pca;
+pub mod stored;
 pub mod table_export;
 pub mod tsne;
 
@@ -64,7 +65,7 @@ pub(crate) fn subset_offer_ui(ui: &mut egui::Ui, state: &AppState, n: usize, com
         // After any subset by annotation and before every other step, as `--subsample` goes:
         // the other steps then work on the samples kept.
         let at = pipeline.steps.iter().take_while(|s| matches!(s, crate::data::Step::SubsetSamples { .. })).count();
-        pipeline.steps.insert(at, crate::data::Step::Subsample { n, seed: 0 });
+        pipeline.steps.insert(at, crate::data::Step::Subsample { n, seed: 0, by: None });
         commands.push(Command::SetPipeline(pipeline));
     }
 }

@@ -116,13 +116,13 @@ impl PcaView {
             return;
         }
         self.error = None;
-        let matrix = current.dataset.matrix_arc();
+        let matrix = current.dataset.values().clone();
         let gene_ids: Arc<[String]> = current.dataset.gene_ids().into();
         let params = params.clone();
         let generation = current.matrix_generation;
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         self.job = Some(Job::spawn("pca", waker, move |ctx| {
-            let fit = crate::recipes::in_job(ctx, |ctx| crate::recipes::pca::run(matrix.view(), &params, ctx))?;
+            let fit = crate::recipes::in_job(ctx, |ctx| crate::recipes::pca::run_values(&matrix, &params, ctx))?;
             Ok(PcaOutcome { pca: fit, generation, params, gene_ids })
         }));
     }

@@ -69,7 +69,7 @@ impl TsneView {
             self.error = Some(err.to_string());
             return;
         }
-        let matrix = current.dataset.matrix_arc();
+        let matrix = current.dataset.values().clone();
         let params = self.settings.params.clone();
         let generation = current.matrix_generation;
         let paused = Arc::new(AtomicBool::new(false));
@@ -78,14 +78,15 @@ impl TsneView {
         let job = Job::spawn("t-SNE", waker, move |ctx| {
             if params.engine == TsneEngine::Linfa {
                 ctx.progress(None, "linfa-tsne runs in one call: no progress until it ends");
-                let embedding = crate::analysis::tsne::run_linfa(matrix.view(), &params).map_err(JobError::failed)?;
+                let embedding =
+                    crate::analysis::tsne::run_linfa(matrix.dense()?.view(), &params).map_err(JobError::failed)?;
                 ctx.check()?;
                 let total = params.exaggeration_iterations + params.iterations;
                 let info = StepInfo { iteration: total, total, phase: Phase::Main, kl_divergence: None };
                 return Ok(TsneFrame { embedding: Arc::new(embedding), info, generation, gradient: None });
             }
             ctx.progress(None, "Finding neighbours and affinities");
-            let mut tsne = Tsne::new(matrix.view(), &params, Some(ctx.cancel_token()))
+            let mut tsne = Tsne::new(matrix.dense()?.view(), &params, Some(ctx.cancel_token()))
                 .map_err(|e| JobError::from(crate::recipes::tsne::error(e)))?;
             let frame = |t: &Tsne, info: StepInfo| TsneFrame {
                 embedding: Arc::new(t.embedding()),

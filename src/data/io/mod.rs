@@ -12,6 +12,7 @@
 
 pub mod delimited;
 pub mod distance_matrix;
+pub mod hdf5;
 pub mod mtx;
 pub mod text;
 
@@ -55,10 +56,33 @@ impl Orientation {
 }
 
 /// Options of [`load_matrix`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct LoadOptions {
     /// Force an orientation instead of detecting it.
     pub orientation: Option<Orientation>,
+    /// Which matrix of a single-cell file.
+    #[serde(flatten)]
+    pub choice: MatrixChoice,
+}
+
+/// Which matrix of a single-cell file to read; the default reads X (h5ad), `/matrix` (Loom)
+/// or the only genome's Gene Expression counts (Cell Ranger).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct MatrixChoice {
+    /// h5ad/Loom: read this layer instead of X.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// h5ad: read `raw/X` (and `raw/var`) instead of X.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub use_raw: bool,
+    /// Cell Ranger v2: the genome group to read (needed when there are several).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub genome: Option<String>,
+    /// Cell Ranger v3: the feature type to keep (default "Gene Expression").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feature_type: Option<String>,
 }
 
 /// What the loader found and decided, for the status bar and `info`.
@@ -78,6 +102,9 @@ pub struct LoadReport {
     pub missing: usize,
     /// Anything else worth telling (ignored columns, …).
     pub notes: Vec<String>,
+    /// What a single-cell file (h5ad, Loom, Cell Ranger) holds besides the matrix.
+    #[serde(default)]
+    pub single_cell: Option<hdf5::SingleCellInfo>,
 }
 
 /// A loaded matrix and its report.
@@ -99,6 +126,9 @@ pub fn load_matrix(path: &Path, options: &LoadOptions, progress: Progress<'_>) -
         return mtx::load_10x_dir(path);
     }
     progress(Some(0.0), "Reading file");
+    if starts_as_hdf5(path)? {
+        return hdf5::load(path, options, progress);
+    }
     let raw = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
     if raw.is_empty() {
         return Err(LoadError::file(path, LoadErrorKind::Empty));
@@ -116,6 +146,15 @@ pub fn load_matrix(path: &Path, options: &LoadOptions, progress: Progress<'_>) -
         return mtx::load_mtx_file(path, &bytes);
     }
     read_text_table(path, bytes, options, gzipped, progress)
+}
+
+/// True when the file begins with the HDF5 signature (read without loading the file).
+fn starts_as_hdf5(path: &Path) -> Result<bool, LoadError> {
+    use std::io::Read as _;
+    let mut head = [0u8; 8];
+    let mut file = std::fs::File::open(path).map_err(|e| LoadError::io(path, e))?;
+    let n = file.read(&mut head).map_err(|e| LoadError::io(path, e))?;
+    Ok(hdf5::is_hdf5(&head[..n]))
 }
 
 /// Parses delimited text already in memory (the fuzz target's entry point).
@@ -192,6 +231,7 @@ pub fn read_text_table(
             orientation_by_shape: by_shape,
             missing,
             notes,
+            single_cell: None,
         },
     })
 }
@@ -409,6 +449,7 @@ fn parquet_to_loaded(path: &Path, df: DataFrame, names: &[String], options: &Loa
             orientation_by_shape: by_shape,
             missing,
             notes,
+            single_cell: None,
         },
     })
 }

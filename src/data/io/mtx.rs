@@ -2,18 +2,17 @@
 //! `genes.tsv` (v2) or `features.tsv` (v3) and `barcodes.tsv`, each optionally gzipped; or a
 //! lone `.mtx` file. The matrix is genes × cells in the file and cells × genes here.
 //!
-//! The sparse entries are expanded into the dense matrix that every analysis uses; a
-//! 30,000-gene × 10,000-cell experiment therefore needs 2.4 GB. Gene ids are the symbols
+//! The entries become a sparse cells × genes matrix ([`Csr`]); an entry repeated in the file is
+//! summed, as scipy's `mmread` does. Gene ids are the symbols
 //! (second column) when the features file has them; a repeated symbol is disambiguated with
 //! its gene id, as `SYMBOL (ENSG…)`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use ndarray::Array2;
-
 use super::super::dataset::RawData;
 use super::super::error::{LoadError, LoadErrorKind};
+use super::super::sparse::Csr;
 use super::text;
 use super::{LoadReport, Loaded, Orientation};
 
@@ -45,7 +44,7 @@ pub fn load_mtx_file(path: &Path, bytes: &[u8]) -> Result<Loaded, LoadError> {
 }
 
 /// Sparse files have no missing cells: absent entries are zeros.
-fn loaded(matrix: Array2<f64>, cells: Vec<String>, genes: Vec<String>, format: &str) -> Loaded {
+fn loaded(matrix: Csr, cells: Vec<String>, genes: Vec<String>, format: &str) -> Loaded {
     let missing = 0;
     Loaded {
         data: RawData::new(matrix, cells, genes, Vec::new(), missing),
@@ -56,6 +55,7 @@ fn loaded(matrix: Array2<f64>, cells: Vec<String>, genes: Vec<String>, format: &
             orientation_by_shape: false,
             missing,
             notes: Vec::new(),
+            single_cell: None,
         },
     }
 }
@@ -85,8 +85,8 @@ fn read_features(path: &Path) -> Result<Vec<String>, LoadError> {
         .collect())
 }
 
-/// Parses coordinate Matrix Market text into a dense cells × genes matrix.
-fn parse_mtx(path: &Path, bytes: &[u8], expect: Option<(usize, usize)>) -> Result<Array2<f64>, LoadError> {
+/// Parses coordinate Matrix Market text into a sparse cells × genes matrix.
+fn parse_mtx(path: &Path, bytes: &[u8], expect: Option<(usize, usize)>) -> Result<Csr, LoadError> {
     text::check_text(path, bytes)?;
     let mut lines = text::lines(bytes).enumerate();
     let bad = |line: usize, what: String| LoadError::at(path, line + 1, None, LoadErrorKind::Mtx(what));
@@ -116,7 +116,10 @@ fn parse_mtx(path: &Path, bytes: &[u8], expect: Option<(usize, usize)>) -> Resul
             format!("the matrix is {n_genes} × {n_cells} but the directory lists {genes} genes and {cells} barcodes"),
         ));
     }
-    let mut matrix = Array2::<f64>::zeros((n_cells, n_genes));
+    if n_genes > u32::MAX as usize || n_cells > u32::MAX as usize {
+        return Err(bad(size_line, format!("{n_genes} × {n_cells} is beyond 4,294,967,295 rows or columns")));
+    }
+    let mut triplets = Vec::with_capacity(entries.min(1 << 28));
     let mut seen = 0usize;
     for (i, line) in lines {
         if line.is_empty() || line.starts_with(b"%") {
@@ -133,7 +136,7 @@ fn parse_mtx(path: &Path, bytes: &[u8], expect: Option<(usize, usize)>) -> Resul
         } else {
             parts.next().and_then(|v| v.parse::<f64>().ok()).ok_or_else(|| bad(i, format!("bad value in '{text}'")))?
         };
-        matrix[[cell, gene]] = value;
+        triplets.push((cell as u32, gene as u32, value as f32));
         seen += 1;
     }
     if seen != entries {
@@ -142,7 +145,7 @@ fn parse_mtx(path: &Path, bytes: &[u8], expect: Option<(usize, usize)>) -> Resul
             LoadErrorKind::Mtx(format!("the header promises {entries} entries but the file has {seen} (truncated?)")),
         ));
     }
-    Ok(matrix)
+    Ok(Csr::from_triplets(n_cells, n_genes, &triplets))
 }
 
 fn parse_index(token: Option<&str>, len: usize) -> Option<usize> {

@@ -183,7 +183,9 @@ impl ClassifyView {
         let Some(outcome) = run.outcomes.get(self.settings.selected) else { return };
         let model = outcome.model.clone();
         let index = self.settings.selected;
-        let x = current.dataset.matrix().select(ndarray::Axis(0), &run.samples);
+        // The run's features were made dense by the classification itself: this is kept.
+        let Ok(dense) = current.dataset.dense() else { return };
+        let x = dense.select(ndarray::Axis(0), &run.samples);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         let seed = u64::from(self.settings.seed);
         self.importance_job = Some((
@@ -213,7 +215,9 @@ impl ClassifyView {
             return;
         }
         let base = outcome.model.clone();
-        let x = current.dataset.matrix().select(ndarray::Axis(0), &run.samples);
+        // The run's features were made dense by the classification itself: this is kept.
+        let Ok(dense) = current.dataset.dense() else { return };
+        let x = dense.select(ndarray::Axis(0), &run.samples);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         let (draws, seed) = (self.search.draws, u64::from(self.settings.seed));
         self.search.error = None;
@@ -237,7 +241,9 @@ impl ClassifyView {
             return;
         }
         let model = outcome.model.clone();
-        let x = current.dataset.matrix().select(ndarray::Axis(0), &run.samples);
+        // The run's features were made dense by the classification itself: this is kept.
+        let Ok(dense) = current.dataset.dense() else { return };
+        let x = dense.select(ndarray::Axis(0), &run.samples);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         let seed = self.settings.seed;
         self.search.error = None;

@@ -1,0 +1,39 @@
+//! The app on a single-cell file: an h5ad with a stored UMAP opens on the Embeddings tab,
+//! coloured by the file's cell types in the file's own colours; sparse data fill the table.
+
+mod common;
+
+use common::{run_until, screenshot};
+
+use biolens::app::commands::Command;
+use biolens::app::{BiolensApp, Startup, Tab};
+use biolens::data::OpenRequest;
+use biolens::recipes::Colouring;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+#[test]
+fn an_h5ad_opens_on_its_stored_umap_coloured_by_cell_type() {
+    let mut h = Harness::builder().with_size([1400.0, 900.0]).build_eframe(|cc| BiolensApp::new(cc, Startup::Empty));
+    let matrix = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats/counts_csr_gzip.h5ad");
+    h.state_mut().push_command(Command::Open(OpenRequest { matrix, ..OpenRequest::default() }));
+    h.run_steps(1);
+    run_until(&mut h, "the h5ad file", |app| app.state().current.is_some());
+    let app = h.state();
+    let current = app.state().current.as_ref().expect("open");
+    assert!(current.dataset.values().is_sparse(), "counts stay sparse");
+    assert_eq!((current.dataset.n_samples(), current.dataset.n_genes()), (600, 1000));
+    assert_eq!(app.tab(), Tab::Embeddings, "a file with its own UMAP shows it at once");
+    h.run_steps(3);
+    assert_eq!(h.state().embeddings_view().colour_by, Colouring::Annotation("cell_type".into()));
+    assert_eq!(h.state().embeddings_view().key.as_deref(), Some("X_umap"));
+    // The legend lists the cell types with their counts.
+    h.get_by_label_contains("Monocyte");
+    screenshot(&mut h, "h5ad_embeddings");
+    // The table of the sparse matrix.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num1);
+    h.run_steps(3);
+    assert_eq!(h.state().tab(), Tab::Data);
+    h.get_by_label_contains("Data table: 600 rows");
+    screenshot(&mut h, "h5ad_table");
+}
