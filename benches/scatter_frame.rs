@@ -12,7 +12,7 @@ fn points(n: usize) -> ScatterPoints {
     let mut rng = Rng::new(0);
     let xy = (0..n).map(|i| [rng.normal() as f32 + (i % 7) as f32 * 4.0, rng.normal() as f32]).collect();
     let colours = (0..n).map(|i| egui::Color32::from_rgb((i % 255) as u8, 120, 200)).collect();
-    ScatterPoints { xy, colours, hidden: vec![false; n] }
+    ScatterPoints::new(xy, colours, vec![false; n])
 }
 
 fn frame_time(c: &mut Criterion) {

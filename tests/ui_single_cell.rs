@@ -37,3 +37,24 @@ fn an_h5ad_opens_on_its_stored_umap_coloured_by_cell_type() {
     h.get_by_label_contains("Data table: 600 rows");
     screenshot(&mut h, "h5ad_table");
 }
+
+/// The points are drawn by the GPU (instanced, through eframe's wgpu renderer) when the app
+/// runs on wgpu: the rendered frame holds the file's cell-type colours.
+#[test]
+fn the_gpu_draws_the_points_in_the_files_colours() {
+    let mut h =
+        Harness::builder().with_size([1400.0, 900.0]).wgpu().build_eframe(|cc| BiolensApp::new(cc, Startup::Empty));
+    let matrix = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats/counts_csr_gzip.h5ad");
+    h.state_mut().push_command(Command::Open(OpenRequest { matrix, ..OpenRequest::default() }));
+    h.run_steps(1);
+    run_until(&mut h, "the h5ad file", |app| app.state().current.is_some());
+    h.run_steps(3);
+    assert!(biolens::app::widgets::scatter_gpu::available(&h.ctx), "the app installed the GPU points");
+    let image = h.render().expect("render the frame");
+    screenshot(&mut h, "h5ad_embeddings_gpu");
+    // T cells (#1f77b4) and NK cells (#2ca02c) as the file colours them.
+    let near = |p: &image::Rgba<u8>, c: [u8; 3]| (0..3).all(|k| p[k].abs_diff(c[k]) <= 12);
+    let count = |c: [u8; 3]| image.pixels().filter(|p| near(p, c)).count();
+    let (t_cells, nk) = (count([0x1f, 0x77, 0xb4]), count([0x2c, 0xa0, 0x2c]));
+    assert!(t_cells > 2000 && nk > 800, "T cell pixels {t_cells}, NK pixels {nk}");
+}

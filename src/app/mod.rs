@@ -29,6 +29,7 @@ use views::clusters::ClustersView;
 use views::data::DataView;
 use views::distance_map::DistanceMapView;
 use views::pca::PcaView;
+use views::qc::QcView;
 use views::stored::StoredView;
 use views::tsne::TsneView;
 
@@ -52,12 +53,23 @@ pub enum Tab {
     Classify,
     /// The embeddings a single-cell file brought (UMAP, t-SNE, … from `obsm`).
     Embeddings,
+    /// Per-cell quality metrics and the filter thresholds.
+    Qc,
 }
 
 impl Tab {
     /// Every tab, in order (the order of [`AllViews::all`]).
-    pub const ALL: [Tab; 8] =
-        [Tab::Data, Tab::Pca, Tab::Tsne, Tab::Distances, Tab::Clusters, Tab::Heatmap, Tab::Classify, Tab::Embeddings];
+    pub const ALL: [Tab; 9] = [
+        Tab::Data,
+        Tab::Pca,
+        Tab::Tsne,
+        Tab::Distances,
+        Tab::Clusters,
+        Tab::Heatmap,
+        Tab::Classify,
+        Tab::Embeddings,
+        Tab::Qc,
+    ];
 
     /// The tab's place in [`Tab::ALL`].
     pub fn index(self) -> usize {
@@ -84,11 +96,13 @@ pub struct AllViews {
     pub classify: ClassifyView,
     /// Stored embeddings.
     pub embeddings: StoredView,
+    /// Quality control.
+    pub qc: QcView,
 }
 
 impl AllViews {
     /// Every view, in [`Tab::ALL`] order.
-    pub fn all(&self) -> [&dyn View; 8] {
+    pub fn all(&self) -> [&dyn View; 9] {
         [
             &self.data,
             &self.pca,
@@ -98,11 +112,12 @@ impl AllViews {
             &self.heatmap,
             &self.classify,
             &self.embeddings,
+            &self.qc,
         ]
     }
 
     /// Every view, mutable, in [`Tab::ALL`] order.
-    pub fn all_mut(&mut self) -> [&mut dyn View; 8] {
+    pub fn all_mut(&mut self) -> [&mut dyn View; 9] {
         [
             &mut self.data,
             &mut self.pca,
@@ -112,6 +127,7 @@ impl AllViews {
             &mut self.heatmap,
             &mut self.classify,
             &mut self.embeddings,
+            &mut self.qc,
         ]
     }
 }
@@ -196,6 +212,11 @@ impl BiolensApp {
         let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY)).unwrap_or_default();
         let ctx = cc.egui_ctx.clone();
         let waker: Waker = Arc::new(move || ctx.request_repaint());
+        if let Some(rs) = &cc.wgpu_render_state {
+            // Scatter points drawn by the GPU (widgets/scatter_gpu.rs).
+            widgets::scatter_gpu::install(rs);
+            widgets::scatter_gpu::mark_available(&cc.egui_ctx);
+        }
         let (gpu, gpu_problem) = match &cc.wgpu_render_state {
             Some(rs) => match crate::gpu::Gpu::from_parts(&rs.adapter, rs.device.clone(), rs.queue.clone()) {
                 Ok(gpu) => (Some(gpu), None),
@@ -306,6 +327,11 @@ impl BiolensApp {
     /// The Classify view, for tests.
     pub fn classify_view(&self) -> &ClassifyView {
         &self.views.classify
+    }
+
+    /// The QC view, for tests.
+    pub fn qc_view(&self) -> &QcView {
+        &self.views.qc
     }
 
     /// The Embeddings view, for tests.
@@ -466,7 +492,8 @@ impl BiolensApp {
             self.commands.push(Command::Transpose);
         }
         for (k, tab) in Tab::ALL.into_iter().enumerate() {
-            let key = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6, Key::Num7, Key::Num8][k];
+            let key =
+                [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6, Key::Num7, Key::Num8, Key::Num9][k];
             if pressed(&KeyboardShortcut::new(Modifiers::COMMAND, key)) {
                 self.tab = tab;
             }
@@ -654,7 +681,7 @@ impl BiolensApp {
                     ("Open from path", ui.ctx().format_shortcut(&shortcuts::OPEN_PATH)),
                     ("Transpose", ui.ctx().format_shortcut(&shortcuts::TRANSPOSE)),
                     ("Cancel / clear selection", "Esc".to_owned()),
-                    ("Views (Data … Classify)", format!("Ctrl+1 … Ctrl+{}", Tab::ALL.len())),
+                    ("Views (Data … QC)", format!("Ctrl+1 … Ctrl+{}", Tab::ALL.len())),
                     ("Next / previous view", "Ctrl+PageDown / Ctrl+PageUp".to_owned()),
                     ("Projector mode", "F11".to_owned()),
                     ("Quit", ui.ctx().format_shortcut(&shortcuts::QUIT)),

@@ -329,6 +329,17 @@ fn summary_ui(ui: &mut egui::Ui, current: &Current, commands: &mut Vec<Command>)
         ui.label("Missing");
         ui.label(s.missing.to_string());
         ui.end_row();
+        if s.sparse {
+            ui.label("Stored");
+            let cells = (s.samples as f64 * s.genes as f64).max(1.0);
+            ui.label(format!(
+                "{} non-zeros ({:.1} %)",
+                crate::memory::thousands(s.stored),
+                100.0 * s.stored as f64 / cells
+            ))
+            .on_hover_text("Sparse: only the non-zero values are held (single-cell counts)");
+            ui.end_row();
+        }
         ui.label("Format");
         ui.label(&d.load_report.format);
         ui.end_row();

@@ -387,7 +387,7 @@ fn build_points(
             _ => (vec![plain; n], Legend::None, vec![false; n]),
         },
     };
-    (ScatterPoints { xy, colours, hidden: hidden_points }, legend)
+    (ScatterPoints::new(xy, colours, hidden_points), legend)
 }
 
 /// A horizontal viridis bar with its end values.

@@ -8,6 +8,7 @@ pub mod distance_map;
 pub mod embedding;
 pub mod figure_export;
 pub mod pca;
+pub mod qc;
 pub mod stored;
 pub mod table_export;
 pub mod tsne;

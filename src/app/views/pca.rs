@@ -252,6 +252,8 @@ impl PcaView {
                 ui.selectable_value(&mut self.settings.params.solver, PcaSolver::Auto, "Auto SVD");
                 ui.selectable_value(&mut self.settings.params.solver, PcaSolver::Exact, "Exact SVD");
                 ui.selectable_value(&mut self.settings.params.solver, PcaSolver::Randomized, "Randomized SVD");
+                ui.selectable_value(&mut self.settings.params.solver, PcaSolver::Covariance, "Covariance SVD")
+                    .on_hover_text("Exact, from the genes' covariance: fastest when samples far outnumber genes");
             });
         if let Some(result) = &self.result {
             let k = result.pca.scores.ncols();

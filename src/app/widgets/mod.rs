@@ -5,4 +5,5 @@ pub mod confusion;
 pub mod dendrogram;
 pub mod heatmap;
 pub mod scatter;
+pub mod scatter_gpu;
 pub mod table;

@@ -24,9 +24,18 @@ pub struct ScatterPoints {
     pub colours: Vec<Color32>,
     /// Points hidden by the legend.
     pub hidden: Vec<bool>,
+    /// Distinguishes this set of points from every other (the GPU copy is keyed on it).
+    pub version: u64,
 }
 
 impl ScatterPoints {
+    /// Points with a version of their own.
+    pub fn new(xy: Vec<[f32; 2]>, colours: Vec<Color32>, hidden: Vec<bool>) -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let version = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self { xy, colours, hidden, version }
+    }
+
     /// Bounds of the visible points (a unit square when there are none).
     pub fn bounds(&self) -> Rect {
         let mut r = Rect::NOTHING;
@@ -88,6 +97,8 @@ pub struct ScatterState {
     pub tool: Tool,
     gesture: Vec<Pos2>,
     texture: Option<TextureHandle>,
+    /// The GPU instances and what they were built from (points version, selection, theme).
+    gpu: Option<(u64, std::sync::Arc<Vec<super::scatter_gpu::Instance>>)>,
 }
 
 impl ScatterState {
@@ -180,11 +191,31 @@ pub fn scatter_ui(
     let visuals = ui.visuals();
     painter.rect_filled(screen, 0.0, visuals.extreme_bg_color);
     draw_axes(&painter, &t, style, &font, &label_font, visuals.text_color(), visuals.weak_text_color());
-    let texture = state
-        .texture
-        .get_or_insert_with(|| ui.ctx().load_texture("scatter_disc", disc_image(32), TextureOptions::LINEAR))
-        .id();
-    painter.with_clip_rect(screen).add(points_mesh(points, selected, &t, style.radius, texture, visuals.dark_mode));
+    if super::scatter_gpu::available(ui.ctx()) {
+        let key = gpu_key(points, selected, visuals.dark_mode);
+        if state.gpu.as_ref().is_none_or(|(k, _)| *k != key) {
+            let instances =
+                super::scatter_gpu::instances(&points.xy, &points.colours, &points.hidden, selected, visuals.dark_mode);
+            state.gpu = Some((key, std::sync::Arc::new(instances)));
+        }
+        if let Some((key, instances)) = &state.gpu {
+            let callback = super::scatter_gpu::PointsCallback {
+                id: response.id,
+                key: *key,
+                instances: std::sync::Arc::clone(instances),
+                data: t.data,
+                screen: t.screen,
+                radius: style.radius,
+            };
+            painter.add(callback.shape(screen));
+        }
+    } else {
+        let texture = state
+            .texture
+            .get_or_insert_with(|| ui.ctx().load_texture("scatter_disc", disc_image(32), TextureOptions::LINEAR))
+            .id();
+        painter.with_clip_rect(screen).add(points_mesh(points, selected, &t, style.radius, texture, visuals.dark_mode));
+    }
     // Hover: the nearest visible point within the marker radius plus a little.
     if let Some(pointer) = response.hover_pos().filter(|p| screen.contains(*p)) {
         let reach = (style.radius + 3.0).powi(2);
@@ -211,6 +242,17 @@ pub fn scatter_ui(
         }
     }
     out
+}
+
+/// What the GPU instances depend on: the points, the selection and the theme.
+fn gpu_key(points: &ScatterPoints, selected: &BTreeSet<usize>, dark_mode: bool) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (points.version, dark_mode, selected.len()).hash(&mut h);
+    for i in selected {
+        i.hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Zoom (wheel, pinch), pan (Pan tool, secondary or middle drag), reset (double-click).
@@ -274,17 +316,7 @@ fn handle_selection_gestures(
     }
     if response.drag_stopped() && state.gesture.len() >= 2 {
         let gesture = std::mem::take(&mut state.gesture);
-        let inside: Vec<usize> = match state.tool {
-            Tool::Box => {
-                let r = Rect::from_two_pos(gesture[0], gesture[gesture.len() - 1]);
-                visible_indices(points).filter(|&i| r.contains(t.screen_from_data(points.xy[i]))).collect()
-            }
-            Tool::Lasso => visible_indices(points)
-                .filter(|&i| point_in_polygon(t.screen_from_data(points.xy[i]), &gesture))
-                .collect(),
-            Tool::Pan => Vec::new(),
-        };
-        return Some((inside, mode));
+        return Some((points_in(points, t, state.tool, &gesture), mode));
     }
     if response.clicked() {
         let p = response.interact_pointer_pos()?;
@@ -292,6 +324,27 @@ fn handle_selection_gestures(
         return Some((hit.into_iter().collect(), mode));
     }
     None
+}
+
+/// The visible points a finished gesture covers (screen coordinates), in index order: inside
+/// the rectangle of its first and last positions (box) or the closed polygon (lasso). In
+/// parallel over blocks of points; a lasso first tests its bounding box.
+pub fn points_in(points: &ScatterPoints, t: &Transform, tool: Tool, gesture: &[Pos2]) -> Vec<usize> {
+    use rayon::prelude::*;
+    if gesture.len() < 2 || tool == Tool::Pan {
+        return Vec::new();
+    }
+    let bounds = match tool {
+        Tool::Box => Rect::from_two_pos(gesture[0], gesture[gesture.len() - 1]),
+        _ => Rect::from_points(gesture),
+    };
+    let inside = |p: Pos2| bounds.contains(p) && (tool == Tool::Box || point_in_polygon(p, gesture));
+    let n = points.xy.len();
+    (0..n)
+        .into_par_iter()
+        .with_min_len(16_384)
+        .filter(|&i| !points.hidden[i] && inside(t.screen_from_data(points.xy[i])))
+        .collect()
 }
 
 fn visible_indices(points: &ScatterPoints) -> impl Iterator<Item = usize> + '_ {
