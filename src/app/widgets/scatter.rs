@@ -328,7 +328,8 @@ fn handle_selection_gestures(
 
 /// The visible points a finished gesture covers (screen coordinates), in index order: inside
 /// the rectangle of its first and last positions (box) or the closed polygon (lasso). In
-/// parallel over blocks of points; a lasso first tests its bounding box.
+/// parallel over blocks of points; a lasso tests its bounding box first, then only the edges
+/// that cross the point's horizontal band ([`Bands`]).
 pub fn points_in(points: &ScatterPoints, t: &Transform, tool: Tool, gesture: &[Pos2]) -> Vec<usize> {
     use rayon::prelude::*;
     if gesture.len() < 2 || tool == Tool::Pan {
@@ -338,7 +339,8 @@ pub fn points_in(points: &ScatterPoints, t: &Transform, tool: Tool, gesture: &[P
         Tool::Box => Rect::from_two_pos(gesture[0], gesture[gesture.len() - 1]),
         _ => Rect::from_points(gesture),
     };
-    let inside = |p: Pos2| bounds.contains(p) && (tool == Tool::Box || point_in_polygon(p, gesture));
+    let bands = (tool == Tool::Lasso).then(|| Bands::new(gesture, bounds));
+    let inside = |p: Pos2| bounds.contains(p) && bands.as_ref().is_none_or(|b| b.contains(p));
     let n = points.xy.len();
     (0..n)
         .into_par_iter()
@@ -365,6 +367,44 @@ fn nearest(points: &ScatterPoints, t: &Transform, pointer: Pos2, max_dist_sq: f3
         }
     }
     best.1
+}
+
+/// A polygon's edges sorted into horizontal bands of its bounding box: a point is tested
+/// against the edges overlapping its band only, with [`point_in_polygon`]'s rule (an edge that
+/// can toggle the point spans its y, so it overlaps its band: the answer is the same).
+struct Bands {
+    top: f32,
+    height: f32,
+    edges: Vec<Vec<(Pos2, Pos2)>>,
+}
+
+impl Bands {
+    fn new(polygon: &[Pos2], bounds: Rect) -> Self {
+        let count = polygon.len().clamp(1, 256);
+        let height = (bounds.height() / count as f32).max(f32::MIN_POSITIVE);
+        let mut edges = vec![Vec::new(); count];
+        let band = |y: f32| (((y - bounds.top()) / height) as usize).min(count - 1);
+        let mut j = polygon.len() - 1;
+        for i in 0..polygon.len() {
+            let (a, b) = (polygon[i], polygon[j]);
+            for slot in &mut edges[band(a.y.min(b.y))..=band(a.y.max(b.y))] {
+                slot.push((a, b));
+            }
+            j = i;
+        }
+        Self { top: bounds.top(), height, edges }
+    }
+
+    fn contains(&self, p: Pos2) -> bool {
+        let k = (((p.y - self.top) / self.height) as usize).min(self.edges.len() - 1);
+        let mut inside = false;
+        for &(a, b) in &self.edges[k] {
+            if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
+                inside = !inside;
+            }
+        }
+        inside
+    }
 }
 
 /// Even–odd rule.
@@ -503,6 +543,24 @@ mod tests {
         assert_eq!(t.data_from_screen(p), [1.0, 0.0]);
         // Data y grows upwards.
         assert!(t.screen_from_data([0.0, 2.0]).y < t.screen_from_data([0.0, -2.0]).y);
+    }
+
+    #[test]
+    fn banded_lasso_agrees_with_the_plain_test() {
+        let polygon: Vec<Pos2> = (0..50)
+            .map(|k| {
+                let a = k as f32 / 50.0 * std::f32::consts::TAU;
+                pos2(100.0 + 80.0 * a.cos() * (1.0 + 0.3 * (3.0 * a).sin()), 100.0 + 60.0 * a.sin())
+            })
+            .collect();
+        let bands = Bands::new(&polygon, Rect::from_points(&polygon));
+        for i in 0..60 {
+            for j in 0..60 {
+                let p = pos2(10.0 + i as f32 * 3.1, 30.0 + j as f32 * 2.3);
+                let bounded = Rect::from_points(&polygon).contains(p) && bands.contains(p);
+                assert_eq!(bounded, point_in_polygon(p, &polygon), "{p:?}");
+            }
+        }
     }
 
     #[test]
