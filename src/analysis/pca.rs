@@ -30,10 +30,11 @@ use crate::jobs::CancelToken;
 pub enum PcaSolver {
     /// Exact when the matrix is small (both sides ≤ 500) or most components are asked
     /// for (≥ 80 % of the smaller side) — scikit-learn's rule; the covariance route when there
-    /// are at least 10 samples per gene and at most [`COVARIANCE_MAX_GENES`] genes
-    /// (scikit-learn's `covariance_eigh` rule, which stops at 1,000 genes: ours goes further
-    /// so that PCA of 2,000 highly variable genes of 100,000 cells is exact, as scanpy's
-    /// ARPACK is, and fast); randomized otherwise.
+    /// are at least as many samples as genes and at most [`COVARIANCE_MAX_GENES`] genes
+    /// (scikit-learn's `covariance_eigh` wants 10 samples per gene and at most 1,000 genes;
+    /// ours goes further so that PCA of the highly variable genes of a single-cell dataset is
+    /// exact, as scanpy's ARPACK is: a randomized sketch underestimates the flat tail of
+    /// components by several per cent); randomized otherwise.
     #[default]
     Auto,
     /// Thin SVD of the whole matrix.
@@ -57,7 +58,7 @@ impl PcaSolver {
         let rank = n.min(p);
         match self {
             Self::Auto if n.max(p) <= 500 || k.min(rank) * 5 >= rank * 4 => Self::Exact,
-            Self::Auto if p <= COVARIANCE_MAX_GENES && n >= 10 * p => Self::Covariance,
+            Self::Auto if p <= COVARIANCE_MAX_GENES && n >= p => Self::Covariance,
             Self::Auto => Self::Randomized,
             other => other,
         }

@@ -139,6 +139,19 @@ pub struct DataArgs {
     /// How highly variable genes are found.
     #[arg(long, value_enum, default_value_t = crate::data::single_cell::HvgFlavor::default())]
     pub hvg_flavor: crate::data::single_cell::HvgFlavor,
+    /// Highly variable genes by scanpy's cut-offs instead of the top N: mean above this
+    /// (the log of the mean plus one for `seurat`; 0.0125 when only other cut-offs are given).
+    #[arg(long, value_name = "X", conflicts_with = "hvg")]
+    pub hvg_min_mean: Option<f64>,
+    /// Cut-offs: mean below this (3 unless given).
+    #[arg(long, value_name = "X", conflicts_with = "hvg")]
+    pub hvg_max_mean: Option<f64>,
+    /// Cut-offs: normalised dispersion above this (0.5 unless given).
+    #[arg(long, value_name = "X", conflicts_with = "hvg")]
+    pub hvg_min_disp: Option<f64>,
+    /// Cut-offs: normalised dispersion below this (no ceiling unless given).
+    #[arg(long, value_name = "X", conflicts_with = "hvg")]
+    pub hvg_max_disp: Option<f64>,
     /// Scale every gene to unit variance and clip at ±V (scanpy's `scale(max_value=V)`); the
     /// matrix becomes dense.
     #[arg(long, value_name = "V")]
@@ -167,7 +180,8 @@ pub struct DataArgs {
     #[arg(long, value_name = "JSON", conflicts_with_all = [
         "subset", "subsample", "cpm", "log2", "ln", "log1p", "drop_constant", "filter_cells_min_genes",
         "filter_cells_max_genes", "filter_cells_min_counts", "filter_cells_max_counts", "filter_cells_max_mito",
-        "filter_genes_min_cells", "normalize_total", "hvg", "clip",
+        "filter_genes_min_cells", "normalize_total", "hvg", "hvg_min_mean", "hvg_max_mean", "hvg_min_disp",
+        "hvg_max_disp", "clip",
     ])]
     pub pipeline: Option<String>,
 }
@@ -232,6 +246,21 @@ impl DataArgs {
         }
         if let Some(n) = self.hvg {
             steps.push(Step::HighlyVariable(crate::data::single_cell::HvgSettings::top(self.hvg_flavor, n)));
+        } else if self.hvg_min_mean.is_some()
+            || self.hvg_max_mean.is_some()
+            || self.hvg_min_disp.is_some()
+            || self.hvg_max_disp.is_some()
+        {
+            let defaults = crate::data::single_cell::HvgSettings::default();
+            steps.push(Step::HighlyVariable(crate::data::single_cell::HvgSettings {
+                flavor: self.hvg_flavor,
+                n_top: None,
+                min_mean: self.hvg_min_mean.unwrap_or(defaults.min_mean),
+                max_mean: self.hvg_max_mean.unwrap_or(defaults.max_mean),
+                min_disp: self.hvg_min_disp.unwrap_or(defaults.min_disp),
+                max_disp: self.hvg_max_disp,
+                n_bins: defaults.n_bins,
+            }));
         }
         if let Some(n) = self.top_genes {
             steps.push(Step::TopVariable { n });

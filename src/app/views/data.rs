@@ -235,18 +235,7 @@ fn step_editor_ui(ui: &mut egui::Ui, step: &mut Step, dataset: &Dataset) {
                 ui.add(egui::DragValue::new(t).range(1.0..=1e9).speed(100.0));
             }
         }
-        Step::HighlyVariable(hvg) => {
-            use crate::data::single_cell::HvgFlavor;
-            ui.label("keep the");
-            let n = hvg.n_top.get_or_insert(2000);
-            ui.add(egui::DragValue::new(n).range(1..=dataset.raw().gene_ids().len().max(1)).speed(10));
-            ui.label("highly variable genes,");
-            egui::ComboBox::from_id_salt("hvg_flavor").selected_text(hvg.flavor.name()).show_ui(ui, |ui| {
-                for flavor in [HvgFlavor::Seurat, HvgFlavor::CellRanger] {
-                    ui.selectable_value(&mut hvg.flavor, flavor, flavor.name());
-                }
-            });
-        }
+        Step::HighlyVariable(hvg) => hvg_editor_ui(ui, hvg, dataset),
         Step::Scale { clip } => {
             ui.label("scale each gene to unit variance,");
             optional_f64(ui, "clip at ±", clip, 10.0);
@@ -288,6 +277,35 @@ fn step_editor_ui(ui: &mut egui::Ui, step: &mut Step, dataset: &Dataset) {
             ui.label(other.describe());
         }
     }
+}
+
+/// The editor of a highly-variable-genes step: the top N or scanpy's cut-offs, and the flavour.
+fn hvg_editor_ui(ui: &mut egui::Ui, hvg: &mut crate::data::single_cell::HvgSettings, dataset: &Dataset) {
+    use crate::data::single_cell::HvgFlavor;
+    ui.label("keep");
+    let mut top = hvg.n_top.is_some();
+    if ui.radio_value(&mut top, true, "the top").changed() {
+        hvg.n_top = Some(2000.min(dataset.raw().gene_ids().len().max(1)));
+    }
+    if let Some(n) = &mut hvg.n_top {
+        ui.add(egui::DragValue::new(n).range(1..=dataset.raw().gene_ids().len().max(1)).speed(10));
+    }
+    if ui.radio_value(&mut top, false, "by cut-offs").on_hover_text("scanpy's min_mean, max_mean, min_disp").changed() {
+        hvg.n_top = None;
+    }
+    if hvg.n_top.is_none() {
+        ui.label("mean in");
+        ui.add(egui::DragValue::new(&mut hvg.min_mean).speed(0.001));
+        ui.add(egui::DragValue::new(&mut hvg.max_mean).speed(0.01));
+        ui.label("dispersion >");
+        ui.add(egui::DragValue::new(&mut hvg.min_disp).speed(0.01));
+    }
+    ui.label("highly variable genes,");
+    egui::ComboBox::from_id_salt("hvg_flavor").selected_text(hvg.flavor.name()).show_ui(ui, |ui| {
+        for flavor in [HvgFlavor::Seurat, HvgFlavor::CellRanger] {
+            ui.selectable_value(&mut hvg.flavor, flavor, flavor.name());
+        }
+    });
 }
 
 /// A checkbox that turns a threshold on (at `default`) or off, and its value.

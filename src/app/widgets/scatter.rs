@@ -329,7 +329,7 @@ fn handle_selection_gestures(
 /// The visible points a finished gesture covers (screen coordinates), in index order: inside
 /// the rectangle of its first and last positions (box) or the closed polygon (lasso). In
 /// parallel over blocks of points; a lasso tests its bounding box first, then only the edges
-/// that cross the point's horizontal band ([`Bands`]).
+/// that cross the point's horizontal band.
 pub fn points_in(points: &ScatterPoints, t: &Transform, tool: Tool, gesture: &[Pos2]) -> Vec<usize> {
     use rayon::prelude::*;
     if gesture.len() < 2 || tool == Tool::Pan {
