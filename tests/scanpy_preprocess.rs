@@ -122,7 +122,7 @@ fn highly_variable_genes_equal_scanpy_for_each_flavour() {
         ("cell_ranger_n_top_200", HvgSettings::top(HvgFlavor::CellRanger, 200)),
     ] {
         let base = open(log.clone());
-        let stats = single_cell::highly_variable(base.values(), &settings);
+        let stats = single_cell::highly_variable(base.values(), &settings).expect("log data");
         for (name, ours, theirs) in [
             ("means", &stats.means, numbers(&hvg[key]["means"])),
             ("dispersions", &stats.dispersions, numbers(&hvg[key]["dispersions"])),
@@ -139,6 +139,50 @@ fn highly_variable_genes_equal_scanpy_for_each_flavour() {
         let d = open(steps);
         assert_eq!(d.gene_ids().to_vec(), texts(&hvg[key]["hvg"]), "{key}");
     }
+}
+
+#[test]
+fn seurat_v3_reads_the_counts_and_picks_scanpys_genes() {
+    let reference = reference();
+    let v3 = &reference["hvg"]["seurat_v3_n_top_200"];
+    // After normalisation and log, seurat_v3 still reads the raw counts (scanpy's layer="counts").
+    let steps = vec![
+        Step::NormalizeTotal { target: None },
+        Step::Ln,
+        Step::HighlyVariable(HvgSettings::top(HvgFlavor::SeuratV3, 200)),
+    ];
+    let d = open(steps);
+    assert_eq!(d.gene_ids().to_vec(), texts(&v3["hvg"]));
+    let counts = open(Vec::new());
+    let stats =
+        single_cell::highly_variable(counts.values(), &HvgSettings::top(HvgFlavor::SeuratV3, 200)).expect("counts");
+    for (name, ours, theirs) in [
+        ("means", &stats.means, numbers(&v3["means"])),
+        ("variances", &stats.dispersions, numbers(&v3["variances"])),
+        ("variances_norm", &stats.dispersions_norm, numbers(&v3["variances_norm"])),
+    ] {
+        for (j, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+            assert!(close(*a, *b, 1e-9) || (a - b).abs() < 1e-12, "{name} gene {j}: {a} vs {b}");
+        }
+    }
+    // Non-integer values are refused, naming the cell and gene.
+    let request = OpenRequest {
+        matrix: path("tests/data/formats/noninteger_counts.h5ad"),
+        pipeline: Pipeline {
+            steps: vec![Step::HighlyVariable(HvgSettings::top(HvgFlavor::SeuratV3, 50))],
+            ..Pipeline::default()
+        },
+        ..OpenRequest::default()
+    };
+    let message = data::open(&request, &|_, _| {}).expect_err("refused").to_string();
+    assert!(message.contains("seurat_v3") && message.contains("raw counts"), "{message}");
+    let value: f64 = message
+        .split(" holds ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|v| v.parse().ok())
+        .expect("the value named");
+    assert!(value.fract() != 0.0, "{message}");
 }
 
 #[test]

@@ -6,19 +6,13 @@ mod common;
 
 use common::{press, run_until, screenshot};
 
-use biolens::app::commands::Command;
-use biolens::app::{BiolensApp, Startup, Tab};
-use biolens::data::{OpenRequest, Step};
-use egui_kittest::Harness;
+use biolens::app::Tab;
+use biolens::data::Step;
 use egui_kittest::kittest::Queryable as _;
 
 #[test]
 fn thresholds_are_set_by_dragging_and_applied_as_filter_steps() {
-    let mut h = Harness::builder().with_size([1400.0, 900.0]).build_eframe(|cc| BiolensApp::new(cc, Startup::Empty));
-    let matrix = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats/counts_csr_gzip.h5ad");
-    h.state_mut().push_command(Command::Open(OpenRequest { matrix, ..OpenRequest::default() }));
-    h.run_steps(1);
-    run_until(&mut h, "the h5ad file", |app| app.state().current.is_some());
+    let mut h = common::open_test_file("counts_csr_gzip.h5ad");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num9);
     h.run_steps(2);
     assert_eq!(h.state().tab(), Tab::Qc);

@@ -141,6 +141,8 @@ struct Processed {
     matrix: Matrix,
     /// The raw index of each processed sample.
     rows: Vec<usize>,
+    /// The last highly-variable-genes step's statistics.
+    hvg: Option<Arc<super::preprocess::HvgRecord>>,
     sample_ids: Vec<String>,
     gene_ids: Vec<String>,
     annotations: Vec<Annotation>,
@@ -218,6 +220,10 @@ impl Dataset {
     pub fn annotations(&self) -> &[Annotation] {
         &self.processed.annotations
     }
+    /// The statistics of the pipeline's highly-variable-genes step, if it has one.
+    pub fn hvg_record(&self) -> Option<&super::preprocess::HvgRecord> {
+        self.processed.hvg.as_deref()
+    }
     /// The raw index of each processed sample.
     pub fn raw_rows(&self) -> &[usize] {
         &self.processed.rows
@@ -291,6 +297,7 @@ fn process(raw: &RawData, pipeline: &Pipeline) -> Result<Processed, PreprocessEr
         notes: out.notes,
         matrix: out.matrix,
         rows: out.samples,
+        hvg: out.hvg,
     })
 }
 

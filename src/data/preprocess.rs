@@ -186,6 +186,20 @@ pub enum PreprocessError {
     /// Nothing left.
     #[error("after '{0}' no genes are left")]
     NoGenesLeft(String),
+    /// `seurat_v3` reads counts, and the data hold something else.
+    #[error(
+        "highly variable genes (seurat_v3) need the raw counts, but sample '{sample}', gene '{gene}' holds {value}: \
+         open the counts (a layer such as 'counts': --layer counts, or the raw matrix: --use-raw) or choose the \
+         seurat or cell_ranger flavour"
+    )]
+    NotCounts {
+        /// Where.
+        sample: String,
+        /// Where.
+        gene: String,
+        /// The value.
+        value: f64,
+    },
     /// A step needs the dense matrix and it does not fit.
     #[error("{step}: {error}")]
     Memory {
@@ -207,6 +221,20 @@ pub struct Processed {
     pub genes: Vec<usize>,
     /// What the steps did that a user should know (genes dropped, …).
     pub notes: Vec<String>,
+    /// The statistics of the last highly-variable-genes step, for its mean–dispersion plot.
+    pub hvg: Option<std::sync::Arc<HvgRecord>>,
+}
+
+/// What a highly-variable-genes step computed: per gene it considered (raw indices), the
+/// statistics and whether it was kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HvgRecord {
+    /// The flavour (names the axes: dispersions or variances).
+    pub flavor: single_cell::HvgFlavor,
+    /// Raw index of each gene considered.
+    pub genes: Vec<usize>,
+    /// The statistics, in the order of `genes`.
+    pub stats: single_cell::Hvg,
 }
 
 /// Runs `pipeline` on `raw` from scratch.
@@ -274,9 +302,31 @@ pub fn apply(raw: &RawData, pipeline: &Pipeline) -> Result<Processed, Preprocess
                 }
             }
             Step::HighlyVariable(settings) => {
-                let hvg = single_cell::highly_variable(&p.matrix, settings);
+                let hvg = if settings.flavor == single_cell::HvgFlavor::SeuratV3 {
+                    // scanpy's layer="counts": the raw counts of the cells and genes kept so far.
+                    single_cell::seurat_v3(raw.matrix(), &p.samples, &p.genes, settings.n_top.unwrap_or(2000)).map_err(
+                        |(i, j, value)| PreprocessError::NotCounts {
+                            sample: raw.sample_ids()[i].clone(),
+                            gene: raw.gene_ids()[j].clone(),
+                            value,
+                        },
+                    )?
+                } else {
+                    single_cell::highly_variable(&p.matrix, settings).map_err(|(i, j, value)| {
+                        PreprocessError::NotCounts {
+                            sample: raw.sample_ids()[p.samples[i]].clone(),
+                            gene: raw.gene_ids()[p.genes[j]].clone(),
+                            value,
+                        }
+                    })?
+                };
                 let keep: Vec<usize> = (0..hvg.highly_variable.len()).filter(|&j| hvg.highly_variable[j]).collect();
                 p.notes.push(format!("{} highly variable genes kept ({})", keep.len(), settings.flavor.name()));
+                p.hvg = Some(std::sync::Arc::new(HvgRecord {
+                    flavor: settings.flavor,
+                    genes: p.genes.clone(),
+                    stats: hvg,
+                }));
                 keep_genes(&mut p, &keep, step)?;
             }
             Step::Scale { clip } => {
@@ -379,6 +429,7 @@ fn handle_missing(raw: &RawData, policy: MissingPolicy) -> Result<Processed, Pre
                 samples,
                 genes: (0..shared.ncols()).collect(),
                 notes: Vec::new(),
+                hvg: None,
             });
         }
     };
@@ -421,7 +472,7 @@ fn handle_missing(raw: &RawData, policy: MissingPolicy) -> Result<Processed, Pre
             }
         }
     }
-    Ok(Processed { matrix: matrix.into(), samples, genes, notes })
+    Ok(Processed { matrix: matrix.into(), samples, genes, notes, hvg: None })
 }
 
 fn log_plus_one(raw: &RawData, p: &mut Processed, step: &Step, log: fn(f64) -> f64) -> Result<(), PreprocessError> {

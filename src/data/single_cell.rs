@@ -191,6 +191,10 @@ pub enum HvgFlavor {
     /// Cell Ranger's: dispersions normalised by median and MAD in percentile bins.
     #[value(name = "cell_ranger")]
     CellRanger,
+    /// Seurat v3's: variances of the counts (always the raw counts of the kept cells and
+    /// genes) normalised by a LOESS of variance on mean; the top N.
+    #[value(name = "seurat_v3")]
+    SeuratV3,
 }
 
 impl HvgFlavor {
@@ -199,6 +203,7 @@ impl HvgFlavor {
         match self {
             Self::Seurat => "seurat",
             Self::CellRanger => "cell_ranger",
+            Self::SeuratV3 => "seurat_v3",
         }
     }
 }
@@ -278,7 +283,8 @@ impl HvgSettings {
     }
 }
 
-/// Per-gene statistics of a highly-variable-genes run (scanpy's `var` columns).
+/// Per-gene statistics of a highly-variable-genes run (scanpy's `var` columns; for
+/// `seurat_v3`: means, variances and normalised variances).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hvg {
     /// `means` (log1p of the mean for `seurat`).
@@ -291,16 +297,23 @@ pub struct Hvg {
     pub highly_variable: Vec<bool>,
 }
 
-/// Highly variable genes of a log-normalised matrix (module docs).
-pub fn highly_variable(m: &Matrix, settings: &HvgSettings) -> Hvg {
+/// Highly variable genes (module docs): of a log-normalised matrix for `seurat` and
+/// `cell_ranger`; for `seurat_v3`, `m` must hold counts (see [`seurat_v3`]; the pipeline passes
+/// the raw counts), and a value that is not a count is the error (row, column, value).
+pub fn highly_variable(m: &Matrix, settings: &HvgSettings) -> Result<Hvg, (usize, usize, f64)> {
+    if settings.flavor == HvgFlavor::SeuratV3 {
+        let rows: Vec<usize> = (0..m.nrows()).collect();
+        let cols: Vec<usize> = (0..m.ncols()).collect();
+        return seurat_v3(m, &rows, &cols, settings.n_top.unwrap_or(2000));
+    }
     let (mut mean, var) = match (settings.flavor, m) {
         (HvgFlavor::Seurat, Matrix::Sparse(s, _)) => s.column_mean_var_of(f64::exp_m1, 1),
         (HvgFlavor::Seurat, Matrix::Dense(d)) => {
             let e = d.mapv(f64::exp_m1);
             unbiased(super::preprocess::mean_var(e.view()), d.nrows())
         }
-        (HvgFlavor::CellRanger, Matrix::Sparse(s, _)) => s.column_mean_var(1),
-        (HvgFlavor::CellRanger, Matrix::Dense(d)) => unbiased(super::preprocess::mean_var(d.view()), d.nrows()),
+        (_, Matrix::Sparse(s, _)) => s.column_mean_var(1),
+        (_, Matrix::Dense(d)) => unbiased(super::preprocess::mean_var(d.view()), d.nrows()),
     };
     for x in &mut mean {
         if *x == 0.0 {
@@ -317,8 +330,8 @@ pub fn highly_variable(m: &Matrix, settings: &HvgSettings) -> Hvg {
         }
     }
     let bins = match settings.flavor {
-        HvgFlavor::Seurat => equal_width_bins(&mean, settings.n_bins.max(1)),
         HvgFlavor::CellRanger => percentile_bins(&mean),
+        _ => equal_width_bins(&mean, settings.n_bins.max(1)),
     };
     let n_bins = bins.iter().copied().max().map_or(0, |b| b + 1);
     let mut members: Vec<Vec<f64>> = vec![Vec::new(); n_bins];
@@ -341,7 +354,7 @@ pub fn highly_variable(m: &Matrix, settings: &HvgSettings) -> Hvg {
                 // scanpy: a bin whose SD is undefined (one gene) normalises by its mean.
                 if dev.is_nan() { (0.0, avg) } else { (avg, dev) }
             }
-            HvgFlavor::CellRanger => {
+            HvgFlavor::CellRanger | HvgFlavor::SeuratV3 => {
                 let med = median(values);
                 let mut deviations: Vec<f64> = values.iter().map(|v| (v - med).abs()).collect();
                 (med, median(&mut deviations) / MAD_NORMAL)
@@ -380,7 +393,221 @@ pub fn highly_variable(m: &Matrix, settings: &HvgSettings) -> Hvg {
             })
             .collect(),
     };
-    Hvg { means: mean, dispersions: dispersion, dispersions_norm, highly_variable }
+    Ok(Hvg { means: mean, dispersions: dispersion, dispersions_norm, highly_variable })
+}
+/// scanpy's `seurat_v3` flavour on the counts of the kept cells (`rows`) and genes (`cols`) of
+/// the raw matrix, whatever the steps before did (scanpy's `layer="counts"`): per-gene mean and
+/// variance exactly as scanpy computes them (sums of the counts, `E[x²] − E[x]²`, times
+/// n/(n − 1)), a LOESS of log10 variance on log10 mean ([`loess`], as scikit-misc fits it), each
+/// gene's variance of its counts clipped at `mean + √n · fitted SD` and divided by the fitted
+/// variance, and the `n_top` largest (ties: the earlier gene). A value that is not a count
+/// (negative or fractional) is refused: `Err((row, col, value))` in raw indices.
+pub fn seurat_v3(raw: &Matrix, rows: &[usize], cols: &[usize], n_top: usize) -> Result<Hvg, (usize, usize, f64)> {
+    const NONE: u32 = u32::MAX;
+    let mut new_col = vec![NONE; raw.ncols()];
+    for (k, &j) in cols.iter().enumerate() {
+        new_col[j] = k as u32;
+    }
+    let p = cols.len();
+    // Calls `f(column, value, square)` for every stored value of the kept cells and genes.
+    let for_each = |f: &mut dyn FnMut(usize, usize, f64, f64)| match raw {
+        Matrix::Sparse(s, _) => {
+            for &r in rows {
+                let (idx, val) = s.row(r);
+                for (&j, &v) in idx.iter().zip(val) {
+                    let k = new_col[j as usize];
+                    if k != NONE {
+                        // scanpy squares float32 counts in float32.
+                        f(r, k as usize, f64::from(v), f64::from(v * v));
+                    }
+                }
+            }
+        }
+        Matrix::Dense(d) => {
+            for &r in rows {
+                for (k, &j) in cols.iter().enumerate() {
+                    let v = d[[r, j]];
+                    if v != 0.0 {
+                        f(r, k, v, v * v);
+                    }
+                }
+            }
+        }
+    };
+    let mut sums = vec![0.0; p];
+    let mut squares = vec![0.0; p];
+    let mut bad = None;
+    for_each(&mut |r, k, v, sq| {
+        if bad.is_none() && (v < 0.0 || v.fract() != 0.0 || !v.is_finite()) {
+            bad = Some((r, cols[k], v));
+        }
+        sums[k] += v;
+        squares[k] += sq;
+    });
+    if let Some(b) = bad {
+        return Err(b);
+    }
+    let n = rows.len() as f64;
+    let mean: Vec<f64> = sums.iter().map(|s| s / n).collect();
+    let correction = if rows.len() > 1 { n / (n - 1.0) } else { 1.0 };
+    let var: Vec<f64> = squares.iter().zip(&mean).map(|(q, m)| (q / n - m * m) * correction).collect();
+    let varying: Vec<usize> = (0..p).filter(|&k| var[k] > 0.0).collect();
+    let x: Vec<f64> = varying.iter().map(|&k| mean[k].log10()).collect();
+    let y: Vec<f64> = varying.iter().map(|&k| var[k].log10()).collect();
+    let fitted = loess(&x, &y, 0.3);
+    let mut estimate = vec![0.0; p];
+    for (&k, f) in varying.iter().zip(fitted) {
+        estimate[k] = f;
+    }
+    let sd: Vec<f64> = estimate.iter().map(|e| 10f64.powf(*e).sqrt()).collect();
+    let clip: Vec<f64> = sd.iter().zip(&mean).map(|(s, m)| s * n.sqrt() + m).collect();
+    let mut clipped_sums = vec![0.0; p];
+    let mut clipped_squares = vec![0.0; p];
+    for_each(&mut |_, k, v, _| {
+        let e = v.min(clip[k]);
+        clipped_squares[k] += e * e;
+        clipped_sums[k] += e;
+    });
+    let norm: Vec<f64> = (0..p)
+        .map(|k| {
+            (1.0 / ((n - 1.0) * sd[k] * sd[k]))
+                * (n * mean[k] * mean[k] + clipped_squares[k] - 2.0 * clipped_sums[k] * mean[k])
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..p).collect();
+    order.sort_by(|&a, &b| norm[b].total_cmp(&norm[a]).then(a.cmp(&b)));
+    let mut highly_variable = vec![false; p];
+    for &k in order.iter().take(n_top) {
+        highly_variable[k] = true;
+    }
+    Ok(Hvg { means: mean, dispersions: var, dispersions_norm: norm, highly_variable })
+}
+
+/// A LOESS fit at the points themselves, as scikit-misc's `loess(x, y, span, degree=2)` gives
+/// it (Cleveland's netlib code, `surface="interpolate"`): a one-dimensional k-d tree whose
+/// cells split at the median until they hold at most `floor(n · span · 0.2)` points, a local
+/// quadratic fit (tricube weights over the `floor(n · span)` nearest points) at every vertex
+/// giving a value and a slope, and cubic Hermite interpolation between a cell's vertices.
+// netlib compares values exactly (ties and vertices): so does this.
+#[allow(clippy::float_cmp)]
+pub fn loess(x: &[f64], y: &[f64], span: f64) -> Vec<f64> {
+    let n = x.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let q = ((n as f64 * span + 1e-5).floor() as usize).clamp(1, n);
+    let fc = (n as f64 * span * 0.2).floor() as usize;
+    let mut sorted = x.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let (lo, hi) = (sorted[0], sorted[n - 1]);
+    let margin = 0.005 * (hi - lo).max(1e-10 * lo.abs().max(hi.abs()) + 1e-30);
+    // Cells as 1-based index ranges of the sorted points with their bounding vertices.
+    let mut vertices = vec![lo - margin, hi + margin];
+    let mut leaves: Vec<(f64, f64)> = Vec::new();
+    let mut queue = std::collections::VecDeque::from([(1usize, n, lo - margin, hi + margin)]);
+    while let Some((l, u, v_lo, v_hi)) = queue.pop_front() {
+        let mut split = None;
+        if u + 1 - l > fc {
+            let mut m = usize::midpoint(l, u);
+            // netlib's tie rule: move the split off runs of equal values, alternating sides.
+            let mut offset: isize = 0;
+            while let Some(at) = m.checked_add_signed(offset).filter(|&at| at < u && at >= l) {
+                if sorted[at - 1] == sorted[at] {
+                    offset = -offset;
+                    if offset >= 0 {
+                        offset += 1;
+                    }
+                } else {
+                    m = at;
+                    break;
+                }
+            }
+            let xi = sorted[m - 1];
+            if xi != v_lo && xi != v_hi {
+                split = Some((m, xi));
+            }
+        }
+        match split {
+            Some((m, xi)) => {
+                vertices.push(xi);
+                queue.push_back((l, m, v_lo, xi));
+                queue.push_back((m + 1, u, xi, v_hi));
+            }
+            None => leaves.push((v_lo, v_hi)),
+        }
+    }
+    let fit = |x0: f64| local_quadratic(x, y, x0, q);
+    let values: std::collections::HashMap<u64, (f64, f64)> = vertices.iter().map(|&v| (v.to_bits(), fit(v))).collect();
+    leaves.sort_by(|a, b| a.0.total_cmp(&b.0));
+    x.iter()
+        .map(|&z| {
+            let k = leaves.partition_point(|&(a, _)| a < z).saturating_sub(1);
+            let (a, b) = leaves[k.min(leaves.len() - 1)];
+            let ((g0, s0), (g1, s1)) = (values[&a.to_bits()], values[&b.to_bits()]);
+            let h = b - a;
+            let t = (z - a) / h;
+            let phi0 = (1.0 - t) * (1.0 - t) * (1.0 + 2.0 * t);
+            let phi1 = t * t * (3.0 - 2.0 * t);
+            let psi0 = t * (1.0 - t) * (1.0 - t);
+            let psi1 = -t * t * (1.0 - t);
+            phi0 * g0 + phi1 * g1 + (psi0 * s0 + psi1 * s1) * h
+        })
+        .collect()
+}
+
+/// The weighted quadratic fit around `x0` over the `q` nearest points (tricube weights): its
+/// value and slope at `x0`.
+fn local_quadratic(x: &[f64], y: &[f64], x0: f64, q: usize) -> (f64, f64) {
+    let mut distances: Vec<f64> = x.iter().map(|v| (v - x0).abs()).collect();
+    let rho = *distances.select_nth_unstable_by(q - 1, f64::total_cmp).1;
+    // Normal equations in (x − x0), accumulated in f64; 3 × 3.
+    let mut a = [[0.0f64; 3]; 3];
+    let mut b = [0.0f64; 3];
+    for (&xi, &yi) in x.iter().zip(y) {
+        let d = (xi - x0).abs();
+        if d >= rho {
+            continue;
+        }
+        let r = d / rho;
+        let w = (1.0 - r * r * r).powi(3);
+        let t = xi - x0;
+        let basis = [1.0, t, t * t];
+        for i in 0..3 {
+            b[i] += w * basis[i] * yi;
+            for j in 0..3 {
+                a[i][j] += w * basis[i] * basis[j];
+            }
+        }
+    }
+    let coef = solve3(a, b);
+    (coef[0], coef[1])
+}
+
+/// Solves a symmetric 3 × 3 system by Gaussian elimination with partial pivoting (a singular
+/// one, as with fewer than 3 distinct points, gets the least-squares-free answer 0 there).
+fn solve3(mut a: [[f64; 3]; 3], mut b: [f64; 3]) -> [f64; 3] {
+    for c in 0..3 {
+        let pivot = (c..3).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs())).unwrap_or(c);
+        a.swap(c, pivot);
+        b.swap(c, pivot);
+        if a[c][c].abs() < 1e-300 {
+            continue;
+        }
+        let top = a[c];
+        for r in c + 1..3 {
+            let f = a[r][c] / top[c];
+            for (v, t) in a[r].iter_mut().zip(top).skip(c) {
+                *v -= f * t;
+            }
+            b[r] -= f * b[c];
+        }
+    }
+    let mut x = [0.0; 3];
+    for c in (0..3).rev() {
+        let s: f64 = (c + 1..3).map(|k| a[c][k] * x[k]).sum();
+        x[c] = if a[c][c].abs() < 1e-300 { 0.0 } else { (b[c] - s) / a[c][c] };
+    }
+    x
 }
 
 /// The normal-consistent MAD divisor of statsmodels' `robust.mad` (Φ⁻¹(3/4)).

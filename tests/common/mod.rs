@@ -87,6 +87,20 @@ pub fn press(harness: &Harness<'static, BiolensApp>, pos: egui::Pos2, pressed: b
     });
 }
 
+/// Starts the app with nothing open and opens one of the single-cell test files
+/// (`tests/data/formats/`), waiting for it.
+pub fn open_test_file(name: &str) -> Harness<'static, BiolensApp> {
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(|cc| BiolensApp::new(cc, biolens::app::Startup::Empty));
+    let matrix = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats").join(name);
+    let request = biolens::data::OpenRequest { matrix, ..biolens::data::OpenRequest::default() };
+    h.state_mut().push_command(biolens::app::commands::Command::Open(request));
+    h.run_steps(1);
+    run_until(&mut h, name, |app| app.state().current.is_some());
+    h
+}
+
 /// Starts the app with nothing open (`wgpu`: with a wgpu renderer, whose device the app
 /// borrows for compute), opens a bundled dataset and waits for it.
 pub fn open_app(name: &'static str, wgpu: bool) -> Harness<'static, BiolensApp> {

@@ -40,6 +40,7 @@ impl DataView {
                     ui.separator();
                     histogram_ui(ui, current);
                     ui.separator();
+                    hvg_plot_ui(ui, &current.dataset);
                     self.pipeline_ui(ui, &current.dataset, state.busy_preprocessing(), commands);
                 });
             });
@@ -302,7 +303,7 @@ fn hvg_editor_ui(ui: &mut egui::Ui, hvg: &mut crate::data::single_cell::HvgSetti
     }
     ui.label("highly variable genes,");
     egui::ComboBox::from_id_salt("hvg_flavor").selected_text(hvg.flavor.name()).show_ui(ui, |ui| {
-        for flavor in [HvgFlavor::Seurat, HvgFlavor::CellRanger] {
+        for flavor in [HvgFlavor::Seurat, HvgFlavor::CellRanger, HvgFlavor::SeuratV3] {
             ui.selectable_value(&mut hvg.flavor, flavor, flavor.name());
         }
     });
@@ -424,6 +425,44 @@ fn histogram_ui(ui: &mut egui::Ui, current: &Current) {
         .show_y(false)
         .y_axis_label("cells")
         .show(ui, |plot| plot.bar_chart(BarChart::new("values", bars)));
+}
+
+/// The mean–dispersion plot of the highly-variable-genes step (scanpy's
+/// `pl.highly_variable_genes`): every gene considered, the kept ones marked.
+fn hvg_plot_ui(ui: &mut egui::Ui, dataset: &Dataset) {
+    use crate::data::single_cell::HvgFlavor;
+    use egui_plot::Points;
+    let Some(record) = dataset.hvg_record() else { return };
+    let stats = &record.stats;
+    let (y_label, x_label) = match record.flavor {
+        HvgFlavor::SeuratV3 => ("normalised variance", "mean of the counts"),
+        HvgFlavor::Seurat => ("normalised dispersion", "mean (log of mean + 1)"),
+        HvgFlavor::CellRanger => ("normalised dispersion", "mean"),
+    };
+    let point = |j: usize| {
+        let x = if record.flavor == HvgFlavor::SeuratV3 { stats.means[j].max(1e-12).log10() } else { stats.means[j] };
+        [x, stats.dispersions_norm[j]]
+    };
+    let (kept, other): (Vec<usize>, Vec<usize>) =
+        (0..stats.highly_variable.len()).filter(|&j| point(j)[1].is_finite()).partition(|&j| stats.highly_variable[j]);
+    ui.label(
+        RichText::new(format!("Highly variable genes: {} of {}", kept.len(), stats.highly_variable.len())).strong(),
+    )
+    .on_hover_text("Each gene the step considered; the kept ones in orange");
+    let to_points = |genes: &[usize]| genes.iter().map(|&j| point(j)).collect::<Vec<[f64; 2]>>();
+    Plot::new("hvg_plot")
+        .height(ui.text_style_height(&egui::TextStyle::Body) * 12.0)
+        .x_axis_label(if record.flavor == HvgFlavor::SeuratV3 { "log10 mean of the counts" } else { x_label })
+        .y_axis_label(y_label)
+        .show(ui, |plot| {
+            plot.points(Points::new("other genes", to_points(&other)).radius(1.5).color(egui::Color32::from_gray(140)));
+            plot.points(
+                Points::new("highly variable", to_points(&kept))
+                    .radius(2.0)
+                    .color(egui::Color32::from_rgb(0xe6, 0x9f, 0x00)),
+            );
+        });
+    ui.separator();
 }
 
 /// The dataset as a table: annotation columns first, then genes.

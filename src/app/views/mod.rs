@@ -61,12 +61,38 @@ pub(crate) fn subset_offer_ui(ui: &mut egui::Ui, state: &AppState, n: usize, com
     }
     let label = format!("Keep a random subset of {} samples", crate::memory::thousands(n));
     let hint = "Adds the step 'keep N random samples' to the preprocessing (Data tab; remove it there)";
-    if ui.button(label).on_hover_text(hint).clicked() {
+    let mut chosen = None;
+    ui.horizontal_wrapped(|ui| {
+        if ui.button(label).on_hover_text(hint).clicked() {
+            chosen = Some(None);
+        }
+        let groups: Vec<&str> = current
+            .dataset
+            .raw()
+            .annotations()
+            .iter()
+            .filter(|a| matches!(a.values, crate::data::annotations::AnnotationValues::Categorical { .. }))
+            .map(|a| a.name.as_str())
+            .collect();
+        if !groups.is_empty() {
+            ui.menu_button("…each group keeping its share", |ui| {
+                for name in groups {
+                    if ui.button(format!("in proportion to {name}")).clicked() {
+                        chosen = Some(Some(name.to_owned()));
+                        ui.close();
+                    }
+                }
+            })
+            .response
+            .on_hover_text("A stratified subset: small groups are not lost to chance");
+        }
+    });
+    if let Some(by) = chosen {
         let mut pipeline = current.dataset.pipeline().clone();
         // After any subset by annotation and before every other step, as `--subsample` goes:
         // the other steps then work on the samples kept.
         let at = pipeline.steps.iter().take_while(|s| matches!(s, crate::data::Step::SubsetSamples { .. })).count();
-        pipeline.steps.insert(at, crate::data::Step::Subsample { n, seed: 0, by: None });
+        pipeline.steps.insert(at, crate::data::Step::Subsample { n, seed: 0, by });
         commands.push(Command::SetPipeline(pipeline));
     }
 }
