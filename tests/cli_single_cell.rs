@@ -2,18 +2,11 @@
 //! writes the per-cell metrics, scanpy's steps as flags give scanpy's PCA and HVG count, and
 //! a broken file or a missing layer exits 1 with the file and the HDF5 path.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn biolens(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_biolens")).args(args).output().expect("run biolens")
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = biolens(args);
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("one JSON object")
-}
+use common::{biolens, biolens_json as json};
 
 fn file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats").join(name)

@@ -221,9 +221,7 @@ impl DataArgs {
             max_mito_pct: self.filter_cells_max_mito,
             mito_prefix: (self.mito_prefix != crate::data::single_cell::MITO_PREFIX).then(|| self.mito_prefix.clone()),
         };
-        let no_threshold =
-            crate::data::single_cell::CellFilter { mito_prefix: filter.mito_prefix.clone(), ..Default::default() };
-        if filter != no_threshold {
+        if filter.is_set() {
             steps.push(Step::FilterCells(filter));
         }
         if let Some(min_cells) = self.filter_genes_min_cells {

@@ -228,16 +228,6 @@ impl Dataset {
     pub fn raw_rows(&self) -> &[usize] {
         &self.processed.rows
     }
-    /// The embeddings stored in the file (`obsm`), over the processed samples.
-    pub fn stored_embeddings(&self) -> Vec<Embedding> {
-        let rows = &self.processed.rows;
-        self.raw
-            .single_cell()
-            .embeddings
-            .iter()
-            .map(|e| Embedding { name: e.name.clone(), coords: e.coords.select(ndarray::Axis(0), rows) })
-            .collect()
-    }
     /// The file's colours for the levels of annotation `name`, if it gave any.
     pub fn level_colours(&self, name: &str) -> Option<&LevelColours> {
         self.raw.single_cell().colours.iter().find(|c| c.annotation == name)

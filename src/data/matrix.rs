@@ -123,14 +123,6 @@ impl Matrix {
         }
     }
 
-    /// Row `i` (one sample over every gene).
-    pub fn row(&self, i: usize) -> Vec<f64> {
-        match self {
-            Self::Dense(m) => m.row(i).to_vec(),
-            Self::Sparse(m, _) => m.dense_row(i),
-        }
-    }
-
     /// The smallest and largest finite value.
     pub fn min_max(&self) -> (f64, f64) {
         match self {
@@ -280,7 +272,6 @@ mod tests {
         for m in [&s, &dense] {
             assert_eq!(m.get(0, 1), 2.0);
             assert_eq!(m.column(0), vec![0.0, 1.0]);
-            assert_eq!(m.row(1), vec![1.0, 0.0, 0.0]);
             assert_eq!(m.min_max(), (0.0, 2.0));
             assert_eq!(*m.dense().expect("fits"), d);
             assert_eq!(*m.dense_arc().expect("fits"), d);

@@ -148,6 +148,26 @@ pub struct Pipeline {
     pub steps: Vec<Step>,
 }
 
+impl Pipeline {
+    /// This pipeline with the QC filters as its first steps, replacing any earlier ones:
+    /// `filter` (when a threshold is set), then genes detected in at least `min_cells` cells
+    /// (when above 0).
+    #[must_use]
+    pub fn with_qc_filters(&self, filter: &CellFilter, min_cells: usize) -> Self {
+        let mut steps = Vec::with_capacity(self.steps.len() + 2);
+        if filter.is_set() {
+            steps.push(Step::FilterCells(filter.clone()));
+        }
+        if min_cells > 0 {
+            steps.push(Step::FilterGenes { min_cells });
+        }
+        steps.extend(
+            self.steps.iter().filter(|s| !matches!(s, Step::FilterCells(_) | Step::FilterGenes { .. })).cloned(),
+        );
+        Self { missing: self.missing, steps }
+    }
+}
+
 /// Why a pipeline could not run.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum PreprocessError {

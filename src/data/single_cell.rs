@@ -133,6 +133,11 @@ impl CellFilter {
         }
     }
 
+    /// True when some threshold is set (the prefix alone filters nothing).
+    pub fn is_set(&self) -> bool {
+        *self != Self { mito_prefix: self.mito_prefix.clone(), ..Self::default() }
+    }
+
     /// Whether cell `i` of `qc` passes.
     pub fn passes(&self, qc: &CellQc, i: usize) -> bool {
         let genes = qc.n_genes[i];

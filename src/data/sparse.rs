@@ -97,11 +97,6 @@ impl Csr {
         Ok(Self::new(cols, rows, indptr, indices, data)?.transpose())
     }
 
-    /// An all-zero matrix.
-    pub fn zeros(rows: usize, cols: usize) -> Self {
-        Self { rows, cols, indptr: vec![0; rows + 1], indices: Vec::new(), data: Vec::new() }
-    }
-
     /// A matrix from (row, column, value) entries in any order; repeated entries are summed.
     /// Indices must be in range (the caller checked them).
     pub fn from_triplets(rows: usize, cols: usize, entries: &[(u32, u32, f32)]) -> Self {
@@ -196,16 +191,6 @@ impl Csr {
     /// Column `j` as dense values, one per row.
     pub fn column(&self, j: usize) -> Vec<f64> {
         (0..self.rows).into_par_iter().with_min_len(4096).map(|i| self.get(i, j)).collect()
-    }
-
-    /// Row `i` as dense values.
-    pub fn dense_row(&self, i: usize) -> Vec<f64> {
-        let mut out = vec![0.0; self.cols];
-        let (idx, val) = self.row(i);
-        for (&j, &v) in idx.iter().zip(val) {
-            out[j as usize] = f64::from(v);
-        }
-        out
     }
 
     /// The dense matrix (the caller checks that it fits: see `memory`).
@@ -310,11 +295,6 @@ impl Csr {
             .collect()
     }
 
-    /// The number of non-zero values in each row.
-    pub fn row_nonzeros(&self) -> Vec<usize> {
-        (0..self.rows).map(|i| self.row(i).1.iter().filter(|&&v| v != 0.0).count()).collect()
-    }
-
     /// The number of non-zero values in each column.
     pub fn column_nonzeros(&self) -> Vec<usize> {
         let mut counts = vec![0usize; self.cols];
@@ -415,11 +395,6 @@ impl Csr {
         let k = self.data.iter().position(|&v| bad(f64::from(v)))?;
         let i = self.indptr.partition_point(|&p| p <= k) - 1;
         Some((i, self.indices[k] as usize, f64::from(self.data[k])))
-    }
-
-    /// Bytes held.
-    pub fn bytes(&self) -> usize {
-        self.indptr.len() * 8 + self.indices.len() * 4 + self.data.len() * 4
     }
 
     fn column_nonzeros_stored(&self) -> Vec<usize> {
@@ -547,7 +522,6 @@ mod tests {
         assert_eq!(m.get(2, 2), 4.0);
         assert_eq!(m.get(1, 2), 0.0);
         assert_eq!(m.column(0), vec![0.0, 0.0, 3.0]);
-        assert_eq!(m.dense_row(0), vec![0.0, 2.0, 0.0, 1.0]);
         assert_eq!(m.transpose().to_dense(), example().t().to_owned());
         assert_eq!(m.row_sums(), vec![3.0, 0.0, 7.0]);
         assert_eq!(m.column_nonzeros(), vec![1, 1, 1, 1]);

@@ -26,6 +26,18 @@ pub fn sample(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data").join(rel)
 }
 
+/// Runs the `biolens` binary with `args`.
+pub fn biolens(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_biolens")).args(args).output().expect("run biolens")
+}
+
+/// Runs `biolens` expecting success and one JSON object on stdout.
+pub fn biolens_json(args: &[&str]) -> serde_json::Value {
+    let out = biolens(args);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
 /// Loads a matrix with default options, panicking with the loader's message.
 pub fn load(path: &Path) -> data::io::Loaded {
     data::io::load_matrix(path, &LoadOptions::default(), &|_, _| {}).unwrap_or_else(|e| panic!("{e}"))

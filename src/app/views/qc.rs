@@ -21,6 +21,9 @@ pub struct QcResult {
     qc: CellQc,
     /// Cells detecting each gene.
     gene_cells: Vec<usize>,
+    /// Each metric's finite values, sorted (in [`Metric::ALL`] order): the histograms' ranges
+    /// and the default thresholds are quantiles, read here instead of sorting every frame.
+    sorted: [Vec<f64>; 3],
 }
 
 /// Which metric a histogram shows.
@@ -127,25 +130,14 @@ impl QcView {
             let qc = single_cell::cell_qc(raw.matrix(), raw.gene_ids(), &prefix);
             ctx.check()?;
             let gene_cells = single_cell::gene_cells(raw.matrix());
-            Ok(QcResult { generation, prefix, qc, gene_cells })
+            let sorted = Metric::ALL.map(|m| sorted_finite(&m.values(&qc)));
+            Ok(QcResult { generation, prefix, qc, gene_cells, sorted })
         }));
     }
 
     /// The pipeline with the draft's filters as its first steps (replacing earlier ones).
     fn applied(&self, pipeline: &Pipeline) -> Pipeline {
-        let mut out = pipeline.clone();
-        out.steps.retain(|s| !matches!(s, Step::FilterCells(_) | Step::FilterGenes { .. }));
-        let mut first = Vec::new();
-        let none = CellFilter { mito_prefix: self.draft.mito_prefix.clone(), ..CellFilter::default() };
-        if self.draft != none {
-            first.push(Step::FilterCells(self.draft.clone()));
-        }
-        if self.min_cells > 0 {
-            first.push(Step::FilterGenes { min_cells: self.min_cells });
-        }
-        first.append(&mut out.steps);
-        out.steps = first;
-        out
+        pipeline.with_qc_filters(&self.draft, self.min_cells)
     }
 
     /// Draws the view.
@@ -219,33 +211,32 @@ impl QcView {
             // Three rows of controls and three histograms fill the panel.
             let row = ui.spacing().interact_size.y + 3.0 * ui.spacing().item_spacing.y;
             let height = ((ui.available_height() - 3.0 * row) / 3.0).max(80.0);
-            for metric in Metric::ALL {
-                self.metric_ui(ui, metric, &r.qc, height);
+            for (metric, sorted) in Metric::ALL.into_iter().zip(&r.sorted) {
+                self.metric_ui(ui, metric, sorted, height);
             }
         });
     }
 
-    /// One metric: its thresholds as numbers and the histogram with draggable lines.
-    fn metric_ui(&mut self, ui: &mut egui::Ui, metric: Metric, qc: &CellQc, height: f32) {
-        let values = metric.values(qc);
-        self.thresholds_ui(ui, metric, &values);
+    /// One metric (its finite values, sorted): its thresholds as numbers and the histogram with
+    /// draggable lines.
+    fn metric_ui(&mut self, ui: &mut egui::Ui, metric: Metric, sorted: &[f64], height: f32) {
+        self.thresholds_ui(ui, metric, sorted);
         let (lo, hi) = self.thresholds(metric);
         let width = ui.available_width();
         let (outer, response) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::click_and_drag());
         let font = egui::TextStyle::Small.resolve(ui.style());
         // The bars above, the axis' tick labels below.
         let rect = egui::Rect::from_min_max(outer.min, egui::pos2(outer.right(), outer.bottom() - font.size * 1.6));
-        let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-        if finite.is_empty() {
+        if sorted.is_empty() {
             return;
         }
         // Up to the 99.9th percentile (a few outliers would squeeze the rest into one bar; they
         // count in the last bin), and far enough to show the thresholds.
-        let top = [Some(quantile(&finite, 0.999)), lo, hi].into_iter().flatten().fold(0.0_f64, f64::max);
-        let (x0, x1) = (0.0_f64.min(quantile(&finite, 0.0)), top.max(1e-9) * 1.05);
+        let top = [Some(quantile(sorted, 0.999)), lo, hi].into_iter().flatten().fold(0.0_f64, f64::max);
+        let (x0, x1) = (0.0_f64.min(quantile(sorted, 0.0)), top.max(1e-9) * 1.05);
         let bins = 80usize;
         let mut counts = vec![0usize; bins];
-        for &v in &finite {
+        for &v in sorted {
             let b = (((v - x0) / (x1 - x0)) * bins as f64).clamp(0.0, (bins - 1) as f64) as usize;
             counts[b] += 1;
         }
@@ -332,8 +323,9 @@ impl QcView {
         response.on_hover_cursor(egui::CursorIcon::ResizeHorizontal);
     }
 
-    /// The metric's title and its thresholds: a checkbox and a value each.
-    fn thresholds_ui(&mut self, ui: &mut egui::Ui, metric: Metric, values: &[f64]) {
+    /// The metric's title and its thresholds: a checkbox and a value each (`sorted`: the
+    /// metric's finite values, sorted, for the default thresholds).
+    fn thresholds_ui(&mut self, ui: &mut egui::Ui, metric: Metric, sorted: &[f64]) {
         let (lo, hi) = self.thresholds(metric);
         ui.horizontal(|ui| {
             ui.label(RichText::new(metric.title()).strong());
@@ -345,7 +337,7 @@ impl QcView {
                 let mut on = current.is_some();
                 if ui.checkbox(&mut on, if max { "max" } else { "min" }).changed() {
                     if on {
-                        let default = quantile(values, if max { 0.99 } else { 0.01 });
+                        let default = quantile(sorted, if max { 0.99 } else { 0.01 });
                         self.set_threshold(metric, max, default);
                     } else {
                         self.clear_threshold(metric, max);
@@ -372,14 +364,19 @@ impl QcView {
     }
 }
 
-/// The `q` quantile of the finite values (nearest rank); 0 when there are none.
-fn quantile(values: &[f64], q: f64) -> f64 {
+/// The finite values, sorted.
+fn sorted_finite(values: &[f64]) -> Vec<f64> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// The `q` quantile of sorted values (nearest rank); 0 when there are none.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
         return 0.0;
     }
-    v.sort_by(f64::total_cmp);
-    v[((v.len() - 1) as f64 * q).round() as usize]
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
 impl super::View for QcView {
@@ -431,6 +428,6 @@ mod tests {
         );
         view.set_threshold(Metric::Mito, true, 12.345);
         assert_eq!(view.draft.max_mito_pct, Some(12.3));
-        assert!((quantile(&[3.0, 1.0, 2.0, f64::NAN], 1.0) - 3.0).abs() < 1e-12);
+        assert!((quantile(&sorted_finite(&[3.0, 1.0, 2.0, f64::NAN]), 1.0) - 3.0).abs() < 1e-12);
     }
 }
