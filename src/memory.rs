@@ -71,7 +71,8 @@ impl MemoryRule {
         let fits = self.max_samples(genes, available);
         let fit = if fits >= 2 {
             format!(
-                "at most {} samples fit: keep a subset (a 'keep random samples' step, or --subsample N)",
+                "at most {} samples fit: keep a subset (a 'keep random samples' step, or --subsample N) \
+                 or average groups (Data > Average each group, or --group-means COLUMN)",
                 thousands(fits)
             )
         } else {

@@ -156,6 +156,10 @@ pub struct DataSource {
     /// Display name.
     #[serde(default)]
     pub name: Option<String>,
+    /// Set when the session's samples are group means of the file's samples: the grouping
+    /// and the pipeline that ran before averaging (the session's `pipeline` runs on the means).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_means: Option<crate::data::GroupMeans>,
 }
 
 /// An annotation made in the app from a selection: the samples (by id) that were selected.
@@ -317,6 +321,7 @@ mod tests {
                 orientation: None,
                 choice: crate::data::MatrixChoice::default(),
                 name: None,
+                group_means: None,
             },
             Pipeline::default(),
         )
@@ -328,6 +333,14 @@ mod tests {
         s.views.clusters.k = 7;
         s.views.tsne.params.seed = 42;
         s.made_annotations.push(MadeAnnotation { name: "selection 1".into(), selected: vec!["a".into()] });
+        let back = Session::parse(&s.to_json(), Path::new("s.json")).unwrap();
+        assert_eq!(back, s);
+        // Group means: the grouping and the pipeline before averaging; absent from older files.
+        assert!(!s.to_json().contains("group_means"));
+        s.data.group_means = Some(crate::data::GroupMeans {
+            by: "leiden".into(),
+            members: Pipeline { steps: vec![crate::data::Step::Ln], ..Pipeline::default() },
+        });
         let back = Session::parse(&s.to_json(), Path::new("s.json")).unwrap();
         assert_eq!(back, s);
     }

@@ -64,7 +64,7 @@ fn every_tab_opens_on_a_100000_sample_table() {
     let request = OpenRequest { matrix: path, ..OpenRequest::default() };
     let mut h = Harness::builder()
         .with_size([1400.0, 900.0])
-        .build_eframe(move |cc| BiolensApp::new(cc, Startup::Open(request.clone())));
+        .build_eframe(move |cc| BiolensApp::new(cc, Startup::Open(Box::new(request.clone()))));
     common::run_until(&mut h, "the table", |app| app.state().current.is_some());
     assert_eq!(h.state().state().current.as_ref().unwrap().dataset.n_samples(), SAMPLES);
     let keys = [egui::Key::Num1, egui::Key::Num2, egui::Key::Num3, egui::Key::Num4, egui::Key::Num5];
@@ -84,6 +84,29 @@ fn every_tab_opens_on_a_100000_sample_table() {
     shown(&mut h, "hierarchical clustering of 100,000 samples needs 40.0 GB");
     h.get_by_label_contains("samples fit: keep a subset");
     common::screenshot(&mut h, "big_table_clusters");
+    // Or the means of each group (pseudobulk): one sample per group, and the way back.
+    h.get_by_label("Average each group (pseudobulk)").click();
+    h.run_steps(2);
+    h.get_by_label("by group").click();
+    h.run_steps(1);
+    common::run_until(&mut h, "the group means", |app| {
+        app.state().data_job.is_none() && app.state().current.as_ref().is_some_and(|c| c.dataset.n_samples() == 3)
+    });
+    let means = &h.state().state().current.as_ref().unwrap().dataset;
+    assert_eq!(means.sample_ids(), ["g0", "g1", "g2"]);
+    assert_eq!(means.source.group_means.as_ref().map(|g| g.by.as_str()), Some("group"));
+    shown(&mut h, "Each group of 'group' is now one sample");
+    // The menu bar's Data menu (the Data tab comes after it).
+    h.get_all_by_label("Data").next().expect("the Data menu").click();
+    h.run_steps(2);
+    h.get_by_label("Back to the samples").click();
+    h.run_steps(1);
+    common::run_until(&mut h, "the samples again", |app| {
+        app.state().data_job.is_none() && app.state().current.as_ref().is_some_and(|c| c.dataset.n_samples() == SAMPLES)
+    });
+    // Still on the Clusters tab, which refuses the 100,000 samples again.
+    assert_eq!(h.state().tab(), Tab::Clusters);
+    shown(&mut h, "hierarchical clustering of 100,000 samples needs 40.0 GB");
     // The refusal offers a subset: one click keeps 10,000 random samples, and every view
     // works on them.
     h.get_by_label("Keep a random subset of 10,000 samples").click();
@@ -108,6 +131,7 @@ fn session(dir: &Path, table: &Path) -> String {
         orientation: None,
         choice: biolens::data::MatrixChoice::default(),
         name: None,
+        group_means: None,
     };
     let mut s = Session::new(data, biolens::data::Pipeline::default());
     s.views.tsne.params.iterations = 0;

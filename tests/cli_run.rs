@@ -27,6 +27,7 @@ fn iris_session(dir: &Path) -> (PathBuf, PathBuf) {
         orientation: None,
         choice: biolens::data::MatrixChoice::default(),
         name: None,
+        group_means: None,
     };
     let pipeline = Pipeline { steps: vec![Step::Log2, Step::ZScore], ..Pipeline::default() };
     let mut s = Session::new(data, pipeline);

@@ -83,3 +83,33 @@ fn bad_files_and_choices_exit_1_naming_the_place() {
         assert!(stderr.contains(expect), "{refs:?}: {stderr}");
     }
 }
+
+#[test]
+fn group_means_turn_cells_into_one_sample_per_group() {
+    let counts = file("counts_csr_gzip.h5ad");
+    let counts = counts.to_str().expect("utf-8");
+    let v = json(&["info", counts, "--normalize-total", "--log1p", "--group-means", "cell_type", "--json"]);
+    assert_eq!((v["samples"].as_u64(), v["genes"].as_u64()), (Some(5), Some(1000)));
+    // Hierarchical clustering of the five means: four merges.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("linkage.csv");
+    let done = biolens(&[
+        "cluster",
+        counts,
+        "--method",
+        "average",
+        "--normalize-total",
+        "--log1p",
+        "--group-means",
+        "cell_type",
+        "--linkage-out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let linkage = std::fs::read_to_string(&out).expect("written");
+    assert_eq!(linkage.lines().filter(|l| !l.trim().is_empty()).count(), 1 + 4, "{linkage}");
+    // A grouping that is not categorical exits 1, naming it.
+    let bad = biolens(&["info", counts, "--group-means", "n_guides"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("n_guides"));
+}

@@ -165,7 +165,7 @@ fn seurat_v3_reads_the_counts_and_picks_scanpys_genes() {
             assert!(close(*a, *b, 1e-9) || (a - b).abs() < 1e-12, "{name} gene {j}: {a} vs {b}");
         }
     }
-    // Non-integer values are refused, naming the cell and gene.
+    // Non-integer values are refused, naming the file, the HDF5 path, the cell and the gene.
     let request = OpenRequest {
         matrix: path("tests/data/formats/noninteger_counts.h5ad"),
         pipeline: Pipeline {
@@ -176,10 +176,13 @@ fn seurat_v3_reads_the_counts_and_picks_scanpys_genes() {
     };
     let message = data::open(&request, &|_, _| {}).expect_err("refused").to_string();
     assert!(message.contains("seurat_v3") && message.contains("raw counts"), "{message}");
+    // The file and the HDF5 path of the matrix read, then the cell and gene.
+    assert!(message.contains("noninteger_counts.h5ad, /X holds "), "{message}");
+    assert!(message.contains(" at sample '") && message.contains("gene '"), "{message}");
     let value: f64 = message
         .split(" holds ")
         .nth(1)
-        .and_then(|rest| rest.split(':').next())
+        .and_then(|rest| rest.split(' ').next())
         .and_then(|v| v.parse().ok())
         .expect("the value named");
     assert!(value.fract() != 0.0, "{message}");
@@ -206,4 +209,36 @@ fn pca_of_the_scaled_hvgs_matches_arpack() {
     for (k, (a, b)) in fit.explained_variance_ratio.iter().zip(&theirs).enumerate() {
         assert!((a - b).abs() < 1e-4, "PC{}: {a} vs {b}", k + 1);
     }
+}
+
+#[test]
+fn group_means_equal_scanpys_aggregate() {
+    let reference = reference();
+    let theirs = &reference["group_means"];
+    // As a session reopens them: the cells normalised and logged, then averaged by cell type.
+    let request = OpenRequest {
+        matrix: path("tests/data/formats/counts_csr_gzip.h5ad"),
+        group_means: Some(data::GroupMeans {
+            by: "cell_type".to_owned(),
+            members: Pipeline { steps: vec![Step::NormalizeTotal { target: None }, Step::Ln], ..Pipeline::default() },
+        }),
+        ..OpenRequest::default()
+    };
+    let d = data::open(&request, &|_, _| {}).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d.gene_ids().to_vec(), texts(&theirs["genes"]));
+    let groups = texts(&theirs["groups"]);
+    assert_eq!(d.n_samples(), groups.len());
+    let values = d.dense().expect("5 × 1,000 fits");
+    for (g, group) in groups.iter().enumerate() {
+        let i = d.sample_ids().iter().position(|s| s == group).unwrap_or_else(|| panic!("no group {group}"));
+        for (j, (a, b)) in values.row(i).iter().zip(numbers(&theirs["mean"][g])).enumerate() {
+            assert!(close(*a, b, 1e-6) || (a - b).abs() < 1e-9, "{group}, gene {j}: {a} vs {b}");
+        }
+    }
+    // Opened, then averaged in the app: the same dataset.
+    let cells = open(vec![Step::NormalizeTotal { target: None }, Step::Ln]);
+    let averaged = data::group_means::group_means(&cells, "cell_type").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(averaged.sample_ids(), d.sample_ids());
+    assert!(averaged.values().same_values(d.values()));
+    assert_eq!(averaged.source.group_means, request.group_means);
 }

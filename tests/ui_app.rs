@@ -110,7 +110,7 @@ fn an_orientation_guessed_from_the_shape_is_said_with_transpose() {
     let request = biolens::data::OpenRequest { matrix: path, ..biolens::data::OpenRequest::default() };
     let mut h = Harness::builder()
         .with_size([1280.0, 800.0])
-        .build_eframe(move |cc| BiolensApp::new(cc, Startup::Open(request.clone())));
+        .build_eframe(move |cc| BiolensApp::new(cc, Startup::Open(Box::new(request.clone()))));
     run_until(&mut h, "the table", |app| app.state().current.is_some());
     assert!(h.state().orientation_guessed());
     h.get_by_label_contains("Orientation guessed from the shape alone: read as genes in rows (3 samples × 6 genes)");

@@ -26,6 +26,11 @@ pub enum Command {
     SetPipeline(Pipeline),
     /// Reload the current file in the other orientation.
     Transpose,
+    /// Replace the samples by the mean of each group of this categorical annotation
+    /// (pseudobulk).
+    GroupMeans(String),
+    /// From group means back to the samples they averaged (reopens the file).
+    BackToMembers,
     /// Cancel the running data job.
     CancelJob,
     /// Click on a table row: select it; `toggle` adds/removes, `extend` selects a range.

@@ -160,7 +160,7 @@ pub enum Startup {
     /// Nothing (tests).
     Empty,
     /// This request.
-    Open(OpenRequest),
+    Open(Box<OpenRequest>),
 }
 
 /// Starts the desktop app (wgpu renderer).
@@ -243,7 +243,7 @@ impl BiolensApp {
         };
         let request = match startup {
             Startup::Empty => None,
-            Startup::Open(request) => Some(request),
+            Startup::Open(request) => Some(*request),
             Startup::Restore => Some(
                 app.state
                     .settings
@@ -355,7 +355,7 @@ impl BiolensApp {
     }
 
     fn start_open(&mut self, request: OpenRequest) {
-        let kind = DataJobKind::Open(request.clone());
+        let kind = DataJobKind::Open(Box::new(request.clone()));
         let job = Job::spawn("open", Arc::clone(&self.waker), move |ctx| {
             let dataset =
                 data::open(&request, &|fraction, message| ctx.progress(fraction, message)).map_err(JobError::failed)?;
@@ -416,6 +416,17 @@ impl BiolensApp {
                 self.state.replace_dataset(current);
             }
             (Ok(current), DataJobKind::Preprocess) => self.state.replace_dataset(current),
+            (Ok(current), DataJobKind::GroupMeans(by)) => {
+                // The annotations made from selections were of the samples, not of the groups.
+                self.made.clear();
+                self.state.info(format!(
+                    "Each group of '{by}' is now one sample, the mean of its members: {} groups. Data > Back to \
+                     the samples returns to them.",
+                    current.dataset.n_samples()
+                ));
+                self.set_title(&current.dataset.name);
+                self.state.replace_dataset(current);
+            }
             (Ok(current), DataJobKind::Annotate { name, announce }) => {
                 if announce {
                     self.state.info(format!("Added the annotation '{name}': colour by it or subset with it."));
@@ -545,6 +556,13 @@ impl BiolensApp {
                 d.with_pipeline(pipeline).map_err(|e| format!("{e:#}"))
             }),
             Command::Transpose => self.transpose(),
+            Command::GroupMeans(by) => {
+                let job_by = by.clone();
+                self.start_derived(DataJobKind::GroupMeans(by), move |d| {
+                    data::group_means::group_means(d, &job_by).map_err(|e| format!("{e:#}"))
+                });
+            }
+            Command::BackToMembers => self.back_to_members(),
             Command::CancelJob => {
                 if self.state.data_job.take().is_some() {
                     self.state.info("Cancelled.");
@@ -625,9 +643,33 @@ impl BiolensApp {
         self.dialog = Some(PendingDialog::open(purpose, move || waker()));
     }
 
+    /// Reopens the file of a dataset of group means with the pipeline its samples had.
+    fn back_to_members(&mut self) {
+        let Some(current) = &self.state.current else { return };
+        let dataset = &current.dataset;
+        let (Some(matrix), Some(means)) = (dataset.source.matrix.clone(), dataset.source.group_means.clone()) else {
+            return;
+        };
+        self.start_open(OpenRequest {
+            matrix,
+            annotations: dataset.source.annotations.clone(),
+            load: data::LoadOptions {
+                orientation: Some(dataset.load_report.orientation),
+                choice: dataset.source.choice.clone(),
+            },
+            pipeline: means.members,
+            name: None,
+            group_means: None,
+        });
+    }
+
     fn transpose(&mut self) {
         let Some(current) = &self.state.current else { return };
         let dataset = &current.dataset;
+        if dataset.source.group_means.is_some() {
+            self.state.error("The samples are group means: go Back to the samples (Data menu) before transposing.");
+            return;
+        }
         let Some(matrix) = dataset.source.matrix.clone() else { return };
         let orientation = dataset.load_report.orientation.flipped();
         // The annotations were joined by sample id, which changes meaning: drop them.
@@ -637,6 +679,7 @@ impl BiolensApp {
             load: data::LoadOptions { orientation: Some(orientation), choice: dataset.source.choice.clone() },
             pipeline: data::Pipeline { missing: dataset.pipeline().missing, steps: Vec::new() },
             name: Some(dataset.name.clone()),
+            group_means: None,
         });
     }
 
@@ -668,6 +711,8 @@ impl BiolensApp {
                 {
                     self.commands.push(Command::ClearSelection);
                 }
+                ui.separator();
+                self.group_means_menu_ui(ui);
             });
             ui.menu_button("View", |ui| display::view_menu_ui(ui, &mut self.state.settings));
             ui.menu_button("Settings", |ui| self.settings_menu_ui(ui));
@@ -693,6 +738,41 @@ impl BiolensApp {
                 }
             });
         });
+    }
+
+    /// "Average by group" (pseudobulk) and, on group means, the way back.
+    fn group_means_menu_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(current) = &self.state.current else {
+            ui.add_enabled(false, egui::Button::new("Average each group (pseudobulk)"));
+            return;
+        };
+        let dataset = &current.dataset;
+        let groupings = views::categorical_names(dataset);
+        ui.add_enabled_ui(!groupings.is_empty(), |ui| {
+            ui.menu_button("Average each group (pseudobulk)", |ui| {
+                for name in groupings {
+                    if ui.button(format!("by {name}")).clicked() {
+                        self.commands.push(Command::GroupMeans(name));
+                        ui.close();
+                    }
+                }
+            })
+            .response
+            .on_hover_text(
+                "One sample per group: the mean of its samples' processed values (scanpy's \
+                 sc.get.aggregate). For the analyses that compare every pair of samples.",
+            )
+            .on_disabled_hover_text("Needs a categorical annotation (clusters, cell types, donors)");
+        });
+        if let Some(means) = &dataset.source.group_means
+            && dataset.source.matrix.is_some()
+            && ui
+                .button("Back to the samples")
+                .on_hover_text(format!("Reopen the file with the samples that were averaged by '{}'", means.by))
+                .clicked()
+        {
+            self.commands.push(Command::BackToMembers);
+        }
     }
 
     fn settings_menu_ui(&mut self, ui: &mut egui::Ui) {
@@ -809,6 +889,7 @@ impl BiolensApp {
                     DataJobKind::Open(r) => format!("Opening {}", data::display_name(&r.matrix)),
                     DataJobKind::Annotations(p) => format!("Joining {}", data::display_name(p)),
                     DataJobKind::Preprocess => "Preprocessing".to_owned(),
+                    DataJobKind::GroupMeans(by) => format!("Averaging by {by}"),
                     DataJobKind::Annotate { name, .. } => format!("Adding {name}"),
                 };
                 ui.label(format!("{what}: {}", progress.message));

@@ -109,6 +109,7 @@ impl BiolensApp {
                 .and_then(|r| r.orientation),
             choice: source.choice.clone(),
             name: Some(current.dataset.name.clone()),
+            group_means: source.group_means.clone(),
         };
         let mut session = Session::new(data, current.dataset.pipeline().clone());
         session.made_annotations.clone_from(&self.made);
@@ -254,6 +255,7 @@ impl BiolensApp {
             load: LoadOptions { orientation: session.data.orientation, choice: session.data.choice.clone() },
             pipeline: session.pipeline.clone(),
             name: session.data.name.clone(),
+            group_means: session.data.group_means.clone(),
         };
         self.state.info(format!("Opening the session {}: recomputing from its data.", file.display()));
         self.commands.push(Command::Open(request));

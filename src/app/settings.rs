@@ -57,6 +57,7 @@ impl RecentFile {
     /// The request that opens it again.
     pub fn request(&self) -> OpenRequest {
         OpenRequest {
+            group_means: None,
             matrix: self.matrix.clone(),
             annotations: self.annotations.clone(),
             load: crate::data::LoadOptions { orientation: self.orientation, choice: self.choice.clone() },

@@ -59,11 +59,13 @@ impl Current {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DataJobKind {
     /// Opening a dataset.
-    Open(OpenRequest),
+    Open(Box<OpenRequest>),
     /// Joining an annotations file.
     Annotations(PathBuf),
     /// Re-running the pipeline.
     Preprocess,
+    /// Averaging the samples by an annotation.
+    GroupMeans(String),
     /// Adding an annotation made in the app.
     Annotate {
         /// Its name.

@@ -184,6 +184,14 @@ pub struct DataArgs {
         "hvg_max_disp", "clip",
     ])]
     pub pipeline: Option<String>,
+    /// Average the samples of each group of this categorical annotation into one (pseudobulk,
+    /// as scanpy's `sc.get.aggregate(…, func="mean")`) after the preprocessing above ran on
+    /// them; the command then works on the means (one sample per group).
+    #[arg(long, value_name = "COLUMN")]
+    pub group_means: Option<String>,
+    /// With --group-means: preprocessing of the means (JSON, as --pipeline).
+    #[arg(long, value_name = "JSON", requires = "group_means")]
+    pub means_pipeline: Option<String>,
 }
 
 impl DataArgs {
@@ -298,8 +306,18 @@ impl DataArgs {
                     feature_type: self.feature_type.clone(),
                 },
             },
-            pipeline: self.pipeline()?,
+            pipeline: match &self.means_pipeline {
+                Some(json) if self.group_means.is_some() => {
+                    serde_json::from_str(json).with_context(|| format!("--means-pipeline: not a pipeline: {json}"))?
+                }
+                _ if self.group_means.is_some() => Pipeline::default(),
+                _ => self.pipeline()?,
+            },
             name: None,
+            group_means: match &self.group_means {
+                Some(by) => Some(data::GroupMeans { by: by.clone(), members: self.pipeline()? }),
+                None => None,
+            },
         })
     }
 

@@ -87,8 +87,17 @@ fn data_args(s: &Session) -> anyhow::Result<Vec<Arg>> {
         Some(crate::data::Orientation::SamplesInRows) => args.push(Arg::Text("--samples-in-rows".to_owned())),
         None => {}
     }
-    if s.pipeline != crate::data::Pipeline::default() {
-        args.extend([Arg::Text("--pipeline".to_owned()), Arg::Text(serde_json::to_string(&s.pipeline)?)]);
+    let json = |pipeline: &crate::data::Pipeline| serde_json::to_string(pipeline).map(Arg::Text);
+    if let Some(means) = &s.data.group_means {
+        args.extend([Arg::Text("--group-means".to_owned()), Arg::Text(means.by.clone())]);
+        if means.members != crate::data::Pipeline::default() {
+            args.extend([Arg::Text("--pipeline".to_owned()), json(&means.members)?]);
+        }
+        if s.pipeline != crate::data::Pipeline::default() {
+            args.extend([Arg::Text("--means-pipeline".to_owned()), json(&s.pipeline)?]);
+        }
+    } else if s.pipeline != crate::data::Pipeline::default() {
+        args.extend([Arg::Text("--pipeline".to_owned()), json(&s.pipeline)?]);
     }
     Ok(args)
 }
@@ -443,6 +452,7 @@ fn request(s: &Session) -> OpenRequest {
         load: LoadOptions { orientation: s.data.orientation, choice: s.data.choice.clone() },
         pipeline: s.pipeline.clone(),
         name: None,
+        group_means: s.data.group_means.clone(),
     }
 }
 

@@ -25,6 +25,7 @@ pub struct RawData {
     annotations: Vec<Annotation>,
     missing: usize,
     single_cell: Arc<SingleCellExtras>,
+    origin: String,
 }
 
 /// What single-cell files add to the matrix: gene annotations (`var`), stored embeddings
@@ -53,7 +54,7 @@ impl RawData {
         debug_assert_eq!(matrix.nrows(), sample_ids.len());
         debug_assert_eq!(matrix.ncols(), gene_ids.len());
         debug_assert!(annotations.iter().all(|a| a.len() == sample_ids.len()));
-        Self { matrix, sample_ids, gene_ids, annotations, missing, single_cell: Arc::default() }
+        Self { matrix, sample_ids, gene_ids, annotations, missing, single_cell: Arc::default(), origin: String::new() }
     }
 
     /// Samples × genes, `NaN` where missing.
@@ -79,6 +80,17 @@ impl RawData {
     /// Count of missing cells.
     pub fn missing(&self) -> usize {
         self.missing
+    }
+
+    /// Where the values were read, for messages: the file name, and for HDF5 files the
+    /// matrix's path in it (`pbmc.h5ad, /layers/counts`); empty when not read from a file.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Sets where the values were read ([`Self::origin`]).
+    pub fn set_origin(&mut self, origin: String) {
+        self.origin = origin;
     }
 
     /// Gene annotations, embeddings and colours a single-cell file held.
@@ -117,6 +129,8 @@ pub struct Source {
     pub annotations: Vec<PathBuf>,
     /// Which matrix of a single-cell file was read.
     pub choice: super::io::MatrixChoice,
+    /// Set when the samples are group means of the file's samples ([`super::group_means`]).
+    pub group_means: Option<super::GroupMeans>,
 }
 
 /// A dataset ready for analysis: raw data, its pipeline, and the processed matrix.

@@ -7,6 +7,7 @@
 pub mod annotations;
 pub mod dataset;
 pub mod error;
+pub mod group_means;
 pub mod io;
 pub mod matrix;
 pub mod preprocess;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 pub use dataset::{Dataset, Histogram, RawData, Source, Summary};
 pub use error::{LoadError, LoadErrorKind};
+pub use group_means::GroupMeans;
 pub use io::{LoadOptions, LoadReport, MatrixChoice, Orientation};
 pub use matrix::Matrix;
 pub use preprocess::{MissingPolicy, Pipeline, PreprocessError, Step};
@@ -36,6 +38,9 @@ pub struct OpenRequest {
     pub pipeline: Pipeline,
     /// Display name; the file stem when `None`.
     pub name: Option<String>,
+    /// Average the samples by a grouping after `group_means.members` ran on them; `pipeline`
+    /// then runs on the means ([`group_means`]).
+    pub group_means: Option<GroupMeans>,
 }
 
 /// Why a dataset could not be opened.
@@ -62,6 +67,22 @@ pub fn open_with(
     progress: io::Progress<'_>,
     extra: impl FnOnce(&RawData) -> Result<Option<std::path::PathBuf>, LoadError>,
 ) -> Result<Dataset, OpenError> {
+    if let Some(means) = &request.group_means {
+        // The samples as the file holds them, under the pipeline that runs before averaging;
+        // `extra` then writes its annotations for the means.
+        let members = OpenRequest { pipeline: means.members.clone(), group_means: None, ..request.clone() };
+        let members = open(&members, progress)?;
+        progress(None, "Averaging groups");
+        let mut averaged = group_means::group_means(&members, &means.by)?;
+        if let Some(path) = extra(averaged.raw())? {
+            averaged = add_annotations(&averaged, &path)?;
+        }
+        return Ok(if request.pipeline == Pipeline::default() {
+            averaged
+        } else {
+            averaged.with_pipeline(request.pipeline.clone())?
+        });
+    }
     let mut loaded = io::load_matrix(&request.matrix, &request.load, progress)?;
     let mut join_reports = Vec::with_capacity(request.annotations.len() + 1);
     let mut paths = request.annotations.clone();
@@ -77,8 +98,12 @@ pub fn open_with(
     }
     progress(None, "Preprocessing");
     let name = request.name.clone().unwrap_or_else(|| display_name(&request.matrix));
-    let source =
-        Source { matrix: Some(request.matrix.clone()), annotations: paths, choice: request.load.choice.clone() };
+    let source = Source {
+        matrix: Some(request.matrix.clone()),
+        annotations: paths,
+        choice: request.load.choice.clone(),
+        group_means: None,
+    };
     let mut dataset = Dataset::new(name, source, loaded.report, loaded.data, request.pipeline.clone())?;
     dataset.join_reports = join_reports;
     Ok(dataset)

@@ -208,11 +208,13 @@ pub enum PreprocessError {
     NoGenesLeft(String),
     /// `seurat_v3` reads counts, and the data hold something else.
     #[error(
-        "highly variable genes (seurat_v3) need the raw counts, but sample '{sample}', gene '{gene}' holds {value}: \
-         open the counts (a layer such as 'counts': --layer counts, or the raw matrix: --use-raw) or choose the \
-         seurat or cell_ranger flavour"
+        "highly variable genes (seurat_v3) need the raw counts, but {origin} holds {value} at sample '{sample}', \
+         gene '{gene}': open the counts (a layer such as 'counts': --layer counts, or the raw matrix: --use-raw) \
+         or choose the seurat or cell_ranger flavour"
     )]
     NotCounts {
+        /// The matrix: its file and HDF5 path ([`RawData::origin`]), or "the matrix".
+        origin: String,
         /// Where.
         sample: String,
         /// Where.
@@ -255,6 +257,11 @@ pub struct HvgRecord {
     pub genes: Vec<usize>,
     /// The statistics, in the order of `genes`.
     pub stats: single_cell::Hvg,
+}
+
+/// Where `raw` was read, for messages.
+fn origin_of(raw: &RawData) -> String {
+    if raw.origin().is_empty() { "the matrix".to_owned() } else { raw.origin().to_owned() }
 }
 
 /// Runs `pipeline` on `raw` from scratch.
@@ -326,6 +333,7 @@ pub fn apply(raw: &RawData, pipeline: &Pipeline) -> Result<Processed, Preprocess
                     // scanpy's layer="counts": the raw counts of the cells and genes kept so far.
                     single_cell::seurat_v3(raw.matrix(), &p.samples, &p.genes, settings.n_top.unwrap_or(2000)).map_err(
                         |(i, j, value)| PreprocessError::NotCounts {
+                            origin: origin_of(raw),
                             sample: raw.sample_ids()[i].clone(),
                             gene: raw.gene_ids()[j].clone(),
                             value,
@@ -334,6 +342,7 @@ pub fn apply(raw: &RawData, pipeline: &Pipeline) -> Result<Processed, Preprocess
                 } else {
                     single_cell::highly_variable(&p.matrix, settings).map_err(|(i, j, value)| {
                         PreprocessError::NotCounts {
+                            origin: origin_of(raw),
                             sample: raw.sample_ids()[p.samples[i]].clone(),
                             gene: raw.gene_ids()[p.genes[j]].clone(),
                             value,

@@ -74,6 +74,7 @@ impl SampleDataset {
     pub fn open_request(&self) -> OpenRequest {
         let dir = self.dir();
         OpenRequest {
+            group_means: None,
             matrix: dir.join("expression.csv"),
             annotations: vec![dir.join("samples.csv")],
             load: super::LoadOptions::default(),

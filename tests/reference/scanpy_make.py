@@ -514,6 +514,14 @@ def reference(csr_path):
     out["log1p"] = {"call": "sc.pp.log1p(adata) after normalize_total", "X_dtype_after": str(n.X.dtype),
                     "X_format_after": x_kind(n.X), "file": "tests/reference/scanpy_log1p.h5ad",
                     "sum": float(n.X.data.astype(np.float64).sum()), "nnz": int(n.X.nnz)}
+    # --- group means (pseudobulk) of the normalised, logged cells
+    agg = sc.get.aggregate(n, by="cell_type", func="mean")
+    out["group_means"] = {
+        "call": 'sc.get.aggregate(log1p, by="cell_type", func="mean")',
+        "groups": [str(g) for g in agg.obs_names],
+        "genes": [str(g) for g in agg.var_names],
+        "mean": [nums(row) for row in np.asarray(agg.layers["mean"], dtype=np.float64)],
+    }
     lg = ad.AnnData(X=n.X.copy(), obs=pd.DataFrame(index=n.obs_names.copy()), var=pd.DataFrame(index=n.var_names.copy()))
     lg.write_h5ad(os.path.join(HERE, "scanpy_log1p.h5ad"), compression="gzip")
 

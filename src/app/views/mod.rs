@@ -52,6 +52,16 @@ pub(crate) fn job_progress_ui<T: Send + 'static, P: Send + 'static>(ui: &mut egu
     ui.button("Cancel").clicked()
 }
 
+/// The categorical annotations of the processed samples, by name (groupings to average by).
+pub(crate) fn categorical_names(dataset: &crate::data::Dataset) -> Vec<String> {
+    dataset
+        .annotations()
+        .iter()
+        .filter(|a| matches!(a.values, crate::data::annotations::AnnotationValues::Categorical { .. }))
+        .map(|a| a.name.clone())
+        .collect()
+}
+
 /// Under a refusal: offers to keep a random subset of `n` samples (a preprocessing step every
 /// view then works on) when the data has more.
 pub(crate) fn subset_offer_ui(ui: &mut egui::Ui, state: &AppState, n: usize, commands: &mut Vec<Command>) {
@@ -74,6 +84,19 @@ pub(crate) fn subset_offer_ui(ui: &mut egui::Ui, state: &AppState, n: usize, com
             .filter(|a| matches!(a.values, crate::data::annotations::AnnotationValues::Categorical { .. }))
             .map(|a| a.name.as_str())
             .collect();
+        let averaged = categorical_names(&current.dataset);
+        if !averaged.is_empty() {
+            ui.menu_button("Average each group (pseudobulk)", |ui| {
+                for name in averaged {
+                    if ui.button(format!("by {name}")).clicked() {
+                        commands.push(Command::GroupMeans(name));
+                        ui.close();
+                    }
+                }
+            })
+            .response
+            .on_hover_text("One sample per group (cluster, cell type, donor): the mean of its samples");
+        }
         if !groups.is_empty() {
             ui.menu_button("…each group keeping its share", |ui| {
                 for name in groups {

@@ -121,6 +121,17 @@ pub type Progress<'a> = &'a dyn Fn(Option<f32>, &str);
 
 /// Loads a matrix file (or a 10x directory), detecting its format from its content.
 pub fn load_matrix(path: &Path, options: &LoadOptions, progress: Progress<'_>) -> Result<Loaded, LoadError> {
+    let mut loaded = read_matrix(path, options, progress)?;
+    let file = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let origin = match &loaded.report.single_cell {
+        Some(info) => format!("{file}, /{}", info.matrix),
+        None => file,
+    };
+    loaded.data.set_origin(origin);
+    Ok(loaded)
+}
+
+fn read_matrix(path: &Path, options: &LoadOptions, progress: Progress<'_>) -> Result<Loaded, LoadError> {
     if path.is_dir() {
         progress(None, "Reading 10x directory");
         return mtx::load_10x_dir(path);
