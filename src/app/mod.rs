@@ -747,7 +747,7 @@ impl BiolensApp {
             return;
         };
         let dataset = &current.dataset;
-        let groupings = views::categorical_names(dataset);
+        let groupings = views::categorical_names(dataset.annotations());
         ui.add_enabled_ui(!groupings.is_empty(), |ui| {
             ui.menu_button("Average each group (pseudobulk)", |ui| {
                 for name in groupings {

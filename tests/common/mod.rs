@@ -99,6 +99,20 @@ pub fn press(harness: &Harness<'static, BiolensApp>, pos: egui::Pos2, pressed: b
     });
 }
 
+/// Drags with the primary button from `start` to `end` in `moves` pointer moves, a frame each.
+#[allow(dead_code)]
+pub fn drag(harness: &mut Harness<'static, BiolensApp>, start: egui::Pos2, end: egui::Pos2, moves: usize) {
+    harness.event(egui::Event::PointerMoved(start));
+    press(harness, start, true);
+    harness.run_steps(1);
+    for k in 1..=moves {
+        harness.event(egui::Event::PointerMoved(start + (end - start) * (k as f32 / moves as f32)));
+        harness.run_steps(1);
+    }
+    press(harness, end, false);
+    harness.run_steps(2);
+}
+
 /// Starts the app with nothing open and opens one of the single-cell test files
 /// (`tests/data/formats/`), waiting for it.
 pub fn open_test_file(name: &str) -> Harness<'static, BiolensApp> {

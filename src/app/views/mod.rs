@@ -52,10 +52,9 @@ pub(crate) fn job_progress_ui<T: Send + 'static, P: Send + 'static>(ui: &mut egu
     ui.button("Cancel").clicked()
 }
 
-/// The categorical annotations of the processed samples, by name (groupings to average by).
-pub(crate) fn categorical_names(dataset: &crate::data::Dataset) -> Vec<String> {
-    dataset
-        .annotations()
+/// The names of the categorical annotations among `annotations` (groupings).
+pub(crate) fn categorical_names(annotations: &[crate::data::annotations::Annotation]) -> Vec<String> {
+    annotations
         .iter()
         .filter(|a| matches!(a.values, crate::data::annotations::AnnotationValues::Categorical { .. }))
         .map(|a| a.name.clone())
@@ -76,15 +75,8 @@ pub(crate) fn subset_offer_ui(ui: &mut egui::Ui, state: &AppState, n: usize, com
         if ui.button(label).on_hover_text(hint).clicked() {
             chosen = Some(None);
         }
-        let groups: Vec<&str> = current
-            .dataset
-            .raw()
-            .annotations()
-            .iter()
-            .filter(|a| matches!(a.values, crate::data::annotations::AnnotationValues::Categorical { .. }))
-            .map(|a| a.name.as_str())
-            .collect();
-        let averaged = categorical_names(&current.dataset);
+        let groups = categorical_names(current.dataset.raw().annotations());
+        let averaged = categorical_names(current.dataset.annotations());
         if !averaged.is_empty() {
             ui.menu_button("Average each group (pseudobulk)", |ui| {
                 for name in averaged {
@@ -101,7 +93,7 @@ pub(crate) fn subset_offer_ui(ui: &mut egui::Ui, state: &AppState, n: usize, com
             ui.menu_button("…each group keeping its share", |ui| {
                 for name in groups {
                     if ui.button(format!("in proportion to {name}")).clicked() {
-                        chosen = Some(Some(name.to_owned()));
+                        chosen = Some(Some(name));
                         ui.close();
                     }
                 }

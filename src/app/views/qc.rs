@@ -1,6 +1,7 @@
 //! The QC view: scanpy's per-cell quality metrics of the data as loaded (total counts, genes
-//! detected, % counts in mitochondrial genes) as histograms on which the filter thresholds are
-//! set by dragging a line, with the cells kept counted live; *Apply* writes them into the
+//! detected, % counts in mitochondrial genes) as histograms or violins (one per group of an
+//! annotation, e.g. per sample or batch, as `sc.pl.violin(…, groupby=…)`) on which the filter
+//! thresholds are set by dragging a line, with the cells kept counted live; *Apply* writes them into the
 //! preprocessing as the first steps (filter cells, filter genes), where they are saved with a
 //! session and shown in the Data tab like any step.
 
@@ -68,6 +69,42 @@ pub struct QcView {
     read_for: Option<u64>,
     /// The threshold being dragged: the metric and whether it is the maximum.
     dragging: Option<(Metric, bool)>,
+    /// Violins instead of histograms.
+    pub violins: bool,
+    /// Violins per group of this categorical annotation (of the raw cells).
+    pub violin_groups: Option<String>,
+    /// The violins drawn, for the metrics and grouping they were made from.
+    violin_cache: Option<Arc<ViolinSet>>,
+}
+
+/// The violins of the three metrics for one result and grouping.
+struct ViolinSet {
+    generation: u64,
+    prefix: String,
+    by: Option<String>,
+    /// Group names (one unnamed group without a grouping).
+    groups: Vec<String>,
+    /// Per metric (in [`Metric::ALL`] order), per group: its density, or `None` when empty.
+    densities: [Vec<Option<Density>>; 3],
+    /// Groups not drawn (beyond [`MAX_VIOLINS`], the smallest).
+    hidden: usize,
+}
+
+/// Most violins drawn per metric.
+const MAX_VIOLINS: usize = 24;
+
+/// A violin: a kernel density on a grid, and the quartiles.
+#[derive(Debug, Clone, PartialEq)]
+struct Density {
+    /// Grid start and step (the metric's units).
+    start: f64,
+    step: f64,
+    /// Density at each grid point, scaled so that the largest is 1.
+    values: Vec<f64>,
+    /// First quartile, median, third quartile.
+    quartiles: [f64; 3],
+    /// Cells.
+    n: usize,
 }
 
 impl QcView {
@@ -187,6 +224,12 @@ impl QcView {
                     self.draft = CellFilter { mito_prefix: self.draft.mito_prefix.clone(), ..CellFilter::default() };
                     self.min_cells = 0;
                 }
+                ui.separator();
+                ui.selectable_value(&mut self.violins, false, "Histograms");
+                ui.selectable_value(&mut self.violins, true, "Violins");
+                if self.violins {
+                    self.violin_groups_ui(ui, &current.dataset);
+                }
             });
         });
         egui::CentralPanel::default().show(ui, |ui| {
@@ -208,25 +251,59 @@ impl QcView {
                 )
                 .weak(),
             );
-            // Three rows of controls and three histograms fill the panel.
+            let violins = self.violins.then(|| self.violin_set(&r, &current.dataset));
+            if let Some(v) = &violins
+                && v.hidden > 0
+            {
+                ui.label(
+                    RichText::new(format!(
+                        "The {MAX_VIOLINS} largest groups are drawn; {} smaller ones are not.",
+                        v.hidden
+                    ))
+                    .weak(),
+                );
+            }
+            // Three rows of controls and three plots fill the panel.
             let row = ui.spacing().interact_size.y + 3.0 * ui.spacing().item_spacing.y;
             let height = ((ui.available_height() - 3.0 * row) / 3.0).max(80.0);
-            for (metric, sorted) in Metric::ALL.into_iter().zip(&r.sorted) {
-                self.metric_ui(ui, metric, sorted, height);
+            for (k, (metric, sorted)) in Metric::ALL.into_iter().zip(&r.sorted).enumerate() {
+                let groups = violins.as_ref().map(|v| (v.groups.as_slice(), v.densities[k].as_slice()));
+                self.metric_ui(ui, metric, sorted, groups, height);
             }
         });
     }
 
-    /// One metric (its finite values, sorted): its thresholds as numbers and the histogram with
-    /// draggable lines.
-    fn metric_ui(&mut self, ui: &mut egui::Ui, metric: Metric, sorted: &[f64], height: f32) {
+    /// One metric (its finite values, sorted): its thresholds as numbers and the histogram (or
+    /// the violins of `violins`: group names and densities) with draggable lines.
+    fn metric_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        metric: Metric,
+        sorted: &[f64],
+        violins: Option<(&[String], &[Option<Density>])>,
+        height: f32,
+    ) {
         self.thresholds_ui(ui, metric, sorted);
         let (lo, hi) = self.thresholds(metric);
         let width = ui.available_width();
         let (outer, response) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::click_and_drag());
         let font = egui::TextStyle::Small.resolve(ui.style());
-        // The bars above, the axis' tick labels below.
-        let rect = egui::Rect::from_min_max(outer.min, egui::pos2(outer.right(), outer.bottom() - font.size * 1.6));
+        // Group names on the left (violins by group), the plot, the axis' tick labels below.
+        let names = violins.filter(|(names, _)| names.len() > 1).map_or(0.0, |(names, densities)| {
+            let widest = names
+                .iter()
+                .zip(densities)
+                .map(|(name, d)| {
+                    let label = violin_label(name, d.as_ref());
+                    ui.painter().layout_no_wrap(label, font.clone(), Color32::WHITE).size().x
+                })
+                .fold(0.0, f32::max);
+            (widest + 12.0).min(outer.width() * 0.3)
+        });
+        let rect = egui::Rect::from_min_max(
+            egui::pos2(outer.left() + names, outer.top()),
+            egui::pos2(outer.right(), outer.bottom() - font.size * 1.6),
+        );
         if sorted.is_empty() {
             return;
         }
@@ -234,30 +311,19 @@ impl QcView {
         // count in the last bin), and far enough to show the thresholds.
         let top = [Some(quantile(sorted, 0.999)), lo, hi].into_iter().flatten().fold(0.0_f64, f64::max);
         let (x0, x1) = (0.0_f64.min(quantile(sorted, 0.0)), top.max(1e-9) * 1.05);
-        let bins = 80usize;
-        let mut counts = vec![0usize; bins];
-        for &v in sorted {
-            let b = (((v - x0) / (x1 - x0)) * bins as f64).clamp(0.0, (bins - 1) as f64) as usize;
-            counts[b] += 1;
-        }
-        let most = counts.iter().copied().max().unwrap_or(1).max(1) as f32;
         let painter = ui.painter_at(outer);
         let visuals = ui.visuals();
         painter.rect_filled(rect, 2.0, visuals.extreme_bg_color);
         let to_x = |v: f64| rect.left() + ((v - x0) / (x1 - x0)) as f32 * rect.width();
         let from_x = |x: f32| x0 + f64::from((x - rect.left()) / rect.width()) * (x1 - x0);
-        let kept = Color32::from_rgb(0x56, 0xb4, 0xe9);
-        let dropped = Color32::from_gray(110);
-        for (b, &c) in counts.iter().enumerate() {
-            let left = x0 + (x1 - x0) * b as f64 / bins as f64;
-            let centre = left + (x1 - x0) / bins as f64 / 2.0;
-            let inside = lo.is_none_or(|l| centre >= l) && hi.is_none_or(|h| centre <= h);
-            let bar = egui::Rect::from_min_max(
-                egui::pos2(to_x(left) + 0.5, rect.bottom() - rect.height() * 0.92 * c as f32 / most),
-                egui::pos2(to_x(left + (x1 - x0) / bins as f64) - 0.5, rect.bottom()),
-            );
-            painter.rect_filled(bar, 0.0, if inside { kept } else { dropped });
-        }
+        let inside = |v: f64| lo.is_none_or(|l| v >= l) && hi.is_none_or(|h| v <= h);
+        let most = match violins {
+            None => Some(histogram(&painter, rect, sorted, (x0, x1), &inside)),
+            Some((names, densities)) => {
+                draw_violins(&painter, rect, names, densities, &to_x, &inside, &font, visuals.text_color());
+                None
+            }
+        };
         let step = crate::export::figure::nice_step(x1 - x0, 8.0);
         let mut tick = (x0 / step).ceil() * step;
         while tick <= x1 {
@@ -291,13 +357,15 @@ impl QcView {
                 colour,
             );
         }
-        painter.text(
-            egui::pos2(rect.right() - 4.0, rect.top() + 2.0),
-            egui::Align2::RIGHT_TOP,
-            format!("{} cells at most per bar", crate::memory::thousands(most as usize)),
-            font,
-            visuals.weak_text_color(),
-        );
+        if let Some(most) = most {
+            painter.text(
+                egui::pos2(rect.right() - 4.0, rect.top() + 2.0),
+                egui::Align2::RIGHT_TOP,
+                format!("{} cells at most per bar", crate::memory::thousands(most)),
+                font,
+                visuals.weak_text_color(),
+            );
+        }
         // Dragging: the nearest line set (or, for a metric with only a maximum, that one).
         if response.drag_started()
             && let Some(pos) = response.interact_pointer_pos()
@@ -352,6 +420,42 @@ impl QcView {
         });
     }
 
+    /// The grouping of the violins: none, or a categorical annotation of the cells.
+    fn violin_groups_ui(&mut self, ui: &mut egui::Ui, dataset: &crate::data::Dataset) {
+        let names = super::categorical_names(dataset.raw().annotations());
+        if self.violin_groups.as_ref().is_some_and(|g| !names.contains(g)) {
+            self.violin_groups = None;
+        }
+        let shown = self.violin_groups.clone().unwrap_or_else(|| "all cells".to_owned());
+        ui.label("by");
+        egui::ComboBox::from_id_salt("qc_violin_groups").selected_text(shown).show_ui(ui, |ui| {
+            ui.selectable_value(&mut self.violin_groups, None, "all cells");
+            for name in names {
+                ui.selectable_value(&mut self.violin_groups, Some(name.clone()), name);
+            }
+        });
+    }
+
+    /// The violins for `r` and the chosen grouping (made once per result and grouping).
+    fn violin_set(&mut self, r: &QcResult, dataset: &crate::data::Dataset) -> Arc<ViolinSet> {
+        if let Some(v) = &self.violin_cache
+            && v.generation == r.generation
+            && v.prefix == r.prefix
+            && v.by == self.violin_groups
+        {
+            return Arc::clone(v);
+        }
+        let set = Arc::new(violins(r, dataset, self.violin_groups.as_deref()));
+        self.violin_cache = Some(Arc::clone(&set));
+        set
+    }
+
+    /// The violins last drawn: each group's name and cells (empty when none were drawn).
+    pub fn violins_drawn(&self) -> Vec<(String, usize)> {
+        let Some(v) = self.violin_cache.as_ref().filter(|_| self.violins) else { return Vec::new() };
+        v.groups.iter().zip(&v.densities[0]).map(|(g, d)| (g.clone(), d.as_ref().map_or(0, |d| d.n))).collect()
+    }
+
     fn clear_threshold(&mut self, metric: Metric, max: bool) {
         let f = &mut self.draft;
         match (metric, max) {
@@ -362,6 +466,184 @@ impl QcView {
             (Metric::Mito, _) => f.max_mito_pct = None,
         }
     }
+}
+
+/// Draws the histogram of `sorted` over `range` (bars outside the thresholds grey); returns the
+/// most cells in one bar.
+fn histogram(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    sorted: &[f64],
+    (x0, x1): (f64, f64),
+    inside: &dyn Fn(f64) -> bool,
+) -> usize {
+    let bins = 80usize;
+    let mut counts = vec![0usize; bins];
+    for &v in sorted {
+        let b = (((v - x0) / (x1 - x0)) * bins as f64).clamp(0.0, (bins - 1) as f64) as usize;
+        counts[b] += 1;
+    }
+    let most = counts.iter().copied().max().unwrap_or(1).max(1);
+    let to_x = |v: f64| rect.left() + ((v - x0) / (x1 - x0)) as f32 * rect.width();
+    for (b, &c) in counts.iter().enumerate() {
+        let left = x0 + (x1 - x0) * b as f64 / bins as f64;
+        let centre = left + (x1 - x0) / bins as f64 / 2.0;
+        let bar = egui::Rect::from_min_max(
+            egui::pos2(to_x(left) + 0.5, rect.bottom() - rect.height() * 0.92 * c as f32 / most as f32),
+            egui::pos2(to_x(left + (x1 - x0) / bins as f64) - 0.5, rect.bottom()),
+        );
+        painter.rect_filled(bar, 0.0, if inside(centre) { KEPT } else { DROPPED });
+    }
+    most
+}
+
+/// A violin's name on the left: its group and cells.
+fn violin_label(name: &str, density: Option<&Density>) -> String {
+    format!("{name} ({})", crate::memory::thousands(density.map_or(0, |d| d.n)))
+}
+
+/// Colour of what passes the thresholds.
+const KEPT: Color32 = Color32::from_rgb(0x56, 0xb4, 0xe9);
+/// Colour of what does not.
+const DROPPED: Color32 = Color32::from_gray(110);
+
+/// Draws one horizontal violin per group, stacked (names on the left when there are several):
+/// the density mirrored about the row's centre line, the part outside the thresholds grey,
+/// the quartiles as a dark bar and the median as a white dot (seaborn's `inner="box"`).
+#[allow(clippy::too_many_arguments)]
+fn draw_violins(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    names: &[String],
+    densities: &[Option<Density>],
+    to_x: &dyn Fn(f64) -> f32,
+    inside: &dyn Fn(f64) -> bool,
+    font: &egui::FontId,
+    text: Color32,
+) {
+    let rows = densities.len().max(1);
+    let row_height = rect.height() / rows as f32;
+    for (k, density) in densities.iter().enumerate() {
+        let centre = rect.top() + row_height * (k as f32 + 0.5);
+        if names.len() > 1 {
+            let label = violin_label(&names[k], density.as_ref());
+            painter.text(egui::pos2(rect.left() - 6.0, centre), egui::Align2::RIGHT_CENTER, label, font.clone(), text);
+        }
+        let Some(d) = density else { continue };
+        let half = row_height * 0.45;
+        // One mesh of trapezoids, a grid segment each (no seams between them).
+        let mut mesh = egui::Mesh::default();
+        for (i, pair) in d.values.windows(2).enumerate() {
+            let (a, b) = (d.start + d.step * i as f64, d.start + d.step * (i + 1) as f64);
+            let (ha, hb) = (half * pair[0] as f32, half * pair[1] as f32);
+            if ha < 0.3 && hb < 0.3 {
+                continue;
+            }
+            let (xa, xb) = (to_x(a), to_x(b));
+            let colour = if inside(0.5 * (a + b)) { KEPT } else { DROPPED };
+            let first = mesh.vertices.len() as u32;
+            for (x, y) in [(xa, centre - ha), (xb, centre - hb), (xb, centre + hb), (xa, centre + ha)] {
+                mesh.colored_vertex(egui::pos2(x, y), colour);
+            }
+            mesh.add_triangle(first, first + 1, first + 2);
+            mesh.add_triangle(first, first + 2, first + 3);
+        }
+        painter.with_clip_rect(rect).add(mesh);
+        let [q1, median, q3] = d.quartiles;
+        let box_half = (half * 0.12).max(1.5);
+        painter.rect_filled(
+            egui::Rect::from_min_max(egui::pos2(to_x(q1), centre - box_half), egui::pos2(to_x(q3), centre + box_half)),
+            1.0,
+            Color32::from_gray(40),
+        );
+        painter.circle_filled(egui::pos2(to_x(median), centre), (box_half * 1.2).max(2.0), Color32::WHITE);
+    }
+}
+
+/// The violins of every metric of `r`, per group of the categorical annotation `by` of the
+/// raw cells (the largest [`MAX_VIOLINS`] groups), or one violin of all cells.
+fn violins(r: &QcResult, dataset: &crate::data::Dataset, by: Option<&str>) -> ViolinSet {
+    use crate::data::annotations::AnnotationValues;
+    let n = r.qc.n_genes.len();
+    let grouping = by.and_then(|name| dataset.raw().annotations().iter().find(|a| a.name == name));
+    let (mut groups, members): (Vec<String>, Vec<Vec<usize>>) = match grouping.map(|a| &a.values) {
+        Some(AnnotationValues::Categorical { levels, codes }) if codes.len() == n => {
+            let mut members = vec![Vec::new(); levels.len()];
+            for (i, code) in codes.iter().enumerate() {
+                if let Some(c) = code {
+                    members[*c as usize].push(i);
+                }
+            }
+            levels.iter().cloned().zip(members).filter(|(_, m)| !m.is_empty()).unzip()
+        }
+        _ => (vec!["all cells".to_owned()], vec![(0..n).collect()]),
+    };
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&g| std::cmp::Reverse(members[g].len()));
+    let hidden = order.len().saturating_sub(MAX_VIOLINS);
+    order.truncate(MAX_VIOLINS);
+    order.sort_unstable();
+    let members: Vec<&Vec<usize>> = order.iter().map(|&g| &members[g]).collect();
+    groups = order.iter().map(|&g| groups[g].clone()).collect();
+    let densities = Metric::ALL.map(|metric| {
+        let values = metric.values(&r.qc);
+        members
+            .iter()
+            .map(|cells| density(&sorted_finite(&cells.iter().map(|&i| values[i]).collect::<Vec<_>>())))
+            .collect()
+    });
+    ViolinSet {
+        generation: r.generation,
+        prefix: r.prefix.clone(),
+        by: by.map(str::to_owned),
+        groups,
+        densities,
+        hidden,
+    }
+}
+
+/// Points of a violin's grid.
+const GRID: usize = 400;
+
+/// The Gaussian kernel density of `sorted` (finite, sorted) with Scott's bandwidth, as
+/// seaborn's violins (`scipy.stats.gaussian_kde`: n^(−1/5) × the SD), over the values' range
+/// (`cut=0`, as `sc.pl.violin` draws them: no counts below the least), by linear binning onto
+/// the grid and a discrete convolution; `None` when empty.
+fn density(sorted: &[f64]) -> Option<Density> {
+    let (&first, &last) = (sorted.first()?, sorted.last()?);
+    let n = sorted.len();
+    let mean = sorted.iter().sum::<f64>() / n as f64;
+    let sd = if n > 1 { (sorted.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
+    let spread = (last - first).max(sd);
+    // A constant metric still gets a visible (narrow) violin.
+    let bandwidth = (sd * (n as f64).powf(-0.2)).max(spread * 1e-3).max(mean.abs() * 1e-3).max(1e-9);
+    // One value (or one repeated): a narrow violin around it.
+    let (start, end) = if last > first { (first, last) } else { (first - bandwidth, last + bandwidth) };
+    let step = (end - start) / (GRID - 1) as f64;
+    let mut binned = vec![0.0; GRID];
+    for &v in sorted {
+        let at = (v - start) / step;
+        let i = (at.floor() as usize).min(GRID - 2);
+        let w = (at - i as f64).clamp(0.0, 1.0);
+        binned[i] += 1.0 - w;
+        binned[i + 1] += w;
+    }
+    let reach = ((4.0 * bandwidth / step).ceil() as usize).min(GRID);
+    let kernel: Vec<f64> = (0..=reach).map(|k| (-0.5 * (k as f64 * step / bandwidth).powi(2)).exp()).collect();
+    let mut values = vec![0.0; GRID];
+    for (i, out) in values.iter_mut().enumerate() {
+        let lo = i.saturating_sub(reach);
+        let hi = (i + reach).min(GRID - 1);
+        *out = (lo..=hi).map(|j| binned[j] * kernel[i.abs_diff(j)]).sum();
+    }
+    let top = values.iter().copied().fold(0.0, f64::max);
+    if top > 0.0 {
+        for v in &mut values {
+            *v /= top;
+        }
+    }
+    let quartiles = [quantile(sorted, 0.25), quantile(sorted, 0.5), quantile(sorted, 0.75)];
+    Some(Density { start, step, values, quartiles, n })
 }
 
 /// The finite values, sorted.
@@ -429,5 +711,34 @@ mod tests {
         view.set_threshold(Metric::Mito, true, 12.345);
         assert_eq!(view.draft.max_mito_pct, Some(12.3));
         assert!((quantile(&sorted_finite(&[3.0, 1.0, 2.0, f64::NAN]), 1.0) - 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_violin_is_the_kernel_density_of_its_cells() {
+        // Two clusters of values: the density peaks at each and dips between them.
+        let mut values: Vec<f64> = (0..500).map(|i| 100.0 + f64::from(i % 10)).collect();
+        values.extend((0..500).map(|i| 300.0 + f64::from(i % 10)));
+        let d = density(&sorted_finite(&values)).unwrap();
+        assert_eq!((d.values.len(), d.n), (GRID, 1000));
+        let at = |x: f64| d.values[((x - d.start) / d.step).round() as usize];
+        assert!(at(104.5) > 0.8 && at(304.5) > 0.8, "peaks {} {}", at(104.5), at(304.5));
+        assert!(at(200.0) < 0.01, "dip {}", at(200.0));
+        assert!((d.values.iter().copied().fold(0.0, f64::max) - 1.0).abs() < 1e-12);
+        // The range is the data's (cut=0); quartiles from the values.
+        assert!((d.start - 100.0).abs() < 1e-12 && (d.start + d.step * (GRID - 1) as f64 - 309.0).abs() < 1e-9);
+        assert!((d.quartiles[1] - quantile(&sorted_finite(&values), 0.5)).abs() < 1e-12);
+        // Scott's bandwidth: n^(-1/5) × SD (the grid approximates the exact sum).
+        let mean = values.iter().sum::<f64>() / 1000.0;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 999.0).sqrt();
+        let h = sd * 1000f64.powf(-0.2);
+        let exact = |x: f64| values.iter().map(|v| (-0.5 * ((x - v) / h).powi(2)).exp()).sum::<f64>();
+        let scale = (0..GRID).map(|i| exact(d.start + d.step * i as f64)).fold(0.0, f64::max);
+        for x in [100.0, 104.5, 150.0, 304.5, 309.0] {
+            assert!((at(x) - exact(x) / scale).abs() < 0.03, "{x}: {} vs {}", at(x), exact(x) / scale);
+        }
+        // One value, or one repeated: a narrow violin, not a division by zero.
+        let one = density(&[5.0, 5.0]).unwrap();
+        assert!(one.values.iter().all(|v| v.is_finite()));
+        assert!(density(&[]).is_none());
     }
 }
