@@ -4,7 +4,9 @@
 pub mod classify;
 pub mod clustering;
 pub mod distance;
+pub mod markers;
 pub mod pca;
 pub mod pca_sparse;
 pub mod rng;
+pub mod special;
 pub mod tsne;

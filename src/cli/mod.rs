@@ -61,6 +61,9 @@ pub enum Command {
     /// Quality metrics per cell (scanpy's `calculate_qc_metrics`): counts, genes detected,
     /// % mitochondrial; summaries printed, per-cell values with `--out`.
     Qc(QcArgs),
+    /// Marker genes of each group of an annotation (scanpy's `rank_genes_groups`): Wilcoxon or
+    /// t-test against the rest or a reference group; scores, log2 fold changes, p-values.
+    Markers(MarkersArgs),
 }
 
 /// Reading a matrix and preprocessing it; shared by every subcommand.
@@ -412,6 +415,7 @@ pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()
         Command::Plot(args) => plot::run(args, out),
         Command::Run(args) => run::run(args, out),
         Command::Qc(args) => qc(args, out),
+        Command::Markers(args) => markers(args, out),
     }
 }
 
@@ -696,6 +700,98 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     }
     for note in notes.iter().skip(usize::from(orientation_note.is_some())) {
         writeln!(out, "note         {note}")?;
+    }
+    Ok(())
+}
+
+/// `biolens markers`.
+#[derive(Debug, Args)]
+pub struct MarkersArgs {
+    /// Loading and preprocessing (rank log1p data, as scanpy: e.g. --normalize-total --log1p).
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The categorical annotation whose groups are compared.
+    #[arg(long, value_name = "COLUMN")]
+    pub groupby: String,
+    /// The test.
+    #[arg(long, value_enum, default_value_t = crate::analysis::markers::MarkerMethod::Wilcoxon)]
+    pub method: crate::analysis::markers::MarkerMethod,
+    /// Compare each group with the rest, or with this group.
+    #[arg(long, value_name = "rest|GROUP", default_value = "rest")]
+    pub reference: String,
+    /// Wilcoxon: correct the variance for ties.
+    #[arg(long)]
+    pub tie_correct: bool,
+    /// Genes per group written and printed.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub n_genes: usize,
+    /// Write `group,rank,gene,score,logfoldchange,pval,pval_adj` to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print one JSON object (per group, its top genes with their statistics).
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn markers(args: &MarkersArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use crate::recipes::markers::{self, MarkerSettings};
+    let dataset = args.data.open()?;
+    let settings = MarkerSettings {
+        groupby: Some(args.groupby.clone()),
+        method: args.method,
+        reference: (args.reference != "rest").then(|| args.reference.clone()),
+        tie_correct: args.tie_correct,
+        n_genes: args.n_genes,
+    };
+    let started = std::time::Instant::now();
+    let result = markers::run(&dataset, &settings, crate::recipes::Ctx::silent())?;
+    if let Some(path) = &args.out {
+        std::fs::write(path, result.table_csv(args.n_genes))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if args.json {
+        let number = |v: f64| if v.is_finite() { serde_json::json!(v) } else { serde_json::Value::Null };
+        let groups: serde_json::Map<String, serde_json::Value> = result
+            .groups
+            .iter()
+            .map(|g| {
+                let top: Vec<serde_json::Value> = g
+                    .order
+                    .iter()
+                    .take(args.n_genes)
+                    .map(|&j| {
+                        serde_json::json!({
+                            "gene": result.genes[j], "score": number(g.scores[j]),
+                            "logfoldchange": number(g.logfoldchanges[j]), "pval": number(g.pvals[j]),
+                            "pval_adj": number(g.pvals_adj[j]),
+                        })
+                    })
+                    .collect();
+                (result.levels[g.group].clone(), serde_json::json!({ "cells": g.cells, "genes": top }))
+            })
+            .collect();
+        let json = serde_json::json!({
+            "method": args.method.name(), "groupby": args.groupby, "reference": args.reference,
+            "tie_correct": args.tie_correct, "cells": dataset.n_samples(), "genes": dataset.n_genes(),
+            "groups": groups,
+        });
+        serde_json::to_writer_pretty(&mut *out, &json)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} markers of {} groups of '{}' ({} cells × {} genes) in {:.2} s",
+        args.method.name(),
+        result.groups.len(),
+        args.groupby,
+        dataset.n_samples(),
+        dataset.n_genes(),
+        started.elapsed().as_secs_f64()
+    )?;
+    for g in &result.groups {
+        let top: Vec<&str> = g.order.iter().take(5.min(args.n_genes)).map(|&j| result.genes[j].as_str()).collect();
+        writeln!(out, "  {} ({} cells): {}", result.levels[g.group], g.cells, top.join(", "))?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ pub mod classify;
 pub mod clusters;
 pub mod distance_map;
 pub mod heatmap;
+pub mod markers;
 pub mod pca;
 pub mod tsne;
 
