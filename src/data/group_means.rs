@@ -14,7 +14,7 @@
 //! the grouping are left out (a note says how many). Missing values (`NaN`) are left out of
 //! the mean of their gene.
 //!
-//! Its [`Source`] records the grouping and the pipeline that ran on the members
+//! Its [`Source`](super::Source) records the grouping and the pipeline that ran on the members
 //! ([`GroupMeans`]): sessions save it and reopening computes the means again from the file.
 
 use ndarray::Array2;
