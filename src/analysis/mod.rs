@@ -4,7 +4,9 @@
 pub mod classify;
 pub mod clustering;
 pub mod distance;
+pub mod leiden;
 pub mod markers;
+pub mod neighbors;
 pub mod pca;
 pub mod pca_sparse;
 pub mod rng;

@@ -1,0 +1,89 @@
+//! The neighbour graph and Leiden against scanpy on pbmc68k_reduced's stored PCs
+//! (`tests/reference/neighbors_reference.json`, written by `tests/reference/neighbors_make.py`):
+//! the exact 15 nearest neighbours and their distances, the UMAP connectivities (scanpy's
+//! `method="umap"`) to float32 rounding, and Leiden partitions of the same graph as close to
+//! scanpy's `flavor="igraph"` ones as scanpy's own seeds are to each other (ARI ≥ 0.8),
+//! with the modularity within 1 %.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use biolens::analysis::clustering::quality::adjusted_rand_index;
+use biolens::analysis::leiden::{LeidenParams, leiden};
+use biolens::analysis::neighbors::{exact_knn, umap_connectivities};
+use biolens::data::{self, OpenRequest};
+use serde_json::Value;
+
+fn ari(a: &[usize], b: &[usize]) -> f64 {
+    let rows = a.iter().max().map_or(0, |m| m + 1);
+    let cols = b.iter().max().map_or(0, |m| m + 1);
+    let mut table = vec![vec![0usize; cols]; rows];
+    for (&x, &y) in a.iter().zip(b) {
+        table[x][y] += 1;
+    }
+    adjusted_rand_index(&table)
+}
+
+#[test]
+fn neighbours_connectivities_and_leiden_match_scanpy() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reference: Value = serde_json::from_slice(
+        &std::fs::read(root.join("tests/reference/neighbors_reference.json")).expect("reference"),
+    )
+    .expect("JSON");
+    let request =
+        OpenRequest { matrix: root.join("sample-data/pbmc68k_reduced/pbmc68k_reduced.h5ad"), ..OpenRequest::default() };
+    let dataset = data::open(&request, &|_, _| {}).unwrap_or_else(|e| panic!("{e}"));
+    let pcs = &dataset.raw().single_cell().embeddings.iter().find(|e| e.name == "X_pca").expect("X_pca").coords;
+    assert_eq!(pcs.dim(), (700, 50));
+
+    let knn = exact_knn(pcs.view(), 15, &|| false).expect("not cancelled");
+    let theirs = reference["knn_indices"].as_array().expect("indices");
+    let their_distances = reference["knn_distances"].as_array().expect("distances");
+    for i in 0..700 {
+        let (idx, dist) = knn.row(i);
+        let ours: BTreeSet<u64> = idx.iter().map(|&j| u64::from(j)).collect();
+        let expected: BTreeSet<u64> = theirs[i].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        assert_eq!(ours, expected, "cell {i}");
+        for (k, d) in dist.iter().enumerate() {
+            let t = their_distances[i][k].as_f64().unwrap();
+            assert!((d - t).abs() <= 1e-5 * t.max(1e-3), "cell {i}, neighbour {k}: {d} vs {t}");
+        }
+    }
+
+    let graph = umap_connectivities(&knn);
+    let c = &reference["connectivities"];
+    let (rows, cols, values) =
+        (c["row"].as_array().unwrap(), c["col"].as_array().unwrap(), c["value"].as_array().unwrap());
+    assert_eq!(graph.nnz(), values.len(), "the same edges");
+    for ((r, col), v) in rows.iter().zip(cols).zip(values) {
+        let (r, col, v) = (r.as_u64().unwrap() as usize, col.as_u64().unwrap() as usize, v.as_f64().unwrap());
+        let ours = graph.get(r, col);
+        assert!((ours - v).abs() <= 1e-4 * v.max(1e-3), "edge {r}–{col}: {ours} vs {v}");
+    }
+
+    let scanpy: Vec<(Vec<usize>, f64)> = (0..5)
+        .map(|seed| {
+            let run = &reference["leiden"][seed.to_string()];
+            let labels = run["labels"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+            (labels, run["modularity"].as_f64().unwrap())
+        })
+        .collect();
+    let their_modularity = scanpy.iter().map(|(_, m)| m).sum::<f64>() / 5.0;
+    for seed in 0..5 {
+        let ours = leiden(&graph, LeidenParams { seed, ..LeidenParams::default() }, &|| false).expect("ran");
+        let labels: Vec<usize> = ours.membership.iter().map(|&c| c as usize).collect();
+        let aris: Vec<f64> = scanpy.iter().map(|(theirs, _)| ari(&labels, theirs)).collect();
+        let mean = aris.iter().sum::<f64>() / 5.0;
+        println!(
+            "seed {seed}: {} clusters, modularity {:.4} (scanpy {their_modularity:.4}), ARI {aris:.3?}",
+            ours.clusters, ours.modularity
+        );
+        assert!(mean >= 0.8, "seed {seed}: mean ARI against scanpy's seeds {mean:.3} ({aris:.3?})");
+        assert!(
+            (ours.modularity - their_modularity).abs() <= 0.01 * their_modularity,
+            "seed {seed}: modularity {} vs scanpy's {their_modularity}",
+            ours.modularity
+        );
+    }
+}
