@@ -1,9 +1,11 @@
-//! The neighbour graph and Leiden against scanpy on pbmc68k_reduced's stored PCs
+//! The neighbour graph and Leiden against scanpy on `pbmc68k_reduced`'s stored PCs
 //! (`tests/reference/neighbors_reference.json`, written by `tests/reference/neighbors_make.py`):
 //! the exact 15 nearest neighbours and their distances, the UMAP connectivities (scanpy's
 //! `method="umap"`) to float32 rounding, and Leiden partitions of the same graph as close to
 //! scanpy's `flavor="igraph"` ones as scanpy's own seeds are to each other (ARI ≥ 0.8),
 //! with the modularity within 1 %.
+
+mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -86,4 +88,46 @@ fn neighbours_connectivities_and_leiden_match_scanpy() {
             ours.modularity
         );
     }
+}
+
+#[test]
+fn the_command_line_clusters_with_leiden_and_louvain() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join("sample-data/pbmc68k_reduced/pbmc68k_reduced.h5ad");
+    let file = file.to_str().expect("utf-8");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let reference: Value = serde_json::from_slice(
+        &std::fs::read(root.join("tests/reference/neighbors_reference.json")).expect("reference"),
+    )
+    .expect("JSON");
+    let theirs: Vec<usize> =
+        reference["leiden"]["0"]["labels"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+    for method in ["leiden", "louvain"] {
+        let out = dir.path().join(format!("{method}.csv"));
+        let done = common::biolens(&[
+            "cluster",
+            file,
+            "--method",
+            method,
+            "--use-rep",
+            "X_pca",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+        let summary = String::from_utf8_lossy(&done.stdout);
+        assert!(
+            summary.contains("15-neighbour graph of 700 samples in X_pca") && summary.contains("modularity"),
+            "{summary}"
+        );
+        let table = std::fs::read_to_string(&out).expect("labels");
+        let labels: Vec<usize> =
+            table.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+        assert_eq!(labels.len(), 700);
+        let agreement = ari(&labels, &theirs);
+        assert!(agreement >= 0.7, "{method}: ARI {agreement} against scanpy's Leiden");
+    }
+    let bad = common::biolens(&["cluster", file, "--method", "leiden", "--use-rep", "X_nope", "--out", "/dev/null"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("X_pca, X_umap"));
 }

@@ -75,6 +75,25 @@ pub struct ClusterArgs {
     /// DBSCAN samples within eps (itself included) that make a core sample.
     #[arg(long, default_value_t = DbscanParams::default().min_samples)]
     pub min_samples: usize,
+    /// Leiden/Louvain: neighbours per sample in the graph (the sample included, as scanpy).
+    #[arg(long, default_value_t = 15)]
+    pub neighbors: usize,
+    /// Leiden/Louvain: principal components the neighbours are found in.
+    #[arg(long, default_value_t = 50)]
+    pub pcs: usize,
+    /// Leiden/Louvain: find the neighbours in this stored embedding (e.g. `X_pca` of an h5ad)
+    /// instead of computing principal components.
+    #[arg(long, value_name = "NAME")]
+    pub use_rep: Option<String>,
+    /// Leiden/Louvain: resolution (higher: more clusters).
+    #[arg(long, default_value_t = 1.0)]
+    pub resolution: f64,
+    /// Leiden: runs, each from the last partition (scanpy: 2).
+    #[arg(long, default_value_t = 2)]
+    pub iterations: usize,
+    /// Leiden/Louvain: the quality maximised.
+    #[arg(long, value_enum, default_value_t = crate::analysis::leiden::Objective::Modularity)]
+    pub objective: crate::analysis::leiden::Objective,
 }
 
 /// `--method` values of `cluster`.
@@ -98,6 +117,10 @@ pub enum ClusterMethodArg {
     Kmeans,
     /// DBSCAN.
     Dbscan,
+    /// Leiden on the neighbour graph (scanpy's `sc.tl.leiden`).
+    Leiden,
+    /// Louvain on the neighbour graph.
+    Louvain,
 }
 
 impl ClusterMethodArg {
@@ -123,9 +146,54 @@ impl ClusterMethodArg {
             Self::Ward => Method::Ward,
             Self::Centroid => Method::Centroid,
             Self::Median => Method::Median,
-            Self::Kmeans | Self::Dbscan => return None,
+            Self::Kmeans | Self::Dbscan | Self::Leiden | Self::Louvain => return None,
         })
     }
+}
+
+/// Leiden or Louvain on the UMAP connectivities of the exact k-NN in the principal components
+/// (or a stored embedding): the labels and the summary.
+fn graph_clusters(
+    args: &ClusterArgs,
+    dataset: &crate::data::Dataset,
+) -> anyhow::Result<(Option<Vec<Option<usize>>>, String)> {
+    use crate::analysis::{leiden, neighbors};
+    let (representation, from) = if let Some(name) = &args.use_rep {
+        let stored = dataset.raw().single_cell().embeddings.iter().find(|e| &e.name == name).with_context(|| {
+            let names: Vec<&str> = dataset.raw().single_cell().embeddings.iter().map(|e| e.name.as_str()).collect();
+            format!(
+                "no stored embedding '{name}'; the file holds: {}",
+                if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+            )
+        })?;
+        (stored.coords.select(ndarray::Axis(0), dataset.raw_rows()), name.clone())
+    } else {
+        let params = crate::analysis::pca::PcaParams { components: args.pcs, ..Default::default() };
+        let pca = crate::recipes::pca::run_values(dataset.values(), &params, Ctx::silent())?;
+        let from = format!("{} principal components", pca.scores.ncols());
+        (pca.scores, from)
+    };
+    let knn = neighbors::exact_knn(representation.view(), args.neighbors, &|| false).context("cancelled")?;
+    let graph = neighbors::umap_connectivities(&knn);
+    let params = leiden::LeidenParams {
+        resolution: args.resolution,
+        iterations: args.iterations,
+        seed: args.seed,
+        objective: args.objective,
+        refine: args.method == ClusterMethodArg::Leiden,
+        ..leiden::LeidenParams::default()
+    };
+    let partition = leiden::leiden(&graph, params, &|| false).context("cancelled")?;
+    let summary = format!(
+        "{} (resolution {}) on the {}-neighbour graph of {} samples in {from}: {} clusters, modularity {:.4}",
+        if params.refine { "Leiden" } else { "Louvain" },
+        args.resolution,
+        knn.k,
+        knn.n(),
+        partition.clusters,
+        partition.modularity
+    );
+    Ok((Some(partition.membership.iter().map(|&c| Some(c as usize)).collect()), summary))
 }
 
 /// What is clustered: a matrix's samples, or the items of a distance matrix file.
@@ -164,12 +232,19 @@ impl Input {
 fn check_flags(args: &ClusterArgs, metric: Metric) -> anyhow::Result<()> {
     let precomputed = args.distances.is_some();
     let Some(method) = args.method.linkage() else {
-        let name = if args.method == ClusterMethodArg::Kmeans { "k-means" } else { "DBSCAN" };
+        let name = match args.method {
+            ClusterMethodArg::Kmeans => "k-means",
+            ClusterMethodArg::Dbscan => "DBSCAN",
+            _ => "Leiden and Louvain",
+        };
         if args.linkage_out.is_some() || args.cophenetic_out.is_some() || args.height.is_some() {
             anyhow::bail!("--linkage-out, --cophenetic-out and --height are for the hierarchical methods, not {name}");
         }
         if args.out.is_none() {
             anyhow::bail!("give --out FILE for the cluster labels");
+        }
+        if matches!(args.method, ClusterMethodArg::Leiden | ClusterMethodArg::Louvain) && precomputed {
+            anyhow::bail!("Leiden and Louvain find neighbours in the matrix's principal components: give the matrix");
         }
         if args.method == ClusterMethodArg::Kmeans && precomputed {
             anyhow::bail!(
@@ -206,6 +281,10 @@ pub(super) fn run(args: &ClusterArgs, out: &mut dyn std::io::Write) -> anyhow::R
     let n = input.ids().len();
     let started = std::time::Instant::now();
     let (clusters, summary): (Option<Vec<Option<usize>>>, String) = match args.method {
+        ClusterMethodArg::Leiden | ClusterMethodArg::Louvain => {
+            let Input::Matrix(dataset) = &input else { anyhow::bail!("Leiden needs the matrix") };
+            graph_clusters(args, dataset)?
+        }
         ClusterMethodArg::Kmeans => {
             let Input::Matrix(dataset) = &input else { anyhow::bail!("k-means needs the matrix") };
             let k = args.k.context("k-means needs --k")?;
