@@ -131,3 +131,37 @@ fn the_command_line_clusters_with_leiden_and_louvain() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("X_pca, X_umap"));
 }
+
+#[test]
+fn umap_keeps_neighbourhoods_as_well_as_umap_learn() {
+    use biolens::recipes::umap::{UmapSettings, run};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reference: Value = serde_json::from_slice(
+        &std::fs::read(root.join("tests/reference/neighbors_reference.json")).expect("reference"),
+    )
+    .expect("JSON");
+    let umap_learn = &reference["umap"];
+    let theirs: Vec<f64> =
+        umap_learn["preservation_k15"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).collect();
+    let theirs = theirs.iter().sum::<f64>() / theirs.len() as f64;
+    let request =
+        OpenRequest { matrix: root.join("sample-data/pbmc68k_reduced/pbmc68k_reduced.h5ad"), ..OpenRequest::default() };
+    let dataset = data::open(&request, &|_, _| {}).unwrap_or_else(|e| panic!("{e}"));
+    let mut ours = Vec::new();
+    for seed in 0..3 {
+        let mut settings = UmapSettings::default();
+        settings.graph.use_rep = Some("X_pca".into());
+        settings.params.seed = seed;
+        let (graph, layout) =
+            run(&dataset, &settings, biolens::recipes::Ctx::silent()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(layout.progress(), (500, 500));
+        let (a, b) = layout.ab();
+        let ab = umap_learn["ab_1_0.5"].as_array().unwrap();
+        assert!((a - ab[0].as_f64().unwrap()).abs() < 1e-4 && (b - ab[1].as_f64().unwrap()).abs() < 1e-4);
+        let embedding = layout.embedding();
+        ours.push(biolens::analysis::umap::knn_preservation(graph.representation.view(), embedding.view(), 15));
+    }
+    let mean = ours.iter().sum::<f64>() / 3.0;
+    println!("k-NN preservation (k = 15): ours {ours:.3?}, umap-learn {theirs:.3}");
+    assert!(mean >= theirs - 0.03, "ours {mean:.3} against umap-learn's {theirs:.3}");
+}

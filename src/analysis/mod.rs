@@ -12,3 +12,4 @@ pub mod pca_sparse;
 pub mod rng;
 pub mod special;
 pub mod tsne;
+pub mod umap;

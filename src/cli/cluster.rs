@@ -157,24 +157,14 @@ fn graph_clusters(
     args: &ClusterArgs,
     dataset: &crate::data::Dataset,
 ) -> anyhow::Result<(Option<Vec<Option<usize>>>, String)> {
-    use crate::analysis::{leiden, neighbors};
-    let (representation, from) = if let Some(name) = &args.use_rep {
-        let stored = dataset.raw().single_cell().embeddings.iter().find(|e| &e.name == name).with_context(|| {
-            let names: Vec<&str> = dataset.raw().single_cell().embeddings.iter().map(|e| e.name.as_str()).collect();
-            format!(
-                "no stored embedding '{name}'; the file holds: {}",
-                if names.is_empty() { "none".to_owned() } else { names.join(", ") }
-            )
-        })?;
-        (stored.coords.select(ndarray::Axis(0), dataset.raw_rows()), name.clone())
-    } else {
-        let params = crate::analysis::pca::PcaParams { components: args.pcs, ..Default::default() };
-        let pca = crate::recipes::pca::run_values(dataset.values(), &params, Ctx::silent())?;
-        let from = format!("{} principal components", pca.scores.ncols());
-        (pca.scores, from)
+    use crate::analysis::leiden;
+    let settings = crate::recipes::neighbors::GraphSettings {
+        neighbors: args.neighbors,
+        pcs: args.pcs,
+        use_rep: args.use_rep.clone(),
     };
-    let knn = neighbors::exact_knn(representation.view(), args.neighbors, &|| false).context("cancelled")?;
-    let graph = neighbors::umap_connectivities(&knn);
+    let crate::recipes::neighbors::Graph { knn, connectivities: graph, from, .. } =
+        crate::recipes::neighbors::build(dataset, &settings, Ctx::silent())?;
     let params = leiden::LeidenParams {
         resolution: args.resolution,
         iterations: args.iterations,

@@ -64,6 +64,8 @@ pub enum Command {
     /// Marker genes of each group of an annotation (scanpy's `rank_genes_groups`): Wilcoxon or
     /// t-test against the rest or a reference group; scores, log2 fold changes, p-values.
     Markers(MarkersArgs),
+    /// A UMAP embedding of the neighbour graph (scanpy's `sc.pp.neighbors` + `sc.tl.umap`).
+    Umap(UmapArgs),
 }
 
 /// Reading a matrix and preprocessing it; shared by every subcommand.
@@ -416,6 +418,7 @@ pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()
         Command::Run(args) => run::run(args, out),
         Command::Qc(args) => qc(args, out),
         Command::Markers(args) => markers(args, out),
+        Command::Umap(args) => umap(args, out),
     }
 }
 
@@ -701,6 +704,94 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     for note in notes.iter().skip(usize::from(orientation_note.is_some())) {
         writeln!(out, "note         {note}")?;
     }
+    Ok(())
+}
+
+/// `biolens umap`.
+#[derive(Debug, Args)]
+pub struct UmapArgs {
+    /// Loading and preprocessing.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Principal components the neighbours are found in.
+    #[arg(long, default_value_t = crate::recipes::neighbors::GraphSettings::default().pcs)]
+    pub pcs: usize,
+    /// Neighbours per sample (the sample included, as scanpy's `n_neighbors`).
+    #[arg(long, default_value_t = crate::recipes::neighbors::GraphSettings::default().neighbors)]
+    pub neighbors: usize,
+    /// Find the neighbours in this stored embedding (e.g. `X_pca` of an h5ad) instead.
+    #[arg(long, value_name = "NAME")]
+    pub use_rep: Option<String>,
+    /// Smallest distance between points in the layout.
+    #[arg(long, default_value_t = crate::analysis::umap::UmapParams::default().min_dist)]
+    pub min_dist: f64,
+    /// Scale of the layout's distances.
+    #[arg(long, default_value_t = crate::analysis::umap::UmapParams::default().spread)]
+    pub spread: f64,
+    /// Epochs (default: 500 up to 10,000 samples, else 200).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// The start.
+    #[arg(long, value_enum, default_value_t = crate::analysis::umap::UmapInit::Spectral)]
+    pub init: crate::analysis::umap::UmapInit,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Write the embedding as CSV: `sample_id,UMAP1,UMAP2`.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Print one JSON object (with the k-NN preservation, k = 15, in the representation).
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn umap(args: &UmapArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use crate::recipes::umap::UmapSettings;
+    let file = OutFile::create(&args.out)?;
+    let dataset = args.data.open()?;
+    let settings = UmapSettings {
+        graph: crate::recipes::neighbors::GraphSettings {
+            neighbors: args.neighbors,
+            pcs: args.pcs,
+            use_rep: args.use_rep.clone(),
+        },
+        params: crate::analysis::umap::UmapParams {
+            min_dist: args.min_dist,
+            spread: args.spread,
+            epochs: args.epochs,
+            init: args.init,
+            seed: args.seed,
+            ..Default::default()
+        },
+        ..UmapSettings::default()
+    };
+    let started = std::time::Instant::now();
+    let (graph, layout) = crate::recipes::umap::run(&dataset, &settings, Ctx::silent())?;
+    let seconds = started.elapsed().as_secs_f64();
+    let embedding = layout.embedding();
+    let names = vec!["UMAP1".to_owned(), "UMAP2".to_owned()];
+    file.write("sample_id", dataset.sample_ids(), &names, embedding.view())?;
+    let (epochs, _) = layout.progress();
+    let (a, b) = layout.ab();
+    if args.json {
+        let preservation = crate::analysis::umap::knn_preservation(graph.representation.view(), embedding.view(), 15);
+        let json = serde_json::json!({
+            "samples": dataset.n_samples(), "representation": graph.from, "neighbors": graph.knn.k,
+            "epochs": epochs, "a": a, "b": b, "seconds": seconds, "knn_preservation_k15": preservation,
+        });
+        serde_json::to_writer_pretty(&mut *out, &json)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} samples: UMAP of the {}-neighbour graph in {} done ({epochs} epochs, a = {a:.4}, b = {b:.4}, \
+         {seconds:.2} s); written to {}",
+        dataset.n_samples(),
+        graph.knn.k,
+        graph.from,
+        args.out.display()
+    )?;
     Ok(())
 }
 

@@ -17,8 +17,10 @@ pub mod clusters;
 pub mod distance_map;
 pub mod heatmap;
 pub mod markers;
+pub mod neighbors;
 pub mod pca;
 pub mod tsne;
+pub mod umap;
 
 use serde::{Deserialize, Serialize};
 

@@ -10,7 +10,9 @@ Reads sample-data/pbmc68k_reduced/pbmc68k_reduced.h5ad; uses its stored obsm["X_
 - knn: scanpy's k-NN (n_neighbors=15, the cell itself first), indices and distances;
 - connectivities: the UMAP fuzzy union (method="umap") as (row, col, value) triplets;
 - leiden: labels and modularity of sc.tl.leiden(flavor="igraph", n_iterations=2,
-  directed=False) for seeds 0..4, and the seed-to-seed ARIs.
+  directed=False) for seeds 0..4, and the seed-to-seed ARIs;
+- umap: umap-learn's a, b for (spread, min_dist) = (1, 0.5) and (1, 0.1), and the k-NN
+  preservation (k = 15, in X_pca) of sc.tl.umap(min_dist=0.5) for seeds 0..2.
 """
 import importlib.metadata as md
 import json
@@ -52,6 +54,21 @@ def main():
         labels.append(lab)
         leiden[str(seed)] = {"labels": lab.tolist(), "clusters": int(lab.max() + 1),
                              "modularity": float(g.modularity(lab.tolist(), weights="weight"))}
+    from sklearn.neighbors import NearestNeighbors
+    from umap.umap_ import find_ab_params
+
+    def preservation(emb, k=15):
+        high = NearestNeighbors(n_neighbors=k + 1).fit(a.obsm["X_pca"]).kneighbors(return_distance=False)
+        low = NearestNeighbors(n_neighbors=k + 1).fit(emb).kneighbors(return_distance=False)
+        return float(np.mean([len(set(h[:k]) & set(l[:k])) / k for h, l in zip(high, low)]))
+
+    umap_runs = {}
+    for seed in range(3):
+        sc.tl.umap(a, min_dist=0.5, random_state=seed)
+        umap_runs[str(seed)] = preservation(a.obsm["X_umap"])
+    umap_ref = {"ab_1_0.5": [float(v) for v in find_ab_params(1.0, 0.5)],
+                "ab_1_0.1": [float(v) for v in find_ab_params(1.0, 0.1)],
+                "preservation_k15": umap_runs}
     aris = [adjusted_rand_score(labels[i], labels[j]) for i in range(5) for j in range(i + 1, 5)]
     out = {
         "input": "pbmc68k_reduced.h5ad obsm['X_pca'] (700 x 50), sc.pp.neighbors(n_neighbors=15, use_rep='X_pca')",
@@ -63,12 +80,13 @@ def main():
                            "value": [float(f"{v:.9g}") for v in c.data]},
         "leiden": leiden,
         "leiden_seed_ari": {"min": min(aris), "max": max(aris)},
+        "umap": umap_ref,
     }
     path = os.path.join(HERE, "neighbors_reference.json")
     with open(path, "w") as f:
         json.dump(out, f, separators=(",", ":"))
     print(path, os.path.getsize(path), out["leiden_seed_ari"], [v["clusters"] for v in leiden.values()],
-          [round(v["modularity"], 4) for v in leiden.values()])
+          [round(v["modularity"], 4) for v in leiden.values()], umap_ref)
 
 
 if __name__ == "__main__":
