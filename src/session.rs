@@ -194,6 +194,8 @@ pub struct Views {
     pub pca: PcaSettings,
     /// t-SNE.
     pub tsne: TsneSettings,
+    /// UMAP (and its neighbour graph).
+    pub umap: crate::recipes::umap::UmapSettings,
     /// The distance map.
     pub distance_map: DistanceMapSettings,
     /// Clusters.

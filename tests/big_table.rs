@@ -68,7 +68,8 @@ fn every_tab_opens_on_a_100000_sample_table() {
     common::run_until(&mut h, "the table", |app| app.state().current.is_some());
     assert_eq!(h.state().state().current.as_ref().unwrap().dataset.n_samples(), SAMPLES);
     let keys = [egui::Key::Num1, egui::Key::Num2, egui::Key::Num3, egui::Key::Num4, egui::Key::Num5];
-    let keys = keys.into_iter().chain([egui::Key::Num6, egui::Key::Num7, egui::Key::Num8, egui::Key::Num9]);
+    let keys =
+        keys.into_iter().chain([egui::Key::Num6, egui::Key::Num7, egui::Key::Num8, egui::Key::Num9, egui::Key::Num0]);
     for (tab, key) in Tab::ALL.into_iter().zip(keys) {
         h.key_press_modifiers(egui::Modifiers::COMMAND, key);
         h.run_steps(3);

@@ -14,7 +14,7 @@ use egui_kittest::kittest::Queryable as _;
 #[test]
 fn thresholds_are_set_by_dragging_and_applied_as_filter_steps() {
     let mut h = common::open_test_file("counts_csr_gzip.h5ad");
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num9);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num0);
     h.run_steps(2);
     assert_eq!(h.state().tab(), Tab::Qc);
     run_until(&mut h, "the QC metrics", |app| !app.view(Tab::Qc).is_busy());
@@ -45,7 +45,7 @@ fn thresholds_are_set_by_dragging_and_applied_as_filter_steps() {
 #[test]
 fn violins_per_group_show_each_groups_cells_and_keep_the_lines() {
     let mut h = common::open_test_file("counts_csr_gzip.h5ad");
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num9);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num0);
     h.run_steps(2);
     run_until(&mut h, "the QC metrics", |app| !app.view(Tab::Qc).is_busy());
     h.get_by_label("Violins").click();

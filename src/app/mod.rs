@@ -32,6 +32,7 @@ use views::pca::PcaView;
 use views::qc::QcView;
 use views::stored::StoredView;
 use views::tsne::TsneView;
+use views::umap::UmapView;
 
 /// The views, one tab each.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,6 +44,8 @@ pub enum Tab {
     Pca,
     /// The live t-SNE.
     Tsne,
+    /// The live UMAP of the neighbour graph, and Leiden.
+    Umap,
     /// The sample × sample distance map.
     Distances,
     /// Hierarchical clustering, k-means, DBSCAN.
@@ -59,10 +62,11 @@ pub enum Tab {
 
 impl Tab {
     /// Every tab, in order (the order of [`AllViews::all`]).
-    pub const ALL: [Tab; 9] = [
+    pub const ALL: [Tab; 10] = [
         Tab::Data,
         Tab::Pca,
         Tab::Tsne,
+        Tab::Umap,
         Tab::Distances,
         Tab::Clusters,
         Tab::Heatmap,
@@ -86,6 +90,8 @@ pub struct AllViews {
     pub pca: PcaView,
     /// t-SNE.
     pub tsne: TsneView,
+    /// UMAP.
+    pub umap: UmapView,
     /// The distance map.
     pub distance_map: DistanceMapView,
     /// Clusters.
@@ -102,11 +108,12 @@ pub struct AllViews {
 
 impl AllViews {
     /// Every view, in [`Tab::ALL`] order.
-    pub fn all(&self) -> [&dyn View; 9] {
+    pub fn all(&self) -> [&dyn View; 10] {
         [
             &self.data,
             &self.pca,
             &self.tsne,
+            &self.umap,
             &self.distance_map,
             &self.clusters,
             &self.heatmap,
@@ -117,11 +124,12 @@ impl AllViews {
     }
 
     /// Every view, mutable, in [`Tab::ALL`] order.
-    pub fn all_mut(&mut self) -> [&mut dyn View; 9] {
+    pub fn all_mut(&mut self) -> [&mut dyn View; 10] {
         [
             &mut self.data,
             &mut self.pca,
             &mut self.tsne,
+            &mut self.umap,
             &mut self.distance_map,
             &mut self.clusters,
             &mut self.heatmap,
@@ -297,6 +305,11 @@ impl BiolensApp {
     /// The t-SNE view, mutable (tests set parameters before the tab starts a run).
     pub fn tsne_view_mut(&mut self) -> &mut TsneView {
         &mut self.views.tsne
+    }
+
+    /// The UMAP view (tests).
+    pub fn umap_view(&self) -> &UmapView {
+        &self.views.umap
     }
 
     /// The distance map view, for tests.
@@ -503,8 +516,18 @@ impl BiolensApp {
             self.commands.push(Command::Transpose);
         }
         for (k, tab) in Tab::ALL.into_iter().enumerate() {
-            let key =
-                [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6, Key::Num7, Key::Num8, Key::Num9][k];
+            let key = [
+                Key::Num1,
+                Key::Num2,
+                Key::Num3,
+                Key::Num4,
+                Key::Num5,
+                Key::Num6,
+                Key::Num7,
+                Key::Num8,
+                Key::Num9,
+                Key::Num0,
+            ][k];
             if pressed(&KeyboardShortcut::new(Modifiers::COMMAND, key)) {
                 self.tab = tab;
             }
@@ -726,7 +749,7 @@ impl BiolensApp {
                     ("Open from path", ui.ctx().format_shortcut(&shortcuts::OPEN_PATH)),
                     ("Transpose", ui.ctx().format_shortcut(&shortcuts::TRANSPOSE)),
                     ("Cancel / clear selection", "Esc".to_owned()),
-                    ("Views (Data … QC)", format!("Ctrl+1 … Ctrl+{}", Tab::ALL.len())),
+                    ("Views (Data … QC)", "Ctrl+1 … Ctrl+9, Ctrl+0".to_owned()),
                     ("Next / previous view", "Ctrl+PageDown / Ctrl+PageUp".to_owned()),
                     ("Projector mode", "F11".to_owned()),
                     ("Quit", ui.ctx().format_shortcut(&shortcuts::QUIT)),

@@ -178,6 +178,59 @@ impl EmbeddingPanel {
         }
     }
 
+    /// The body of a live embedding view (t-SNE, UMAP): the legend in a resizable side panel and,
+    /// in the centre, `problem` (an error, with `offer` drawn under it) or the scatter of
+    /// `coords` once it has a row per sample (a spinner until then); `name` names the figure
+    /// ("t-SNE") and its file ("tsne").
+    #[allow(clippy::too_many_arguments)]
+    pub fn live_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        (name, file): (&str, &str),
+        current: &super::super::state::Current,
+        coords: Option<&Arc<Array2<f64>>>,
+        problem: Option<&str>,
+        offer: impl FnOnce(&mut egui::Ui, &mut Vec<Command>),
+        colouring: &Colouring,
+        selected: &BTreeSet<usize>,
+        commands: &mut Vec<Command>,
+    ) {
+        egui::Panel::right(format!("{file}_side"))
+            .resizable(true)
+            .default_size(ui.text_style_height(&egui::TextStyle::Body) * 16.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().id_salt(format!("{file}_side_scroll")).show(ui, |ui| self.legend_ui(ui));
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(err) = problem {
+                ui.colored_label(ui.visuals().error_fg_color, format!("No {name}: {err}"));
+                offer(ui, commands);
+                return;
+            }
+            let Some(coords) = coords.filter(|c| c.nrows() == current.dataset.n_samples()) else {
+                ui.centered_and_justified(|ui| {
+                    ui.spinner();
+                });
+                return;
+            };
+            if self.export.is_none() {
+                self.export = Some(super::figure_export::FigureExport::new(file));
+            }
+            self.figure_title = format!("{} — {name}", current.dataset.name);
+            let axes = (format!("{name} 1"), format!("{name} 2"));
+            let _ = self.scatter_ui(
+                ui,
+                coords,
+                &current.dataset,
+                current.generation,
+                colouring,
+                selected,
+                (&axes.0, &axes.1),
+                commands,
+            );
+        });
+    }
+
     /// The scatter of `coords` (samples × 2), with tooltips naming the sample and its
     /// annotations. Pushes selection commands. Points are rebuilt only when the coordinates
     /// (by identity), the data or the colouring change — not every frame.

@@ -12,6 +12,7 @@ pub mod qc;
 pub mod stored;
 pub mod table_export;
 pub mod tsne;
+pub mod umap;
 
 use std::sync::Arc;
 
@@ -38,6 +39,77 @@ pub trait View {
     fn save(&self, views: &mut Views);
     /// Takes the view's settings from a session.
     fn restore(&mut self, views: &Views);
+}
+
+/// A live optimisation (t-SNE, UMAP): a job sending frames of type `F`, and its pause flag,
+/// which the work reads between steps.
+pub(crate) struct LiveRun<F: Send + 'static> {
+    job: Job<F, F>,
+    paused: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl<F: Send + 'static> LiveRun<F> {
+    /// Starts `work` (given the job context and the pause flag) on a thread.
+    pub(crate) fn spawn(
+        name: &str,
+        waker: crate::jobs::Waker,
+        work: impl FnOnce(&crate::jobs::JobContext<F, F>, &std::sync::atomic::AtomicBool) -> Result<F, JobError>
+        + Send
+        + 'static,
+    ) -> Self {
+        let paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let worker = Arc::clone(&paused);
+        let job = Job::spawn(name, waker, move |ctx| work(ctx, &worker));
+        Self { job, paused }
+    }
+
+    /// True while paused.
+    pub(crate) fn is_paused(&self) -> bool {
+        self.paused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The job's progress message.
+    pub(crate) fn message(&self) -> String {
+        self.job.progress().message.clone()
+    }
+
+    /// Polls `run`: a new frame becomes `latest`; when done, the last frame too (or the failure
+    /// `error`), and `run` ends.
+    pub(crate) fn poll(run: &mut Option<Self>, latest: &mut Option<F>, error: &mut Option<String>) {
+        let Some(live) = run else { return };
+        match live.job.poll() {
+            Poll::Running(Some(frame)) => *latest = Some(frame),
+            Poll::Running(None) => {}
+            Poll::Done(result) => {
+                *run = None;
+                match result {
+                    Ok(frame) => *latest = Some(frame),
+                    Err(JobError::Cancelled) => {}
+                    Err(err) => *error = Some(err.to_string()),
+                }
+            }
+        }
+    }
+
+    /// ⏸ Pause / ▶ Resume and ⏹ Stop; Stop cancels the run and keeps the last frame.
+    pub(crate) fn controls_ui(run: &mut Option<Self>, ui: &mut egui::Ui, stop_hint: &str) {
+        if let Some(live) = run
+            && pause_stop_ui(ui, &live.paused, stop_hint)
+            && let Some(live) = run.take()
+        {
+            live.job.cancel();
+        }
+    }
+}
+
+/// ⏸ Pause / ▶ Resume (flipping `paused`) and ⏹ Stop of a live run; true when Stop was clicked.
+pub(crate) fn pause_stop_ui(ui: &mut egui::Ui, paused: &std::sync::atomic::AtomicBool, stop_hint: &str) -> bool {
+    use std::sync::atomic::Ordering;
+    let now = paused.load(Ordering::Relaxed);
+    if ui.button(if now { "▶ Resume" } else { "⏸ Pause" }).clicked() {
+        paused.store(!now, Ordering::Relaxed);
+    }
+    ui.button("⏹ Stop").on_hover_text(stop_hint).clicked()
 }
 
 /// Spinner, message, progress bar and a Cancel button for a running job; true when Cancel

@@ -2,7 +2,7 @@
 //! Resume and Stop, the iteration, the phase and the KL divergence.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use eframe::egui::{self, RichText};
@@ -12,7 +12,7 @@ use super::super::commands::Command;
 use super::super::state::AppState;
 use super::embedding::EmbeddingPanel;
 use crate::analysis::tsne::{Phase, StepInfo, Tsne, TsneEngine, TsneGradient, TsneMetric};
-use crate::jobs::{Job, JobError, Poll};
+use crate::jobs::JobError;
 use crate::recipes::tsne::TsneSettings;
 
 /// Seconds between embeddings sent to the view (20 frames a second).
@@ -31,17 +31,12 @@ pub struct TsneFrame {
     pub gradient: Option<TsneGradient>,
 }
 
-struct TsneRun {
-    job: Job<TsneFrame, TsneFrame>,
-    paused: Arc<AtomicBool>,
-}
-
 /// State of the t-SNE view.
 #[derive(Default)]
 pub struct TsneView {
     /// The parameters of the next run and the colouring (saved with a session as they are).
     pub settings: TsneSettings,
-    run: Option<TsneRun>,
+    run: Option<super::LiveRun<TsneFrame>>,
     /// The newest embedding (partial while running).
     pub latest: Option<TsneFrame>,
     /// Generation of the last run started (so a dataset change starts a new one).
@@ -59,7 +54,7 @@ impl TsneView {
 
     /// True while paused.
     pub fn is_paused(&self) -> bool {
-        self.run.as_ref().is_some_and(|r| r.paused.load(Ordering::Relaxed))
+        self.run.as_ref().is_some_and(super::LiveRun::is_paused)
     }
 
     fn start(&mut self, state: &AppState) {
@@ -72,10 +67,8 @@ impl TsneView {
         let matrix = current.dataset.values().clone();
         let params = self.settings.params.clone();
         let generation = current.matrix_generation;
-        let paused = Arc::new(AtomicBool::new(false));
-        let worker_paused = Arc::clone(&paused);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
-        let job = Job::spawn("t-SNE", waker, move |ctx| {
+        let run = super::LiveRun::spawn("t-SNE", waker, move |ctx, worker_paused| {
             if params.engine == TsneEngine::Linfa {
                 ctx.progress(None, "linfa-tsne runs in one call: no progress until it ends");
                 let embedding =
@@ -111,27 +104,14 @@ impl TsneView {
             }
             Ok(frame(&tsne, tsne.info()))
         });
-        self.run = Some(TsneRun { job, paused });
+        self.run = Some(run);
         self.started_for = Some(generation);
         self.error = None;
     }
 
     /// Takes new frames and the finished embedding (also while the view is not shown).
     pub fn poll(&mut self) {
-        if let Some(run) = &mut self.run {
-            match run.job.poll() {
-                Poll::Running(Some(frame)) => self.latest = Some(frame),
-                Poll::Running(None) => {}
-                Poll::Done(result) => {
-                    self.run = None;
-                    match result {
-                        Ok(frame) => self.latest = Some(frame),
-                        Err(JobError::Cancelled) => {}
-                        Err(err) => self.error = Some(err.to_string()),
-                    }
-                }
-            }
-        }
+        super::LiveRun::poll(&mut self.run, &mut self.latest, &mut self.error);
     }
 
     /// Starts a run for a new dataset.
@@ -158,40 +138,22 @@ impl TsneView {
                 self.panel.tools_ui(ui, state.selection.samples.len(), commands);
             });
         });
-        egui::Panel::right("tsne_side")
-            .resizable(true)
-            .default_size(ui.text_style_height(&egui::TextStyle::Body) * 16.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().id_salt("tsne_side_scroll").show(ui, |ui| self.panel.legend_ui(ui));
-            });
-        egui::CentralPanel::default().show(ui, |ui| {
-            if let Some(err) = &self.error {
-                ui.colored_label(ui.visuals().error_fg_color, format!("No t-SNE: {err}"));
-                let offer = crate::recipes::subset_offer(crate::recipes::tsne::MEMORY, current.dataset.n_genes());
-                super::subset_offer_ui(ui, state, offer, commands);
-                return;
-            }
-            let Some(frame) = self.latest.clone().filter(|f| f.embedding.nrows() == current.dataset.n_samples()) else {
-                ui.centered_and_justified(|ui| {
-                    ui.spinner();
-                });
-                return;
-            };
-            if self.panel.export.is_none() {
-                self.panel.export = Some(super::figure_export::FigureExport::new("tsne"));
-            }
-            self.panel.figure_title = format!("{} — t-SNE", current.dataset.name);
-            let _ = self.panel.scatter_ui(
-                ui,
-                &frame.embedding,
-                &current.dataset,
-                current.generation,
-                &self.settings.colour_by,
-                &state.selection.samples,
-                ("t-SNE 1", "t-SNE 2"),
-                commands,
-            );
-        });
+        let coords = self.latest.as_ref().map(|f| &f.embedding);
+        let offer = |ui: &mut egui::Ui, commands: &mut Vec<Command>| {
+            let offer = crate::recipes::subset_offer(crate::recipes::tsne::MEMORY, current.dataset.n_genes());
+            super::subset_offer_ui(ui, state, offer, commands);
+        };
+        self.panel.live_ui(
+            ui,
+            ("t-SNE", "tsne"),
+            current,
+            coords,
+            self.error.as_deref(),
+            offer,
+            &self.settings.colour_by,
+            &state.selection.samples,
+            commands,
+        );
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui, state: &AppState) {
@@ -247,17 +209,7 @@ impl TsneView {
                 run.job.cancel();
             }
         } else if running {
-            let paused = self.is_paused();
-            if ui.button(if paused { "▶ Resume" } else { "⏸ Pause" }).clicked()
-                && let Some(run) = &self.run
-            {
-                run.paused.store(!paused, Ordering::Relaxed);
-            }
-            if ui.button("⏹ Stop").on_hover_text("Keep the embedding as it is now").clicked()
-                && let Some(run) = self.run.take()
-            {
-                run.job.cancel();
-            }
+            super::LiveRun::controls_ui(&mut self.run, ui, "Keep the embedding as it is now");
         } else if ui.button("▶ Run t-SNE").clicked() {
             self.start(state);
         }
