@@ -7,6 +7,7 @@ pub mod distance;
 pub mod leiden;
 pub mod markers;
 pub mod neighbors;
+pub mod nn_descent;
 pub mod pca;
 pub mod pca_sparse;
 pub mod rng;

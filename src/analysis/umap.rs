@@ -146,8 +146,13 @@ pub struct Umap {
     params: UmapParams,
     epochs: usize,
     epoch: usize,
+    /// The next edge of the current epoch (an epoch can stop part-way and go on).
+    cursor: usize,
     rng: Rng,
 }
+
+/// Edges between two looks at the stop condition of [`Umap::step_until`].
+const EDGES_PER_CHECK: usize = if cfg!(test) { 8 } else { 16_384 };
 
 impl Umap {
     /// Prepares the layout of `graph` (symmetric connectivities) from `start` (cells × 2, e.g.
@@ -205,6 +210,7 @@ impl Umap {
             params,
             epochs,
             epoch: 0,
+            cursor: 0,
             rng,
         }
     }
@@ -231,15 +237,28 @@ impl Umap {
 
     /// Runs one epoch (umap-learn's `optimize_layout_euclidean_single_epoch`).
     pub fn step(&mut self) {
+        self.step_until(&|| false);
+    }
+
+    /// Runs the rest of the current epoch, looking at `stop` every few thousand edges; true
+    /// when the epoch ended, false when `stop` interrupted it (the next call goes on from there).
+    pub fn step_until(&mut self, stop: &dyn Fn() -> bool) -> bool {
         if self.is_done() {
-            return;
+            return true;
         }
         let n = self.embedding.len();
         let epoch = self.epoch as f64;
         let alpha = self.params.learning_rate * (1.0 - epoch / self.epochs as f64);
         let (a, b, gamma) = (self.a, self.b, self.params.repulsion);
         let clip = |v: f64| v.clamp(-4.0, 4.0);
-        for e in 0..self.head.len() {
+        let started = self.cursor;
+        while self.cursor < self.head.len() {
+            let e = self.cursor;
+            // Every call moves on by at least one block.
+            if e != started && e.is_multiple_of(EDGES_PER_CHECK) && stop() {
+                return false;
+            }
+            self.cursor += 1;
             if self.next_sample[e] > epoch {
                 continue;
             }
@@ -272,7 +291,9 @@ impl Umap {
             }
             self.next_negative[e] += negatives as f64 * self.epochs_per_negative[e];
         }
+        self.cursor = 0;
         self.epoch += 1;
+        true
     }
 }
 
@@ -449,6 +470,12 @@ mod tests {
             again.step();
         }
         assert_eq!(again.embedding(), e);
+        // Interrupted every block and resumed, an epoch gives the same layout.
+        let mut parts = Umap::new(&graph, &start, params);
+        while !parts.is_done() {
+            let _ = parts.step_until(&|| true);
+        }
+        assert_eq!(parts.embedding(), e);
         assert!(knn_preservation(x.view(), e.view(), 3) > 0.5);
     }
 }

@@ -85,6 +85,9 @@ pub struct ClusterArgs {
     /// instead of computing principal components.
     #[arg(long, value_name = "NAME")]
     pub use_rep: Option<String>,
+    /// Leiden/Louvain: neighbour search (exact below 8,192 samples, approximate from there).
+    #[arg(long, value_enum, default_value_t = crate::recipes::neighbors::Search::Auto)]
+    pub knn: crate::recipes::neighbors::Search,
     /// Leiden/Louvain: resolution (higher: more clusters).
     #[arg(long, default_value_t = 1.0)]
     pub resolution: f64,
@@ -162,6 +165,8 @@ fn graph_clusters(
         neighbors: args.neighbors,
         pcs: args.pcs,
         use_rep: args.use_rep.clone(),
+        search: args.knn,
+        seed: args.seed,
     };
     let crate::recipes::neighbors::Graph { knn, connectivities: graph, from, .. } =
         crate::recipes::neighbors::build(dataset, &settings, Ctx::silent())?;

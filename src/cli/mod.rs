@@ -722,6 +722,9 @@ pub struct UmapArgs {
     /// Find the neighbours in this stored embedding (e.g. `X_pca` of an h5ad) instead.
     #[arg(long, value_name = "NAME")]
     pub use_rep: Option<String>,
+    /// Neighbour search: exact below 8,192 samples and approximate from there (auto), or either.
+    #[arg(long, value_enum, default_value_t = crate::recipes::neighbors::Search::Auto)]
+    pub knn: crate::recipes::neighbors::Search,
     /// Smallest distance between points in the layout.
     #[arg(long, default_value_t = crate::analysis::umap::UmapParams::default().min_dist)]
     pub min_dist: f64,
@@ -754,6 +757,8 @@ fn umap(args: &UmapArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
             neighbors: args.neighbors,
             pcs: args.pcs,
             use_rep: args.use_rep.clone(),
+            search: args.knn,
+            seed: args.seed,
         },
         params: crate::analysis::umap::UmapParams {
             min_dist: args.min_dist,
@@ -766,7 +771,12 @@ fn umap(args: &UmapArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         ..UmapSettings::default()
     };
     let started = std::time::Instant::now();
-    let (graph, layout) = crate::recipes::umap::run(&dataset, &settings, Ctx::silent())?;
+    let graph = crate::recipes::neighbors::build(&dataset, &settings.graph, Ctx::silent())?;
+    let seconds_graph = started.elapsed().as_secs_f64();
+    let mut layout = crate::recipes::umap::start(&graph, &settings.params, Ctx::silent())?;
+    while !layout.is_done() {
+        layout.step();
+    }
     let seconds = started.elapsed().as_secs_f64();
     let embedding = layout.embedding();
     let names = vec!["UMAP1".to_owned(), "UMAP2".to_owned()];
@@ -777,6 +787,7 @@ fn umap(args: &UmapArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         let preservation = crate::analysis::umap::knn_preservation(graph.representation.view(), embedding.view(), 15);
         let json = serde_json::json!({
             "samples": dataset.n_samples(), "representation": graph.from, "neighbors": graph.knn.k,
+            "approximate_neighbors": graph.approximate, "seconds_graph": seconds_graph,
             "epochs": epochs, "a": a, "b": b, "seconds": seconds, "knn_preservation_k15": preservation,
         });
         serde_json::to_writer_pretty(&mut *out, &json)?;

@@ -1,6 +1,7 @@
 //! The neighbour graph of a dataset: the representation (principal components of the processed
 //! values, or a stored embedding), its exact k-NN and the UMAP connectivities
-//! ([`crate::analysis::neighbors`]); what Leiden, Louvain and UMAP start from.
+//! ([`crate::analysis::neighbors`]; approximate from 8,192 cells,
+//! [`crate::analysis::nn_descent`]); what Leiden, Louvain and UMAP start from.
 
 use std::sync::Arc;
 
@@ -10,6 +11,22 @@ use serde::{Deserialize, Serialize};
 use super::{Ctx, RecipeError};
 use crate::analysis::neighbors::{self, Knn};
 use crate::data::{Csr, Dataset};
+
+/// How the neighbours are searched.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Search {
+    /// Exact below [`APPROXIMATE_FROM`] cells, approximate from there (scanpy's rule).
+    #[default]
+    Auto,
+    /// Every distance (O(n²)).
+    Exact,
+    /// Nearest-neighbour descent from random-projection trees (pynndescent's method).
+    Approximate,
+}
+
+/// Cells from which [`Search::Auto`] searches approximately (scanpy: 8,192).
+pub const APPROXIMATE_FROM: usize = 8192;
 
 /// How the graph is built.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,11 +38,15 @@ pub struct GraphSettings {
     pub pcs: usize,
     /// A stored embedding (`obsm` key) to search in instead.
     pub use_rep: Option<String>,
+    /// Exact or approximate search.
+    pub search: Search,
+    /// Seed of the approximate search.
+    pub seed: u64,
 }
 
 impl Default for GraphSettings {
     fn default() -> Self {
-        Self { neighbors: 15, pcs: 50, use_rep: None }
+        Self { neighbors: 15, pcs: 50, use_rep: None, search: Search::Auto, seed: 0 }
     }
 }
 
@@ -40,6 +61,8 @@ pub struct Graph {
     pub is_pca: bool,
     /// The neighbours.
     pub knn: Knn,
+    /// True when they were searched approximately.
+    pub approximate: bool,
     /// The symmetric connectivities.
     pub connectivities: Csr,
 }
@@ -66,9 +89,19 @@ pub fn build(dataset: &Dataset, settings: &GraphSettings, ctx: Ctx<'_>) -> Resul
     ctx.progress(None, "Finding neighbours");
     let token = ctx.cancel_token();
     let cancelled = || token.is_some_and(crate::jobs::CancelToken::is_cancelled);
-    let knn =
-        neighbors::exact_knn(representation.view(), settings.neighbors, &cancelled).ok_or(RecipeError::Cancelled)?;
+    let approximate = match settings.search {
+        Search::Auto => representation.nrows() >= APPROXIMATE_FROM,
+        Search::Exact => false,
+        Search::Approximate => true,
+    };
+    let knn = if approximate {
+        let params = crate::analysis::nn_descent::DescentParams { seed: settings.seed, ..Default::default() };
+        crate::analysis::nn_descent::approximate_knn(representation.view(), settings.neighbors, params, &cancelled)
+    } else {
+        neighbors::exact_knn(representation.view(), settings.neighbors, &cancelled)
+    }
+    .ok_or(RecipeError::Cancelled)?;
     ctx.progress(None, "Connectivities");
     let connectivities = neighbors::umap_connectivities(&knn);
-    Ok(Graph { representation: Arc::new(representation), from, is_pca, knn, connectivities })
+    Ok(Graph { representation: Arc::new(representation), from, is_pca, knn, approximate, connectivities })
 }

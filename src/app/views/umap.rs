@@ -95,7 +95,13 @@ impl UmapView {
                     std::thread::sleep(Duration::from_millis(20));
                     continue;
                 }
-                layout.step();
+                // Part-way through an epoch when Cancel, Pause or the next frame is due.
+                let cancel = ctx.cancel_token();
+                layout.step_until(&|| {
+                    cancel.is_cancelled()
+                        || worker_paused.load(Ordering::Relaxed)
+                        || last_sent.elapsed() >= FRAME_INTERVAL
+                });
                 if last_sent.elapsed() >= FRAME_INTERVAL {
                     let (epoch, total) = layout.progress();
                     ctx.partial(frame(&layout));
