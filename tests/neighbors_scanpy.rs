@@ -117,7 +117,7 @@ fn the_command_line_clusters_with_leiden_and_louvain() {
         assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
         let summary = String::from_utf8_lossy(&done.stdout);
         assert!(
-            summary.contains("15-neighbour graph of 700 samples in X_pca") && summary.contains("modularity"),
+            summary.contains("15-neighbour graph (exact) of 700 samples in X_pca") && summary.contains("modularity"),
             "{summary}"
         );
         let table = std::fs::read_to_string(&out).expect("labels");
@@ -164,4 +164,49 @@ fn umap_keeps_neighbourhoods_as_well_as_umap_learn() {
     let mean = ours.iter().sum::<f64>() / 3.0;
     println!("k-NN preservation (k = 15): ours {ours:.3?}, umap-learn {theirs:.3}");
     assert!(mean >= theirs - 0.03, "ours {mean:.3} against umap-learn's {theirs:.3}");
+}
+
+#[test]
+fn the_command_line_writes_a_umap() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join("sample-data/pbmc68k_reduced/pbmc68k_reduced.h5ad");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("umap.csv");
+    let v = common::biolens_json(&[
+        "umap",
+        file.to_str().unwrap(),
+        "--use-rep",
+        "X_pca",
+        "--epochs",
+        "100",
+        "--knn-preservation",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        (v["samples"].as_u64(), v["epochs"].as_u64(), v["neighbors"].as_u64()),
+        (Some(700), Some(100), Some(15))
+    );
+    assert_eq!(v["approximate_neighbors"], false);
+    assert!(v["knn_preservation_k15"].as_f64().unwrap() > 0.3, "{v}");
+    let table = std::fs::read_to_string(&out).expect("written");
+    assert_eq!(table.lines().next(), Some("sample_id,UMAP1,UMAP2"));
+    assert_eq!(table.lines().count(), 701);
+    // Without --knn-preservation it is not measured.
+    let quick = common::biolens_json(&[
+        "umap",
+        file.to_str().unwrap(),
+        "--use-rep",
+        "X_pca",
+        "--epochs",
+        "10",
+        "--knn",
+        "approximate",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(quick["knn_preservation_k15"].is_null());
+    assert_eq!(quick["approximate_neighbors"], true);
 }

@@ -18,6 +18,12 @@ import warnings
 
 warnings.filterwarnings("ignore")
 import scanpy as sc  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+
+# pynndescent 0.7 returns scipy's csr_array, which lost `getnnz` in SciPy 1.15, and scanpy
+# 1.11's neighbour search still calls it above 8,192 cells: give it back (same result).
+if not hasattr(sp.csr_array, "getnnz"):
+    sp.csr_array.getnnz = lambda self, axis=None: self._getnnz(axis=axis)
 
 
 def prepare(src, pcs_path, log_path):

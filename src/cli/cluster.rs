@@ -168,8 +168,10 @@ fn graph_clusters(
         search: args.knn,
         seed: args.seed,
     };
-    let crate::recipes::neighbors::Graph { knn, connectivities: graph, from, .. } =
+    let started = std::time::Instant::now();
+    let crate::recipes::neighbors::Graph { knn, connectivities: graph, from, approximate, .. } =
         crate::recipes::neighbors::build(dataset, &settings, Ctx::silent())?;
+    let graph_seconds = started.elapsed().as_secs_f64();
     let params = leiden::LeidenParams {
         resolution: args.resolution,
         iterations: args.iterations,
@@ -178,15 +180,19 @@ fn graph_clusters(
         refine: args.method == ClusterMethodArg::Leiden,
         ..leiden::LeidenParams::default()
     };
+    let started = std::time::Instant::now();
     let partition = leiden::leiden(&graph, params, &|| false).context("cancelled")?;
     let summary = format!(
-        "{} (resolution {}) on the {}-neighbour graph of {} samples in {from}: {} clusters, modularity {:.4}",
+        "{} (resolution {}) on the {}-neighbour graph ({}) of {} samples in {from}: {} clusters, modularity {:.4} \
+         (graph {graph_seconds:.2} s, clustering {:.2} s)",
         if params.refine { "Leiden" } else { "Louvain" },
         args.resolution,
         knn.k,
+        if approximate { "approximate" } else { "exact" },
         knn.n(),
         partition.clusters,
-        partition.modularity
+        partition.modularity,
+        started.elapsed().as_secs_f64()
     );
     Ok((Some(partition.membership.iter().map(|&c| Some(c as usize)).collect()), summary))
 }

@@ -743,9 +743,13 @@ pub struct UmapArgs {
     /// Write the embedding as CSV: `sample_id,UMAP1,UMAP2`.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// Print one JSON object (with the k-NN preservation, k = 15, in the representation).
+    /// Print one JSON object (times of the graph and of the whole).
     #[arg(long)]
     pub json: bool,
+    /// Also measure how well the layout keeps each sample's 15 nearest neighbours of the
+    /// representation (an exact search in both: O(n²), minutes at 100,000 samples).
+    #[arg(long)]
+    pub knn_preservation: bool,
 }
 
 fn umap(args: &UmapArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
@@ -784,7 +788,9 @@ fn umap(args: &UmapArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let (epochs, _) = layout.progress();
     let (a, b) = layout.ab();
     if args.json {
-        let preservation = crate::analysis::umap::knn_preservation(graph.representation.view(), embedding.view(), 15);
+        let preservation = args
+            .knn_preservation
+            .then(|| crate::analysis::umap::knn_preservation(graph.representation.view(), embedding.view(), 15));
         let json = serde_json::json!({
             "samples": dataset.n_samples(), "representation": graph.from, "neighbors": graph.knn.k,
             "approximate_neighbors": graph.approximate, "seconds_graph": seconds_graph,
