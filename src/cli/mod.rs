@@ -66,6 +66,9 @@ pub enum Command {
     Markers(MarkersArgs),
     /// A UMAP embedding of the neighbour graph (scanpy's `sc.pp.neighbors` + `sc.tl.umap`).
     Umap(UmapArgs),
+    /// Differential expression of two sets of samples: Welch's t-test or Wilcoxon rank-sum
+    /// (tie-corrected), Benjamini–Hochberg adjusted; `SciPy`'s p-values.
+    De(DeArgs),
 }
 
 /// Reading a matrix and preprocessing it; shared by every subcommand.
@@ -419,6 +422,7 @@ pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()
         Command::Qc(args) => qc(args, out),
         Command::Markers(args) => markers(args, out),
         Command::Umap(args) => umap(args, out),
+        Command::De(args) => de(args, out),
     }
 }
 
@@ -704,6 +708,164 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     for note in notes.iter().skip(usize::from(orientation_note.is_some())) {
         writeln!(out, "note         {note}")?;
     }
+    Ok(())
+}
+
+/// The test of `biolens de`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeMethod {
+    /// Welch's t-test (`scipy.stats.ttest_ind(equal_var=False)`).
+    Welch,
+    /// Wilcoxon rank-sum, tie-corrected, normal approximation without continuity correction
+    /// (`scipy.stats.mannwhitneyu(method="asymptotic", use_continuity=False)`).
+    Wilcoxon,
+}
+
+/// `biolens de`.
+#[derive(Debug, Args)]
+pub struct DeArgs {
+    /// Loading and preprocessing.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The first set: `COLUMN=VALUE[,VALUE…]` (samples with one of those values) or
+    /// `ID,ID,…` (sample ids).
+    #[arg(long, value_name = "SET")]
+    pub group1: String,
+    /// The second set, as --group1; every other sample when not given.
+    #[arg(long, value_name = "SET")]
+    pub group2: Option<String>,
+    /// The test.
+    #[arg(long, value_enum, default_value_t = DeMethod::Welch)]
+    pub method: DeMethod,
+    /// Write `rank,gene,score,logfoldchange,pval,pval_adj,mean1,mean2` (every gene, by score).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print one JSON object (sizes, and every gene's statistics in the matrix's order).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The samples a set names: `COLUMN=V1,V2` or sample ids.
+fn de_set(dataset: &Dataset, spec: &str, flag: &str) -> anyhow::Result<Vec<bool>> {
+    use crate::data::annotations::AnnotationValues;
+    if let Some((column, values)) = spec.split_once('=') {
+        let a = dataset
+            .annotations()
+            .iter()
+            .find(|a| a.name == column)
+            .with_context(|| format!("{flag} {spec}: no annotation named '{column}'"))?;
+        let AnnotationValues::Categorical { levels, codes } = &a.values else {
+            anyhow::bail!("{flag} {spec}: '{column}' is numeric; name values of a categorical annotation");
+        };
+        let wanted: Vec<&str> = values.split(',').collect();
+        for w in &wanted {
+            anyhow::ensure!(
+                levels.iter().any(|l| l == w),
+                "{flag} {spec}: '{column}' has no value '{w}'; its values are: {}",
+                levels.join(", ")
+            );
+        }
+        return Ok(codes.iter().map(|c| c.is_some_and(|c| wanted.contains(&levels[c as usize].as_str()))).collect());
+    }
+    let ids: std::collections::HashSet<&str> = spec.split(',').collect();
+    let chosen: Vec<bool> = dataset.sample_ids().iter().map(|id| ids.contains(id.as_str())).collect();
+    let found = chosen.iter().filter(|&&c| c).count();
+    anyhow::ensure!(
+        found == ids.len(),
+        "{flag}: {} of the {} sample ids are not in the data",
+        ids.len() - found,
+        ids.len()
+    );
+    Ok(chosen)
+}
+
+fn de(args: &DeArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use crate::analysis::markers::{MarkerMethod, MarkerParams, rank_genes_groups};
+    let dataset = args.data.open()?;
+    let first = de_set(&dataset, &args.group1, "--group1")?;
+    let second = match &args.group2 {
+        Some(spec) => de_set(&dataset, spec, "--group2")?,
+        None => first.iter().map(|&f| !f).collect(),
+    };
+    anyhow::ensure!(
+        !first.iter().zip(&second).any(|(a, b)| *a && *b),
+        "--group1 and --group2 share samples: each sample may be in one set only"
+    );
+    let codes: Vec<Option<u32>> = first
+        .iter()
+        .zip(&second)
+        .map(|(&a, &b)| {
+            if a {
+                Some(0)
+            } else if b {
+                Some(1)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let levels = ["group1".to_owned(), "group2".to_owned()];
+    let params = MarkerParams {
+        method: match args.method {
+            DeMethod::Welch => MarkerMethod::TTest,
+            DeMethod::Wilcoxon => MarkerMethod::Wilcoxon,
+        },
+        reference: Some(1),
+        tie_correct: true,
+    };
+    let groups = rank_genes_groups(dataset.values(), &codes, &levels, params, &|| false)
+        .map_err(|e| anyhow::anyhow!("{e}").context("de"))?;
+    let g = groups.first().context("no comparison")?;
+    let n2 = codes.iter().filter(|c| **c == Some(1)).count();
+    let mean2: Vec<f64> = {
+        let dense = dataset.dense()?;
+        (0..dataset.n_genes())
+            .map(|j| {
+                let s: f64 = codes.iter().enumerate().filter(|(_, c)| **c == Some(1)).map(|(i, _)| dense[[i, j]]).sum();
+                s / n2 as f64
+            })
+            .collect()
+    };
+    if let Some(path) = &args.out {
+        use std::fmt::Write as _;
+        let mut text = String::from("rank,gene,score,logfoldchange,pval,pval_adj,mean1,mean2\n");
+        for (rank, &j) in g.order.iter().enumerate() {
+            let _ = writeln!(
+                text,
+                "{},{},{},{},{},{},{},{}",
+                rank + 1,
+                crate::export::csv::field(&dataset.gene_ids()[j]),
+                g.scores[j],
+                g.logfoldchanges[j],
+                g.pvals[j],
+                g.pvals_adj[j],
+                g.mean[j],
+                mean2[j]
+            );
+        }
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let significant = g.pvals_adj.iter().filter(|&&p| p < 0.05).count();
+    if args.json {
+        let number = |v: f64| if v.is_finite() { serde_json::json!(v) } else { serde_json::Value::Null };
+        let json = serde_json::json!({
+            "method": match args.method { DeMethod::Welch => "welch", DeMethod::Wilcoxon => "wilcoxon" },
+            "n1": g.cells, "n2": n2, "genes": dataset.gene_ids(), "significant_05": significant,
+            "score": g.scores.iter().map(|&v| number(v)).collect::<Vec<_>>(),
+            "pval": g.pvals.iter().map(|&v| number(v)).collect::<Vec<_>>(),
+            "pval_adj": g.pvals_adj.iter().map(|&v| number(v)).collect::<Vec<_>>(),
+            "logfoldchange": g.logfoldchanges.iter().map(|&v| number(v)).collect::<Vec<_>>(),
+        });
+        serde_json::to_writer(&mut *out, &json)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} samples against {n2}: {significant} of {} genes with adjusted p < 0.05",
+        g.cells,
+        dataset.n_genes()
+    )?;
     Ok(())
 }
 
