@@ -1,9 +1,9 @@
 //! The neighbour graph and Leiden against scanpy on `pbmc68k_reduced`'s stored PCs
 //! (`tests/reference/neighbors_reference.json`, written by `tests/reference/neighbors_make.py`):
 //! the exact 15 nearest neighbours and their distances, the UMAP connectivities (scanpy's
-//! `method="umap"`) to float32 rounding, and Leiden partitions of the same graph as close to
-//! scanpy's `flavor="igraph"` ones as scanpy's own seeds are to each other (ARI ≥ 0.8),
-//! with the modularity within 1 %.
+//! `method="umap"`) and the Gaussian ones (`method="gauss"`) to float32 rounding, and Leiden
+//! partitions of the same graph as close to scanpy's `flavor="igraph"` ones as scanpy's own
+//! seeds are to each other (ARI ≥ 0.8), with the modularity within 1 %.
 
 mod common;
 
@@ -24,6 +24,25 @@ fn ari(a: &[usize], b: &[usize]) -> f64 {
         table[x][y] += 1;
     }
     adjusted_rand_index(&table)
+}
+
+/// `graph` has exactly scanpy's edges (`reference`: row, col and value lists), weights to 1e-4.
+fn same_edges(graph: &biolens::data::Csr, reference: &Value, what: &str) {
+    let (rows, cols, values) = (
+        reference["row"].as_array().expect("the reference"),
+        reference["col"].as_array().expect("the reference"),
+        reference["value"].as_array().expect("the reference"),
+    );
+    assert_eq!(graph.nnz(), values.len(), "the same {what} edges");
+    for ((r, col), v) in rows.iter().zip(cols).zip(values) {
+        let (r, col, v) = (
+            r.as_u64().expect("the reference") as usize,
+            col.as_u64().expect("the reference") as usize,
+            v.as_f64().expect("the reference"),
+        );
+        let ours = graph.get(r, col);
+        assert!((ours - v).abs() <= 1e-4 * v.max(1e-3), "{what} edge {r}–{col}: {ours} vs {v}");
+    }
 }
 
 #[test]
@@ -54,15 +73,13 @@ fn neighbours_connectivities_and_leiden_match_scanpy() {
     }
 
     let graph = umap_connectivities(&knn);
-    let c = &reference["connectivities"];
-    let (rows, cols, values) =
-        (c["row"].as_array().unwrap(), c["col"].as_array().unwrap(), c["value"].as_array().unwrap());
-    assert_eq!(graph.nnz(), values.len(), "the same edges");
-    for ((r, col), v) in rows.iter().zip(cols).zip(values) {
-        let (r, col, v) = (r.as_u64().unwrap() as usize, col.as_u64().unwrap() as usize, v.as_f64().unwrap());
-        let ours = graph.get(r, col);
-        assert!((ours - v).abs() <= 1e-4 * v.max(1e-3), "edge {r}–{col}: {ours} vs {v}");
-    }
+    same_edges(&graph, &reference["connectivities"], "UMAP");
+    // scanpy's method="gauss" on the same neighbours.
+    same_edges(
+        &biolens::analysis::neighbors::gauss_connectivities(&knn),
+        &reference["connectivities_gauss"],
+        "Gaussian",
+    );
 
     let scanpy: Vec<(Vec<usize>, f64)> = (0..5)
         .map(|seed| {

@@ -188,6 +188,50 @@ pub fn umap_connectivities(knn: &Knn) -> Csr {
     Csr::from_triplets(n, n, &union)
 }
 
+/// Gaussian connectivities of `knn` (scanpy's `method="gauss"`, Haghverdi et al. 2016): for
+/// neighbours i and j, `√(2σᵢσⱼ / (σᵢ² + σⱼ²)) · exp(−d² / (σᵢ² + σⱼ²))`, σᵢ² the median of
+/// cell i's squared neighbour distances (itself left out); symmetric over the union of the
+/// k-NN edges, no self loops.
+pub fn gauss_connectivities(knn: &Knn) -> Csr {
+    let n = knn.n();
+    let k = knn.k;
+    let sigma_sq: Vec<f64> = (0..n)
+        .map(|i| {
+            let mut d2: Vec<f64> = knn.row(i).1[1..].iter().map(|d| d * d).collect();
+            d2.sort_by(f64::total_cmp);
+            let m = d2.len();
+            match m {
+                0 => 0.0,
+                _ if m % 2 == 1 => d2[m / 2],
+                _ => 0.5 * (d2[m / 2 - 1] + d2[m / 2]),
+            }
+        })
+        .collect();
+    let weight = |i: usize, j: usize, d: f64| {
+        let den = sigma_sq[i] + sigma_sq[j];
+        if den > 0.0 { (2.0 * (sigma_sq[i] * sigma_sq[j]).sqrt() / den).sqrt() * (-(d * d) / den).exp() } else { 0.0 }
+    };
+    let mut present = std::collections::HashSet::with_capacity(n * k);
+    for i in 0..n {
+        for &j in &knn.row(i).0[1..] {
+            present.insert((i as u32, j));
+        }
+    }
+    let mut entries: Vec<(u32, u32, f32)> = Vec::with_capacity(2 * n * k);
+    for i in 0..n {
+        let (idx, dist) = knn.row(i);
+        for (&j, &d) in idx[1..].iter().zip(&dist[1..]) {
+            #[allow(clippy::cast_possible_truncation)]
+            let w = weight(i, j as usize, d) as f32;
+            entries.push((i as u32, j, w));
+            if !present.contains(&(j, i as u32)) {
+                entries.push((j, i as u32, w));
+            }
+        }
+    }
+    Csr::from_triplets(n, n, &entries)
+}
+
 #[cfg(test)]
 mod tests {
     use ndarray::array;

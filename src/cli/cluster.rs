@@ -88,6 +88,9 @@ pub struct ClusterArgs {
     /// Leiden/Louvain: neighbour search (exact below 8,192 samples, approximate from there).
     #[arg(long, value_enum, default_value_t = crate::recipes::neighbors::Search::Auto)]
     pub knn: crate::recipes::neighbors::Search,
+    /// Leiden/Louvain: edge weights, UMAP's fuzzy union or scanpy's Gaussian kernel.
+    #[arg(long, value_enum, default_value_t = crate::recipes::neighbors::Connectivity::Umap)]
+    pub connectivity: crate::recipes::neighbors::Connectivity,
     /// Leiden/Louvain: resolution (higher: more clusters).
     #[arg(long, default_value_t = 1.0)]
     pub resolution: f64,
@@ -167,6 +170,7 @@ fn graph_clusters(
         use_rep: args.use_rep.clone(),
         search: args.knn,
         seed: args.seed,
+        connectivity: args.connectivity,
     };
     let started = std::time::Instant::now();
     let crate::recipes::neighbors::Graph { knn, connectivities: graph, from, approximate, .. } =

@@ -887,6 +887,9 @@ pub struct UmapArgs {
     /// Neighbour search: exact below 8,192 samples and approximate from there (auto), or either.
     #[arg(long, value_enum, default_value_t = crate::recipes::neighbors::Search::Auto)]
     pub knn: crate::recipes::neighbors::Search,
+    /// Edge weights: UMAP's fuzzy union, or scanpy's Gaussian kernel.
+    #[arg(long, value_enum, default_value_t = crate::recipes::neighbors::Connectivity::Umap)]
+    pub connectivity: crate::recipes::neighbors::Connectivity,
     /// Smallest distance between points in the layout.
     #[arg(long, default_value_t = crate::analysis::umap::UmapParams::default().min_dist)]
     pub min_dist: f64,
@@ -925,6 +928,7 @@ fn umap(args: &UmapArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
             use_rep: args.use_rep.clone(),
             search: args.knn,
             seed: args.seed,
+            connectivity: args.connectivity,
         },
         params: crate::analysis::umap::UmapParams {
             min_dist: args.min_dist,

@@ -25,6 +25,17 @@ pub enum Search {
     Approximate,
 }
 
+/// How neighbours are weighted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Connectivity {
+    /// UMAP's fuzzy union (scanpy's default, `method="umap"`).
+    #[default]
+    Umap,
+    /// A Gaussian kernel with an adaptive width (scanpy's `method="gauss"`).
+    Gauss,
+}
+
 /// Cells from which [`Search::Auto`] searches approximately (scanpy: 8,192).
 pub const APPROXIMATE_FROM: usize = 8192;
 
@@ -42,11 +53,13 @@ pub struct GraphSettings {
     pub search: Search,
     /// Seed of the approximate search.
     pub seed: u64,
+    /// How neighbours are weighted.
+    pub connectivity: Connectivity,
 }
 
 impl Default for GraphSettings {
     fn default() -> Self {
-        Self { neighbors: 15, pcs: 50, use_rep: None, search: Search::Auto, seed: 0 }
+        Self { neighbors: 15, pcs: 50, use_rep: None, search: Search::Auto, seed: 0, connectivity: Connectivity::Umap }
     }
 }
 
@@ -102,6 +115,9 @@ pub fn build(dataset: &Dataset, settings: &GraphSettings, ctx: Ctx<'_>) -> Resul
     }
     .ok_or(RecipeError::Cancelled)?;
     ctx.progress(None, "Connectivities");
-    let connectivities = neighbors::umap_connectivities(&knn);
+    let connectivities = match settings.connectivity {
+        Connectivity::Umap => neighbors::umap_connectivities(&knn),
+        Connectivity::Gauss => neighbors::gauss_connectivities(&knn),
+    };
     Ok(Graph { representation: Arc::new(representation), from, is_pca, knn, approximate, connectivities })
 }

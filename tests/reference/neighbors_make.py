@@ -8,7 +8,8 @@ Biolens' neighbours (exact k-NN, UMAP connectivities) and Leiden.
 Reads sample-data/pbmc68k_reduced/pbmc68k_reduced.h5ad; uses its stored obsm["X_pca"]
 (50 components). Writes tests/reference/neighbors_reference.json:
 - knn: scanpy's k-NN (n_neighbors=15, the cell itself first), indices and distances;
-- connectivities: the UMAP fuzzy union (method="umap") as (row, col, value) triplets;
+- connectivities: the UMAP fuzzy union (method="umap") as (row, col, value) triplets, and
+  connectivities_gauss: method="gauss" (Haghverdi et al.'s Gaussian kernel) the same way;
 - leiden: labels and modularity of sc.tl.leiden(flavor="igraph", n_iterations=2,
   directed=False) for seeds 0..4, and the seed-to-seed ARIs;
 - umap: umap-learn's a, b for (spread, min_dist) = (1, 0.5) and (1, 0.1), and the k-NN
@@ -43,6 +44,7 @@ def main():
         idx[i, 0] = i
         idx[i, 1:] = row.indices[order]
         dist[i, 1:] = row.data[order]
+    gauss = sc.pp.neighbors(a, n_neighbors=15, use_rep="X_pca", method="gauss", copy=True).obsp["connectivities"].tocoo()
     import igraph  # noqa: F401
 
     g = sc._utils.get_igraph_from_adjacency(a.obsp["connectivities"], directed=False)
@@ -78,6 +80,8 @@ def main():
         "knn_distances": [[float(f"{v:.9g}") for v in r] for r in dist],
         "connectivities": {"row": c.row.tolist(), "col": c.col.tolist(),
                            "value": [float(f"{v:.9g}") for v in c.data]},
+        "connectivities_gauss": {"row": gauss.row.tolist(), "col": gauss.col.tolist(),
+                                 "value": [float(f"{v:.9g}") for v in gauss.data]},
         "leiden": leiden,
         "leiden_seed_ari": {"min": min(aris), "max": max(aris)},
         "umap": umap_ref,

@@ -14,7 +14,7 @@ use super::super::state::AppState;
 use super::embedding::EmbeddingPanel;
 use crate::analysis::umap::UmapInit;
 use crate::jobs::{Job, JobError, Poll};
-use crate::recipes::neighbors::Graph;
+use crate::recipes::neighbors::{Connectivity, Graph};
 use crate::recipes::umap::UmapSettings;
 
 /// Time between layouts sent to the view (20 a second).
@@ -218,6 +218,17 @@ impl UmapView {
             if s.graph.use_rep.is_none() {
                 ui.add(egui::DragValue::new(&mut s.graph.pcs).range(2..=200)).on_hover_text("Principal components");
             }
+            egui::ComboBox::from_id_salt("umap_connectivity")
+                .selected_text(match s.graph.connectivity {
+                    Connectivity::Umap => "UMAP weights",
+                    Connectivity::Gauss => "Gaussian weights",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut s.graph.connectivity, Connectivity::Umap, "UMAP weights")
+                        .on_hover_text("The fuzzy union of umap-learn (scanpy's default)");
+                    ui.selectable_value(&mut s.graph.connectivity, Connectivity::Gauss, "Gaussian weights")
+                        .on_hover_text("scanpy's method=\"gauss\": a kernel with each cell's own width");
+                });
             ui.label("min dist");
             ui.add(egui::DragValue::new(&mut s.params.min_dist).range(0.0..=3.0).speed(0.01));
             ui.label("spread");
