@@ -86,6 +86,8 @@ pub struct GroupMarkers {
     pub fraction: Vec<f64>,
     /// The group's mean.
     pub mean: Vec<f64>,
+    /// The mean of what it is compared with (the rest, or the reference group).
+    pub mean_rest: Vec<f64>,
     /// Genes by descending score (ties by gene order).
     pub order: Vec<usize>,
 }
@@ -188,6 +190,7 @@ pub fn rank_genes_groups(
             let mut logfoldchanges = vec![0.0; n_genes];
             let mut fraction = vec![0.0; n_genes];
             let mut mean = vec![0.0; n_genes];
+            let mut mean_rest = vec![0.0; n_genes];
             for j in 0..n_genes {
                 let s = &stats[j];
                 let (m1, v1) = s.groups[g].mean_var(n1);
@@ -196,6 +199,7 @@ pub fn rank_genes_groups(
                     None => s.total.minus(&s.groups[g]).mean_var(n2),
                 };
                 mean[j] = m1;
+                mean_rest[j] = m2;
                 fraction[j] = s.groups[g].nonzero as f64 / n1;
                 logfoldchanges[j] = ((m1.exp_m1() + 1e-9) / (m2.exp_m1() + 1e-9)).log2();
                 let (score, p) = match (params.method, &ranks) {
@@ -219,7 +223,18 @@ pub fn rank_genes_groups(
             let pvals_adj = benjamini_hochberg(&pvals);
             let mut order: Vec<usize> = (0..n_genes).collect();
             order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-            GroupMarkers { group: g, cells: sizes[g], scores, pvals, pvals_adj, logfoldchanges, fraction, mean, order }
+            GroupMarkers {
+                group: g,
+                cells: sizes[g],
+                scores,
+                pvals,
+                pvals_adj,
+                logfoldchanges,
+                fraction,
+                mean,
+                mean_rest,
+                order,
+            }
         })
         .collect();
     Ok(out)

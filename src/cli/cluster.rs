@@ -75,30 +75,17 @@ pub struct ClusterArgs {
     /// DBSCAN samples within eps (itself included) that make a core sample.
     #[arg(long, default_value_t = DbscanParams::default().min_samples)]
     pub min_samples: usize,
-    /// Leiden/Louvain: neighbours per sample in the graph (the sample included, as scanpy).
-    #[arg(long, default_value_t = 15)]
-    pub neighbors: usize,
-    /// Leiden/Louvain: principal components the neighbours are found in.
-    #[arg(long, default_value_t = 50)]
-    pub pcs: usize,
-    /// Leiden/Louvain: find the neighbours in this stored embedding (e.g. `X_pca` of an h5ad)
-    /// instead of computing principal components.
-    #[arg(long, value_name = "NAME")]
-    pub use_rep: Option<String>,
-    /// Leiden/Louvain: neighbour search (exact below 8,192 samples, approximate from there).
-    #[arg(long, value_enum, default_value_t = crate::recipes::neighbors::Search::Auto)]
-    pub knn: crate::recipes::neighbors::Search,
-    /// Leiden/Louvain: edge weights, UMAP's fuzzy union or scanpy's Gaussian kernel.
-    #[arg(long, value_enum, default_value_t = crate::recipes::neighbors::Connectivity::Umap)]
-    pub connectivity: crate::recipes::neighbors::Connectivity,
+    /// Leiden/Louvain: the neighbour graph.
+    #[command(flatten)]
+    pub graph: super::GraphArgs,
     /// Leiden/Louvain: resolution (higher: more clusters).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = crate::analysis::leiden::LeidenParams::default().resolution)]
     pub resolution: f64,
     /// Leiden: runs, each from the last partition (scanpy: 2).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = crate::analysis::leiden::LeidenParams::default().iterations)]
     pub iterations: usize,
     /// Leiden/Louvain: the quality maximised.
-    #[arg(long, value_enum, default_value_t = crate::analysis::leiden::Objective::Modularity)]
+    #[arg(long, value_enum, default_value_t = crate::analysis::leiden::LeidenParams::default().objective)]
     pub objective: crate::analysis::leiden::Objective,
 }
 
@@ -164,14 +151,7 @@ fn graph_clusters(
     dataset: &crate::data::Dataset,
 ) -> anyhow::Result<(Option<Vec<Option<usize>>>, String)> {
     use crate::analysis::leiden;
-    let settings = crate::recipes::neighbors::GraphSettings {
-        neighbors: args.neighbors,
-        pcs: args.pcs,
-        use_rep: args.use_rep.clone(),
-        search: args.knn,
-        seed: args.seed,
-        connectivity: args.connectivity,
-    };
+    let settings = args.graph.settings(args.seed);
     let started = std::time::Instant::now();
     let crate::recipes::neighbors::Graph { knn, connectivities: graph, from, approximate, .. } =
         crate::recipes::neighbors::build(dataset, &settings, Ctx::silent())?;

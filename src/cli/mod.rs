@@ -817,15 +817,6 @@ fn de(args: &DeArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}").context("de"))?;
     let g = groups.first().context("no comparison")?;
     let n2 = codes.iter().filter(|c| **c == Some(1)).count();
-    let mean2: Vec<f64> = {
-        let dense = dataset.dense()?;
-        (0..dataset.n_genes())
-            .map(|j| {
-                let s: f64 = codes.iter().enumerate().filter(|(_, c)| **c == Some(1)).map(|(i, _)| dense[[i, j]]).sum();
-                s / n2 as f64
-            })
-            .collect()
-    };
     if let Some(path) = &args.out {
         use std::fmt::Write as _;
         let mut text = String::from("rank,gene,score,logfoldchange,pval,pval_adj,mean1,mean2\n");
@@ -840,7 +831,7 @@ fn de(args: &DeArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
                 g.pvals[j],
                 g.pvals_adj[j],
                 g.mean[j],
-                mean2[j]
+                g.mean_rest[j]
             );
         }
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
@@ -869,12 +860,10 @@ fn de(args: &DeArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `biolens umap`.
-#[derive(Debug, Args)]
-pub struct UmapArgs {
-    /// Loading and preprocessing.
-    #[command(flatten)]
-    pub data: DataArgs,
+/// The neighbour graph's flags, shared by `umap` and `cluster --method leiden|louvain`; the
+/// defaults are [`GraphSettings`](crate::recipes::neighbors::GraphSettings)'s.
+#[derive(Debug, Clone, Args)]
+pub struct GraphArgs {
     /// Principal components the neighbours are found in.
     #[arg(long, default_value_t = crate::recipes::neighbors::GraphSettings::default().pcs)]
     pub pcs: usize,
@@ -885,11 +874,36 @@ pub struct UmapArgs {
     #[arg(long, value_name = "NAME")]
     pub use_rep: Option<String>,
     /// Neighbour search: exact below 8,192 samples and approximate from there (auto), or either.
-    #[arg(long, value_enum, default_value_t = crate::recipes::neighbors::Search::Auto)]
+    #[arg(long, value_enum, default_value_t = crate::recipes::neighbors::GraphSettings::default().search)]
     pub knn: crate::recipes::neighbors::Search,
     /// Edge weights: UMAP's fuzzy union, or scanpy's Gaussian kernel.
-    #[arg(long, value_enum, default_value_t = crate::recipes::neighbors::Connectivity::Umap)]
+    #[arg(long, value_enum, default_value_t = crate::recipes::neighbors::GraphSettings::default().connectivity)]
     pub connectivity: crate::recipes::neighbors::Connectivity,
+}
+
+impl GraphArgs {
+    /// The graph settings these flags describe (`seed`: of the approximate search).
+    pub fn settings(&self, seed: u64) -> crate::recipes::neighbors::GraphSettings {
+        crate::recipes::neighbors::GraphSettings {
+            neighbors: self.neighbors,
+            pcs: self.pcs,
+            use_rep: self.use_rep.clone(),
+            search: self.knn,
+            seed,
+            connectivity: self.connectivity,
+        }
+    }
+}
+
+/// `biolens umap`.
+#[derive(Debug, Args)]
+pub struct UmapArgs {
+    /// Loading and preprocessing.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The neighbour graph.
+    #[command(flatten)]
+    pub graph: GraphArgs,
     /// Smallest distance between points in the layout.
     #[arg(long, default_value_t = crate::analysis::umap::UmapParams::default().min_dist)]
     pub min_dist: f64,
@@ -922,14 +936,7 @@ fn umap(args: &UmapArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let file = OutFile::create(&args.out)?;
     let dataset = args.data.open()?;
     let settings = UmapSettings {
-        graph: crate::recipes::neighbors::GraphSettings {
-            neighbors: args.neighbors,
-            pcs: args.pcs,
-            use_rep: args.use_rep.clone(),
-            search: args.knn,
-            seed: args.seed,
-            connectivity: args.connectivity,
-        },
+        graph: args.graph.settings(args.seed),
         params: crate::analysis::umap::UmapParams {
             min_dist: args.min_dist,
             spread: args.spread,

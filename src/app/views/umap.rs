@@ -41,7 +41,6 @@ struct LeidenResult {
 }
 
 /// State of the UMAP view.
-#[derive(Default)]
 pub struct UmapView {
     /// The settings of the next run and the colouring (saved with a session as they are).
     pub settings: UmapSettings,
@@ -57,6 +56,22 @@ pub struct UmapView {
     pub leiden_summary: Option<String>,
     /// Colouring, legend and scatter.
     pub panel: EmbeddingPanel,
+}
+
+impl Default for UmapView {
+    fn default() -> Self {
+        Self {
+            settings: UmapSettings::default(),
+            run: None,
+            latest: None,
+            started_for: None,
+            error: None,
+            resolution: crate::analysis::leiden::LeidenParams::default().resolution,
+            leiden: None,
+            leiden_summary: None,
+            panel: EmbeddingPanel::default(),
+        }
+    }
 }
 
 impl UmapView {
@@ -169,9 +184,6 @@ impl UmapView {
 
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
-        if self.resolution <= 0.0 {
-            self.resolution = 1.0;
-        }
         self.update(state, commands);
         let Some(current) = &state.current else {
             ui.centered_and_justified(|ui| ui.label("Open a dataset to run UMAP."));
