@@ -31,9 +31,8 @@ fn knn_preservation_matches_open_tsne() {
 }
 
 /// Both engines against the same bar (openTSNE's k-NN preservation − 0.03), with their
-/// difference reported. linfa-tsne (bhtsne's schedule: learning rate 200, random start)
-/// preserves more neighbours than openTSNE and ours on `khan_srbct` (0.67 vs 0.60); ours
-/// follows openTSNE's defaults by design.
+/// difference reported. linfa-tsne follows bhtsne's schedule (learning rate 200, random
+/// start); ours follows openTSNE's defaults by design.
 #[test]
 fn quality_against_linfa_tsne() {
     use biolens::analysis::tsne::TsneEngine;
@@ -54,4 +53,32 @@ fn quality_against_linfa_tsne() {
         assert!(q_ours >= floor, "{name}: biolens {q_ours:.4} below {floor:.4}");
         assert!(q_linfa >= floor, "{name}: linfa-tsne {q_linfa:.4} below {floor:.4}");
     }
+}
+
+/// Small sets (64 and 83 samples), where the learning rate matters most: over five seeds the
+/// mean k-NN preservation (k = 10) is at most 0.03 below openTSNE 1.0.4's on the same PCs
+/// (`tests/reference/tsne_small_make.py`). With scikit-learn's floor of 200 on the learning
+/// rate it was 0.54 against 0.61 on nci60.
+#[test]
+fn small_sets_keep_as_many_neighbours_as_open_tsne() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("tests/reference/tsne_small_reference.json")).expect("reference");
+    let reference: serde_json::Value = serde_json::from_str(&text).expect("reference JSON");
+    let mut report = Vec::new();
+    for (name, entry) in reference["sets"].as_object().expect("sets") {
+        let x = load(&sample(&format!("{name}/expression.csv"))).data;
+        let dense = x.dense().expect("dense");
+        let mut values = Vec::new();
+        for seed in 0..5 {
+            let params = TsneParams { seed, ..TsneParams::default() };
+            let input = pca_input(dense.view(), &params, None).unwrap();
+            let embedding = run(dense.view(), &params, None, |_, _| {}).unwrap();
+            values.push(knn_preservation(input.view(), embedding.view(), 10));
+        }
+        let ours = values.iter().sum::<f64>() / values.len() as f64;
+        let theirs = entry["mean"].as_f64().unwrap();
+        report.push(format!("{name}: biolens {ours:.4} {values:.3?}, openTSNE {theirs:.4}"));
+        assert!(ours >= theirs - 0.03, "{report:#?}");
+    }
+    println!("{report:#?}");
 }

@@ -13,9 +13,12 @@
 //! found by bisection so its conditional distribution has the chosen perplexity (lowered to
 //! (n − 1)/3 for small n); P is symmetrised and normalised to sum 1. The embedding starts
 //! from the first two PCs scaled to SD 1e-4. Gradient descent with momentum and gains runs
-//! 250 iterations with early exaggeration 12 (learning rate max(N/12, 200), momentum 0.5),
-//! then 500 more (learning rate max(N, 200), momentum 0.8). Like openTSNE, the gradient
-//! omits the constant 4 (the learning rates above account for it).
+//! 250 iterations with early exaggeration 12 (learning rate N/12, momentum 0.5), then 500
+//! more (learning rate N, momentum 0.8): openTSNE's `learning_rate="auto"`, N / exaggeration
+//! with no floor. (A floor of 200, as scikit-learn's, overshoots small sets: at 64 samples the
+//! exaggerated step was 42× openTSNE's and split clusters, keeping 0.54 of the 10 nearest
+//! neighbours against openTSNE's 0.61 on nci60.) Like openTSNE, the gradient omits the
+//! constant 4 (the learning rates above account for it).
 //!
 //! The repulsive forces come from a Barnes–Hut quadtree (θ = 0.5, `barnes_hut.rs`) below
 //! 10,000 points and from FFT-accelerated interpolation (`interpolation.rs`, FIt-SNE) from
@@ -300,7 +303,8 @@ impl Tsne {
         let n = self.y.len() as f64;
         let early = self.iteration < self.params.exaggeration_iterations;
         let (exaggeration, momentum) = if early { (self.params.early_exaggeration, 0.5) } else { (1.0, 0.8) };
-        let learning_rate = (n / exaggeration).max(200.0);
+        // openTSNE's "auto" rate, without a floor (see the module docs).
+        let learning_rate = n / exaggeration;
         let report = (self.iteration + 1).is_multiple_of(25) || self.iteration + 1 >= self.total_iterations();
         let (grad, z, attraction_log_q) = self.gradient(exaggeration, report);
         for (((y, update), gains), grad) in self.y.iter_mut().zip(&mut self.update).zip(&mut self.gains).zip(&grad) {
