@@ -109,6 +109,42 @@ pub fn diverging(t: f64) -> Rgb {
     interpolate(&BLUE_WHITE_RED, t)
 }
 
+/// `ColorBrewer`'s sequential `Reds` (matplotlib's; scanpy's dot plots).
+const REDS: [Rgb; 9] = [
+    [255, 245, 240],
+    [254, 224, 210],
+    [252, 187, 161],
+    [252, 146, 114],
+    [251, 106, 74],
+    [239, 59, 44],
+    [203, 24, 29],
+    [165, 15, 21],
+    [103, 0, 13],
+];
+
+/// `ColorBrewer`'s sequential `Blues` (matplotlib's; scanpy's stacked violins).
+const BLUES: [Rgb; 9] = [
+    [247, 251, 255],
+    [222, 235, 247],
+    [198, 219, 239],
+    [158, 202, 225],
+    [107, 174, 214],
+    [66, 146, 198],
+    [33, 113, 181],
+    [8, 81, 156],
+    [8, 48, 107],
+];
+
+/// White to dark red at `t` in `[0, 1]`.
+pub fn reds(t: f64) -> Rgb {
+    interpolate(&REDS, t)
+}
+
+/// White to dark blue at `t` in `[0, 1]`.
+pub fn blues(t: f64) -> Rgb {
+    interpolate(&BLUES, t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

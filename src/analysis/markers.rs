@@ -296,6 +296,75 @@ fn tie_coefficient(ties: f64, n: f64) -> f64 {
     if n < 2.0 { 1.0 } else { 1.0 - ties / (n * n * n - n) }
 }
 
+/// The cluster-level dendrogram of `sc.tl.dendrogram`: the groups' mean rows of
+/// `representation` (cells × features, e.g. principal components), the Pearson correlation of
+/// every two groups' means across the features, and a complete-linkage tree on `1 − r`.
+/// Groups without cells are left out of the tree; they follow the others in [`GroupTree::order`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupTree {
+    /// The groups in the tree (level indices); the tree's item `i` is group `groups[i]`.
+    pub groups: Vec<usize>,
+    /// Complete linkage on `1 − r` (`SciPy`'s `linkage`).
+    pub tree: crate::analysis::clustering::hierarchical::Tree,
+    /// Pearson correlation between the groups' means, item by item (clipped to −1..1).
+    pub correlation: Vec<Vec<f64>>,
+    /// Level indices from left to right (`SciPy`'s `dendrogram(...)["leaves"]`), empty groups last.
+    pub order: Vec<usize>,
+}
+
+/// [`GroupTree`] of the groups `codes` (level per cell, `None`: no group) over `n_levels` levels.
+pub fn group_tree(representation: ndarray::ArrayView2<'_, f64>, codes: &[Option<u32>], n_levels: usize) -> GroupTree {
+    use crate::analysis::clustering::hierarchical::{Method, Tree, linkage};
+    let d = representation.ncols();
+    let mut sums = vec![vec![0.0; d]; n_levels];
+    let mut counts = vec![0usize; n_levels];
+    for (row, code) in representation.rows().into_iter().zip(codes) {
+        let Some(c) = code.map(|c| c as usize).filter(|&c| c < n_levels) else { continue };
+        counts[c] += 1;
+        for (s, v) in sums[c].iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+    let groups: Vec<usize> = (0..n_levels).filter(|&g| counts[g] > 0).collect();
+    // Centred means with their norms, for the correlations.
+    let centred: Vec<(Vec<f64>, f64)> = groups
+        .iter()
+        .map(|&g| {
+            let means: Vec<f64> = sums[g].iter().map(|s| s / counts[g] as f64).collect();
+            let centre = means.iter().sum::<f64>() / d.max(1) as f64;
+            let c: Vec<f64> = means.iter().map(|m| m - centre).collect();
+            let norm = c.iter().map(|x| x * x).sum::<f64>().sqrt();
+            (c, norm)
+        })
+        .collect();
+    let m = groups.len();
+    let mut correlation = vec![vec![1.0; m]; m];
+    for i in 0..m {
+        for j in i + 1..m {
+            let dot: f64 = centred[i].0.iter().zip(&centred[j].0).map(|(a, b)| a * b).sum();
+            let r = (dot / (centred[i].1 * centred[j].1)).clamp(-1.0, 1.0);
+            correlation[i][j] = r;
+            correlation[j][i] = r;
+        }
+    }
+    let tree = if m >= 2 {
+        let mut condensed: Vec<f64> =
+            (0..m).flat_map(|i| (i + 1..m).map(move |j| (i, j))).map(|(i, j)| 1.0 - correlation[i][j]).collect();
+        // NaN distances (a constant mean row) sort last instead of failing the linkage.
+        for v in &mut condensed {
+            if !v.is_finite() {
+                *v = 2.0;
+            }
+        }
+        linkage(&mut condensed, m, Method::Complete).unwrap_or(Tree { n: m, merges: Vec::new() })
+    } else {
+        Tree { n: m, merges: Vec::new() }
+    };
+    let mut order: Vec<usize> = tree.leaf_order().into_iter().map(|i| groups[i]).collect();
+    order.extend((0..n_levels).filter(|&g| counts[g] == 0));
+    GroupTree { groups, tree, correlation, order }
+}
+
 /// Benjamini–Hochberg adjusted p-values (statsmodels' `fdr_bh`), in the input's order.
 pub fn benjamini_hochberg(pvals: &[f64]) -> Vec<f64> {
     let n = pvals.len();

@@ -3,6 +3,7 @@
 
 pub mod classify;
 pub mod clustering;
+pub mod density;
 pub mod distance;
 pub mod leiden;
 pub mod markers;

@@ -55,7 +55,7 @@ pub enum Command {
     /// Cross-validated classification of an annotation (no leakage).
     Classify(ClassifyArgs),
     /// A view as a figure file (SVG or PNG) of a chosen size.
-    Plot(PlotArgs),
+    Plot(Box<PlotArgs>),
     /// Recompute a saved session: every table and figure into a folder (or print it as a script).
     Run(RunArgs),
     /// Quality metrics per cell (scanpy's `calculate_qc_metrics`): counts, genes detected,
@@ -711,16 +711,6 @@ fn info(args: &InfoArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The test of `biolens de`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DeMethod {
-    /// Welch's t-test (`scipy.stats.ttest_ind(equal_var=False)`).
-    Welch,
-    /// Wilcoxon rank-sum, tie-corrected, normal approximation without continuity correction
-    /// (`scipy.stats.mannwhitneyu(method="asymptotic", use_continuity=False)`).
-    Wilcoxon,
-}
-
 /// `biolens de`.
 #[derive(Debug, Args)]
 pub struct DeArgs {
@@ -735,8 +725,8 @@ pub struct DeArgs {
     #[arg(long, value_name = "SET")]
     pub group2: Option<String>,
     /// The test.
-    #[arg(long, value_enum, default_value_t = DeMethod::Welch)]
-    pub method: DeMethod,
+    #[arg(long, value_enum, default_value_t = crate::recipes::markers::DeMethod::default())]
+    pub method: crate::recipes::markers::DeMethod,
     /// Write `rank,gene,score,logfoldchange,pval,pval_adj,mean1,mean2` (every gene, by score).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -746,7 +736,7 @@ pub struct DeArgs {
 }
 
 /// The samples a set names: `COLUMN=V1,V2` or sample ids.
-fn de_set(dataset: &Dataset, spec: &str, flag: &str) -> anyhow::Result<Vec<bool>> {
+pub(crate) fn de_set(dataset: &Dataset, spec: &str, flag: &str) -> anyhow::Result<Vec<bool>> {
     use crate::data::annotations::AnnotationValues;
     if let Some((column, values)) = spec.split_once('=') {
         let a = dataset
@@ -780,68 +770,25 @@ fn de_set(dataset: &Dataset, spec: &str, flag: &str) -> anyhow::Result<Vec<bool>
 }
 
 fn de(args: &DeArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    use crate::analysis::markers::{MarkerMethod, MarkerParams, rank_genes_groups};
     let dataset = args.data.open()?;
     let first = de_set(&dataset, &args.group1, "--group1")?;
     let second = match &args.group2 {
         Some(spec) => de_set(&dataset, spec, "--group2")?,
         None => first.iter().map(|&f| !f).collect(),
     };
-    anyhow::ensure!(
-        !first.iter().zip(&second).any(|(a, b)| *a && *b),
-        "--group1 and --group2 share samples: each sample may be in one set only"
-    );
-    let codes: Vec<Option<u32>> = first
-        .iter()
-        .zip(&second)
-        .map(|(&a, &b)| {
-            if a {
-                Some(0)
-            } else if b {
-                Some(1)
-            } else {
-                None
-            }
-        })
-        .collect();
-    let levels = ["group1".to_owned(), "group2".to_owned()];
-    let params = MarkerParams {
-        method: match args.method {
-            DeMethod::Welch => MarkerMethod::TTest,
-            DeMethod::Wilcoxon => MarkerMethod::Wilcoxon,
-        },
-        reference: Some(1),
-        tie_correct: true,
-    };
-    let groups = rank_genes_groups(dataset.values(), &codes, &levels, params, &|| false)
-        .map_err(|e| anyhow::anyhow!("{e}").context("de"))?;
-    let g = groups.first().context("no comparison")?;
-    let n2 = codes.iter().filter(|c| **c == Some(1)).count();
+    let result =
+        crate::recipes::markers::compare(&dataset, &first, &second, args.method, crate::recipes::Ctx::silent())
+            .map_err(|e| anyhow::anyhow!("{e}").context("de"))?;
+    let g = &result.stats;
     if let Some(path) = &args.out {
-        use std::fmt::Write as _;
-        let mut text = String::from("rank,gene,score,logfoldchange,pval,pval_adj,mean1,mean2\n");
-        for (rank, &j) in g.order.iter().enumerate() {
-            let _ = writeln!(
-                text,
-                "{},{},{},{},{},{},{},{}",
-                rank + 1,
-                crate::export::csv::field(&dataset.gene_ids()[j]),
-                g.scores[j],
-                g.logfoldchanges[j],
-                g.pvals[j],
-                g.pvals_adj[j],
-                g.mean[j],
-                g.mean_rest[j]
-            );
-        }
-        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, result.table_csv()).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let significant = g.pvals_adj.iter().filter(|&&p| p < 0.05).count();
+    let significant = result.significant(0.05);
     if args.json {
         let number = |v: f64| if v.is_finite() { serde_json::json!(v) } else { serde_json::Value::Null };
         let json = serde_json::json!({
-            "method": match args.method { DeMethod::Welch => "welch", DeMethod::Wilcoxon => "wilcoxon" },
-            "n1": g.cells, "n2": n2, "genes": dataset.gene_ids(), "significant_05": significant,
+            "method": args.method.name(),
+            "n1": g.cells, "n2": result.n2, "genes": dataset.gene_ids(), "significant_05": significant,
             "score": g.scores.iter().map(|&v| number(v)).collect::<Vec<_>>(),
             "pval": g.pvals.iter().map(|&v| number(v)).collect::<Vec<_>>(),
             "pval_adj": g.pvals_adj.iter().map(|&v| number(v)).collect::<Vec<_>>(),
@@ -853,8 +800,9 @@ fn de(args: &DeArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     }
     writeln!(
         out,
-        "{} samples against {n2}: {significant} of {} genes with adjusted p < 0.05",
+        "{} samples against {}: {significant} of {} genes with adjusted p < 0.05",
         g.cells,
+        result.n2,
         dataset.n_genes()
     )?;
     Ok(())
@@ -1012,6 +960,10 @@ pub struct MarkersArgs {
     /// Print one JSON object (per group, its top genes with their statistics).
     #[arg(long)]
     pub json: bool,
+    /// Also order the groups by their dendrogram (`sc.tl.dendrogram`: correlation of the
+    /// groups' means in the stored `X_pca` or 50 principal components, complete linkage).
+    #[arg(long)]
+    pub dendrogram: bool,
 }
 
 fn markers(args: &MarkersArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
@@ -1023,6 +975,7 @@ fn markers(args: &MarkersArgs, out: &mut dyn std::io::Write) -> anyhow::Result<(
         reference: (args.reference != "rest").then(|| args.reference.clone()),
         tie_correct: args.tie_correct,
         n_genes: args.n_genes,
+        dendrogram: args.dendrogram,
     };
     let started = std::time::Instant::now();
     let result = markers::run(&dataset, &settings, crate::recipes::Ctx::silent())?;
@@ -1055,6 +1008,7 @@ fn markers(args: &MarkersArgs, out: &mut dyn std::io::Write) -> anyhow::Result<(
             "method": args.method.name(), "groupby": args.groupby, "reference": args.reference,
             "tie_correct": args.tie_correct, "cells": dataset.n_samples(), "genes": dataset.n_genes(),
             "groups": groups,
+            "dendrogram_order": result.tree.as_ref().map(|t| t.order.iter().map(|&g| result.levels[g].clone()).collect::<Vec<_>>()),
         });
         serde_json::to_writer_pretty(&mut *out, &json)?;
         writeln!(out)?;
@@ -1070,6 +1024,10 @@ fn markers(args: &MarkersArgs, out: &mut dyn std::io::Write) -> anyhow::Result<(
         dataset.n_genes(),
         started.elapsed().as_secs_f64()
     )?;
+    if let Some(tree) = &result.tree {
+        let names: Vec<&str> = tree.order.iter().map(|&g| result.levels[g].as_str()).collect();
+        writeln!(out, "dendrogram order (on {}): {}", result.tree_from, names.join(", "))?;
+    }
     for g in &result.groups {
         let top: Vec<&str> = g.order.iter().take(5.min(args.n_genes)).map(|&j| result.genes[j].as_str()).collect();
         writeln!(out, "  {} ({} cells): {}", result.levels[g.group], g.cells, top.join(", "))?;

@@ -15,8 +15,10 @@ use super::{DataArgs, OutFile};
 use crate::analysis::clustering::hierarchical::Tree;
 use crate::analysis::clustering::kmeans::KMeansParams;
 use crate::analysis::distance::Metric;
+use crate::analysis::markers::MarkerMethod;
 use crate::analysis::pca::{Pca, PcaParams, PcaSolver};
 use crate::analysis::tsne::TsneParams;
+use crate::analysis::umap::UmapParams;
 use crate::data::Dataset;
 use crate::data::annotations::Annotation;
 use crate::export::figure::{Figure, Legend, Scatter, Size, Style, Units, render};
@@ -26,6 +28,8 @@ use crate::palette;
 use crate::recipes::clusters::{self as clusters, ClusterSettings};
 use crate::recipes::distance_map::{ComputeDevice, DistanceMap, MapOrder};
 use crate::recipes::heatmap::{ClusteredHeatmap, HeatmapSettings};
+use crate::recipes::markers::{DeMethod, MarkerPlot, MarkerPlotSettings, MarkerSettings};
+use crate::recipes::neighbors::GraphSettings;
 use crate::recipes::pca::PcaSettings;
 use crate::recipes::{Ctx, distance_map};
 
@@ -158,6 +162,49 @@ pub struct PlotArgs {
     /// Confusion: row shares instead of counts.
     #[arg(long)]
     pub normalised: bool,
+    /// UMAP: principal components the neighbours are found in.
+    #[arg(long, default_value_t = GraphSettings::default().pcs)]
+    pub pcs: usize,
+    /// UMAP: neighbours per sample (itself included, as scanpy's `n_neighbors`).
+    #[arg(long, default_value_t = GraphSettings::default().neighbors)]
+    pub neighbors: usize,
+    /// UMAP: the least distance between embedded points.
+    #[arg(long, default_value_t = UmapParams::default().min_dist)]
+    pub min_dist: f64,
+    /// UMAP: the scale of embedded distances.
+    #[arg(long, default_value_t = UmapParams::default().spread)]
+    pub spread: f64,
+    /// Marker plots (dotplot, matrixplot, violin, marker-heatmap): the groups (a categorical
+    /// annotation).
+    #[arg(long, value_name = "COLUMN")]
+    pub groupby: Option<String>,
+    /// Marker plots: the test ranking the genes.
+    #[arg(long, value_enum, default_value_t = MarkerSettings::default().method)]
+    pub marker_method: MarkerMethod,
+    /// Marker plots: each group's top markers shown.
+    #[arg(long, default_value_t = MarkerPlotSettings::default().genes_per_group)]
+    pub genes_per_group: usize,
+    /// Marker plots: these genes (comma-separated) instead of each group's top markers.
+    #[arg(long, value_name = "GENES")]
+    pub gene_list: Option<String>,
+    /// Marker plots: scale each gene to 0–1 over the groups (scanpy's `standard_scale="var"`).
+    #[arg(long)]
+    pub scale_per_gene: bool,
+    /// Marker plots: keep the annotation's order instead of the groups' dendrogram.
+    #[arg(long)]
+    pub no_dendrogram: bool,
+    /// Volcano: the first set, `COLUMN=VALUE[,VALUE…]` or sample ids.
+    #[arg(long, value_name = "SET")]
+    pub group1: Option<String>,
+    /// Volcano: the second set (default: every other sample).
+    #[arg(long, value_name = "SET")]
+    pub group2: Option<String>,
+    /// Volcano: the test.
+    #[arg(long, value_enum, default_value_t = DeMethod::default())]
+    pub de_method: DeMethod,
+    /// Volcano: the most significant genes named.
+    #[arg(long, default_value_t = 10)]
+    pub label: usize,
 }
 
 /// `plot` views.
@@ -185,6 +232,18 @@ pub enum PlotView {
     Confusion,
     /// ROC curves of a classifier (one class against the rest).
     Roc,
+    /// The UMAP embedding of the neighbour graph.
+    Umap,
+    /// Marker genes: fraction expressing (size) and mean (colour) per group.
+    Dotplot,
+    /// Marker genes: mean per group.
+    Matrixplot,
+    /// Marker genes: stacked violins per group.
+    Violin,
+    /// Marker genes: every cell's values, grouped.
+    MarkerHeatmap,
+    /// Two sets compared: log2 fold change against −log10 adjusted p.
+    Volcano,
 }
 
 impl PlotView {
@@ -202,6 +261,12 @@ impl PlotView {
             Self::Silhouette => "silhouettes",
             Self::Confusion => "confusion matrix",
             Self::Roc => "ROC curves",
+            Self::Umap => "UMAP",
+            Self::Dotplot => "marker genes (dot plot)",
+            Self::Matrixplot => "marker genes (matrix plot)",
+            Self::Violin => "marker genes (stacked violins)",
+            Self::MarkerHeatmap => "marker genes (heatmap)",
+            Self::Volcano => "volcano plot",
         }
     }
 }
@@ -456,6 +521,12 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
     let colour_by = args.colour_by.as_deref();
     let highlight = args.highlight.as_deref();
     let (mut fig, summary): (Figure, String) = match args.view {
+        PlotView::Umap
+        | PlotView::Dotplot
+        | PlotView::Matrixplot
+        | PlotView::Violin
+        | PlotView::MarkerHeatmap
+        | PlotView::Volcano => single_cell_figure(args, dataset)?,
         PlotView::Pca | PlotView::Scree | PlotView::Loadings => {
             let fit = crate::recipes::pca::run_values(dataset.values(), &args.pca_params(), Ctx::silent())?;
             let k = fit.explained_variance_ratio.len();
@@ -543,6 +614,85 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
     };
     fig.title = args.title.clone().unwrap_or_else(|| default_title(dataset, args.view));
     Ok((fig, summary))
+}
+
+/// The single-cell views: UMAP, the marker plots and the volcano plot.
+fn single_cell_figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figure, String)> {
+    let n = dataset.n_samples();
+    let kind = match args.view {
+        PlotView::Umap => {
+            let settings = crate::recipes::umap::UmapSettings {
+                graph: GraphSettings {
+                    pcs: args.pcs,
+                    neighbors: args.neighbors,
+                    seed: args.seed,
+                    ..GraphSettings::default()
+                },
+                params: UmapParams {
+                    min_dist: args.min_dist,
+                    spread: args.spread,
+                    seed: args.seed,
+                    ..UmapParams::default()
+                },
+                ..Default::default()
+            };
+            let (graph, layout) = crate::recipes::umap::run(dataset, &settings, Ctx::silent())?;
+            let e = layout.embedding();
+            let (xs, ys) = (e.column(0).to_vec(), e.column(1).to_vec());
+            let labels = ("UMAP 1".to_owned(), "UMAP 2".to_owned());
+            let fig = scatter(dataset, (&xs, &ys), labels, args.colour_by.as_deref(), args.highlight.as_deref())?;
+            return Ok((fig, format!("UMAP of {n} samples ({}-neighbour graph on {})", graph.knn.k, graph.from)));
+        }
+        PlotView::Volcano => {
+            let spec = args.group1.as_deref().context("--group1 SET: the samples compared (COLUMN=VALUE or ids)")?;
+            let first = super::de_set(dataset, spec, "--group1")?;
+            let second = match &args.group2 {
+                Some(spec) => super::de_set(dataset, spec, "--group2")?,
+                None => first.iter().map(|&f| !f).collect(),
+            };
+            let c = crate::recipes::markers::compare(dataset, &first, &second, args.de_method, Ctx::silent())?;
+            let fig = crate::export::marker_plots::volcano(
+                "",
+                &c.genes,
+                &c.stats.logfoldchanges,
+                &c.stats.pvals_adj,
+                args.label,
+                None,
+            );
+            let summary = format!(
+                "{} samples against {}: {} genes with adjusted p < 0.05",
+                c.stats.cells,
+                c.n2,
+                c.significant(0.05)
+            );
+            return Ok((fig, summary));
+        }
+        PlotView::Dotplot => MarkerPlot::Dotplot,
+        PlotView::Matrixplot => MarkerPlot::Matrixplot,
+        PlotView::Violin => MarkerPlot::Violin,
+        _ => MarkerPlot::Heatmap,
+    };
+    let groupby = args.groupby.clone().context("--groupby COLUMN: the groups whose markers are shown")?;
+    let settings = MarkerSettings {
+        groupby: Some(groupby.clone()),
+        method: args.marker_method,
+        dendrogram: !args.no_dendrogram,
+        ..MarkerSettings::default()
+    };
+    let markers = crate::recipes::markers::run(dataset, &settings, Ctx::silent())?;
+    let plot = MarkerPlotSettings {
+        kind,
+        genes_per_group: args.genes_per_group,
+        genes: args
+            .gene_list
+            .as_deref()
+            .map(|l| l.split(',').map(|g| g.trim().to_owned()).filter(|g| !g.is_empty()).collect())
+            .unwrap_or_default(),
+        scale_per_gene: args.scale_per_gene,
+    };
+    let data = crate::recipes::markers::plot_data(dataset, &markers, &plot)?;
+    let fig = crate::export::marker_plots::marker_figure(&data, kind, plot.scale_per_gene, "");
+    Ok((fig, format!("{} of {} genes × {} groups of '{groupby}'", kind.title(), data.genes.len(), data.rows.len())))
 }
 
 /// "iris — PCA".

@@ -215,6 +215,17 @@ pub enum Mark {
         /// Alignment.
         anchor: Anchor,
     },
+    /// Centred text shortened with "…" to fit `width` data units across (labels over brackets).
+    FittedText {
+        /// Centre.
+        at: (f64, f64),
+        /// The text.
+        text: String,
+        /// Room across, in data units.
+        width: f64,
+        /// Colour.
+        colour: Rgb,
+    },
     /// A line across the whole plot at y (`horizontal`) or x.
     Rule {
         /// The value.
@@ -228,6 +239,16 @@ pub enum Mark {
     },
     /// A raster of cells.
     Raster(Raster),
+    /// Dots of varying size on a grid of unit cells (dot plots): (x, y, size 0–1, colour); a
+    /// size of 1 is the largest dot that fits a cell (see [`Legend::Sizes`]), outlined thinly.
+    Dots(Vec<(f64, f64, f64, Rgb)>),
+    /// A filled polygon with a thin outline (violins).
+    Polygon {
+        /// Vertices, in order.
+        points: Vec<(f64, f64)>,
+        /// Fill.
+        fill: Rgb,
+    },
 }
 
 /// The legend of a figure.
@@ -252,9 +273,22 @@ pub enum Legend {
         /// Colours from `min` to `max`, evenly spaced.
         colours: Vec<Rgb>,
     },
+    /// What dot sizes mean (dot plots).
+    Sizes {
+        /// What the sizes mean.
+        label: String,
+        /// (label, size 0–1) of each example dot.
+        entries: Vec<(String, f64)>,
+    },
 }
 
 impl Legend {
+    /// The dot sizes of a dot plot: (label, size 0–1) drawn as [`Mark::Dots`] draws them.
+    #[must_use]
+    pub fn sizes(label: impl Into<String>, entries: Vec<(String, f64)>) -> Self {
+        Self::Sizes { label: label.into(), entries }
+    }
+
     /// A viridis colour bar.
     pub fn viridis(label: impl Into<String>, min: f64, max: f64) -> Self {
         let colours = (0..64u32).map(|k| crate::palette::viridis((f64::from(k) + 0.5) / 64.0)).collect();
@@ -320,6 +354,59 @@ impl Figure {
         }
         self
     }
+}
+
+/// Where a figure's plot area lies on the page, and the data range it shows: for pointing at
+/// a figure shown on screen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlotArea {
+    /// Left edge, in output pixels.
+    pub left: f64,
+    /// Top edge.
+    pub top: f64,
+    /// Right edge.
+    pub right: f64,
+    /// Bottom edge.
+    pub bottom: f64,
+    /// Data x range, left to right.
+    pub x: (f64, f64),
+    /// Data y range: top to bottom when `y_down` (categories), bottom to top otherwise.
+    pub y: (f64, f64),
+    /// Categories on the vertical axis run top to bottom.
+    pub y_down: bool,
+}
+
+impl PlotArea {
+    /// The data point under page position (`px`, `py`), or `None` outside the plot area.
+    pub fn data(&self, px: f64, py: f64) -> Option<(f64, f64)> {
+        if px < self.left || px > self.right || py < self.top || py > self.bottom {
+            return None;
+        }
+        let x = self.x.0 + (px - self.left) / (self.right - self.left) * (self.x.1 - self.x.0);
+        let t = if self.y_down {
+            (py - self.top) / (self.bottom - self.top)
+        } else {
+            (self.bottom - py) / (self.bottom - self.top)
+        };
+        Some((x, self.y.0 + t * (self.y.1 - self.y.0)))
+    }
+
+    /// The page position of data point (`x`, `y`).
+    pub fn page(&self, x: f64, y: f64) -> (f64, f64) {
+        let px = self.left + (x - self.x.0) / (self.x.1 - self.x.0) * (self.right - self.left);
+        let t = (y - self.y.0) / (self.y.1 - self.y.0);
+        let py = if self.y_down {
+            self.top + t * (self.bottom - self.top)
+        } else {
+            self.bottom - t * (self.bottom - self.top)
+        };
+        (px, py)
+    }
+}
+
+/// The plot area of `fig` drawn at `size` (`None` when the page is too small for one).
+pub fn plot_area(fig: &Figure, size: &Size, style: &Style) -> Option<PlotArea> {
+    super::svg::layout(fig, size, style)
 }
 
 /// The figure as an SVG document of `size` (see [`super::svg`]).

@@ -3,5 +3,6 @@
 pub mod csv;
 pub mod figure;
 pub mod heatmap;
+pub mod marker_plots;
 pub mod plots;
 pub mod svg;

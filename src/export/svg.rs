@@ -9,6 +9,7 @@ use super::figure::{Anchor, Axis, Figure, Legend, Mark, Raster, Scale, Size, Sty
 use crate::palette::Rgb;
 
 const INK: &str = "#222222";
+const GREY: &str = "#888888";
 
 /// Text safe inside SVG.
 pub(super) fn escape(text: &str) -> String {
@@ -72,11 +73,13 @@ fn bounds(marks: &[Mark]) -> (f64, f64, f64, f64) {
                 add(rect.0, rect.1);
                 add(rect.2, rect.3);
             }
-            Mark::Text { at, .. } => add(at.0, at.1),
+            Mark::Text { at, .. } | Mark::FittedText { at, .. } => add(at.0, at.1),
             Mark::Raster(r) => {
                 add(r.x.0, r.y.0);
                 add(r.x.1, r.y.1);
             }
+            Mark::Dots(dots) => dots.iter().for_each(|d| add(d.0, d.1)),
+            Mark::Polygon { points, .. } => points.iter().for_each(|p| add(p.0, p.1)),
             Mark::Rule { .. } => {}
         }
     }
@@ -114,6 +117,9 @@ struct Frame {
     y: (f64, f64),
     /// Categories on the vertical axis run top to bottom.
     y_down: bool,
+    /// Radius of the largest dot of a dot plot: what fits one data unit each way, at most
+    /// one font size.
+    dot: f64,
 }
 
 impl Frame {
@@ -154,6 +160,11 @@ fn legend_width(legend: &Legend, w: f64, f: f64) -> f64 {
             (longest + 2.8 * f).min(w * 0.35)
         }
         Legend::ColourBar { label, .. } => (text_width(label, 0.8 * f) + f).clamp(6.0 * f, w * 0.25),
+        Legend::Sizes { label, entries } => {
+            let longest =
+                entries.iter().map(|(l, _)| text_width(l, 0.8 * f)).fold(text_width(label, 0.8 * f), f64::max);
+            (longest + 3.0 * f).min(w * 0.3)
+        }
     }
 }
 
@@ -162,7 +173,6 @@ pub fn figure_svg(fig: &Figure, size: &Size, style: &Style) -> String {
     let (w, h) = size.pixels();
     let (w, h) = (f64::from(w), f64::from(h));
     let f = style.font_size;
-    let small = 0.85 * f;
     let (attr_w, attr_h) = size.attributes();
     let mut s = String::new();
     let _ = writeln!(
@@ -172,6 +182,62 @@ pub fn figure_svg(fig: &Figure, size: &Size, style: &Style) -> String {
     if let Some(bg) = style.background {
         let _ = writeln!(s, r#"<rect width="{w}" height="{h}" fill="{}"/>"#, hex(bg));
     }
+    let Some(area) = layout(fig, size, style) else {
+        s.push_str("</svg>\n");
+        return s;
+    };
+    let (left, top, right, bottom) = (area.left, area.top, area.right, area.bottom);
+    let (x, y) = (area.x, area.y);
+    let cell = ((right - left) / (x.1 - x.0)).abs().min(((bottom - top) / (y.1 - y.0)).abs());
+    let frame = Frame { left, top, right, bottom, x, y, y_down: area.y_down, dot: (0.45 * cell).min(f) };
+    axes_svg(&mut s, fig, &frame, style);
+    marks_svg(&mut s, &fig.marks, &frame, style);
+    if !fig.x.label.is_empty() {
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.2}" y="{:.2}" font-size="{f:.2}" text-anchor="middle" fill="{INK}">{}</text>"#,
+            f64::midpoint(left, right),
+            h - f * 0.6,
+            escape(&fig.x.label)
+        );
+    }
+    if !fig.y.label.is_empty() {
+        let (lx, ly) = (f * 1.2, f64::midpoint(top, bottom));
+        let _ = writeln!(
+            s,
+            r#"<text x="{lx:.2}" y="{ly:.2}" font-size="{f:.2}" text-anchor="middle" transform="rotate(-90 {lx:.2} {ly:.2})" fill="{INK}">{}</text>"#,
+            escape(&fig.y.label)
+        );
+    }
+    if !fig.title.is_empty() {
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.2}" y="{:.2}" font-size="{:.2}" text-anchor="middle" font-weight="bold" fill="{INK}">{}</text>"#,
+            f64::midpoint(left, right),
+            f * 1.7,
+            f * 1.15,
+            escape(&fig.title)
+        );
+    }
+    let mut y = top;
+    let bars = fig.legends.iter().filter(|l| matches!(l, Legend::ColourBar { .. })).count();
+    let alone = fig.legends.iter().filter(|l| !matches!(l, Legend::None)).count() == bars;
+    for legend in &fig.legends {
+        let bar_height =
+            if alone { (bottom - top) / bars.max(1) as f64 } else { (0.45 * (bottom - top)).min(14.0 * f) };
+        y = legend_svg(&mut s, legend, (right + f, y, bottom), (bar_height, frame.dot), style);
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Where the plot area goes on a page of `size` and the data range it shows; `None` when the
+/// page leaves no room for it.
+pub(super) fn layout(fig: &Figure, size: &Size, style: &Style) -> Option<super::figure::PlotArea> {
+    let (w, h) = size.pixels();
+    let (w, h) = (f64::from(w), f64::from(h));
+    let f = style.font_size;
+    let small = 0.85 * f;
     let (bx0, bx1, by0, by1) = bounds(&fig.marks);
     let (x, y) = (range(&fig.x, bx0, bx1), range(&fig.y, by0, by1));
     // Margins: first guesses from the text the axes hold, then category names once the cell
@@ -217,49 +283,9 @@ pub fn figure_svg(fig: &Figure, size: &Size, style: &Style) -> String {
         }
     }
     if right <= left || bottom <= top {
-        s.push_str("</svg>\n");
-        return s;
+        return None;
     }
-    let frame = Frame { left, top, right, bottom, x, y, y_down };
-    axes_svg(&mut s, fig, &frame, style);
-    marks_svg(&mut s, &fig.marks, &frame, style);
-    if !fig.x.label.is_empty() {
-        let _ = writeln!(
-            s,
-            r#"<text x="{:.2}" y="{:.2}" font-size="{f:.2}" text-anchor="middle" fill="{INK}">{}</text>"#,
-            f64::midpoint(left, right),
-            h - f * 0.6,
-            escape(&fig.x.label)
-        );
-    }
-    if !fig.y.label.is_empty() {
-        let (lx, ly) = (f * 1.2, f64::midpoint(top, bottom));
-        let _ = writeln!(
-            s,
-            r#"<text x="{lx:.2}" y="{ly:.2}" font-size="{f:.2}" text-anchor="middle" transform="rotate(-90 {lx:.2} {ly:.2})" fill="{INK}">{}</text>"#,
-            escape(&fig.y.label)
-        );
-    }
-    if !fig.title.is_empty() {
-        let _ = writeln!(
-            s,
-            r#"<text x="{:.2}" y="{:.2}" font-size="{:.2}" text-anchor="middle" font-weight="bold" fill="{INK}">{}</text>"#,
-            f64::midpoint(left, right),
-            f * 1.7,
-            f * 1.15,
-            escape(&fig.title)
-        );
-    }
-    let mut y = top;
-    let bars = fig.legends.iter().filter(|l| matches!(l, Legend::ColourBar { .. })).count();
-    let alone = fig.legends.iter().filter(|l| !matches!(l, Legend::None)).count() == bars;
-    for legend in &fig.legends {
-        let bar_height =
-            if alone { (bottom - top) / bars.max(1) as f64 } else { (0.45 * (bottom - top)).min(14.0 * f) };
-        y = legend_svg(&mut s, legend, (right + f, y, bottom), bar_height, style);
-    }
-    s.push_str("</svg>\n");
-    s
+    Some(super::figure::PlotArea { left, top, right, bottom, x, y, y_down })
 }
 
 /// The frame, ticks and tick labels of both axes.
@@ -464,9 +490,65 @@ fn marks_svg(s: &mut String, marks: &[Mark], frame: &Frame, style: &Style) {
                 );
             }
             Mark::Raster(raster) => raster_svg(s, raster, frame),
+            Mark::Dots(dots) => dots_svg(s, dots, frame, lw),
+            Mark::FittedText { at, text, width, colour } => {
+                let size = 0.85 * style.font_size;
+                let room = (frame.sx(at.0 + width / 2.0) - frame.sx(at.0 - width / 2.0)).abs();
+                let fits = (room / (0.55 * size)).floor().max(0.0) as usize;
+                let shown = if text.chars().count() <= fits {
+                    text.clone()
+                } else if fits >= 2 {
+                    format!("{}…", text.chars().take(fits - 1).collect::<String>())
+                } else {
+                    String::new()
+                };
+                if !shown.is_empty() {
+                    let _ = writeln!(
+                        s,
+                        r#"<text x="{:.2}" y="{:.2}" font-size="{size:.2}" text-anchor="middle" fill="{}">{}</text>"#,
+                        frame.sx(at.0),
+                        frame.sy(at.1) + 0.3 * style.font_size,
+                        hex(*colour),
+                        escape(&shown)
+                    );
+                }
+            }
+            Mark::Polygon { points, fill } => polygon_svg(s, points, *fill, frame, lw),
         }
     }
     s.push_str("</g>\n");
+}
+
+fn dots_svg(s: &mut String, dots: &[(f64, f64, f64, Rgb)], frame: &Frame, lw: f64) {
+    let _ = writeln!(s, r#"<g stroke="{INK}" stroke-width="{:.2}">"#, lw / 4.0);
+    for &(x, y, size, c) in dots {
+        let r = size.clamp(0.0, 1.0) * frame.dot;
+        if r > 0.05 && x.is_finite() && y.is_finite() {
+            let _ = writeln!(
+                s,
+                r#"<circle cx="{:.2}" cy="{:.2}" r="{r:.2}" fill="{}"/>"#,
+                frame.sx(x),
+                frame.sy(y),
+                hex(c)
+            );
+        }
+    }
+    s.push_str("</g>\n");
+}
+
+fn polygon_svg(s: &mut String, points: &[(f64, f64)], fill: Rgb, frame: &Frame, lw: f64) {
+    let mut d = String::new();
+    for (k, &(x, y)) in points.iter().filter(|p| p.0.is_finite() && p.1.is_finite()).enumerate() {
+        let _ = write!(d, "{}{:.2},{:.2}", if k == 0 { "M" } else { " L" }, frame.sx(x), frame.sy(y));
+    }
+    if !d.is_empty() {
+        let _ = writeln!(
+            s,
+            r#"<path d="{d} Z" fill="{}" stroke="{INK}" stroke-width="{:.2}" stroke-linejoin="round"/>"#,
+            hex(fill),
+            lw / 3.0
+        );
+    }
 }
 
 fn points_svg(s: &mut String, points: &[(f64, f64, Rgb)], highlighted: &[usize], frame: &Frame, r: f64) {
@@ -570,7 +652,13 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// One legend right of the plot, from `at` = (x, top, bottom); returns where the next starts.
-fn legend_svg(s: &mut String, legend: &Legend, at: (f64, f64, f64), bar_height: f64, style: &Style) -> f64 {
+fn legend_svg(
+    s: &mut String,
+    legend: &Legend,
+    at: (f64, f64, f64),
+    (bar_height, dot): (f64, f64),
+    style: &Style,
+) -> f64 {
     let (x, top, bottom) = at;
     let f = style.font_size;
     match legend {
@@ -663,7 +751,48 @@ fn legend_svg(s: &mut String, legend: &Legend, at: (f64, f64, f64), bar_height: 
             );
             bar_bottom + 1.6 * f
         }
+        Legend::Sizes { label, entries } => sizes_svg(s, label, entries, (x, top, dot), style),
     }
+}
+
+/// The dot sizes of a dot plot, from `top`; returns where the next legend starts.
+fn sizes_svg(
+    s: &mut String,
+    label: &str,
+    entries: &[(String, f64)],
+    (x, top, dot): (f64, f64, f64),
+    style: &Style,
+) -> f64 {
+    let f = style.font_size;
+    let _ = writeln!(
+        s,
+        r#"<text x="{x:.2}" y="{:.2}" font-size="{:.2}" fill="{INK}">{}</text>"#,
+        top + f * 0.8,
+        f * 0.8,
+        escape(label)
+    );
+    let row = (2.0 * dot).max(1.3 * f);
+    let mut y = top + 1.4 * f;
+    for (text, size) in entries {
+        let cy = y + row / 2.0;
+        let _ = writeln!(
+            s,
+            r#"<circle cx="{:.2}" cy="{cy:.2}" r="{:.2}" fill="{GREY}" stroke="{INK}" stroke-width="{:.2}"/>"#,
+            x + dot.max(0.5 * f),
+            size.clamp(0.0, 1.0) * dot,
+            style.line_width / 4.0
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.2}" y="{:.2}" font-size="{:.2}" fill="{INK}">{}</text>"#,
+            x + 2.0 * dot.max(0.5 * f) + 0.4 * f,
+            cy + 0.3 * f,
+            f * 0.8,
+            escape(text)
+        );
+        y += row;
+    }
+    y + 0.6 * f
 }
 
 #[cfg(test)]

@@ -71,6 +71,26 @@ def main():
                 for g in groups
             },
         }
+    # The cluster-level dendrogram (sc.tl.dendrogram's defaults: the stored X_pca, Pearson
+    # correlation of the group means, complete linkage), and the dot plot's numbers: the
+    # fraction of cells with a value above 0 and the mean of raw.X in each group.
+    b = a.copy()
+    sc.tl.dendrogram(b, "bulk_labels")
+    d = b.uns["dendrogram_bulk_labels"]
+    out["dendrogram"] = {
+        "call": 'sc.tl.dendrogram(adata, "bulk_labels")',
+        "categories_ordered": [str(c) for c in d["categories_ordered"]],
+        "correlation_matrix": [nums(row) for row in d["correlation_matrix"]],
+        "linkage_heights": nums(d["linkage"][:, 2]),
+    }
+    genes = ["CD79A", "LYZ", "NKG7", "CST3", "GNLY"]
+    from scanpy.plotting._anndata import _prepare_dataframe
+    _, df = _prepare_dataframe(a, genes, "bulk_labels", use_raw=True)
+    out["dotplot"] = {
+        "genes": genes,
+        "fraction": {str(g): nums((sub > 0).mean(0).values) for g, sub in df.groupby(level=0, observed=True)},
+        "mean": {str(g): nums(sub.mean(0).values) for g, sub in df.groupby(level=0, observed=True)},
+    }
     path = os.path.join(HERE, "markers_reference.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=0)

@@ -464,6 +464,32 @@ fn unique_symbols(symbols: &[String], ids: &[String]) -> Vec<String> {
 }
 
 /// A categorical annotation from per-cell text (`None`: missing).
+/// A categorical column whose levels keep the file's category order (scanpy orders groups,
+/// their colours, dendrogram ties and plots by it), used categories only; a missing-value
+/// token or a repeated name (after trimming) is treated as text would be.
+fn in_file_order(name: &str, categories: &[String], codes: &[Option<usize>]) -> Annotation {
+    use crate::data::annotations::AnnotationValues;
+    let mut used = vec![false; categories.len()];
+    for c in codes.iter().flatten() {
+        used[*c] = true;
+    }
+    let mut levels: Vec<String> = Vec::new();
+    let mut level_of = vec![None; categories.len()];
+    for (k, category) in categories.iter().enumerate() {
+        let trimmed = category.trim();
+        if !used[k] || crate::data::io::text::is_missing_token(trimmed) {
+            continue;
+        }
+        let at = levels.iter().position(|l| l == trimmed).unwrap_or_else(|| {
+            levels.push(trimmed.to_owned());
+            levels.len() - 1
+        });
+        level_of[k] = Some(at as u32);
+    }
+    let codes = codes.iter().map(|c| c.and_then(|c| level_of[c])).collect();
+    Annotation { name: name.to_owned(), values: AnnotationValues::Categorical { levels, codes } }
+}
+
 fn categorical(name: &str, cells: &[Option<&str>]) -> Annotation {
     Annotation::categorical(name, cells)
 }
@@ -557,8 +583,7 @@ impl Reader<'_> {
         if codes.len() != frame.index.len() {
             return Err(self.error(p, format!("has {} values for {} rows", codes.len(), frame.index.len())));
         }
-        let cells: Vec<Option<&str>> = codes.iter().map(|c| c.map(|c| categories[c].as_str())).collect();
-        frame.columns.push(categorical(name, &cells));
+        frame.columns.push(in_file_order(name, &categories, codes));
         frame.categories.insert(name.to_owned(), categories);
         Ok(())
     }
