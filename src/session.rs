@@ -206,6 +206,20 @@ pub struct Views {
     pub classify: SavedClassify,
     /// The stored embeddings view.
     pub embeddings: StoredSettings,
+    /// Marker genes.
+    pub markers: SavedMarkers,
+}
+
+/// The Markers view's settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedMarkers {
+    /// What is ranked.
+    pub settings: crate::recipes::markers::MarkerSettings,
+    /// What the plot shows.
+    pub plot: crate::recipes::markers::MarkerPlotSettings,
+    /// The genes had been ranked: opening the session ranks them again.
+    pub ran: bool,
 }
 
 /// The Embeddings view's settings: which stored embedding, its axes and the colouring.

@@ -17,7 +17,7 @@ fn close(a: f64, b: f64, relative: f64) -> bool {
     (a - b).abs() <= relative * a.abs().max(b.abs()) || (a - b).abs() < 1e-12
 }
 
-/// pbmc68k_reduced's `raw.X` (log1p of normalised counts), as scanpy ranks it by default.
+/// `pbmc68k_reduced`'s `raw.X` (log1p of normalised counts), as scanpy ranks it by default.
 fn pbmc_raw() -> biolens::data::Dataset {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let request = OpenRequest {
@@ -180,7 +180,6 @@ fn marker_plots_show_each_groups_top_genes() {
     use biolens::export::figure::{Mark, Size, Style, Units, figure_svg};
     use biolens::export::marker_plots::marker_figure;
     use biolens::recipes::markers::{MarkerPlot, MarkerPlotSettings, plot_data};
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dataset = pbmc_raw();
     let settings = MarkerSettings { groupby: Some("bulk_labels".into()), ..MarkerSettings::default() };
     let markers = run(&dataset, &settings, biolens::recipes::Ctx::silent()).unwrap_or_else(|e| panic!("{e}"));

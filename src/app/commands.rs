@@ -55,6 +55,8 @@ pub enum Command {
     AnnotationFromSelection,
     /// Add (or replace, by name) an annotation over the processed samples, e.g. clusters.
     SetAnnotation(crate::data::annotations::Annotation),
+    /// Colour every scatter (PCA, t-SNE, UMAP, stored embeddings) by this.
+    ColourBy(crate::recipes::Colouring),
     /// Dismiss notice `k`.
     DismissNotice(usize),
     /// Close the app.

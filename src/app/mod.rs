@@ -28,6 +28,7 @@ use views::clustered_heatmap::ClusteredHeatmapView;
 use views::clusters::ClustersView;
 use views::data::DataView;
 use views::distance_map::DistanceMapView;
+use views::markers::MarkersView;
 use views::pca::PcaView;
 use views::qc::QcView;
 use views::stored::StoredView;
@@ -58,11 +59,13 @@ pub enum Tab {
     Embeddings,
     /// Per-cell quality metrics and the filter thresholds.
     Qc,
+    /// Marker genes of groups, and comparisons of selections.
+    Markers,
 }
 
 impl Tab {
     /// Every tab, in order (the order of [`AllViews::all`]).
-    pub const ALL: [Tab; 10] = [
+    pub const ALL: [Tab; 11] = [
         Tab::Data,
         Tab::Pca,
         Tab::Tsne,
@@ -73,6 +76,7 @@ impl Tab {
         Tab::Classify,
         Tab::Embeddings,
         Tab::Qc,
+        Tab::Markers,
     ];
 
     /// The tab's place in [`Tab::ALL`].
@@ -104,11 +108,13 @@ pub struct AllViews {
     pub embeddings: StoredView,
     /// Quality control.
     pub qc: QcView,
+    /// Marker genes.
+    pub markers: MarkersView,
 }
 
 impl AllViews {
     /// Every view, in [`Tab::ALL`] order.
-    pub fn all(&self) -> [&dyn View; 10] {
+    pub fn all(&self) -> [&dyn View; 11] {
         [
             &self.data,
             &self.pca,
@@ -120,11 +126,12 @@ impl AllViews {
             &self.classify,
             &self.embeddings,
             &self.qc,
+            &self.markers,
         ]
     }
 
     /// Every view, mutable, in [`Tab::ALL`] order.
-    pub fn all_mut(&mut self) -> [&mut dyn View; 10] {
+    pub fn all_mut(&mut self) -> [&mut dyn View; 11] {
         [
             &mut self.data,
             &mut self.pca,
@@ -136,6 +143,7 @@ impl AllViews {
             &mut self.classify,
             &mut self.embeddings,
             &mut self.qc,
+            &mut self.markers,
         ]
     }
 }
@@ -352,6 +360,16 @@ impl BiolensApp {
         &self.views.embeddings
     }
 
+    /// The Markers view, for tests.
+    pub fn markers_view(&self) -> &MarkersView {
+        &self.views.markers
+    }
+
+    /// The Markers view, mutable (tests set it up).
+    pub fn markers_view_mut(&mut self) -> &mut MarkersView {
+        &mut self.views.markers
+    }
+
     /// The Classify view, mutable (tests set it up).
     pub fn classify_view_mut(&mut self) -> &mut ClassifyView {
         &mut self.views.classify
@@ -515,7 +533,8 @@ impl BiolensApp {
         if pressed(&shortcuts::TRANSPOSE) {
             self.commands.push(Command::Transpose);
         }
-        for (k, tab) in Tab::ALL.into_iter().enumerate() {
+        // Ctrl+1 … Ctrl+9, Ctrl+0 for the first ten tabs.
+        for (k, tab) in Tab::ALL.into_iter().enumerate().take(10) {
             let key = [
                 Key::Num1,
                 Key::Num2,
@@ -600,6 +619,15 @@ impl BiolensApp {
             Command::Select { samples, mode } => self.state.selection.apply(&samples, mode),
             Command::AnnotationFromSelection => self.annotation_from_selection(),
             Command::SetAnnotation(annotation) => self.set_annotation(&annotation, false),
+            Command::ColourBy(colouring) => {
+                self.views.pca.settings.colour_by = colouring.clone();
+                self.views.tsne.settings.colour_by = colouring.clone();
+                self.views.umap.settings.colour_by = colouring.clone();
+                self.views.embeddings.colour_by = colouring.clone();
+                if let crate::recipes::Colouring::Gene(gene) = colouring {
+                    self.state.info(format!("Every scatter is coloured by {gene}."));
+                }
+            }
             Command::DismissNotice(k) => {
                 if k < self.state.notices.len() {
                     self.state.notices.remove(k);

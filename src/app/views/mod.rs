@@ -7,6 +7,7 @@ pub mod data;
 pub mod distance_map;
 pub mod embedding;
 pub mod figure_export;
+pub mod markers;
 pub mod pca;
 pub mod qc;
 pub mod stored;

@@ -1,0 +1,64 @@
+//! The Markers tab: rank the genes of each group, see the dot plot in dendrogram order, click a
+//! gene to colour every scatter by it; select samples and compare them with the rest as a
+//! volcano plot.
+
+mod common;
+
+use common::{press, run_until, screenshot};
+
+use biolens::app::commands::Command;
+use biolens::app::views::markers::Show;
+use biolens::recipes::Colouring;
+use egui_kittest::kittest::Queryable as _;
+
+#[test]
+fn ranking_plots_and_comparing() {
+    let mut h = common::open_app("pbmc68k_reduced", false);
+    h.get_by_label("Markers").click();
+    h.run_steps(2);
+    h.state_mut().markers_view_mut().settings.groupby = Some("label".into());
+    h.run_steps(1);
+    h.get_by_label("Rank genes").click();
+    h.run_steps(1);
+    run_until(&mut h, "the ranking", |app| app.markers_view().result.is_some());
+    let ranked = h.state().markers_view().result.clone().expect("ranked");
+    assert_eq!(ranked.plot.rows.len(), 10);
+    assert_eq!(ranked.plot.columns.len(), 10 * h.state().markers_view().plot.genes_per_group);
+    assert!(ranked.markers.tree.is_some(), "groups ordered by their dendrogram");
+    run_until(&mut h, "the dot plot drawn", |app| app.markers_view().figure_shown());
+    screenshot(&mut h, "markers_dotplot");
+    // A click on the first gene's column (middle of the first row) colours every scatter by it.
+    let gene = ranked.plot.genes[0].clone();
+    let at = h.state().markers_view().screen_position(0.5, 0.5).expect("on screen");
+    h.event(egui::Event::PointerMoved(at));
+    h.run_steps(2);
+    press(&h, at, true);
+    h.run_steps(1);
+    press(&h, at, false);
+    h.run_steps(3);
+    assert_eq!(h.state().pca_view().settings.colour_by, Colouring::Gene(gene.clone()));
+    assert_eq!(h.state().umap_view().settings.colour_by, Colouring::Gene(gene));
+    // Other plots of the same ranking.
+    for name in ["Stacked violins", "Heatmap", "Matrix plot"] {
+        // The last of that name: "Heatmap" is also a tab.
+        h.get_all_by_label(name).last().expect(name).click();
+        h.run_steps(1);
+        run_until(&mut h, name, |app| app.markers_view().figure_shown());
+    }
+    screenshot(&mut h, "markers_matrixplot");
+    // Compare the first 60 samples with the rest.
+    h.state_mut().push_command(Command::Select {
+        samples: (0..60).collect(),
+        mode: biolens::app::widgets::scatter::SelectionMode::Replace,
+    });
+    h.run_steps(2);
+    h.get_by_label_contains("60 selected against the other 640");
+    h.get_by_label("Compare").click();
+    h.run_steps(1);
+    run_until(&mut h, "the comparison", |app| app.markers_view().comparison.is_some());
+    assert_eq!(h.state().markers_view().show, Show::Volcano);
+    let c = h.state().markers_view().comparison.clone().expect("compared");
+    assert_eq!((c.stats.cells, c.n2), (60, 640));
+    run_until(&mut h, "the volcano drawn", |app| app.markers_view().figure_shown());
+    screenshot(&mut h, "markers_volcano");
+}
