@@ -134,7 +134,7 @@ fn the_command_line_clusters_with_leiden_and_louvain() {
         assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
         let summary = String::from_utf8_lossy(&done.stdout);
         assert!(
-            summary.contains("15-neighbour graph (exact) of 700 samples in X_pca") && summary.contains("modularity"),
+            summary.contains("15-neighbour graph (exact) in X_pca of 700 samples") && summary.contains("modularity"),
             "{summary}"
         );
         let table = std::fs::read_to_string(&out).expect("labels");

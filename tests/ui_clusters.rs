@@ -165,3 +165,32 @@ fn clustered_heatmap_orders_genes_and_samples_by_their_trees() {
     h.run_steps(60);
     h.get_by_label_contains("z-score ");
 }
+
+/// Leiden in the Clusters tab: the neighbour graph's communities of `pbmc68k_reduced` become the
+/// annotation `leiden`, with the modularity shown; its partition agrees with the cell types
+/// (ARI well above chance); Louvain runs on the same graph.
+#[test]
+fn leiden_clusters_the_neighbour_graph() {
+    use biolens::analysis::clustering::quality::{adjusted_rand_index, contingency};
+    let mut h = open_app("pbmc68k_reduced", false);
+    open_clusters(&mut h);
+    h.get_by_label("Leiden").click();
+    h.run_steps(1);
+    assert_eq!(h.state().clusters_view().settings.method, ClusterMethod::Leiden);
+    run_until(&mut h, "Leiden", clustered);
+    let levels = annotation_levels(h.state(), "leiden").expect("the leiden annotation");
+    assert!((4..=20).contains(&levels.len()), "{levels:?}");
+    h.get_by_label_contains("modularity");
+    let labels = h.state().clusters_view().labels().expect("labels");
+    let dataset = std::sync::Arc::clone(&h.state().state().current.as_ref().unwrap().dataset);
+    let truth = dataset.annotations().iter().find(|a| a.name == "label").expect("label");
+    let AnnotationValues::Categorical { codes, .. } = &truth.values else { panic!("categorical") };
+    let truth: Vec<Option<usize>> = codes.iter().map(|c| c.map(|c| c as usize)).collect();
+    let ari = adjusted_rand_index(&contingency(&labels, &truth));
+    assert!(ari > 0.3, "ARI against the cell types {ari}");
+    screenshot(&mut h, "clusters_leiden");
+    h.get_by_label("Louvain").click();
+    h.run_steps(1);
+    run_until(&mut h, "Louvain", clustered);
+    assert!(annotation_levels(h.state(), "louvain").is_some());
+}

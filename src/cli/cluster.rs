@@ -150,35 +150,27 @@ fn graph_clusters(
     args: &ClusterArgs,
     dataset: &crate::data::Dataset,
 ) -> anyhow::Result<(Option<Vec<Option<usize>>>, String)> {
-    use crate::analysis::leiden;
     let settings = args.graph.settings(args.seed);
-    let started = std::time::Instant::now();
-    let crate::recipes::neighbors::Graph { knn, connectivities: graph, from, approximate, .. } =
-        crate::recipes::neighbors::build(dataset, &settings, Ctx::silent())?;
-    let graph_seconds = started.elapsed().as_secs_f64();
-    let params = leiden::LeidenParams {
+    let community = crate::recipes::clusters::CommunitySettings {
         resolution: args.resolution,
         iterations: args.iterations,
-        seed: args.seed,
         objective: args.objective,
-        refine: args.method == ClusterMethodArg::Leiden,
-        ..leiden::LeidenParams::default()
+        seed: args.seed,
     };
+    let refine = args.method == ClusterMethodArg::Leiden;
     let started = std::time::Instant::now();
-    let partition = leiden::leiden(&graph, params, &|| false).context("cancelled")?;
+    let c = crate::recipes::clusters::communities(dataset, &settings, &community, refine, Ctx::silent())?;
     let summary = format!(
-        "{} (resolution {}) on the {}-neighbour graph ({}) of {} samples in {from}: {} clusters, modularity {:.4} \
-         (graph {graph_seconds:.2} s, clustering {:.2} s)",
-        if params.refine { "Leiden" } else { "Louvain" },
+        "{} (resolution {}) on the {} of {} samples: {} clusters, modularity {:.4} ({:.2} s)",
+        if refine { "Leiden" } else { "Louvain" },
         args.resolution,
-        knn.k,
-        if approximate { "approximate" } else { "exact" },
-        knn.n(),
-        partition.clusters,
-        partition.modularity,
+        c.graph,
+        dataset.n_samples(),
+        c.clusters,
+        c.modularity,
         started.elapsed().as_secs_f64()
     );
-    Ok((Some(partition.membership.iter().map(|&c| Some(c as usize)).collect()), summary))
+    Ok((Some(c.labels.iter().map(|&c| Some(c)).collect()), summary))
 }
 
 /// What is clustered: a matrix's samples, or the items of a distance matrix file.

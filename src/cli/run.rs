@@ -334,6 +334,34 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<No
             cluster.extend(out("clusters.csv"));
             push(&["cluster"], cluster, None);
         }
+        ClusterMethod::Leiden | ClusterMethod::Louvain => {
+            let (g, m) = (&c.graph, &c.communities);
+            let mut cluster = text(&[
+                "--method",
+                if c.method == ClusterMethod::Leiden { "leiden" } else { "louvain" },
+                "--resolution",
+                &m.resolution.to_string(),
+                "--iterations",
+                &m.iterations.to_string(),
+                "--objective",
+                &flag(&m.objective),
+                "--neighbors",
+                &g.neighbors.to_string(),
+                "--pcs",
+                &g.pcs.to_string(),
+                "--knn",
+                &flag(&g.search),
+                "--connectivity",
+                &flag(&g.connectivity),
+                "--seed",
+                &m.seed.to_string(),
+            ]);
+            if let Some(rep) = &g.use_rep {
+                cluster.extend(text(&["--use-rep", rep]));
+            }
+            cluster.extend(out("clusters.csv"));
+            push(&["cluster"], cluster, None);
+        }
     }
     // The clustered heatmap.
     let h = &v.heatmap;
@@ -690,6 +718,11 @@ impl Runner<'_> {
                 fit.labels.into_iter().map(Some).collect()
             }
             ClusterMethod::Dbscan => clusters::dbscan_labels(self.x()?, c.dbscan, c.metric, Ctx::silent())?,
+            ClusterMethod::Leiden | ClusterMethod::Louvain => {
+                let refine = c.method == ClusterMethod::Leiden;
+                let found = clusters::communities(&self.dataset, &c.graph, &c.communities, refine, Ctx::silent())?;
+                found.labels.into_iter().map(Some).collect()
+            }
         };
         self.table("clusters.csv", |w| crate::export::csv::write_labels(w, &ids, &labels))
     }

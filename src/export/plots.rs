@@ -438,6 +438,30 @@ pub fn elbow(title: &str, curve: &[(usize, f64)], chosen: usize) -> Figure {
     )
 }
 
+/// The size of every cluster (Leiden, Louvain) as bars in the clusters' colours.
+pub fn cluster_sizes(title: &str, labels: &[usize]) -> Figure {
+    let k = labels.iter().max().map_or(0, |m| m + 1);
+    let mut sizes = vec![0usize; k];
+    for &l in labels {
+        sizes[l] += 1;
+    }
+    let rects = sizes
+        .iter()
+        .enumerate()
+        .map(|(c, &n)| (c as f64 + 0.1, 0.0, c as f64 + 0.9, n as f64, palette::categorical(c)))
+        .collect();
+    let mut y = Axis::linear("samples");
+    y.range = Some((0.0, sizes.iter().copied().max().unwrap_or(1) as f64 * 1.05));
+    Figure {
+        title: title.to_owned(),
+        x: Axis::categories("cluster", (1..=k).map(|c| c.to_string()).collect()),
+        y,
+        marks: vec![Mark::Rects(rects)],
+        legends: vec![Legend::None],
+        frame: true,
+    }
+}
+
 /// DBSCAN's k-distance curve, sorted, with ε as a dashed line.
 pub fn k_distance(title: &str, sorted: &[f64], k: usize, eps: f64) -> Figure {
     let points = sorted.iter().enumerate().map(|(i, &d)| (i as f64, d)).collect();

@@ -26,17 +26,99 @@ pub enum ClusterMethod {
     KMeans,
     /// DBSCAN.
     Dbscan,
+    /// Leiden on the neighbour graph (scanpy's `sc.tl.leiden`).
+    Leiden,
+    /// Louvain on the neighbour graph (Leiden without refinement).
+    Louvain,
 }
 
 impl ClusterMethod {
-    /// The annotation its labels are published as.
+    /// The annotation its labels are published as (scanpy's keys for the graph methods, which
+    /// the UMAP view's Leiden button shares).
     pub fn annotation_name(self) -> &'static str {
         match self {
             Self::Hierarchical => "hierarchical clusters",
             Self::KMeans => "k-means clusters",
             Self::Dbscan => "DBSCAN clusters",
+            Self::Leiden => "leiden",
+            Self::Louvain => "louvain",
         }
     }
+
+    /// True for the methods on the neighbour graph.
+    pub fn is_graph(self) -> bool {
+        matches!(self, Self::Leiden | Self::Louvain)
+    }
+}
+
+/// Leiden and Louvain settings (the graph they run on is [`ClusterSettings::graph`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommunitySettings {
+    /// γ: larger gives more, smaller clusters.
+    pub resolution: f64,
+    /// Runs, each from the previous partition (scanpy: 2).
+    pub iterations: usize,
+    /// Modularity (scanpy's default) or the Constant Potts Model.
+    pub objective: crate::analysis::leiden::Objective,
+    /// The seed (of the moves, and of the approximate neighbours).
+    pub seed: u64,
+}
+
+impl Default for CommunitySettings {
+    fn default() -> Self {
+        let p = crate::analysis::leiden::LeidenParams::default();
+        Self { resolution: p.resolution, iterations: p.iterations, objective: p.objective, seed: p.seed }
+    }
+}
+
+/// Leiden's or Louvain's clusters and what they came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Communities {
+    /// Cluster of each sample (largest first).
+    pub labels: Vec<usize>,
+    /// Clusters.
+    pub clusters: usize,
+    /// Modularity of the partition (γ = 1).
+    pub modularity: f64,
+    /// "15-neighbour graph (exact) in 50 principal components".
+    pub graph: String,
+}
+
+/// Leiden (`refine`) or Louvain on the neighbour graph of `dataset` (built as `graph` says).
+pub fn communities(
+    dataset: &crate::data::Dataset,
+    graph: &super::neighbors::GraphSettings,
+    settings: &CommunitySettings,
+    refine: bool,
+    ctx: Ctx<'_>,
+) -> Result<Communities, RecipeError> {
+    let graph = super::neighbors::GraphSettings { seed: settings.seed, ..graph.clone() };
+    let built = super::neighbors::build(dataset, &graph, ctx)?;
+    ctx.progress(None, if refine { "Leiden" } else { "Louvain" });
+    let params = crate::analysis::leiden::LeidenParams {
+        resolution: settings.resolution,
+        iterations: settings.iterations,
+        seed: settings.seed,
+        objective: settings.objective,
+        refine,
+        ..crate::analysis::leiden::LeidenParams::default()
+    };
+    let token = ctx.cancel_token();
+    let cancelled = || token.is_some_and(crate::jobs::CancelToken::is_cancelled);
+    let partition =
+        crate::analysis::leiden::leiden(&built.connectivities, params, &cancelled).ok_or(RecipeError::Cancelled)?;
+    Ok(Communities {
+        labels: partition.membership.iter().map(|&c| c as usize).collect(),
+        clusters: partition.clusters,
+        modularity: partition.modularity,
+        graph: format!(
+            "{}-neighbour graph ({}) in {}",
+            built.knn.k,
+            if built.approximate { "approximate" } else { "exact" },
+            built.from
+        ),
+    })
 }
 
 /// Clustering settings (the Clusters view, sessions, `biolens cluster`).
@@ -61,6 +143,10 @@ pub struct ClusterSettings {
     pub dbscan: DbscanParams,
     /// The annotation compared with.
     pub compare: Option<String>,
+    /// The neighbour graph of Leiden and Louvain.
+    pub graph: super::neighbors::GraphSettings,
+    /// Leiden and Louvain.
+    pub communities: CommunitySettings,
 }
 
 impl Default for ClusterSettings {
@@ -75,6 +161,8 @@ impl Default for ClusterSettings {
             elbow_max: 10,
             dbscan: DbscanParams::default(),
             compare: None,
+            graph: super::neighbors::GraphSettings::default(),
+            communities: CommunitySettings::default(),
         }
     }
 }
@@ -84,7 +172,7 @@ impl ClusterSettings {
     pub fn effective_metric(&self) -> Metric {
         match self.method {
             ClusterMethod::Hierarchical => tree_metric(self.linkage, self.metric),
-            ClusterMethod::KMeans => Metric::Euclidean,
+            ClusterMethod::KMeans | ClusterMethod::Leiden | ClusterMethod::Louvain => Metric::Euclidean,
             ClusterMethod::Dbscan => self.metric,
         }
     }
@@ -95,6 +183,7 @@ impl ClusterSettings {
             ClusterMethod::Hierarchical => TREE_MEMORY,
             ClusterMethod::KMeans => KMEANS_MEMORY,
             ClusterMethod::Dbscan => DBSCAN_MEMORY,
+            ClusterMethod::Leiden | ClusterMethod::Louvain => GRAPH_MEMORY,
         }
     }
 
@@ -144,6 +233,10 @@ pub const COPHENETIC_MEMORY: MemoryRule = MemoryRule {
 /// The condensed distances and the neighbour lists.
 pub const DBSCAN_MEMORY: MemoryRule =
     MemoryRule { what: "DBSCAN", bytes: |n, genes| condensed_bytes(n) + matrix_bytes(n, genes) + 64 * n as u128 };
+
+/// Leiden and Louvain: the principal components, the neighbours and the graph (linear in n).
+pub const GRAPH_MEMORY: MemoryRule =
+    MemoryRule { what: "the neighbour graph", bytes: |n, genes| matrix_bytes(n, 50.min(genes)) * 2 + 400 * n as u128 };
 
 /// Silhouettes need every pairwise distance.
 pub const SILHOUETTE_MEMORY: MemoryRule =

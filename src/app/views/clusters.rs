@@ -37,6 +37,7 @@ enum Outcome {
     Tree(Arc<TreeLayout>),
     KMeans { fit: KMeans, elbow: Vec<(usize, f64)> },
     Dbscan { labels: Vec<Option<usize>>, k_distances: Vec<f64> },
+    Communities(recipe::Communities),
 }
 
 /// What a run was for.
@@ -45,6 +46,8 @@ enum RunKey {
     Tree(u64, Method, Metric),
     KMeans(u64, KMeansParams, usize),
     Dbscan(u64, DbscanParams, Metric),
+    /// Leiden (`true`) or Louvain on the graph.
+    Graph(u64, crate::recipes::neighbors::GraphSettings, recipe::CommunitySettings, bool),
 }
 
 /// Cluster of each sample (`None`: noise).
@@ -118,6 +121,7 @@ impl ClustersView {
             }
             Outcome::KMeans { fit, .. } => fit.labels.iter().map(|&c| Some(c)).collect(),
             Outcome::Dbscan { labels, .. } => labels.clone(),
+            Outcome::Communities(c) => c.labels.iter().map(|&l| Some(l)).collect(),
         })
     }
 
@@ -138,6 +142,12 @@ impl ClustersView {
             }
             ClusterMethod::KMeans => RunKey::KMeans(generation, self.settings.kmeans.clone(), self.settings.elbow_max),
             ClusterMethod::Dbscan => RunKey::Dbscan(generation, self.settings.dbscan, self.settings.metric),
+            ClusterMethod::Leiden | ClusterMethod::Louvain => RunKey::Graph(
+                generation,
+                self.settings.graph.clone(),
+                self.settings.communities,
+                self.settings.method == ClusterMethod::Leiden,
+            ),
         }
     }
 
@@ -146,9 +156,11 @@ impl ClustersView {
             RunKey::Tree(..) => ClusterMethod::Hierarchical,
             RunKey::KMeans(..) => ClusterMethod::KMeans,
             RunKey::Dbscan(..) => ClusterMethod::Dbscan,
+            RunKey::Graph(.., true) => ClusterMethod::Leiden,
+            RunKey::Graph(.., false) => ClusterMethod::Louvain,
         };
         let generation = |k: &RunKey| match k {
-            RunKey::Tree(g, ..) | RunKey::KMeans(g, ..) | RunKey::Dbscan(g, ..) => *g,
+            RunKey::Tree(g, ..) | RunKey::KMeans(g, ..) | RunKey::Dbscan(g, ..) | RunKey::Graph(g, ..) => *g,
         };
         // Only outcomes of the current matrix: older ones index other samples.
         self.results
@@ -213,6 +225,7 @@ impl ClustersView {
     fn start(&mut self, state: &AppState, key: RunKey) {
         let Some(current) = &state.current else { return };
         let matrix = current.dataset.values().clone();
+        let dataset = Arc::clone(&current.dataset);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         let job_key = key.clone();
         let job = Job::spawn("clustering", waker, move |ctx| {
@@ -228,6 +241,9 @@ impl ClustersView {
                 RunKey::Dbscan(_, params, metric) => {
                     let (labels, k_distances) = recipe::dbscan_with_curve(matrix.dense()?.view(), params, metric, ctx)?;
                     Ok(Outcome::Dbscan { labels, k_distances })
+                }
+                RunKey::Graph(_, graph, settings, refine) => {
+                    Ok(Outcome::Communities(recipe::communities(&dataset, &graph, &settings, refine, ctx)?))
                 }
             })
         });
@@ -315,6 +331,7 @@ impl ClustersView {
                 }
                 Outcome::KMeans { elbow, .. } => self.elbow_ui(ui, elbow),
                 Outcome::Dbscan { k_distances, .. } => self.k_distance_ui(ui, k_distances),
+                Outcome::Communities(c) => self.communities_ui(ui, c),
                 Outcome::Tree(_) => {
                     ui.spinner();
                 }
@@ -330,6 +347,7 @@ impl ClustersView {
             ClusterMethod::Hierarchical => "dendrogram",
             ClusterMethod::KMeans => "elbow",
             ClusterMethod::Dbscan => "k-distance",
+            ClusterMethod::Leiden | ClusterMethod::Louvain => "cluster sizes",
         };
         self.figure.choices[0] = main;
         self.figure.window_ui(ctx, "clusters_figure");
@@ -378,6 +396,10 @@ impl ClustersView {
                         k,
                         self.settings.dbscan.eps,
                     )
+                }
+                Outcome::Communities(c) => {
+                    let name = if self.settings.method == ClusterMethod::Leiden { "Leiden" } else { "Louvain" };
+                    crate::export::plots::cluster_sizes(&title(&format!("{name} clusters")), &c.labels)
                 }
             }
         };

@@ -25,6 +25,10 @@ impl ClustersView {
         );
         ui.selectable_value(&mut self.settings.method, ClusterMethod::KMeans, RichText::new("k-means").strong());
         ui.selectable_value(&mut self.settings.method, ClusterMethod::Dbscan, RichText::new("DBSCAN").strong());
+        ui.selectable_value(&mut self.settings.method, ClusterMethod::Leiden, RichText::new("Leiden").strong())
+            .on_hover_text("Communities of the neighbour graph (scanpy's sc.tl.leiden)");
+        ui.selectable_value(&mut self.settings.method, ClusterMethod::Louvain, RichText::new("Louvain").strong())
+            .on_hover_text("Communities of the neighbour graph without Leiden's refinement");
         ui.separator();
         let n = dataset.n_samples().max(1);
         match self.settings.method {
@@ -75,6 +79,7 @@ impl ClustersView {
                 ui.add(egui::DragValue::new(&mut self.settings.dbscan.min_samples).range(1..=n));
                 ui.label(RichText::new("or click the k-distance curve").weak());
             }
+            ClusterMethod::Leiden | ClusterMethod::Louvain => self.graph_controls_ui(ui, n),
         }
         ui.separator();
         if let Some((_, job)) = &self.job {
@@ -261,6 +266,56 @@ impl ClustersView {
         {
             self.settings.kmeans.k = (p.x.round().max(1.0) as usize).min(curve.len().max(1));
         }
+    }
+
+    /// Resolution, iterations, objective, seed and the graph (neighbours, components).
+    fn graph_controls_ui(&mut self, ui: &mut egui::Ui, n: usize) {
+        let c = &mut self.settings.communities;
+        ui.label("Resolution");
+        ui.add(egui::DragValue::new(&mut c.resolution).range(0.0..=50.0).speed(0.01).max_decimals(3))
+            .on_hover_text("Larger: more, smaller clusters");
+        ui.label("Iterations");
+        ui.add(egui::DragValue::new(&mut c.iterations).range(1..=100));
+        egui::ComboBox::from_id_salt("clusters_objective")
+            .selected_text(match c.objective {
+                crate::analysis::leiden::Objective::Modularity => "modularity",
+                crate::analysis::leiden::Objective::Cpm => "CPM",
+            })
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut c.objective, crate::analysis::leiden::Objective::Modularity, "modularity");
+                ui.selectable_value(&mut c.objective, crate::analysis::leiden::Objective::Cpm, "CPM")
+                    .on_hover_text("Constant Potts Model: resolution is a density, not relative to degree");
+            });
+        ui.label("Seed");
+        ui.add(egui::DragValue::new(&mut c.seed));
+        let g = &mut self.settings.graph;
+        ui.label("Neighbours");
+        ui.add(egui::DragValue::new(&mut g.neighbors).range(2..=n.clamp(2, 200)));
+        ui.label("PCs");
+        ui.add(egui::DragValue::new(&mut g.pcs).range(2..=200));
+    }
+
+    /// Leiden's or Louvain's result: the summary and the cluster sizes.
+    pub(super) fn communities_ui(&mut self, ui: &mut egui::Ui, c: &crate::recipes::clusters::Communities) {
+        let name = if self.settings.method == ClusterMethod::Leiden { "Leiden" } else { "Louvain" };
+        ui.label(format!("{name}: {} clusters, modularity {:.4}, on the {}.", c.clusters, c.modularity, c.graph));
+        let dark = ui.visuals().dark_mode;
+        let mut sizes = vec![0usize; c.clusters];
+        for &l in &c.labels {
+            sizes[l] += 1;
+        }
+        let bars: Vec<egui_plot::Bar> = sizes
+            .iter()
+            .enumerate()
+            .map(|(k, &s)| {
+                egui_plot::Bar::new((k + 1) as f64, s as f64).width(0.8).fill(super::cluster_colour(k, dark))
+            })
+            .collect();
+        Plot::new("cluster_sizes")
+            .x_axis_label("cluster")
+            .y_axis_label("samples")
+            .allow_scroll(false)
+            .show(ui, |plot| plot.bar_chart(egui_plot::BarChart::new("sizes", bars)));
     }
 
     pub(super) fn k_distance_ui(&mut self, ui: &mut egui::Ui, distances: &[f64]) {
