@@ -227,3 +227,35 @@ fn the_command_line_writes_a_umap() {
     assert!(quick["knn_preservation_k15"].is_null());
     assert_eq!(quick["approximate_neighbors"], true);
 }
+
+/// UMAP quality beyond pbmc68k_reduced: on every shared expression set the mean k-NN
+/// preservation (k = 15, in the principal components, seeds 0–2) is at most 0.03 below
+/// umap-learn's through scanpy on the same number of components
+/// (`tests/reference/umap_shared_make.py`).
+#[test]
+fn umap_keeps_neighbourhoods_on_the_shared_datasets() {
+    use biolens::recipes::umap::{UmapSettings, run};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reference: Value = serde_json::from_slice(
+        &std::fs::read(root.join("tests/reference/umap_shared_reference.json")).expect("reference"),
+    )
+    .expect("JSON");
+    let mut report = Vec::new();
+    for (name, entry) in reference["sets"].as_object().expect("sets") {
+        let dataset = common::open_sample(name);
+        let mut ours = Vec::new();
+        for seed in 0..3 {
+            let mut settings = UmapSettings::default();
+            settings.graph.pcs = entry["pcs"].as_u64().unwrap() as usize;
+            settings.params.seed = seed;
+            let (graph, layout) =
+                run(&dataset, &settings, biolens::recipes::Ctx::silent()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            ours.push(biolens::analysis::umap::knn_preservation(graph.representation.view(), layout.embedding().view(), 15));
+        }
+        let mean = ours.iter().sum::<f64>() / 3.0;
+        let theirs = entry["mean"].as_f64().unwrap();
+        report.push(format!("{name}: ours {mean:.3} {ours:.3?}, umap-learn {theirs:.3}"));
+        assert!(mean >= theirs - 0.03, "{report:#?}");
+    }
+    println!("{report:#?}");
+}
