@@ -228,7 +228,7 @@ fn the_command_line_writes_a_umap() {
     assert_eq!(quick["approximate_neighbors"], true);
 }
 
-/// UMAP quality beyond pbmc68k_reduced: on every shared expression set the mean k-NN
+/// UMAP quality beyond `pbmc68k_reduced`: on every shared expression set the mean k-NN
 /// preservation (k = 15, in the principal components, seeds 0–2) is at most 0.03 below
 /// umap-learn's through scanpy on the same number of components
 /// (`tests/reference/umap_shared_make.py`).
@@ -250,7 +250,11 @@ fn umap_keeps_neighbourhoods_on_the_shared_datasets() {
             settings.params.seed = seed;
             let (graph, layout) =
                 run(&dataset, &settings, biolens::recipes::Ctx::silent()).unwrap_or_else(|e| panic!("{name}: {e}"));
-            ours.push(biolens::analysis::umap::knn_preservation(graph.representation.view(), layout.embedding().view(), 15));
+            ours.push(biolens::analysis::umap::knn_preservation(
+                graph.representation.view(),
+                layout.embedding().view(),
+                15,
+            ));
         }
         let mean = ours.iter().sum::<f64>() / 3.0;
         let theirs = entry["mean"].as_f64().unwrap();

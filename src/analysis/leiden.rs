@@ -92,6 +92,9 @@ pub fn leiden(graph: &Csr, params: LeidenParams, cancelled: &dyn Fn() -> bool) -
         Objective::Cpm => (vec![1.0; n], params.resolution),
     };
     let base = Graph { adjacency, weights };
+    if cancelled() {
+        return None;
+    }
     let mut rng = Rng::new(params.seed);
     let mut membership: Vec<usize> = (0..n).collect();
     for _ in 0..params.iterations.max(1) {
@@ -183,17 +186,23 @@ fn one_run(
             return None;
         }
         let graph = owned.as_ref().unwrap_or(base);
-        fast_move(graph, &mut membership, resolution, rng);
+        fast_move(graph, &mut membership, resolution, rng, cancelled);
+        if cancelled() {
+            return None;
+        }
         let clusters = compact(&mut membership);
         let nodes = graph.adjacency.len();
         if clusters >= nodes {
             break;
         }
         let mut refined = if params.refine {
-            refine(graph, &membership, clusters, resolution, params.beta, rng)
+            refine(graph, &membership, clusters, (resolution, params.beta), rng, cancelled)
         } else {
             membership.clone()
         };
+        if cancelled() {
+            return None;
+        }
         let sub_clusters = compact(&mut refined);
         if sub_clusters >= nodes {
             break;
@@ -204,6 +213,9 @@ fn one_run(
         let mut weights = vec![0.0; sub_clusters];
         let mut start = vec![0usize; sub_clusters];
         for v in 0..nodes {
+            if v % CANCEL_EVERY == 0 && cancelled() {
+                return None;
+            }
             let a = refined[v];
             weights[a] += graph.weights[v];
             start[a] = membership[v];
@@ -228,8 +240,12 @@ fn one_run(
     Some(node_of.iter().map(|&v| membership[v]).collect())
 }
 
-/// The fast local move phase (igraph's `fastmovenodes`).
-fn fast_move(graph: &Graph, membership: &mut [usize], resolution: f64, rng: &mut Rng) {
+/// Nodes between two looks at `cancelled` in the move and refinement phases.
+const CANCEL_EVERY: usize = 4096;
+
+/// The fast local move phase (igraph's `fastmovenodes`); stops early (its result then unused)
+/// once `cancelled`.
+fn fast_move(graph: &Graph, membership: &mut [usize], resolution: f64, rng: &mut Rng, cancelled: &dyn Fn() -> bool) {
     let n = graph.adjacency.len();
     let mut cluster_weight = vec![0.0; n];
     let mut cluster_size = vec![0usize; n];
@@ -245,7 +261,12 @@ fn fast_move(graph: &Graph, membership: &mut [usize], resolution: f64, rng: &mut
     let mut edge_weight = vec![0.0; n];
     let mut seen = vec![false; n];
     let mut neighbours: Vec<usize> = Vec::new();
+    let mut moves = 0usize;
     while let Some(v) = queue.pop_front() {
+        moves += 1;
+        if moves.is_multiple_of(CANCEL_EVERY) && cancelled() {
+            return;
+        }
         queued[v] = false;
         let current = membership[v];
         let w_v = graph.weights[v];
@@ -306,14 +327,15 @@ fn fast_move(graph: &Graph, membership: &mut [usize], resolution: f64, rng: &mut
     }
 }
 
-/// The refinement (igraph's `mergenodes` in each cluster): the refined sub-cluster of each node.
+/// The refinement (igraph's `mergenodes` in each cluster): the refined sub-cluster of each node
+/// (`(resolution, beta)`); stops early (its result then unused) once `cancelled`.
 fn refine(
     graph: &Graph,
     membership: &[usize],
     clusters: usize,
-    resolution: f64,
-    beta: f64,
+    (resolution, beta): (f64, f64),
     rng: &mut Rng,
+    cancelled: &dyn Fn() -> bool,
 ) -> Vec<usize> {
     let n = graph.adjacency.len();
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); clusters];
@@ -332,10 +354,15 @@ fn refine(
     let mut edge_weight = vec![0.0; n];
     let mut seen = vec![false; n];
     let mut candidates: Vec<usize> = Vec::new();
+    let mut visited = 0usize;
     for nodes in &mut members {
         let total: f64 = nodes.iter().map(|&v| graph.weights[v]).sum();
         rng.shuffle(nodes);
         for &v in nodes.iter() {
+            visited += 1;
+            if visited.is_multiple_of(CANCEL_EVERY) && cancelled() {
+                return refined;
+            }
             let own = refined[v];
             // Only nodes still alone and well connected to their cluster move.
             if merged[own] || external[own] < weight[own] * (total - weight[own]) * resolution {

@@ -91,12 +91,15 @@ pub fn approximate_knn(
         let trees = params.trees.unwrap_or_else(|| (5 + ((n as f64).sqrt() / 20.0).round() as usize).min(64));
         let leaf_size = (2 * k).max(10);
         let seeds: Vec<u64> = (0..trees).map(|_| rng.next_u64()).collect();
-        let leaves: Vec<Vec<Vec<u32>>> = seeds.par_iter().map(|&s| tree_leaves(&x, leaf_size, s)).collect();
+        let leaves: Vec<Vec<Vec<u32>>> = seeds.par_iter().map(|&s| tree_leaves(&x, leaf_size, s, cancelled)).collect();
         if cancelled() {
             return None;
         }
         // Leaf pairs, computed in parallel per tree and applied in order.
         for tree in &leaves {
+            if cancelled() {
+                return None;
+            }
             let pairs: Vec<(u32, u32, f64)> = tree
                 .par_iter()
                 .flat_map_iter(|leaf| {
@@ -109,7 +112,10 @@ pub fn approximate_knn(
                     out
                 })
                 .collect();
-            for (i, j, d) in pairs {
+            for (count, (i, j, d)) in pairs.into_iter().enumerate() {
+                if count % 65_536 == 0 && cancelled() {
+                    return None;
+                }
                 heaps[i as usize].push(d, j, others);
                 heaps[j as usize].push(d, i, others);
             }
@@ -128,7 +134,10 @@ pub fn approximate_knn(
             if cancelled() {
                 return None;
             }
-            let updates = descent_round(&x, &mut heaps, others, params.max_candidates, &mut rng);
+            let updates = descent_round(&x, &mut heaps, others, params.max_candidates, &mut rng, cancelled);
+            if cancelled() {
+                return None;
+            }
             if (updates as f64) < params.delta * n as f64 * others as f64 {
                 break;
             }
@@ -146,8 +155,16 @@ pub fn approximate_knn(
     Some(Knn { k, indices, distances })
 }
 
-/// One round of the descent; the number of replacements.
-fn descent_round(x: &ArrayView2<'_, f64>, heaps: &mut [Heap], k: usize, max_candidates: usize, rng: &mut Rng) -> usize {
+/// One round of the descent; the number of replacements. The local joins stop early (the
+/// result then unused) once `cancelled`.
+fn descent_round(
+    x: &ArrayView2<'_, f64>,
+    heaps: &mut [Heap],
+    k: usize,
+    max_candidates: usize,
+    rng: &mut Rng,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> usize {
     let n = heaps.len();
     // New and old candidates of each cell, forward and reverse, sampled to `max_candidates`.
     let mut new: Vec<Vec<u32>> = vec![Vec::new(); n];
@@ -180,6 +197,9 @@ fn descent_round(x: &ArrayView2<'_, f64>, heaps: &mut [Heap], k: usize, max_cand
         .into_par_iter()
         .flat_map_iter(|i| {
             let mut out = Vec::new();
+            if cancelled() {
+                return out;
+            }
             let fresh = &new[i];
             for (a, &p) in fresh.iter().enumerate() {
                 for &q in fresh[a + 1..].iter().chain(old[i].iter()) {
@@ -196,19 +216,30 @@ fn descent_round(x: &ArrayView2<'_, f64>, heaps: &mut [Heap], k: usize, max_cand
         })
         .collect();
     let mut updates = 0;
-    for (p, q, d) in pairs {
+    for (count, (p, q, d)) in pairs.into_iter().enumerate() {
+        if count % 65_536 == 0 && cancelled() {
+            return updates;
+        }
         updates += usize::from(heaps[p as usize].push(d, q, k));
         updates += usize::from(heaps[q as usize].push(d, p, k));
     }
     updates
 }
 
-/// The leaves of one random-projection tree over all rows.
-fn tree_leaves(x: &ArrayView2<'_, f64>, leaf_size: usize, seed: u64) -> Vec<Vec<u32>> {
+/// The leaves of one random-projection tree over all rows (none once `cancelled`).
+fn tree_leaves(
+    x: &ArrayView2<'_, f64>,
+    leaf_size: usize,
+    seed: u64,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Vec<Vec<u32>> {
     let mut rng = Rng::new(seed);
     let mut leaves = Vec::new();
     let mut stack: Vec<Vec<u32>> = vec![(0..x.nrows() as u32).collect()];
     while let Some(points) = stack.pop() {
+        if points.len() > 1024 && cancelled() {
+            return Vec::new();
+        }
         if points.len() <= leaf_size {
             leaves.push(points);
             continue;

@@ -29,7 +29,10 @@ pub fn start(graph: &Graph, params: &UmapParams, ctx: Ctx<'_>) -> Result<Umap, R
     let init: Array2<f64> = match params.init {
         UmapInit::Spectral => {
             ctx.progress(None, "Spectral start");
-            spectral_init(&graph.connectivities, params.seed, SPECTRAL_ITERATIONS)
+            let token = ctx.cancel_token();
+            let cancelled = || token.is_some_and(crate::jobs::CancelToken::is_cancelled);
+            spectral_init(&graph.connectivities, params.seed, SPECTRAL_ITERATIONS, &cancelled)
+                .ok_or(RecipeError::Cancelled)?
         }
         UmapInit::Pca if graph.is_pca => {
             graph.representation.slice(ndarray::s![.., ..2.min(graph.representation.ncols())]).to_owned()
