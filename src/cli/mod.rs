@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::analysis::distance::{Between, Metric};
 use crate::analysis::pca::{PcaParams, PcaSolver};
-use crate::analysis::tsne::{TsneEngine, TsneGradient, TsneMetric, TsneParams};
+use crate::analysis::tsne::{TsneEngine, TsneGradient, TsneMetric, TsneNeighbors, TsneParams};
 use crate::analysis::{self};
 use crate::data::{self, Dataset, MissingPolicy, OpenRequest, Orientation, Pipeline, Step};
 use crate::export;
@@ -454,6 +454,10 @@ pub struct TsneArgs {
     /// Implementation: ours (stepwise) or linfa-tsne.
     #[arg(long, value_enum, default_value_t = TsneParams::default().engine)]
     pub engine: TsneEngine,
+    /// Neighbour search of the affinities: exact below 10,000 samples and approximate from
+    /// there (auto), or either.
+    #[arg(long, value_enum, default_value_t = TsneParams::default().neighbors)]
+    pub neighbors: TsneNeighbors,
     /// Write the embedding as CSV: `sample_id,tSNE1,tSNE2`.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -470,13 +474,16 @@ fn tsne(args: &TsneArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         seed: args.seed,
         gradient: args.gradient,
         engine: args.engine,
+        neighbors: args.neighbors,
         ..TsneParams::default()
     };
     let mut last = None;
     let mut method = None;
+    let mut search = None;
     let embedding = recipes::tsne::run(dataset.dense()?.view(), &params, Ctx::silent(), |t, info| {
         last = Some(info);
         method = Some(t.gradient);
+        search = Some(t.neighbors);
     })?;
     let names = vec!["tSNE1".to_owned(), "tSNE2".to_owned()];
     file.write("sample_id", dataset.sample_ids(), &names, embedding.view())?;
@@ -486,9 +493,10 @@ fn tsne(args: &TsneArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
         (_, Some(m)) => m.label(),
         (_, None) => "no iterations",
     };
+    let search = search.map_or(String::new(), |s| format!("{}, ", s.label()));
     writeln!(
         out,
-        "{} samples: t-SNE done ({} iterations, {method}, KL divergence {kl:.4}); written to {}",
+        "{} samples: t-SNE done ({} iterations, {method}, {search}KL divergence {kl:.4}); written to {}",
         dataset.n_samples(),
         params.exaggeration_iterations + params.iterations,
         args.out.display()

@@ -1,6 +1,7 @@
 //! t-SNE: the embedding ([`TsneParams`], openTSNE's defaults) and the view's colouring.
 //! The app runs [`Tsne`] step by step itself (to animate and pause); the command line and
-//! `biolens run` call [`run`].
+//! `biolens run` call [`run`]. What ran is on the [`Tsne`] each step sees: `neighbors`
+//! (exact, or approximate from 10,000 samples under `Auto`) and `gradient` (the repulsion).
 
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,8 @@ pub struct TsneSettings {
     pub colour_by: Colouring,
 }
 
-/// The PCA input, then per sample the neighbour lists, affinities, gradient and tree.
+/// The PCA input, then per sample the neighbour lists (exact: one GEMM block of 256 rows;
+/// approximate: the descent's lists), affinities, gradient and tree.
 pub const MEMORY: MemoryRule =
     MemoryRule { what: "t-SNE", bytes: |n, genes| super::pca::MEMORY.need(n, genes) + 4_000 * n as u128 };
 

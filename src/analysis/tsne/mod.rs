@@ -8,10 +8,15 @@
 //!
 //! # How it works (openTSNE's defaults)
 //! The input is the first min(50, n − 1, genes) principal components of the centred
-//! matrix. Affinities come from the exact `3 · perplexity` nearest neighbours (distances
-//! by blocked GEMM; cosine normalises rows first): each point's Gaussian precision is
-//! found by bisection so its conditional distribution has the chosen perplexity (lowered to
-//! (n − 1)/3 for small n); P is symmetrised and normalised to sum 1. The embedding starts
+//! matrix. Affinities come from each point's `3 · perplexity` nearest neighbours (cosine
+//! normalises rows first, after which Euclidean distance orders neighbours as cosine does):
+//! each point's Gaussian precision is found by bisection so its conditional distribution has
+//! the chosen perplexity (lowered to (n − 1)/3 for small n); P is symmetrised and normalised
+//! to sum 1. The neighbours are exact (all distances by blocked GEMM) below
+//! [`TsneNeighbors::APPROXIMATE_FROM`] points and approximate from there up (nearest-neighbour
+//! descent from random-projection trees, [`crate::analysis::nn_descent`], seeded by the
+//! t-SNE seed); [`TsneNeighbors`] can force either. openTSNE likewise switches to approximate
+//! (Annoy) neighbours, from 1,000 points. The embedding starts
 //! from the first two PCs scaled to SD 1e-4. Gradient descent with momentum and gains runs
 //! 250 iterations with early exaggeration 12 (learning rate N/12, momentum 0.5), then 500
 //! more (learning rate N, momentum 0.8): openTSNE's `learning_rate="auto"`, N / exaggeration
@@ -34,6 +39,7 @@ use faer::Mat;
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+use super::nn_descent::{self, DescentParams};
 use super::pca::{PcaError, PcaParams, PcaSolver, pca};
 use crate::jobs::CancelToken;
 
@@ -98,6 +104,50 @@ impl TsneGradient {
     }
 }
 
+/// How the `3 · perplexity` nearest neighbours behind the affinities are found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum TsneNeighbors {
+    /// Exact below [`TsneNeighbors::APPROXIMATE_FROM`] points, approximate from there up.
+    #[default]
+    Auto,
+    /// Every distance, by blocked GEMM (O(n²·d)).
+    Exact,
+    /// Nearest-neighbour descent from random-projection trees (pynndescent's method,
+    /// recall ≥ 0.95), seeded by the t-SNE seed.
+    Approximate,
+}
+
+impl TsneNeighbors {
+    /// From this many points up, `Auto` searches approximately. openTSNE switches at 1,000
+    /// (exact below, Annoy above), but the exact GEMM search here is fast at small n: its
+    /// O(n²) cost, about two minutes at 100,000 points (50 dimensions), is about a second at
+    /// 10,000, little beside the 750 iterations. Below it, exact neighbours cost nothing in
+    /// quality or repeatability and keep runs as they were (the openTSNE references the tests
+    /// compare with are all smaller). The same size as [`TsneGradient::FFT_FROM`], and near
+    /// scanpy's 8,192 for its neighbour graph.
+    pub const APPROXIMATE_FROM: usize = 10_000;
+
+    /// The search that runs for `n` points (never `Auto`).
+    #[must_use]
+    pub fn resolve(self, n: usize) -> Self {
+        match self {
+            Self::Auto if n >= Self::APPROXIMATE_FROM => Self::Approximate,
+            Self::Auto => Self::Exact,
+            other => other,
+        }
+    }
+
+    /// A short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Exact => "exact neighbours",
+            Self::Approximate => "approximate neighbours",
+        }
+    }
+}
+
 /// t-SNE parameters; the defaults are openTSNE's (see the module docs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -118,7 +168,10 @@ pub struct TsneParams {
     pub theta: f64,
     /// Distance.
     pub metric: TsneMetric,
-    /// Seed (of the PCA used as input and initialisation).
+    /// Neighbour search for the affinities.
+    pub neighbors: TsneNeighbors,
+    /// Seed (of the PCA used as input and initialisation, and of the approximate
+    /// neighbour search).
     pub seed: u64,
     /// Implementation.
     pub engine: TsneEngine,
@@ -135,6 +188,7 @@ impl Default for TsneParams {
             gradient: TsneGradient::Auto,
             theta: 0.5,
             metric: TsneMetric::Euclidean,
+            neighbors: TsneNeighbors::Auto,
             seed: 0,
             engine: TsneEngine::Biolens,
         }
@@ -209,6 +263,8 @@ pub struct Tsne {
     last_kl: Option<f64>,
     /// Repulsion method in use (never `Auto`).
     pub gradient: TsneGradient,
+    /// Neighbour search that ran for the affinities (never `Auto`).
+    pub neighbors: TsneNeighbors,
     interpolation: interpolation::Interpolation,
 }
 
@@ -247,7 +303,12 @@ impl Tsne {
         }
         let perplexity = params.perplexity.min((n - 1) as f64 / 3.0);
         let k = ((3.0 * perplexity).floor() as usize).clamp(1, n - 1);
-        let (neighbours, distances) = exact_knn(input.view(), k, &cancelled).ok_or(TsneError::Cancelled)?;
+        let search = params.neighbors.resolve(n);
+        let (neighbours, distances) = match search {
+            TsneNeighbors::Approximate => approximate_knn(input.view(), k, params.seed, &cancelled),
+            TsneNeighbors::Exact | TsneNeighbors::Auto => exact_knn(input.view(), k, &cancelled),
+        }
+        .ok_or(TsneError::Cancelled)?;
         let p = affinities(&neighbours, &distances, k, perplexity, &cancelled).ok_or(TsneError::Cancelled)?;
         let p_log_p = p.values.iter().filter(|&&v| v > 0.0).map(|v| v * v.ln()).sum();
         Ok(Self {
@@ -262,6 +323,7 @@ impl Tsne {
             input_dims: dims,
             last_kl: None,
             gradient: params.gradient.resolve(n),
+            neighbors: search,
             interpolation: interpolation::Interpolation::default(),
         })
     }
@@ -453,6 +515,31 @@ fn exact_knn(x: ArrayView2<'_, f64>, k: usize, cancelled: &(dyn Fn() -> bool + S
             }
         });
         start += rows;
+    }
+    (!cancelled()).then_some((neighbours, distances))
+}
+
+/// Approximate k nearest neighbours (self excluded; `k` < n) by nearest-neighbour descent, in
+/// [`exact_knn`]'s layout: squared distances and indices, ascending, row by row. `None` when
+/// cancelled.
+fn approximate_knn(
+    x: ArrayView2<'_, f64>,
+    k: usize,
+    seed: u64,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Option<(Vec<u32>, Vec<f64>)> {
+    let n = x.nrows();
+    // The search lists each point itself first (at distance 0): ask for one more and drop it.
+    let knn = nn_descent::approximate_knn(x, k + 1, DescentParams { seed, ..DescentParams::default() }, cancelled)?;
+    debug_assert_eq!(knn.k, k + 1, "k must be below n");
+    let mut neighbours = Vec::with_capacity(n * k);
+    let mut distances = Vec::with_capacity(n * k);
+    for i in 0..n {
+        let (idx, dist) = knn.row(i);
+        debug_assert_eq!(idx[0] as usize, i);
+        neighbours.extend_from_slice(&idx[1..]);
+        // Its distances are Euclidean; the affinities take squared ones.
+        distances.extend(dist[1..].iter().map(|d| d * d));
     }
     (!cancelled()).then_some((neighbours, distances))
 }
@@ -671,6 +758,37 @@ mod tests {
                 assert_eq!(get(p.columns[t] as usize, i as u32), Some(p.values[t]));
             }
         }
+    }
+
+    #[test]
+    fn approximate_neighbours_have_the_exact_layout() {
+        let mut rng = Rng::new(4);
+        let x = Array2::from_shape_fn((400, 5), |(i, _)| rng.normal() + (i % 4) as f64 * 6.0);
+        let k = 15;
+        let (exact_nb, _) = exact_knn(x.view(), k, &|| false).unwrap();
+        let (nb, ds) = approximate_knn(x.view(), k, 3, &|| false).unwrap();
+        assert_eq!((nb.len(), ds.len()), (400 * k, 400 * k));
+        let mut found = 0;
+        for i in 0..400 {
+            let row = &nb[i * k..(i + 1) * k];
+            let dist = &ds[i * k..(i + 1) * k];
+            assert!(!row.contains(&(i as u32)), "self excluded");
+            assert!(dist.windows(2).all(|w| w[0] <= w[1]), "ascending");
+            for (&j, &d) in row.iter().zip(dist) {
+                let direct: f64 = x.row(i).iter().zip(x.row(j as usize).iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+                assert!((d - direct).abs() <= 1e-9 * direct.max(1.0), "squared distances");
+            }
+            let truth: std::collections::HashSet<u32> = exact_nb[i * k..(i + 1) * k].iter().copied().collect();
+            found += row.iter().filter(|j| truth.contains(j)).count();
+        }
+        assert!(found as f64 / (400 * k) as f64 >= 0.95);
+        assert!(approximate_knn(x.view(), k, 3, &|| true).is_none());
+        // Auto resolves by size; the run reports the search it used.
+        assert_eq!(TsneNeighbors::Auto.resolve(TsneNeighbors::APPROXIMATE_FROM - 1), TsneNeighbors::Exact);
+        assert_eq!(TsneNeighbors::Auto.resolve(TsneNeighbors::APPROXIMATE_FROM), TsneNeighbors::Approximate);
+        let forced = TsneParams { neighbors: TsneNeighbors::Approximate, ..TsneParams::default() };
+        assert_eq!(Tsne::new(x.view(), &forced, None).unwrap().neighbors, TsneNeighbors::Approximate);
+        assert_eq!(Tsne::new(x.view(), &TsneParams::default(), None).unwrap().neighbors, TsneNeighbors::Exact);
     }
 
     #[test]

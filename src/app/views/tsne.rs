@@ -29,6 +29,8 @@ pub struct TsneFrame {
     pub generation: u64,
     /// The repulsion method that ran (`None` for linfa-tsne).
     pub gradient: Option<TsneGradient>,
+    /// The neighbour search of the affinities (`None` for linfa-tsne).
+    pub neighbors: Option<crate::analysis::tsne::TsneNeighbors>,
 }
 
 /// State of the t-SNE view.
@@ -76,7 +78,13 @@ impl TsneView {
                 ctx.check()?;
                 let total = params.exaggeration_iterations + params.iterations;
                 let info = StepInfo { iteration: total, total, phase: Phase::Main, kl_divergence: None };
-                return Ok(TsneFrame { embedding: Arc::new(embedding), info, generation, gradient: None });
+                return Ok(TsneFrame {
+                    embedding: Arc::new(embedding),
+                    info,
+                    generation,
+                    gradient: None,
+                    neighbors: None,
+                });
             }
             ctx.progress(None, "Finding neighbours and affinities");
             let mut tsne = Tsne::new(matrix.dense()?.view(), &params, Some(ctx.cancel_token()))
@@ -86,6 +94,7 @@ impl TsneView {
                 info,
                 generation,
                 gradient: Some(t.gradient),
+                neighbors: Some(t.neighbors),
             };
             ctx.partial(frame(&tsne, tsne.info()));
             let mut last_sent = Instant::now();
@@ -225,6 +234,9 @@ impl TsneView {
                 ui.label(phase);
                 if let Some(method) = frame.gradient {
                     ui.label(method.label());
+                }
+                if let Some(search) = frame.neighbors {
+                    ui.label(search.label());
                 }
                 if let Some(kl) = info.kl_divergence {
                     ui.label(format!("KL divergence {kl:.3}"));
