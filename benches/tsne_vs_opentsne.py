@@ -4,7 +4,7 @@ Biolens' CPU time against openTSNE's (FFT gradients and approximate neighbours, 
 at this size) in the same run.
 
 Usage:
-    pip install numpy polars openTSNE
+    pip install numpy scikit-learn openTSNE
     cargo build --release --no-default-features
     python3 benches/tsne_vs_opentsne.py [--biolens target/release/biolens] [--n 100000]
 
@@ -33,10 +33,10 @@ def make_data(path, N):
     labels = rng.integers(0, CLUSTERS, size=N)
     X = centres[labels] + rng.normal(size=(N, D))
     if not os.path.exists(path):
-        import polars as pl
-        df = pl.DataFrame({f"d{j}": X[:, j] for j in range(D)})
-        df.insert_column(0, pl.Series("sample_id", [f"p{i}" for i in range(N)]))
-        df.write_csv(path)
+        with open(path, "w") as f:
+            f.write("sample_id," + ",".join(f"d{j}" for j in range(D)) + "\n")
+            for i in range(len(X)):
+                f.write(f"p{i}," + ",".join(repr(float(v)) for v in X[i]) + "\n")
     return X
 
 
@@ -46,14 +46,16 @@ def cpu_seconds():
 
 
 def knn_preservation(high, low, k=10, sample=2000):
+    """The mean share of the k nearest neighbours (among all points) of `sample` random points
+    in the input that are among their k nearest in the embedding."""
+    from sklearn.neighbors import NearestNeighbors
     rng = np.random.default_rng(1)
     idx = rng.choice(len(high), size=min(sample, len(high)), replace=False)
     def knn(A):
-        d = ((A[idx, None, :] - A[None, idx, :]) ** 2).sum(-1)
-        np.fill_diagonal(d, np.inf)
-        return np.argsort(d, axis=1)[:, :k]
+        found = NearestNeighbors(n_neighbors=k + 1).fit(A).kneighbors(A[idx], return_distance=False)
+        return [set(r[r != i][:k]) for i, r in zip(idx, found)]
     a, b = knn(high), knn(low)
-    return np.mean([len(set(x) & set(y)) / k for x, y in zip(a, b)])
+    return float(np.mean([len(x & y) / k for x, y in zip(a, b)]))
 
 
 def main():

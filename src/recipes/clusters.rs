@@ -89,7 +89,8 @@ pub struct Communities {
     pub seconds_clustering: f64,
 }
 
-/// Leiden (`refine`) or Louvain on the neighbour graph of `dataset` (built as `graph` says).
+/// Leiden (`refine`) or Louvain on the neighbour graph of `dataset` (built as `graph` says,
+/// seeded by the clustering's seed).
 pub fn communities(
     dataset: &crate::data::Dataset,
     graph: &super::neighbors::GraphSettings,
@@ -97,10 +98,29 @@ pub fn communities(
     refine: bool,
     ctx: Ctx<'_>,
 ) -> Result<Communities, RecipeError> {
-    let graph = super::neighbors::GraphSettings { seed: settings.seed, ..graph.clone() };
+    let graph = community_graph(graph, settings);
     let started = std::time::Instant::now();
     let built = super::neighbors::build(dataset, &graph, ctx)?;
     let seconds_graph = started.elapsed().as_secs_f64();
+    partition(&built, settings, refine, seconds_graph, ctx)
+}
+
+/// The graph settings Leiden and Louvain use: `graph`, seeded by the clustering's seed.
+pub fn community_graph(
+    graph: &super::neighbors::GraphSettings,
+    settings: &CommunitySettings,
+) -> super::neighbors::GraphSettings {
+    super::neighbors::GraphSettings { seed: settings.seed, ..graph.clone() }
+}
+
+/// Leiden (`refine`) or Louvain on a built graph (`seconds_graph`: what building it took).
+pub fn partition(
+    built: &super::neighbors::Graph,
+    settings: &CommunitySettings,
+    refine: bool,
+    seconds_graph: f64,
+    ctx: Ctx<'_>,
+) -> Result<Communities, RecipeError> {
     let started = std::time::Instant::now();
     ctx.progress(None, if refine { "Leiden" } else { "Louvain" });
     let params = crate::analysis::leiden::LeidenParams {

@@ -121,3 +121,38 @@ pub fn build(dataset: &Dataset, settings: &GraphSettings, ctx: Ctx<'_>) -> Resul
     };
     Ok(Graph { representation: Arc::new(representation), from, is_pca, knn, approximate, connectivities })
 }
+
+/// The last neighbour graph built, shared by the views that use one (the UMAP view, Leiden and
+/// Louvain in the Clusters view): a graph is built once for the same data (matrix generation)
+/// and settings, whichever view asks first. Sessions keep only the settings; the graph is built
+/// again when they are opened.
+#[derive(Default)]
+pub struct GraphCache {
+    last: std::sync::Mutex<Option<(u64, GraphSettings, Arc<Graph>)>>,
+}
+
+impl GraphCache {
+    /// The graph of `dataset` (at matrix generation `generation`) built as `settings` say: the
+    /// one kept when it matches, else built now (the cache is not locked meanwhile) and kept.
+    pub fn get_or_build(
+        &self,
+        generation: u64,
+        dataset: &Dataset,
+        settings: &GraphSettings,
+        ctx: Ctx<'_>,
+    ) -> Result<Arc<Graph>, RecipeError> {
+        if let Some(graph) = self.get(generation, settings) {
+            return Ok(graph);
+        }
+        let graph = Arc::new(build(dataset, settings, ctx)?);
+        *self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((generation, settings.clone(), Arc::clone(&graph)));
+        Ok(graph)
+    }
+
+    /// The kept graph, when it was built for `generation` and `settings`.
+    pub fn get(&self, generation: u64, settings: &GraphSettings) -> Option<Arc<Graph>> {
+        let last = self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        last.as_ref().filter(|(g, s, _)| *g == generation && s == settings).map(|(_, _, graph)| Arc::clone(graph))
+    }
+}

@@ -226,6 +226,7 @@ impl ClustersView {
         let Some(current) = &state.current else { return };
         let matrix = current.dataset.values().clone();
         let dataset = Arc::clone(&current.dataset);
+        let graphs = Arc::clone(&state.graphs);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         let job_key = key.clone();
         let job = Job::spawn("clustering", waker, move |ctx| {
@@ -242,8 +243,13 @@ impl ClustersView {
                     let (labels, k_distances) = recipe::dbscan_with_curve(matrix.dense()?.view(), params, metric, ctx)?;
                     Ok(Outcome::Dbscan { labels, k_distances })
                 }
-                RunKey::Graph(_, graph, settings, refine) => {
-                    Ok(Outcome::Communities(recipe::communities(&dataset, &graph, &settings, refine, ctx)?))
+                RunKey::Graph(generation, graph, settings, refine) => {
+                    // The graph the UMAP view built, when it is the same.
+                    let started = std::time::Instant::now();
+                    let graph = recipe::community_graph(&graph, &settings);
+                    let built = graphs.get_or_build(generation, &dataset, &graph, ctx)?;
+                    let seconds = started.elapsed().as_secs_f64();
+                    Ok(Outcome::Communities(recipe::partition(&built, &settings, refine, seconds, ctx)?))
                 }
             })
         });

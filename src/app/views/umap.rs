@@ -91,10 +91,9 @@ impl UmapView {
         let settings = self.settings.clone();
         let generation = current.matrix_generation;
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
+        let graphs = Arc::clone(&state.graphs);
         let run = super::LiveRun::spawn("UMAP", waker, move |ctx, worker_paused| {
-            let graph = Arc::new(crate::recipes::in_job(ctx, |c| {
-                crate::recipes::neighbors::build(&dataset, &settings.graph, c)
-            })?);
+            let graph = crate::recipes::in_job(ctx, |c| graphs.get_or_build(generation, &dataset, &settings.graph, c))?;
             let mut layout = crate::recipes::in_job(ctx, |c| crate::recipes::umap::start(&graph, &settings.params, c))?;
             let frame = |layout: &crate::analysis::umap::Umap| UmapFrame {
                 embedding: Arc::new(layout.embedding()),
