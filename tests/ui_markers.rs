@@ -75,3 +75,37 @@ fn ranking_plots_and_comparing() {
     run_until(&mut fresh, "the ranking again", |app| app.markers_view().result.is_some());
     assert_eq!(fresh.state().markers_view().result.as_ref().expect("ranked").plot.rows.len(), 10);
 }
+
+/// In projector mode (F11: 2× scale, light theme) at 1920 × 1080 and 1280 × 720 the Markers
+/// tab's main controls stay on screen (the rest of the side panel scrolls) and the dot plot is
+/// drawn at the larger scale.
+#[test]
+fn markers_fit_on_a_projector() {
+    for (w, h_px) in [(1920.0, 1080.0), (1280.0, 720.0)] {
+        let mut h = egui_kittest::Harness::builder()
+            .with_size([w, h_px])
+            .build_eframe(|cc| biolens::app::BiolensApp::new(cc, biolens::app::Startup::Empty));
+        h.state_mut().push_command(Command::OpenSample("pbmc68k_reduced"));
+        h.run_steps(1);
+        run_until(&mut h, "the dataset", |app| app.state().current.is_some());
+        h.key_press(egui::Key::F11);
+        h.run_steps(3);
+        assert!(h.state().state().settings.projector);
+        h.get_by_label("Markers").click();
+        h.run_steps(1);
+        h.state_mut().markers_view_mut().settings.groupby = Some("label".into());
+        h.get_by_label("Rank genes").click();
+        h.run_steps(1);
+        run_until(&mut h, "the ranking", |app| app.markers_view().result.is_some());
+        run_until(&mut h, "the dot plot", |app| app.markers_view().figure_shown());
+        let screen = h.ctx.content_rect();
+        for label in ["Rank genes", "Export figure…"] {
+            let rect = h.get_by_label(label).rect();
+            assert!(screen.contains_rect(rect), "{label} at {rect:?} outside {screen:?} ({w} × {h_px})");
+        }
+        // The figure's first gene column is on screen.
+        let at = h.state().markers_view().screen_position(0.5, 0.5).expect("drawn");
+        assert!(screen.contains(at), "{at:?} ({w} × {h_px})");
+        screenshot(&mut h, &format!("projector_markers_{w}x{h_px}"));
+    }
+}

@@ -44,6 +44,18 @@ fn short_number(v: f64) -> String {
     if text == "-0" { "0".to_owned() } else { text }
 }
 
+/// `text` shortened with "…" to about `room` wide at font size `f` (whole when it fits).
+fn fit_text(text: &str, room: f64, f: f64) -> String {
+    if text_width(text, f) <= room {
+        return text.to_owned();
+    }
+    let fits = (room / (0.55 * f)).floor().max(0.0) as usize;
+    if fits < 2 {
+        return String::new();
+    }
+    format!("{}…", text.chars().take(fits - 1).collect::<String>())
+}
+
 /// Approximate width of `text` at font size `f` (the bundled font averages about 0.55 em).
 fn text_width(text: &str, f: f64) -> f64 {
     text.chars().count() as f64 * 0.55 * f
@@ -225,7 +237,8 @@ pub fn figure_svg(fig: &Figure, size: &Size, style: &Style) -> String {
     for legend in &fig.legends {
         let bar_height =
             if alone { (bottom - top) / bars.max(1) as f64 } else { (0.45 * (bottom - top)).min(14.0 * f) };
-        y = legend_svg(&mut s, legend, (right + f, y, bottom), (bar_height, frame.dot), style);
+        let room = w - (right + f) - 0.3 * f;
+        y = legend_svg(&mut s, legend, (right + f, y, bottom, room), (bar_height, frame.dot), style);
     }
     s.push_str("</svg>\n");
     s
@@ -377,13 +390,15 @@ fn axes_svg(s: &mut String, fig: &Figure, frame: &Frame, style: &Style) {
         Scale::Categories(names) => {
             let cell = (bottom - top) / (y1 - y0);
             if category_names(&fig.y, cell, f, false) != Names::None {
+                // Names longer than the margin are shortened, not cut by the page's edge.
+                let room = left - 0.3 * f - if fig.y.label.is_empty() { 0.3 * f } else { 1.8 * f };
                 for (k, name) in names.iter().enumerate() {
                     let _ = writeln!(
                         s,
                         r#"<text x="{:.2}" y="{:.2}" font-size="{small:.2}" text-anchor="end" fill="{INK}">{}</text>"#,
                         left - 0.3 * f,
                         frame.sy(k as f64 + 0.5) + small * 0.35,
-                        escape(name)
+                        escape(&fit_text(name, room, small))
                     );
                 }
             }
@@ -652,14 +667,15 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// One legend right of the plot, from `at` = (x, top, bottom); returns where the next starts.
+/// A legend from `at` = (x, top, bottom, room across); text longer than the room is shortened.
 fn legend_svg(
     s: &mut String,
     legend: &Legend,
-    at: (f64, f64, f64),
+    at: (f64, f64, f64, f64),
     (bar_height, dot): (f64, f64),
     style: &Style,
 ) -> f64 {
-    let (x, top, bottom) = at;
+    let (x, top, bottom, room) = at;
     let f = style.font_size;
     match legend {
         Legend::None => top,
@@ -669,7 +685,7 @@ fn legend_svg(
                 r#"<text x="{x:.2}" y="{:.2}" font-size="{:.2}" font-weight="bold" fill="{INK}">{}</text>"#,
                 top + f * 0.8,
                 f * 0.9,
-                escape(text)
+                escape(&fit_text(text, room, 0.9 * f))
             );
             top + 1.4 * f
         }
@@ -705,7 +721,7 @@ fn legend_svg(
                     r#"<text x="{:.2}" y="{y:.2}" font-size="{:.2}" fill="{INK}">{}</text>"#,
                     x + if lines { f * 1.8 } else { f * 1.2 },
                     f * 0.9,
-                    escape(label)
+                    escape(&fit_text(label, room - if lines { f * 1.8 } else { f * 1.2 }, 0.9 * f))
                 );
             }
             if shown < entries.len() {
@@ -747,11 +763,13 @@ fn legend_svg(
                 r#"<text x="{x:.2}" y="{:.2}" font-size="{:.2}" fill="{INK}">{}</text>"#,
                 top + f * 0.4,
                 f * 0.8,
-                escape(label)
+                escape(&fit_text(label, room, 0.8 * f))
             );
             bar_bottom + 1.6 * f
         }
-        Legend::Sizes { label, entries } => sizes_svg(s, label, entries, (x, top, dot), style),
+        Legend::Sizes { label, entries } => {
+            sizes_svg(s, &fit_text(label, room, 0.8 * f), entries, (x, top, dot), style)
+        }
     }
 }
 

@@ -224,7 +224,8 @@ impl MarkersView {
         let Some(current) = &state.current else { return };
         let groups = super::categorical_names(current.dataset.annotations());
         let before = (self.settings.clone(), self.plot.clone());
-        ui.horizontal_wrapped(|ui| {
+        ui.heading("Marker genes");
+        egui::Grid::new("markers_settings").num_columns(2).show(ui, |ui| {
             ui.label("Groups");
             let shown = self.settings.groupby.clone().unwrap_or_else(|| "choose…".into());
             egui::ComboBox::from_id_salt("markers_groupby").selected_text(shown).show_ui(ui, |ui| {
@@ -235,6 +236,7 @@ impl MarkersView {
                     }
                 }
             });
+            ui.end_row();
             ui.label("Test");
             egui::ComboBox::from_id_salt("markers_method").selected_text(self.settings.method.name()).show_ui(
                 ui,
@@ -244,7 +246,8 @@ impl MarkersView {
                     }
                 },
             );
-            ui.label("against");
+            ui.end_row();
+            ui.label("Against");
             let levels: Vec<String> = self
                 .settings
                 .groupby
@@ -262,6 +265,9 @@ impl MarkersView {
                     ui.selectable_value(&mut self.settings.reference, Some(l.clone()), l);
                 }
             });
+            ui.end_row();
+        });
+        ui.horizontal_wrapped(|ui| {
             if self.settings.method == MarkerMethod::Wilcoxon {
                 ui.checkbox(&mut self.settings.tie_correct, "tie correction")
                     .on_hover_text("Correct the rank-sum variance for ties (scanpy: off by default)");
@@ -280,30 +286,21 @@ impl MarkersView {
                 self.rank(state);
             }
         });
+        ui.separator();
+        ui.label(RichText::new("Show").strong());
         ui.horizontal_wrapped(|ui| {
-            ui.label("Show");
             for (show, enabled) in self.choices() {
                 if ui.add_enabled(enabled, egui::Button::selectable(self.show == show, show.title())).clicked() {
                     self.show = show;
                     self.version += 1;
                 }
             }
-            ui.separator();
+        });
+        ui.horizontal_wrapped(|ui| {
             ui.label("Genes per group");
             ui.add(egui::DragValue::new(&mut self.plot.genes_per_group).range(1..=50));
             ui.checkbox(&mut self.plot.scale_per_gene, "scale per gene")
                 .on_hover_text("Each gene from 0 (its lowest group) to 1 (its highest), scanpy's standard_scale='var'");
-            if ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size, and the table as CSV").clicked()
-            {
-                self.figure.open = true;
-                self.figure.plot = match self.show {
-                    Show::Plot(MarkerPlot::Dotplot) | Show::Table => 0,
-                    Show::Plot(MarkerPlot::Matrixplot) => 1,
-                    Show::Plot(MarkerPlot::Violin) => 2,
-                    Show::Plot(MarkerPlot::Heatmap) => 3,
-                    Show::Volcano | Show::ComparisonTable => 4,
-                };
-            }
         });
         self.compare_ui(ui, state);
         if before.0 != self.settings && self.ran && self.job.is_none() && self.settings.groupby.is_some() {
@@ -318,8 +315,9 @@ impl MarkersView {
         let Some(current) = &state.current else { return };
         let n = current.dataset.n_samples();
         let selected = state.selection.samples.len();
+        ui.separator();
+        ui.label(RichText::new("Compare selection").strong());
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new("Compare selection").strong());
             let second = self.second.as_ref().filter(|s| s.len() == n).map(|s| s.iter().filter(|&&b| b).count());
             ui.label(match second {
                 Some(m) => format!("{selected} selected against the kept set of {m}"),
@@ -633,17 +631,61 @@ impl super::View for MarkersView {
             ui.label("Open a dataset first.");
             return;
         }
-        self.settings_ui(ui, state);
-        if let Some(e) = &self.error {
-            ui.colored_label(ui.visuals().error_fg_color, e);
-        }
-        if let (Some(r), Show::Plot(_)) = (&self.result, self.show)
-            && r.markers.tree.is_some()
-            && self.settings.dendrogram
-        {
-            ui.label(RichText::new(format!("Groups ordered by their dendrogram on {}.", r.markers.tree_from)).weak());
-        }
-        ui.separator();
+        egui::Panel::left("markers_side")
+            .resizable(true)
+            .default_size(ui.text_style_height(&egui::TextStyle::Body) * 14.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().id_salt("markers_side_scroll").show(ui, |ui| {
+                    self.settings_ui(ui, state);
+                    if let Some(e) = &self.error {
+                        ui.colored_label(ui.visuals().error_fg_color, e);
+                    }
+                    if let (Some(r), Show::Plot(_)) = (&self.result, self.show)
+                        && r.markers.tree.is_some()
+                        && self.settings.dendrogram
+                    {
+                        ui.separator();
+                        ui.label(
+                            RichText::new(format!("Groups ordered by their dendrogram on {}.", r.markers.tree_from))
+                                .weak(),
+                        );
+                    }
+                });
+            });
+        egui::CentralPanel::default().show(ui, |ui| self.main_ui(ui, state, commands));
+        self.export(ui.ctx(), state);
+    }
+
+    fn is_busy(&self) -> bool {
+        self.job.is_some() || self.plot_job.is_some() || self.compare_job.is_some() || self.render.is_some()
+    }
+
+    fn save(&self, views: &mut crate::session::Views) {
+        self.save_settings(views);
+    }
+
+    fn restore(&mut self, views: &crate::session::Views) {
+        self.restore_settings(views);
+    }
+}
+
+impl MarkersView {
+    /// The figure or table shown (under its name and *Export figure…*), or what to do first.
+    fn main_ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(self.show.title()).strong());
+            if ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size, and the table as CSV").clicked()
+            {
+                self.figure.open = true;
+                self.figure.plot = match self.show {
+                    Show::Plot(MarkerPlot::Dotplot) | Show::Table => 0,
+                    Show::Plot(MarkerPlot::Matrixplot) => 1,
+                    Show::Plot(MarkerPlot::Violin) => 2,
+                    Show::Plot(MarkerPlot::Heatmap) => 3,
+                    Show::Volcano | Show::ComparisonTable => 4,
+                };
+            }
+        });
         let ready = match self.show {
             Show::Plot(_) | Show::Table => self.result.is_some(),
             Show::Volcano | Show::ComparisonTable => self.comparison.is_some(),
@@ -659,14 +701,9 @@ impl super::View for MarkersView {
         } else {
             self.figure_ui(ui, state, commands);
         }
-        self.export(ui.ctx(), state);
     }
 
-    fn is_busy(&self) -> bool {
-        self.job.is_some() || self.plot_job.is_some() || self.compare_job.is_some() || self.render.is_some()
-    }
-
-    fn save(&self, views: &mut crate::session::Views) {
+    fn save_settings(&self, views: &mut crate::session::Views) {
         views.markers = crate::session::SavedMarkers {
             settings: self.settings.clone(),
             plot: self.plot.clone(),
@@ -674,7 +711,7 @@ impl super::View for MarkersView {
         };
     }
 
-    fn restore(&mut self, views: &crate::session::Views) {
+    fn restore_settings(&mut self, views: &crate::session::Views) {
         self.settings = views.markers.settings.clone();
         self.plot = views.markers.plot.clone();
         self.ran = views.markers.ran;
