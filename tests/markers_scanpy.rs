@@ -137,6 +137,7 @@ fn the_dendrogram_and_dot_plot_equal_scanpys() {
     let settings = MarkerSettings { groupby: Some("bulk_labels".into()), ..MarkerSettings::default() };
     let markers = run(&dataset, &settings, biolens::recipes::Ctx::silent()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(markers.tree_from, "the stored X_pca");
+    assert_eq!(markers.caution, None, "raw.X is log1p data");
     let tree = markers.tree.as_ref().expect("a dendrogram");
     let order: Vec<&str> = tree.order.iter().map(|&g| markers.levels[g].as_str()).collect();
     let theirs: Vec<&str> = reference["dendrogram"]["categories_ordered"]

@@ -26,8 +26,28 @@ fn ranking_plots_and_comparing() {
     assert_eq!(ranked.plot.rows.len(), 10);
     assert_eq!(ranked.plot.columns.len(), 10 * h.state().markers_view().plot.genes_per_group);
     assert!(ranked.markers.tree.is_some(), "groups ordered by their dendrogram");
+    // The bundled table is scaled: the tab says log fold changes assume log1p values.
+    let caution = ranked.markers.caution.clone().expect("a caution about scaled values");
+    assert!(caution.contains("below 0"), "{caution}");
+    h.get_by_label(&caution);
     run_until(&mut h, "the dot plot drawn", |app| app.markers_view().figure_shown());
     screenshot(&mut h, "markers_dotplot");
+    assert_eq!(ranked.markers.tree_from, "50 principal components");
+    // Once the UMAP tab has built the neighbour graph, ranking again takes its 50 PCs for the
+    // dendrogram instead of computing them: the same order.
+    h.get_by_label("UMAP").click();
+    h.run_steps(1);
+    run_until(&mut h, "the UMAP's graph", |app| app.umap_view().latest.is_some());
+    h.get_by_label("Markers").click();
+    h.run_steps(1);
+    h.get_by_label("Rank genes").click();
+    h.run_steps(1);
+    run_until(&mut h, "the ranking again", |app| {
+        app.markers_view().result.as_ref().is_some_and(|r| r.markers.tree_from.contains("neighbour graph"))
+    });
+    let again = h.state().markers_view().result.clone().expect("ranked");
+    assert_eq!(again.plot.row_names, ranked.plot.row_names, "the same dendrogram order");
+    run_until(&mut h, "the dot plot drawn", |app| app.markers_view().figure_shown());
     // A click on the first gene's column (middle of the first row) colours every scatter by it.
     let gene = ranked.plot.genes[0].clone();
     let at = h.state().markers_view().screen_position(0.5, 0.5).expect("on screen");

@@ -1032,6 +1032,9 @@ fn markers(args: &MarkersArgs, out: &mut dyn std::io::Write) -> anyhow::Result<(
         dataset.n_genes(),
         started.elapsed().as_secs_f64()
     )?;
+    if let Some(caution) = &result.caution {
+        writeln!(out, "note: {caution}")?;
+    }
     if let Some(tree) = &result.tree {
         let names: Vec<&str> = tree.order.iter().map(|&g| result.levels[g].as_str()).collect();
         writeln!(out, "dendrogram order (on {}): {}", result.tree_from, names.join(", "))?;

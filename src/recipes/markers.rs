@@ -56,10 +56,24 @@ pub struct Markers {
     pub tree: Option<GroupTree>,
     /// What the dendrogram was computed on ("the stored `X_pca`", "50 principal components").
     pub tree_from: String,
+    /// A caution about the values (log fold changes assume log1p data), when they do not look
+    /// like it.
+    pub caution: Option<String>,
 }
 
 /// Ranks the genes of `dataset`'s processed values for each group of `settings.groupby`.
 pub fn run(dataset: &Dataset, settings: &MarkerSettings, ctx: Ctx<'_>) -> Result<Markers, RecipeError> {
+    run_with(dataset, settings, None, ctx)
+}
+
+/// [`run`], with the 50 principal components of the processed values already computed (a
+/// neighbour graph's, with what they are) for the dendrogram when the file stores no `X_pca`.
+pub fn run_with(
+    dataset: &Dataset,
+    settings: &MarkerSettings,
+    pcs: Option<(&ndarray::Array2<f64>, &str)>,
+    ctx: Ctx<'_>,
+) -> Result<Markers, RecipeError> {
     let name =
         settings.groupby.as_deref().ok_or_else(|| RecipeError::Invalid("choose an annotation to group by".into()))?;
     let column = dataset
@@ -89,7 +103,7 @@ pub fn run(dataset: &Dataset, settings: &MarkerSettings, ctx: Ctx<'_>) -> Result
         })?;
     let (tree, tree_from) = if settings.dendrogram && levels.len() > 1 {
         ctx.progress(None, "Dendrogram of the groups");
-        let (representation, from) = dendrogram_representation(dataset, ctx)?;
+        let (representation, from) = dendrogram_representation(dataset, pcs, ctx)?;
         (Some(markers::group_tree(representation.view(), codes, levels.len())), from)
     } else {
         (None, String::new())
@@ -102,17 +116,44 @@ pub fn run(dataset: &Dataset, settings: &MarkerSettings, ctx: Ctx<'_>) -> Result
         codes: codes.clone(),
         tree,
         tree_from,
+        caution: values_caution(dataset.values()),
     })
 }
 
+/// Why the log fold changes may mislead: scanpy's formula, `log2(expm1(mean₁) / expm1(mean₂))`,
+/// assumes log1p values. Negative values mean scaled data; values above 50 look like counts.
+pub fn values_caution(values: &crate::data::Matrix) -> Option<String> {
+    let (lo, hi) = values.min_max();
+    if lo < 0.0 {
+        Some(format!(
+            "The values go below 0 (least {lo:.3}): scaled data? Log fold changes assume log1p values \
+             (rank the log-normalised data, e.g. the raw layer)."
+        ))
+    } else if hi > 50.0 {
+        Some(format!(
+            "The values reach {hi:.0}: counts? Log fold changes assume log1p values (normalise and log1p first)."
+        ))
+    } else {
+        None
+    }
+}
+
 /// What `sc.tl.dendrogram` correlates the groups on: a stored `X_pca`, else the values
-/// themselves when there are fewer than 50 genes, else 50 principal components of them.
-fn dendrogram_representation(dataset: &Dataset, ctx: Ctx<'_>) -> Result<(ndarray::Array2<f64>, String), RecipeError> {
+/// themselves when there are fewer than 50 genes, else 50 principal components of them (`pcs`
+/// when given, else computed).
+fn dendrogram_representation(
+    dataset: &Dataset,
+    pcs: Option<(&ndarray::Array2<f64>, &str)>,
+    ctx: Ctx<'_>,
+) -> Result<(ndarray::Array2<f64>, String), RecipeError> {
     if let Some(stored) = dataset.raw().single_cell().embeddings.iter().find(|e| e.name == "X_pca") {
         return Ok((stored.coords.select(ndarray::Axis(0), dataset.raw_rows()), "the stored X_pca".into()));
     }
     if dataset.n_genes() < 50 {
         return Ok((dataset.values().dense()?.clone(), "the values".into()));
+    }
+    if let Some((pcs, from)) = pcs.filter(|(p, _)| p.nrows() == dataset.n_samples()) {
+        return Ok((pcs.clone(), format!("{from} (the neighbour graph's)")));
     }
     let params = crate::analysis::pca::PcaParams { components: 50, ..Default::default() };
     let pca = super::pca::run_values(dataset.values(), &params, ctx)?;

@@ -145,10 +145,17 @@ impl MarkersView {
         let dataset = Arc::clone(&current.dataset);
         let (settings, plot) = (self.settings.clone(), self.plot.clone());
         let generation = current.generation;
+        // The 50 PCs of a neighbour graph built with the defaults (the UMAP tab's), so the
+        // dendrogram does not compute them again.
+        let graph = state
+            .graphs
+            .get(current.matrix_generation, &crate::recipes::neighbors::GraphSettings::default())
+            .filter(|g| g.is_pca);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         self.job = Some(Job::spawn("markers", waker, move |ctx| {
             crate::recipes::in_job(ctx, |c| {
-                let markers = crate::recipes::markers::run(&dataset, &settings, c)?;
+                let pcs = graph.as_ref().map(|g| (&*g.representation, g.from.as_str()));
+                let markers = crate::recipes::markers::run_with(&dataset, &settings, pcs, c)?;
                 c.progress(None, "Plot");
                 let plot = crate::recipes::markers::plot_data(&dataset, &markers, &plot)?;
                 Ok(Ranked { markers, plot, generation })
@@ -639,6 +646,9 @@ impl super::View for MarkersView {
                     self.settings_ui(ui, state);
                     if let Some(e) = &self.error {
                         ui.colored_label(ui.visuals().error_fg_color, e);
+                    }
+                    if let Some(caution) = self.result.as_ref().and_then(|r| r.markers.caution.as_ref()) {
+                        ui.colored_label(ui.visuals().warn_fg_color, caution);
                     }
                     if let (Some(r), Show::Plot(_)) = (&self.result, self.show)
                         && r.markers.tree.is_some()
