@@ -538,17 +538,19 @@ fn dots_svg(s: &mut String, dots: &[(f64, f64, f64, Rgb)], frame: &Frame, lw: f6
     let _ = writeln!(s, r#"<g stroke="{INK}" stroke-width="{:.2}">"#, lw / 4.0);
     for &(x, y, size, c) in dots {
         let r = size.clamp(0.0, 1.0) * frame.dot;
-        if r > 0.05 && x.is_finite() && y.is_finite() {
-            let _ = writeln!(
-                s,
-                r#"<circle cx="{:.2}" cy="{:.2}" r="{r:.2}" fill="{}"/>"#,
-                frame.sx(x),
-                frame.sy(y),
-                hex(c)
-            );
+        if r > 0.05 {
+            circle_svg(s, frame, (x, y), r, c);
         }
     }
     s.push_str("</g>\n");
+}
+
+/// A filled circle of radius `r` (page units) at data point `at`; nothing when not finite.
+fn circle_svg(s: &mut String, frame: &Frame, (x, y): (f64, f64), r: f64, c: Rgb) {
+    if x.is_finite() && y.is_finite() {
+        let _ =
+            writeln!(s, r#"<circle cx="{:.2}" cy="{:.2}" r="{r:.2}" fill="{}"/>"#, frame.sx(x), frame.sy(y), hex(c));
+    }
 }
 
 fn polygon_svg(s: &mut String, points: &[(f64, f64)], fill: Rgb, frame: &Frame, lw: f64) {
@@ -569,15 +571,7 @@ fn polygon_svg(s: &mut String, points: &[(f64, f64)], fill: Rgb, frame: &Frame, 
 fn points_svg(s: &mut String, points: &[(f64, f64, Rgb)], highlighted: &[usize], frame: &Frame, r: f64) {
     s.push_str("<g stroke=\"none\">\n");
     for &(x, y, c) in points {
-        if x.is_finite() && y.is_finite() {
-            let _ = writeln!(
-                s,
-                r#"<circle cx="{:.2}" cy="{:.2}" r="{r:.2}" fill="{}"/>"#,
-                frame.sx(x),
-                frame.sy(y),
-                hex(c)
-            );
-        }
+        circle_svg(s, frame, (x, y), r, c);
     }
     s.push_str("</g>\n");
     if !highlighted.is_empty() {

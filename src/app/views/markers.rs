@@ -41,7 +41,28 @@ pub enum Show {
     ComparisonTable,
 }
 
+/// The figures *Export figure…* offers, in its order.
+const EXPORTED: [Show; 5] = [
+    Show::Plot(MarkerPlot::Dotplot),
+    Show::Plot(MarkerPlot::Matrixplot),
+    Show::Plot(MarkerPlot::Violin),
+    Show::Plot(MarkerPlot::Heatmap),
+    Show::Volcano,
+];
+
 impl Show {
+    /// The name in the export window and its default file names.
+    fn export_name(self) -> &'static str {
+        match self {
+            Self::Plot(MarkerPlot::Dotplot) => "dot plot",
+            Self::Plot(MarkerPlot::Matrixplot) => "matrix plot",
+            Self::Plot(MarkerPlot::Violin) => "stacked violins",
+            Self::Plot(MarkerPlot::Heatmap) => "heatmap",
+            Self::Volcano => "volcano",
+            Self::Table | Self::ComparisonTable => "table",
+        }
+    }
+
     fn title(self) -> &'static str {
         match self {
             Self::Plot(p) => p.title(),
@@ -55,9 +76,9 @@ impl Show {
 /// Ranked markers with their plot numbers.
 pub struct Ranked {
     /// The statistics.
-    pub markers: Markers,
+    pub markers: Arc<Markers>,
     /// The numbers the plot shows.
-    pub plot: MarkerPlotData,
+    pub plot: Arc<MarkerPlotData>,
     /// Dataset generation they belong to.
     pub generation: u64,
 }
@@ -110,7 +131,7 @@ impl Default for MarkersView {
     fn default() -> Self {
         let mut figure = super::figure_export::FigureExport::with_choices(
             "markers",
-            vec!["dot plot", "matrix plot", "stacked violins", "heatmap", "volcano"],
+            EXPORTED.iter().map(|s| s.export_name()).collect(),
         );
         figure.has_table = true;
         Self {
@@ -158,7 +179,7 @@ impl MarkersView {
                 let markers = crate::recipes::markers::run_with(&dataset, &settings, pcs, c)?;
                 c.progress(None, "Plot");
                 let plot = crate::recipes::markers::plot_data(&dataset, &markers, &plot)?;
-                Ok(Ranked { markers, plot, generation })
+                Ok(Ranked { markers: Arc::new(markers), plot: Arc::new(plot), generation })
             })
         }));
         self.ran = true;
@@ -561,7 +582,7 @@ impl MarkersView {
         };
         if self.figure.requested_table {
             self.figure.requested_table = false;
-            let csv = if self.figure.plot == 4 {
+            let csv = if EXPORTED.get(self.figure.plot) == Some(&Show::Volcano) {
                 self.comparison.as_ref().map(|c| c.table_csv())
             } else {
                 self.result.as_ref().map(|r| r.markers.table_csv(r.markers.settings.n_genes))
@@ -574,13 +595,7 @@ impl MarkersView {
         if !self.figure.requested {
             return;
         }
-        let show = match self.figure.plot {
-            0 => Show::Plot(MarkerPlot::Dotplot),
-            1 => Show::Plot(MarkerPlot::Matrixplot),
-            2 => Show::Plot(MarkerPlot::Violin),
-            3 => Show::Plot(MarkerPlot::Heatmap),
-            _ => Show::Volcano,
-        };
+        let show = EXPORTED[self.figure.plot.min(EXPORTED.len() - 1)];
         let shown = std::mem::replace(&mut self.show, show);
         let figure = self.current_figure(&format!("{} — {}", current.dataset.name, show.title()));
         self.show = shown;
@@ -611,8 +626,8 @@ impl super::View for MarkersView {
         if super::poll_into(&mut self.plot_job, &mut plot, &mut self.error)
             && let (Some(plot), Some(old)) = (plot, &self.result)
         {
-            let markers = old.markers.clone();
-            self.result = Some(Arc::new(Ranked { markers, plot: (*plot).clone(), generation: old.generation }));
+            let markers = Arc::clone(&old.markers);
+            self.result = Some(Arc::new(Ranked { markers, plot, generation: old.generation }));
             self.version += 1;
         }
         let mut compared = None;
@@ -687,13 +702,13 @@ impl MarkersView {
             if ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size, and the table as CSV").clicked()
             {
                 self.figure.open = true;
-                self.figure.plot = match self.show {
-                    Show::Plot(MarkerPlot::Dotplot) | Show::Table => 0,
-                    Show::Plot(MarkerPlot::Matrixplot) => 1,
-                    Show::Plot(MarkerPlot::Violin) => 2,
-                    Show::Plot(MarkerPlot::Heatmap) => 3,
-                    Show::Volcano | Show::ComparisonTable => 4,
+                // The figure of what is shown; a table's figure: the dot plot, or the volcano.
+                let figure = match self.show {
+                    Show::Table => Show::Plot(MarkerPlot::Dotplot),
+                    Show::ComparisonTable => Show::Volcano,
+                    other => other,
                 };
+                self.figure.plot = EXPORTED.iter().position(|&e| e == figure).unwrap_or(0);
             }
         });
         let ready = match self.show {

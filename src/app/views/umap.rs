@@ -33,13 +33,6 @@ pub struct UmapFrame {
     pub graph: Arc<Graph>,
 }
 
-/// Leiden on the view's graph: the labels and the modularity.
-struct LeidenResult {
-    labels: Vec<Option<usize>>,
-    clusters: usize,
-    modularity: f64,
-}
-
 /// State of the UMAP view.
 pub struct UmapView {
     /// The settings of the next run and the colouring (saved with a session as they are).
@@ -51,7 +44,7 @@ pub struct UmapView {
     error: Option<String>,
     /// Leiden's resolution.
     pub resolution: f64,
-    leiden: Option<Job<LeidenResult>>,
+    leiden: Option<Job<crate::recipes::clusters::Communities>>,
     /// Clusters and modularity of the last Leiden run.
     pub leiden_summary: Option<String>,
     /// Colouring, legend and scatter.
@@ -141,7 +134,9 @@ impl UmapView {
                 Ok(r) => {
                     self.leiden_summary =
                         Some(format!("Leiden: {} clusters, modularity {:.3}", r.clusters, r.modularity));
-                    commands.push(Command::SetAnnotation(super::clusters::cluster_annotation("leiden", &r.labels)));
+                    let labels: Vec<Option<usize>> = r.labels.iter().map(|&l| Some(l)).collect();
+                    let name = crate::recipes::clusters::ClusterMethod::Leiden.annotation_name();
+                    commands.push(Command::SetAnnotation(super::clusters::cluster_annotation(name, &labels)));
                     self.settings.colour_by = crate::recipes::Colouring::Annotation("leiden".to_owned());
                 }
                 Err(JobError::Cancelled) => {}
@@ -154,22 +149,15 @@ impl UmapView {
     fn start_leiden(&mut self, state: &AppState) {
         let Some(frame) = &self.latest else { return };
         let graph = Arc::clone(&frame.graph);
-        let params = crate::analysis::leiden::LeidenParams {
+        // The Clusters tab's Leiden (the same recipe), at this resolution and the layout's seed.
+        let settings = crate::recipes::clusters::CommunitySettings {
             resolution: self.resolution,
             seed: self.settings.params.seed,
             ..Default::default()
         };
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         self.leiden = Some(Job::spawn("Leiden", waker, move |ctx| {
-            ctx.progress(None, "Leiden");
-            let cancel = ctx.cancel_token().clone();
-            let p = crate::analysis::leiden::leiden(&graph.connectivities, params, &|| cancel.is_cancelled())
-                .ok_or(JobError::Cancelled)?;
-            Ok(LeidenResult {
-                labels: p.membership.iter().map(|&c| Some(c as usize)).collect(),
-                clusters: p.clusters,
-                modularity: p.modularity,
-            })
+            crate::recipes::in_job(ctx, |c| crate::recipes::clusters::partition(&graph, &settings, true, 0.0, c))
         }));
     }
 
