@@ -58,14 +58,18 @@ struct Heap {
 
 impl Heap {
     /// Inserts `j` at squared distance `d` when it beats the worst and is not there yet.
+    /// Every distance comes from [`Rows::distance2`], which gives a pair the same bits in
+    /// either order, so `j`, if there, sits exactly where `(d, j)` would go: one binary
+    /// search finds both the place and a duplicate (a scan of all k for the duplicate was a
+    /// tenth of a 100,000-point t-SNE run's CPU time at k = 91).
     fn push(&mut self, d: f64, j: u32, k: usize) -> bool {
         if self.items.len() >= k && d >= self.items[self.items.len() - 1].0 {
             return false;
         }
-        if self.items.iter().any(|&(_, x, _)| x == j) {
+        let at = self.items.partition_point(|&(e, x, _)| e.total_cmp(&d).then(x.cmp(&j)).is_lt());
+        if self.items.get(at).is_some_and(|&(_, x, _)| x == j) {
             return false;
         }
-        let at = self.items.partition_point(|&(e, x, _)| e.total_cmp(&d).then(x.cmp(&j)).is_lt());
         self.items.insert(at, (d, j, true));
         self.items.truncate(k);
         true
@@ -128,18 +132,25 @@ pub fn approximate_knn(
         if cancelled() {
             return None;
         }
-        // Leaf pairs, computed in parallel per tree and applied in order.
+        // Leaf pairs, computed in parallel per tree and applied in order. Only pairs that
+        // beat a heap's worst before the tree can enter it (the worst only falls), so the
+        // others are dropped at once: after the first trees that is most of them, and the
+        // offers no longer fill (and fault in) hundreds of megabytes per tree.
         for tree in &leaves {
             if cancelled() {
                 return None;
             }
+            let thresholds = worst(&heaps, others);
             let pairs: Vec<(u32, u32, f64)> = tree
                 .par_iter()
                 .flat_map_iter(|leaf| {
-                    let mut out = Vec::with_capacity(leaf.len() * leaf.len() / 2);
+                    let mut out = Vec::new();
                     for (a, &i) in leaf.iter().enumerate() {
                         for &j in &leaf[a + 1..] {
-                            out.push((i, j, rows.distance2(i as usize, j as usize)));
+                            let d = rows.distance2(i as usize, j as usize);
+                            if d < thresholds[i as usize] || d < thresholds[j as usize] {
+                                out.push((i, j, d));
+                            }
                         }
                     }
                     out
@@ -197,32 +208,11 @@ fn descent_round(
 ) -> usize {
     let n = heaps.len();
     // New and old candidates of each cell, forward and reverse, sampled to `max_candidates`.
-    let mut new: Vec<Vec<u32>> = vec![Vec::new(); n];
-    let mut old: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for (i, heap) in heaps.iter_mut().enumerate() {
-        for item in &mut heap.items {
-            let (_, j, fresh) = *item;
-            if fresh {
-                new[i].push(j);
-                new[j as usize].push(i as u32);
-                item.2 = false;
-            } else {
-                old[i].push(j);
-                old[j as usize].push(i as u32);
-            }
-        }
-    }
-    for list in new.iter_mut().chain(old.iter_mut()) {
-        list.sort_unstable();
-        list.dedup();
-        if list.len() > max_candidates {
-            rng.shuffle(list);
-            list.truncate(max_candidates);
-        }
-    }
+    let seed = rng.next_u64();
+    let [new, old] = [true, false].map(|fresh| Candidates::gather(heaps, fresh, max_candidates, seed));
+    heaps.par_iter_mut().for_each(|h| h.items.iter_mut().for_each(|item| item.2 = false));
     // Local joins in parallel; the pairs that may improve a heap, applied in cell order.
-    let thresholds: Vec<f64> =
-        heaps.iter().map(|h| if h.items.len() < k { f64::INFINITY } else { h.items[h.items.len() - 1].0 }).collect();
+    let thresholds = worst(heaps, k);
     let pairs: Vec<(u32, u32, f64)> = (0..n)
         .into_par_iter()
         .flat_map_iter(|i| {
@@ -230,9 +220,9 @@ fn descent_round(
             if cancelled() {
                 return out;
             }
-            let fresh = &new[i];
+            let fresh = new.of(i);
             for (a, &p) in fresh.iter().enumerate() {
-                for &q in fresh[a + 1..].iter().chain(old[i].iter()) {
+                for &q in fresh[a + 1..].iter().chain(old.of(i)) {
                     if p == q {
                         continue;
                     }
@@ -251,6 +241,89 @@ fn descent_round(
     apply(heaps, &pairs, k);
     // Entries new this round that stayed: the same whatever order the pairs were applied in.
     heaps.par_iter().map(|h| h.items.iter().filter(|item| item.2).count()).sum()
+}
+
+/// Every cell's candidates for a round's local join, in one flat array (a `Vec` per cell
+/// meant 200,000 allocations a round, grown one push at a time, at 100,000 cells).
+struct Candidates {
+    start: Vec<usize>,
+    len: Vec<usize>,
+    items: Vec<u32>,
+}
+
+impl Candidates {
+    /// The new (`fresh`) or old neighbours of each cell, forward and reverse, without
+    /// repeats, a random `max_candidates` of them where there are more. The sampling draws
+    /// from a generator per cell (seeded by `seed` and the cell), so cells are sampled in
+    /// parallel and the result does not depend on the threads.
+    fn gather(heaps: &[Heap], fresh: bool, max_candidates: usize, seed: u64) -> Self {
+        let n = heaps.len();
+        let mut count = vec![0usize; n];
+        for (i, heap) in heaps.iter().enumerate() {
+            for &(_, j, _) in heap.items.iter().filter(|item| item.2 == fresh) {
+                count[i] += 1;
+                count[j as usize] += 1;
+            }
+        }
+        let mut start = Vec::with_capacity(n);
+        let mut total = 0;
+        for c in &count {
+            start.push(total);
+            total += c;
+        }
+        let mut fill = start.clone();
+        let mut items = vec![0u32; total];
+        for (i, heap) in heaps.iter().enumerate() {
+            for &(_, j, _) in heap.items.iter().filter(|item| item.2 == fresh) {
+                items[fill[i]] = j;
+                fill[i] += 1;
+                items[fill[j as usize]] = i as u32;
+                fill[j as usize] += 1;
+            }
+        }
+        let mut cells = Vec::with_capacity(n);
+        let mut rest = items.as_mut_slice();
+        for &c in &count {
+            let (cell, tail) = rest.split_at_mut(c);
+            cells.push(cell);
+            rest = tail;
+        }
+        let stream = if fresh { 0 } else { n as u64 };
+        let len = cells
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                cell.sort_unstable();
+                let mut m = 0;
+                for t in 0..cell.len() {
+                    if m == 0 || cell[t] != cell[m - 1] {
+                        cell[m] = cell[t];
+                        m += 1;
+                    }
+                }
+                if m > max_candidates {
+                    let mut rng = Rng::new(seed ^ (stream + i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                    for t in 0..max_candidates {
+                        cell.swap(t, t + rng.below(m - t));
+                    }
+                    m = max_candidates;
+                }
+                m
+            })
+            .collect();
+        Self { start, len, items }
+    }
+
+    /// Cell `i`'s candidates.
+    fn of(&self, i: usize) -> &[u32] {
+        &self.items[self.start[i]..self.start[i] + self.len[i]]
+    }
+}
+
+/// Each heap's worst distance, or infinity while it holds fewer than `k`: an offer at or
+/// above it is turned away.
+fn worst(heaps: &[Heap], k: usize) -> Vec<f64> {
+    heaps.iter().map(|h| if h.items.len() < k { f64::INFINITY } else { h.items[h.items.len() - 1].0 }).collect()
 }
 
 /// Offers every pair `(p, q, d)` to both heaps, heaps in parallel. A heap keeps the `k`
