@@ -48,6 +48,8 @@ const MAX_BOXES: usize = 1000;
 pub(super) struct Interpolation {
     grid: Option<Grid>,
     charges: [Vec<Complex<f64>>; 2],
+    /// Each point's place in the grid (kept, like the charge grids, to save page faults).
+    stencils: Vec<Stencil>,
 }
 
 impl std::fmt::Debug for Interpolation {
@@ -87,14 +89,16 @@ impl Interpolation {
         let origin = [0, 1].map(|d| f64::midpoint(lo[d], hi[d]) - width * boxes as f64 / 2.0);
 
         // Each point's first node (row-major in the M × M node grid) and its weights.
-        let stencils: Vec<Stencil> = y.iter().map(|p| Stencil::new(*p, origin, width, boxes, m)).collect();
+        let stencils = &mut self.stencils;
+        stencils.clear();
+        stencils.extend(y.iter().map(|p| Stencil::new(*p, origin, width, boxes, m)));
 
         // Spread the charges: grid a holds (1, y¹), grid b holds (y², ‖y‖²), as re + i·im.
         for grid in [&mut *a, &mut *b] {
             grid.clear();
             grid.resize(len * len, Complex::new(0.0, 0.0));
         }
-        for (p, s) in y.iter().zip(&stencils) {
+        for (p, s) in y.iter().zip(&*stencils) {
             let ca = Complex::new(1.0, p[0]);
             let cb = Complex::new(p[1], p[0] * p[0] + p[1] * p[1]);
             for (idx, w) in s.nodes(len) {
@@ -108,7 +112,7 @@ impl Interpolation {
         });
 
         // Interpolate the potentials back to the points.
-        let (a, b) = (&*a, &*b);
+        let (a, b, stencils) = (&*a, &*b, &*stencils);
         let z = super::parallel_sum(forces, |i, f| {
             let p = y[i];
             let (mut pa, mut pb) = (Complex::new(0.0, 0.0), Complex::new(0.0, 0.0));
