@@ -107,3 +107,59 @@ fn run_compare_confusion_and_tune() {
     let predictions = std::fs::read_to_string(dir.path().join("predictions.csv")).unwrap();
     assert_eq!(predictions.lines().count(), 84, "header and every sample once");
 }
+
+/// A network in Classify: the live training panel draws each epoch's curves and the network
+/// while the job runs, Pause holds the trainer (no epoch completes while paused) and Resume
+/// lets it finish; afterwards the model's *Training* panel shows every fold's curves.
+#[test]
+fn mlp_trains_live_with_pause_and_shows_its_curves() {
+    use biolens::analysis::nn::{MlpParams, TrainDevice};
+    let mut h = open_app("sklearn_iris", true);
+    h.get_by_label("Classify").click();
+    h.run_steps(2);
+    for (on, model) in &mut h.state_mut().classify_view_mut().settings.models {
+        *on = matches!(model, Model::Mlp(_));
+        if let Model::Mlp(p) = model {
+            *p = MlpParams {
+                hidden: vec![8, 4],
+                epochs: 400,
+                batch_size: 8,
+                device: TrainDevice::Cpu,
+                ..MlpParams::default()
+            };
+        }
+    }
+    h.get_by_label("▶ Run").click();
+    h.run_steps(1);
+    let epochs = |app: &biolens::app::BiolensApp| {
+        app.classify_view()
+            .training
+            .as_ref()
+            .and_then(biolens::analysis::nn::Monitor::snapshot)
+            .map_or(0, |s| s.runs.iter().map(Vec::len).sum::<usize>())
+    };
+    run_until(&mut h, "the first epochs", |app| epochs(app) >= 3);
+    h.get_by_label("Training");
+    h.get_by_label("⏸ Pause").click();
+    h.run_steps(1);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let held = epochs(h.state());
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    h.run_steps(2);
+    assert_eq!(epochs(h.state()), held, "an epoch completed while paused");
+    assert!(h.state().classify_view().is_running());
+    screenshot(&mut h, "classify_mlp_live");
+    h.get_by_label("▶ Resume").click();
+    h.run_steps(1);
+    run_until(&mut h, "the training", |app| app.classify_view().result.is_some() && !app.classify_view().is_running());
+    let run = h.state().classify_view().result.clone().unwrap();
+    let outcome = &run.outcomes[0];
+    assert_eq!(outcome.folds.len(), 5);
+    assert!(outcome.folds.iter().all(|f| f.history.as_ref().is_some_and(|h| h.len() == 400)));
+    assert!(outcome.mean_sd(|s| Some(s.accuracy)).0 > 0.9);
+    h.get_by_label("Training").click();
+    h.run_steps(2);
+    assert_eq!(h.state().classify_view().detail, Detail::Training);
+    h.get_by_label_contains("5 folds, 2000 epochs");
+    screenshot(&mut h, "classify_mlp_training");
+}

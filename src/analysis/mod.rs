@@ -8,6 +8,7 @@ pub mod distance;
 pub mod leiden;
 pub mod markers;
 pub mod neighbors;
+pub mod nn;
 pub mod nn_descent;
 pub mod pca;
 pub mod pca_sparse;

@@ -179,6 +179,27 @@ pub enum Startup {
     Open(Box<OpenRequest>),
 }
 
+/// eframe's wgpu setup, asking for a device that can also compute: every limit and feature
+/// of the adapter ([`crate::gpu::Gpu::device_descriptor`]; the distance shaders and burn's
+/// training run on it), except on OpenGL, where egui's own WebGL-level request stays.
+fn wgpu_configuration() -> eframe::egui_wgpu::WgpuConfiguration {
+    use eframe::egui_wgpu::{WgpuConfiguration, WgpuSetup, WgpuSetupCreateNew};
+    let fallback = WgpuSetupCreateNew::without_display_handle().device_descriptor;
+    WgpuConfiguration {
+        wgpu_setup: WgpuSetup::CreateNew(WgpuSetupCreateNew {
+            device_descriptor: Arc::new(move |adapter: &wgpu::Adapter| {
+                if adapter.get_info().backend == wgpu::Backend::Gl {
+                    fallback(adapter)
+                } else {
+                    crate::gpu::Gpu::device_descriptor(adapter)
+                }
+            }),
+            ..WgpuSetupCreateNew::without_display_handle()
+        }),
+        ..WgpuConfiguration::default()
+    }
+}
+
 /// Starts the desktop app (wgpu renderer).
 pub fn run() -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
@@ -190,6 +211,7 @@ pub fn run() -> anyhow::Result<()> {
             .with_drag_and_drop(true)
             .with_icon(app_icon()),
         renderer: eframe::Renderer::Wgpu,
+        wgpu_options: wgpu_configuration(),
         ..Default::default()
     };
     eframe::run_native("Biolens", options, Box::new(|cc| Ok(Box::new(BiolensApp::new(cc, Startup::Restore)))))
@@ -234,10 +256,16 @@ impl BiolensApp {
             widgets::scatter_gpu::mark_available(&cc.egui_ctx);
         }
         let (gpu, gpu_problem) = match &cc.wgpu_render_state {
-            Some(rs) => match crate::gpu::Gpu::from_parts(&rs.adapter, rs.device.clone(), rs.queue.clone()) {
-                Ok(gpu) => (Some(gpu), None),
-                Err(err) => (None, Some(err.to_string())),
-            },
+            Some(rs) => {
+                match crate::gpu::Gpu::from_parts(&rs.instance, &rs.adapter, rs.device.clone(), rs.queue.clone()) {
+                    Ok(gpu) => {
+                        #[cfg(feature = "nn")]
+                        crate::analysis::nn::train::register_gpu(&gpu);
+                        (Some(gpu), None)
+                    }
+                    Err(err) => (None, Some(err.to_string())),
+                }
+            }
             None => (None, Some("the window is not drawn with wgpu".to_owned())),
         };
         let mut app = Self {

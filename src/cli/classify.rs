@@ -10,6 +10,7 @@ use crate::analysis::classify::metrics::{ClassScores, per_class};
 use crate::analysis::classify::models::KnnWeights;
 use crate::analysis::classify::svm::Kernel;
 use crate::analysis::classify::validation::{Features, GeneSelection, cross_validate};
+use crate::analysis::nn::{Activation, MlpParams, Optimizer, TrainDevice};
 use crate::recipes::classify::Validation;
 
 /// `biolens classify`.
@@ -90,6 +91,9 @@ pub struct ClassifyArgs {
     /// Also draw the ROC curves (.svg or .png, 1200 × 900 px).
     #[arg(long, value_name = "FILE")]
     pub roc_figure: Option<std::path::PathBuf>,
+    /// The network's settings (`--model mlp`).
+    #[command(flatten)]
+    pub mlp: MlpArgs,
     /// Write every test prediction as CSV: `sample_id,repeat,fold,true,predicted`, one row per
     /// sample per repeat (repeats and folds from 0; leave-one-out: each sample its own fold;
     /// `--split`: the test samples, fold 0).
@@ -116,6 +120,141 @@ pub enum ModelArg {
     Gnb,
     /// The majority class.
     Baseline,
+    /// A multilayer perceptron (neural network; `--hidden`, `--epochs` and the flags below).
+    Mlp,
+}
+
+/// The flags of `--model mlp` (scikit-learn's `MLPClassifier` defaults).
+#[derive(Debug, Clone, Args)]
+pub struct MlpArgs {
+    /// MLP: units of each hidden layer, comma-separated (e.g. 256,128).
+    #[arg(long, value_delimiter = ',', default_value = "100")]
+    pub hidden: Vec<usize>,
+    /// MLP: activation of the hidden units.
+    #[arg(long, value_enum, default_value_t = ActivationArg::Relu)]
+    pub activation: ActivationArg,
+    /// MLP: passes over the training samples.
+    #[arg(long, default_value_t = MlpParams::default().epochs)]
+    pub epochs: usize,
+    /// MLP: samples per batch.
+    #[arg(long, default_value_t = MlpParams::default().batch_size)]
+    pub batch: usize,
+    /// MLP: learning rate.
+    #[arg(long, default_value_t = MlpParams::default().learning_rate)]
+    pub lr: f64,
+    /// MLP: optimiser.
+    #[arg(long, value_enum, default_value_t = OptimizerArg::Adam)]
+    pub optimizer: OptimizerArg,
+    /// MLP: momentum of SGD.
+    #[arg(long, default_value_t = 0.9)]
+    pub momentum: f64,
+    /// MLP: dropout probability after each hidden layer.
+    #[arg(long, default_value_t = 0.0)]
+    pub dropout: f64,
+    /// MLP: L2 penalty on the weights (scikit-learn's alpha).
+    #[arg(long, default_value_t = MlpParams::default().weight_decay)]
+    pub weight_decay: f64,
+    /// MLP: share of each training fold held out to draw the validation curves (0: none).
+    #[arg(long, default_value_t = MlpParams::default().validation_fraction)]
+    pub validation_fraction: f64,
+    /// MLP: stop when the validation loss has not improved for N epochs (and keep the best).
+    #[arg(long, value_name = "N")]
+    pub early_stopping: Option<usize>,
+    /// MLP: where it trains (auto: a real GPU if there is one, else the CPU).
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
+    /// MLP: write the training history as CSV:
+    /// `fold,epoch,train_loss,val_loss,train_accuracy,val_accuracy,seconds` (folds from 0 over
+    /// all repeats; `seconds`: the epoch's wall-clock time).
+    #[arg(long, value_name = "FILE")]
+    pub history_out: Option<std::path::PathBuf>,
+}
+
+impl Default for MlpArgs {
+    fn default() -> Self {
+        let d = MlpParams::default();
+        Self {
+            hidden: d.hidden,
+            activation: ActivationArg::Relu,
+            epochs: d.epochs,
+            batch: d.batch_size,
+            lr: d.learning_rate,
+            optimizer: OptimizerArg::Adam,
+            momentum: 0.9,
+            dropout: d.dropout,
+            weight_decay: d.weight_decay,
+            validation_fraction: d.validation_fraction,
+            early_stopping: None,
+            device: DeviceArg::Auto,
+            history_out: None,
+        }
+    }
+}
+
+impl MlpArgs {
+    /// The network the flags describe.
+    pub fn params(&self, seed: u64) -> MlpParams {
+        MlpParams {
+            hidden: self.hidden.clone(),
+            activation: match self.activation {
+                ActivationArg::Relu => Activation::Relu,
+                ActivationArg::Tanh => Activation::Tanh,
+                ActivationArg::Sigmoid => Activation::Sigmoid,
+                ActivationArg::Gelu => Activation::Gelu,
+            },
+            dropout: self.dropout,
+            weight_decay: self.weight_decay,
+            optimizer: match self.optimizer {
+                OptimizerArg::Adam => Optimizer::Adam,
+                OptimizerArg::Sgd => Optimizer::Sgd { momentum: self.momentum },
+            },
+            learning_rate: self.lr,
+            batch_size: self.batch,
+            epochs: self.epochs,
+            validation_fraction: self.validation_fraction,
+            early_stopping: self.early_stopping,
+            seed,
+            device: match self.device {
+                DeviceArg::Auto => TrainDevice::Auto,
+                DeviceArg::Cpu => TrainDevice::Cpu,
+                DeviceArg::Gpu => TrainDevice::Gpu,
+            },
+            monitor: crate::analysis::nn::Monitor::default(),
+        }
+    }
+}
+
+/// `--activation` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ActivationArg {
+    /// max(0, x).
+    Relu,
+    /// tanh.
+    Tanh,
+    /// The logistic function.
+    Sigmoid,
+    /// Gaussian error linear unit.
+    Gelu,
+}
+
+/// `--optimizer` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerArg {
+    /// Adam.
+    Adam,
+    /// Stochastic gradient descent with momentum (`--momentum`).
+    Sgd,
+}
+
+/// `--device` values of `--model mlp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    /// A real GPU when there is one, else the CPU.
+    Auto,
+    /// The CPU.
+    Cpu,
+    /// The GPU (even a software one).
+    Gpu,
 }
 
 impl ClassifyArgs {
@@ -141,6 +280,7 @@ impl ClassifyArgs {
             },
             ModelArg::Gnb => Model::GaussianNb,
             ModelArg::Baseline => Model::Baseline,
+            ModelArg::Mlp => Model::Mlp(self.mlp.params(u64::from(self.seed))),
         }
     }
 }
@@ -239,6 +379,7 @@ impl ClassifyArgs {
             confusion_figure: None,
             normalised: false,
             roc_figure: None,
+            mlp: MlpArgs::default(),
             folds_out: None,
         }
     }
@@ -246,9 +387,16 @@ impl ClassifyArgs {
 
 pub(super) fn run(args: &ClassifyArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let folds_file = args.folds_out.as_deref().map(super::OutFile::create).transpose()?;
+    let history_file = args.mlp.history_out.as_deref().map(super::OutFile::create).transpose()?;
+    if history_file.is_some() && args.model != ModelArg::Mlp {
+        anyhow::bail!("--history-out needs --model mlp (only networks train in epochs)");
+    }
     let evaluation = evaluate(args)?;
     if let Some(file) = folds_file {
         file.write_with(|w| write_folds(w, &evaluation))?;
+    }
+    if let Some(file) = history_file {
+        file.write_with(|w| write_history(w, &evaluation.cv))?;
     }
     let title = format!(
         "{} — {}",
@@ -280,6 +428,33 @@ pub(super) fn write_figures(
         super::plot::write_default(&fig, path)?;
     }
     Ok(())
+}
+
+/// Writes `fold,epoch,train_loss,val_loss,train_accuracy,val_accuracy,seconds`, fold by fold
+/// (validation columns empty without a validation part).
+pub(super) fn write_history(
+    out: &mut dyn std::io::Write,
+    cv: &crate::analysis::classify::validation::CvOutcome,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::new(out);
+    writeln!(out, "fold,epoch,train_loss,val_loss,train_accuracy,val_accuracy,seconds")?;
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for (fold, outcome) in cv.folds.iter().enumerate() {
+        for r in outcome.history.iter().flatten() {
+            writeln!(
+                out,
+                "{fold},{},{},{},{},{},{}",
+                r.epoch,
+                r.train_loss,
+                opt(r.val_loss),
+                r.train_accuracy,
+                opt(r.val_accuracy),
+                r.seconds
+            )?;
+        }
+    }
+    out.flush()
 }
 
 /// Writes `sample_id,repeat,fold,true,predicted`: every test prediction, by repeat, then in

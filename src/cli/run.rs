@@ -120,6 +120,58 @@ fn map_strip(d: &crate::recipes::distance_map::DistanceMapSettings) -> Option<&s
     }
 }
 
+/// The `classify` flags of an MLP.
+fn mlp_args(p: &crate::analysis::nn::MlpParams) -> Vec<String> {
+    use crate::analysis::nn::{Activation, Optimizer, TrainDevice};
+    let hidden = p.hidden.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+    let activation = match p.activation {
+        Activation::Relu => "relu",
+        Activation::Tanh => "tanh",
+        Activation::Sigmoid => "sigmoid",
+        Activation::Gelu => "gelu",
+    };
+    let device = match p.device {
+        TrainDevice::Auto => "auto",
+        TrainDevice::Cpu => "cpu",
+        TrainDevice::Gpu => "gpu",
+    };
+    let mut v: Vec<String> = [
+        "--model",
+        "mlp",
+        "--hidden",
+        &hidden,
+        "--activation",
+        activation,
+        "--epochs",
+        &p.epochs.to_string(),
+        "--batch",
+        &p.batch_size.to_string(),
+        "--lr",
+        &p.learning_rate.to_string(),
+        "--dropout",
+        &p.dropout.to_string(),
+        "--weight-decay",
+        &p.weight_decay.to_string(),
+        "--validation-fraction",
+        &p.validation_fraction.to_string(),
+        "--device",
+        device,
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    match p.optimizer {
+        Optimizer::Adam => v.extend(["--optimizer".to_owned(), "adam".to_owned()]),
+        Optimizer::Sgd { momentum } => {
+            v.extend(["--optimizer".to_owned(), "sgd".to_owned(), "--momentum".to_owned(), momentum.to_string()]);
+        }
+    }
+    if let Some(patience) = p.early_stopping {
+        v.extend(["--early-stopping".to_owned(), patience.to_string()]);
+    }
+    v
+}
+
 /// The `classify` flags of a model, and a short name for its files.
 fn model_args(m: &Model) -> (&'static str, Vec<String>) {
     let tree = |p: &crate::analysis::classify::forest::TreeParams| {
@@ -155,6 +207,7 @@ fn model_args(m: &Model) -> (&'static str, Vec<String>) {
         }
         Model::GaussianNb => ("gnb", s(&["--model", "gnb"])),
         Model::Baseline => ("baseline", s(&["--model", "baseline"])),
+        Model::Mlp(p) => ("mlp", mlp_args(p)),
     }
 }
 

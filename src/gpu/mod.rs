@@ -103,6 +103,9 @@ pub fn distances_on(
 /// A wgpu device and queue with what is known of the adapter.
 #[derive(Debug, Clone)]
 pub struct Gpu {
+    /// The instance the adapter came from (burn's wgpu setup asks for it).
+    instance: wgpu::Instance,
+    adapter: wgpu::Adapter,
     device: wgpu::Device,
     queue: wgpu::Queue,
     info: wgpu::AdapterInfo,
@@ -111,44 +114,69 @@ pub struct Gpu {
 impl Gpu {
     /// Creates a device on the best adapter (high performance), for the CLI and tests.
     pub fn headless() -> Result<Self, GpuError> {
-        Self::device_on(&Self::headless_adapter()?)
+        let (instance, adapter) = Self::headless_adapter()?;
+        Self::device_on(instance, adapter)
     }
 
     /// The adapter [`Gpu::headless`] would use, without a device.
-    fn headless_adapter() -> Result<wgpu::Adapter, GpuError> {
+    fn headless_adapter() -> Result<(wgpu::Instance, wgpu::Adapter), GpuError> {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-        pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
             power_preference: wgpu::PowerPreference::HighPerformance,
             ..Default::default()
         }))
-        .map_err(|e| GpuError::NoAdapter(e.to_string()))
+        .map_err(|e| GpuError::NoAdapter(e.to_string()))?;
+        Ok((instance, adapter))
     }
 
     /// [`Gpu::headless`] for [`ComputeDevice::Auto`], which passes over a software adapter:
     /// `Ok(None)` with the adapter's label instead of creating a device it would not use
     /// (a software driver's device costs tens of megabytes).
     pub fn headless_hardware() -> Result<Result<Self, String>, GpuError> {
-        let adapter = Self::headless_adapter()?;
+        let (instance, adapter) = Self::headless_adapter()?;
         let info = adapter.get_info();
         if info.device_type == wgpu::DeviceType::Cpu {
             return Ok(Err(format!("{} (software, {})", info.name, info.backend)));
         }
-        Self::device_on(&adapter).map(Ok)
+        Self::device_on(instance, adapter).map(Ok)
     }
 
-    fn device_on(adapter: &wgpu::Adapter) -> Result<Self, GpuError> {
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+    fn device_on(instance: wgpu::Instance, adapter: wgpu::Adapter) -> Result<Self, GpuError> {
+        let (device, queue) = pollster::block_on(adapter.request_device(&Self::device_descriptor(&adapter)))
+            .map_err(|e| GpuError::Device(e.to_string()))?;
+        let info = adapter.get_info();
+        Ok(Self { instance, adapter, device, queue, info })
+    }
+
+    /// What a compute device asks of `adapter`: all its limits, and all its features but
+    /// mappable primary buffers and the experimental ones. burn's wgpu backend (`nn`) reads
+    /// the features from the adapter and uses them (subgroups, timestamp queries), so the
+    /// device must have them enabled; the app asks eframe for the same device.
+    pub fn device_descriptor(adapter: &wgpu::Adapter) -> wgpu::DeviceDescriptor<'static> {
+        wgpu::DeviceDescriptor {
             label: Some("biolens compute"),
+            required_features: adapter
+                .features()
+                .difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS)
+                .difference(wgpu::Features::all_experimental_mask()),
             required_limits: adapter.limits(),
             ..Default::default()
-        }))
-        .map_err(|e| GpuError::Device(e.to_string()))?;
-        Ok(Self { device, queue, info: adapter.get_info() })
+        }
+    }
+
+    /// The instance, adapter, device and queue (for burn's wgpu backend).
+    pub fn parts(&self) -> (wgpu::Instance, wgpu::Adapter, wgpu::Device, wgpu::Queue) {
+        (self.instance.clone(), self.adapter.clone(), self.device.clone(), self.queue.clone())
     }
 
     /// Wraps a device created elsewhere (eframe's renderer). An error when the device
     /// cannot run the distance shader (a WebGL-level device has no storage buffers).
-    pub fn from_parts(adapter: &wgpu::Adapter, device: wgpu::Device, queue: wgpu::Queue) -> Result<Self, GpuError> {
+    pub fn from_parts(
+        instance: &wgpu::Instance,
+        adapter: &wgpu::Adapter,
+        device: wgpu::Device,
+        queue: wgpu::Queue,
+    ) -> Result<Self, GpuError> {
         let limits = device.limits();
         let info = adapter.get_info();
         let enough = limits.max_storage_buffers_per_shader_stage >= 3
@@ -159,7 +187,7 @@ impl Gpu {
         if !enough {
             return Err(GpuError::NoCompute(format!("{} ({})", info.name, info.backend)));
         }
-        Ok(Self { device, queue, info })
+        Ok(Self { instance: instance.clone(), adapter: adapter.clone(), device, queue, info })
     }
 
     /// The adapter's description.

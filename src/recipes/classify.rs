@@ -116,7 +116,10 @@ impl Default for ClassifySettings {
             scale: true,
             validation: Validation::default(),
             seed: 0,
-            models: Model::defaults().into_iter().map(|m| (!matches!(m, Model::Tree { .. }), m)).collect(),
+            models: Model::defaults()
+                .into_iter()
+                .map(|m| (!matches!(m, Model::Tree { .. } | Model::Mlp(_)), m))
+                .collect(),
             leak_lesson: false,
             selected: 0,
             normalised: false,

@@ -42,6 +42,9 @@ pub enum ClassifyError {
     /// The feature pipeline failed (PCA).
     #[error("{0}")]
     Features(String),
+    /// A network could not be trained (the message says why).
+    #[error("{0}")]
+    Network(String),
     /// Cancelled.
     #[error("cancelled")]
     Cancelled,
@@ -62,6 +65,11 @@ pub trait Fitted: Send + Sync {
 
     /// Importance of each gene (random forest and tree impurity), when the model has one.
     fn importance(&self) -> Option<Vec<f64>> {
+        None
+    }
+
+    /// The training history, epoch by epoch (networks).
+    fn history(&self) -> Option<&[crate::analysis::nn::EpochRecord]> {
         None
     }
 }
@@ -123,6 +131,8 @@ pub enum Model {
     },
     /// Gaussian naive Bayes.
     GaussianNb,
+    /// A multilayer perceptron (a neural network; needs the `nn` feature).
+    Mlp(crate::analysis::nn::MlpParams),
 }
 
 impl Model {
@@ -131,6 +141,7 @@ impl Model {
     pub fn with_seed(self, seed: u64) -> Self {
         match self {
             Self::Forest { trees, params, .. } => Self::Forest { trees, params, seed },
+            Self::Mlp(params) => Self::Mlp(crate::analysis::nn::MlpParams { seed, ..params }),
             other => other,
         }
     }
@@ -158,6 +169,7 @@ impl Model {
             Self::GaussianNb,
             Self::Tree { params: TreeParams::default() },
             Self::Baseline,
+            Self::Mlp(crate::analysis::nn::MlpParams::default()),
         ]
     }
 
@@ -179,6 +191,7 @@ impl Model {
             Self::Knn { k, weights: KnnWeights::Uniform } => format!("{k}-NN"),
             Self::Knn { k, weights: KnnWeights::Distance } => format!("{k}-NN (distance-weighted)"),
             Self::GaussianNb => "Gaussian naive Bayes".to_owned(),
+            Self::Mlp(params) => params.name(),
         }
     }
 
@@ -223,8 +236,38 @@ impl Model {
             Self::Svm { kernel, c } => Box::new(Svm::fit(x, y, classes, *kernel, *c, cancel)?),
             Self::Knn { k, weights } => Box::new(Knn::fit(x, y, classes, *k, *weights)),
             Self::GaussianNb => Box::new(GaussianNb::fit(x, y, classes, 1e-9)),
+            Self::Mlp(params) => fit_mlp(x, y, classes, params, cancel)?,
         })
     }
+}
+
+/// Trains an MLP (with the `nn` feature).
+#[cfg(feature = "nn")]
+fn fit_mlp(
+    x: ArrayView2<'_, f64>,
+    y: &[usize],
+    classes: usize,
+    params: &crate::analysis::nn::MlpParams,
+    cancel: Option<&CancelToken>,
+) -> Result<Box<dyn Fitted>, ClassifyError> {
+    use crate::analysis::nn::NnError;
+    match crate::analysis::nn::train::fit(x, y, classes, params, cancel) {
+        Ok(model) => Ok(Box::new(model)),
+        Err(NnError::Cancelled) => Err(ClassifyError::Cancelled),
+        Err(err) => Err(ClassifyError::Network(err.to_string())),
+    }
+}
+
+/// Without the `nn` feature there are no networks.
+#[cfg(not(feature = "nn"))]
+fn fit_mlp(
+    _: ArrayView2<'_, f64>,
+    _: &[usize],
+    _: usize,
+    _: &crate::analysis::nn::MlpParams,
+    _: Option<&CancelToken>,
+) -> Result<Box<dyn Fitted>, ClassifyError> {
+    Err(ClassifyError::Network(crate::analysis::nn::NnError::Unavailable.to_string()))
 }
 
 /// A model fitted on the classes present, answering in all classes.
@@ -250,6 +293,10 @@ impl Fitted for Remapped {
 
     fn importance(&self) -> Option<Vec<f64>> {
         self.inner.importance()
+    }
+
+    fn history(&self) -> Option<&[crate::analysis::nn::EpochRecord]> {
+        self.inner.history()
     }
 }
 

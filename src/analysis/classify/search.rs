@@ -83,7 +83,7 @@ impl Param {
             Model::Knn { .. } => vec![Self::K],
             Model::Tree { .. } => vec![Self::MaxDepth, Self::MinSamplesSplit],
             Model::Forest { .. } => vec![Self::Trees, Self::MaxDepth, Self::MinSamplesSplit],
-            Model::GaussianNb | Model::Baseline => Vec::new(),
+            Model::GaussianNb | Model::Baseline | Model::Mlp(_) => Vec::new(),
         }
     }
 

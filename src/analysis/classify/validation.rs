@@ -168,6 +168,8 @@ pub struct FoldOutcome {
     pub train_accuracy: f64,
     /// Gene importances mapped back to input columns, when the model has them.
     pub importance: Option<Vec<f64>>,
+    /// The training history, epoch by epoch (networks).
+    pub history: Option<Vec<crate::analysis::nn::EpochRecord>>,
 }
 
 /// A class's ROC curve against the rest: (class name, (false, true positive rate) points, AUC).
@@ -345,6 +347,7 @@ pub fn cross_validate(
             metrics,
             train_accuracy,
             importance,
+            history: fitted.history().map(<[_]>::to_vec),
         });
         progress(done + 1);
     }

@@ -38,6 +38,8 @@ pub enum Detail {
     Importance,
     /// Grid search, nested CV, validation curve.
     Search,
+    /// A network's training curves, fold by fold.
+    Training,
 }
 
 /// State of the hyperparameter search panel.
@@ -87,6 +89,8 @@ pub struct ClassifyView {
     pub tables: super::table_export::TableExport,
     /// "Export figure…" of the selected model's panels and the search.
     pub figure: super::figure_export::FigureExport,
+    /// The live view of the networks the running job trains (`None`: it trains none).
+    pub training: Option<crate::analysis::nn::Monitor>,
 }
 
 impl SearchState {
@@ -131,6 +135,7 @@ impl Default for ClassifyView {
                 "classify",
                 vec!["confusion matrix", "ROC curves", "grid search", "validation curve"],
             ),
+            training: None,
         }
     }
 }
@@ -159,7 +164,17 @@ impl ClassifyView {
     pub fn start(&mut self, state: &AppState) {
         let Some(current) = &state.current else { return };
         let dataset = Arc::clone(&current.dataset);
-        let settings = self.settings.clone();
+        let mut settings = self.settings.clone();
+        // Networks report each epoch to a monitor the view draws while the job runs.
+        let monitor = crate::analysis::nn::Monitor::watching();
+        let mut trains = false;
+        for (on, model) in &mut settings.models {
+            if let crate::analysis::classify::Model::Mlp(params) = model {
+                params.monitor = monitor.clone();
+                trains |= *on;
+            }
+        }
+        self.training = trains.then_some(monitor);
         let waker = state.waker.clone().unwrap_or_else(crate::jobs::no_waker);
         self.job = Some(Job::spawn("classify", waker, move |ctx| {
             crate::recipes::in_job(ctx, |ctx| crate::recipes::classify::run(&settings, &dataset, ctx))
@@ -219,6 +234,12 @@ impl ClassifyView {
             if let Some(err) = &self.error {
                 ui.colored_label(ui.visuals().error_fg_color, err);
             }
+            if self.job.is_some()
+                && let Some(monitor) = self.training.clone()
+            {
+                self.live_training_ui(ui, &monitor);
+                return;
+            }
             let Some(run) = self.result.clone() else {
                 if self.job.is_none() {
                     ui.centered_and_justified(|ui| {
@@ -231,6 +252,51 @@ impl ClassifyView {
                 self.results_ui(ui, &run, &dataset, state, commands);
             });
         });
+    }
+}
+
+impl ClassifyView {
+    /// The networks' training while the job runs: curves of the current fold over the faint
+    /// earlier ones, the network's weights, Pause/Resume (Cancel is the job's).
+    fn live_training_ui(&mut self, ui: &mut egui::Ui, monitor: &crate::analysis::nn::Monitor) {
+        let Some(live) = monitor.snapshot() else { return };
+        ui.horizontal(|ui| {
+            ui.heading("Training");
+            let epoch = live.runs.last().and_then(|r| r.last()).map_or(0, |r| r.epoch);
+            ui.label(format!(
+                "fold {} · epoch {epoch} of {} · on {}",
+                live.runs.len().max(1),
+                live.planned_epochs,
+                if live.device.is_empty() { "…" } else { &live.device }
+            ));
+            let paused = monitor.is_paused();
+            if ui.button(if paused { "▶ Resume" } else { "⏸ Pause" }).clicked() {
+                monitor.set_paused(!paused);
+            }
+            if let Some(job) = &self.job
+                && ui.button("⏹ Stop").on_hover_text("cancel the run").clicked()
+            {
+                job.cancel();
+            }
+        });
+        if let Some(last) = live.runs.last().and_then(|r| r.last()) {
+            let val = match (last.val_loss, last.val_accuracy) {
+                (Some(l), Some(a)) => format!(" · validation loss {l:.4}, accuracy {a:.3}"),
+                _ => String::new(),
+            };
+            ui.label(format!("training loss {:.4}, accuracy {:.3}{val}", last.train_loss, last.train_accuracy));
+        }
+        let height = (ui.available_height() * 0.5).clamp(160.0, 420.0);
+        super::super::widgets::training::curves_ui(ui, "live_training", &live.runs, live.planned_epochs, height);
+        if let Some(net) = &live.network {
+            ui.label(
+                egui::RichText::new("The network: line width follows |weight|, blue positive, red negative.").weak(),
+            );
+            let h = ui.available_height().clamp(140.0, 360.0);
+            super::super::widgets::training::network_ui(ui, net, h);
+        }
+        // Epochs arrive from the worker: keep drawing.
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
     }
 }
 

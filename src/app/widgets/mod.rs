@@ -7,3 +7,4 @@ pub mod heatmap;
 pub mod scatter;
 pub mod scatter_gpu;
 pub mod table;
+pub mod training;

@@ -311,7 +311,90 @@ fn model_params_ui(ui: &mut egui::Ui, model: &mut Model) {
             ui.add(egui::DragValue::new(&mut params.min_samples_split).range(2..=1000));
         }
         Model::GaussianNb | Model::Baseline => {}
+        Model::Mlp(params) => mlp_params_ui(ui, params),
     }
+}
+
+/// The network's settings: layers, activation, training.
+fn mlp_params_ui(ui: &mut egui::Ui, p: &mut crate::analysis::nn::MlpParams) {
+    use crate::analysis::nn::{Activation, Optimizer, TrainDevice};
+    ui.label(RichText::new("hidden").weak());
+    let id = ui.make_persistent_id("mlp_hidden");
+    let parse = |text: &str| -> Option<Vec<usize>> {
+        let layers: Option<Vec<usize>> =
+            text.split(',').map(|t| t.trim().parse::<usize>().ok().filter(|&n| n > 0)).collect();
+        layers.filter(|l| !l.is_empty())
+    };
+    // The text as typed, unless the layers changed elsewhere (a session, another view).
+    let mut text = ui
+        .data(|d| d.get_temp::<String>(id))
+        .filter(|t| parse(t).is_none_or(|l| l == p.hidden))
+        .unwrap_or_else(|| p.hidden.iter().map(ToString::to_string).collect::<Vec<_>>().join(","));
+    let response = ui
+        .add(egui::TextEdit::singleline(&mut text).desired_width(70.0))
+        .on_hover_text("units of each hidden layer, comma-separated (e.g. 64,32)");
+    if response.changed()
+        && let Some(layers) = parse(&text)
+    {
+        p.hidden = layers;
+    }
+    ui.data_mut(|d| d.insert_temp(id, text));
+    egui::ComboBox::from_id_salt("mlp_activation").selected_text(p.activation.label()).show_ui(ui, |ui| {
+        for a in Activation::ALL {
+            ui.selectable_value(&mut p.activation, a, a.label());
+        }
+    });
+    ui.label(RichText::new("epochs").weak());
+    ui.add(egui::DragValue::new(&mut p.epochs).range(1..=10_000));
+    ui.label(RichText::new("batch").weak());
+    ui.add(egui::DragValue::new(&mut p.batch_size).range(1..=100_000));
+    ui.label(RichText::new("learning rate").weak());
+    ui.add(egui::DragValue::new(&mut p.learning_rate).range(1e-6..=10.0).speed(0.0001).max_decimals(6));
+    let adam = matches!(p.optimizer, Optimizer::Adam);
+    egui::ComboBox::from_id_salt("mlp_optimizer").selected_text(p.optimizer.label()).show_ui(ui, |ui| {
+        if ui.selectable_label(adam, "Adam").clicked() {
+            p.optimizer = Optimizer::Adam;
+        }
+        if ui.selectable_label(!adam, "SGD with momentum").clicked() && adam {
+            p.optimizer = Optimizer::Sgd { momentum: 0.9 };
+        }
+    });
+    if let Optimizer::Sgd { momentum } = &mut p.optimizer {
+        ui.label(RichText::new("momentum").weak());
+        ui.add(egui::DragValue::new(momentum).range(0.0..=0.99).speed(0.01));
+    }
+    ui.label(RichText::new("dropout").weak());
+    ui.add(egui::DragValue::new(&mut p.dropout).range(0.0..=0.9).speed(0.01));
+    ui.label(RichText::new("L2").weak()).on_hover_text("weight decay, scikit-learn's alpha");
+    ui.add(egui::DragValue::new(&mut p.weight_decay).range(0.0..=10.0).speed(0.0001).max_decimals(6));
+    ui.label(RichText::new("validation part").weak())
+        .on_hover_text("share of each training fold held out for the validation curves");
+    ui.add(egui::DragValue::new(&mut p.validation_fraction).range(0.0..=0.5).speed(0.01));
+    let mut early = p.early_stopping.is_some();
+    if ui
+        .checkbox(&mut early, "early stopping")
+        .on_hover_text("stop when the validation loss has not improved for this many epochs, keeping the best weights")
+        .changed()
+    {
+        p.early_stopping = early.then_some(10);
+        if early && p.validation_fraction <= 0.0 {
+            p.validation_fraction = 0.1;
+        }
+    }
+    if let Some(patience) = &mut p.early_stopping {
+        ui.add(egui::DragValue::new(patience).range(1..=1000));
+    }
+    egui::ComboBox::from_id_salt("mlp_device")
+        .selected_text(match p.device {
+            TrainDevice::Auto => "device: auto",
+            TrainDevice::Gpu => "device: GPU",
+            TrainDevice::Cpu => "device: CPU",
+        })
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut p.device, TrainDevice::Auto, "Auto (a real GPU, else the CPU)");
+            ui.selectable_value(&mut p.device, TrainDevice::Gpu, "GPU (even a software one)");
+            ui.selectable_value(&mut p.device, TrainDevice::Cpu, "CPU");
+        });
 }
 
 fn depth_ui(ui: &mut egui::Ui, depth: &mut Option<usize>) {

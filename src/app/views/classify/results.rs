@@ -60,6 +60,9 @@ impl ClassifyView {
             ] {
                 ui.selectable_value(&mut self.detail, detail, label);
             }
+            if outcome.folds.iter().any(|f| f.history.is_some()) {
+                ui.selectable_value(&mut self.detail, Detail::Training, "Training");
+            }
         });
         match self.detail {
             Detail::Confusion => self.confusion_panel_ui(ui, run, outcome, commands),
@@ -68,6 +71,7 @@ impl ClassifyView {
             Detail::Predictions => predictions_ui(ui, run, outcome, dataset, &state.selection.samples, commands),
             Detail::Importance => self.importance_ui(ui, run, outcome, dataset, state),
             Detail::Search => self.search_ui(ui, run, outcome, state),
+            Detail::Training => training_ui(ui, outcome),
         }
     }
 
@@ -588,4 +592,28 @@ fn grid_ui(ui: &mut egui::Ui, grid: &crate::analysis::classify::search::Grid) {
             ui.end_row();
         }
     });
+}
+
+/// A network's training curves, every fold (the last one strong), and where it stopped.
+fn training_ui(ui: &mut egui::Ui, outcome: &crate::analysis::classify::validation::CvOutcome) {
+    let runs: Vec<Vec<crate::analysis::nn::EpochRecord>> =
+        outcome.folds.iter().filter_map(|f| f.history.clone()).collect();
+    if runs.is_empty() {
+        ui.label("This model does not train in epochs.");
+        return;
+    }
+    let planned = match &outcome.model {
+        crate::analysis::classify::Model::Mlp(p) => p.epochs,
+        _ => runs.iter().map(Vec::len).max().unwrap_or(0),
+    };
+    let seconds: f64 = runs.iter().flatten().map(|r| r.seconds).sum();
+    let epochs: usize = runs.iter().map(Vec::len).sum();
+    ui.label(format!(
+        "{} folds, {epochs} epochs in {seconds:.1} s ({:.0} ms an epoch). Training figures are measured as each batch \
+         trains (with dropout); validation figures on the held-out part of each training fold.",
+        runs.len(),
+        1000.0 * seconds / epochs.max(1) as f64
+    ));
+    let height = (ui.available_height() * 0.6).clamp(180.0, 420.0);
+    crate::app::widgets::training::curves_ui(ui, "fold_training", &runs, planned, height);
 }

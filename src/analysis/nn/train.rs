@@ -1,0 +1,360 @@
+//! Training on burn: the network as a burn module, the epoch loop, and the devices.
+//!
+//! # Devices
+//! The CPU is burn's `flex` backend (pure Rust; its matrix products use every core through
+//! rayon). The GPU is burn's wgpu backend on *our* wgpu device ([`crate::gpu::Gpu`]): the
+//! app registers the device eframe renders with ([`register_gpu`]), the command line a
+//! headless one, so there is one wgpu and one device. burn mints a new id each time a device
+//! is handed to it, so each [`Gpu`](crate::gpu::Gpu) is handed over once and the burn device
+//! kept beside it. Under [`TrainDevice::Auto`] a software adapter (lavapipe) counts as no GPU.
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::nn::{Linear, LinearConfig};
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::tensor::{Device, Tensor, TensorData, activation};
+use ndarray::{Array1, Array2, ArrayView2};
+
+use super::{Activation, EpochRecord, MlpModel, MlpParams, NetworkSnapshot, NnError, Optimizer, TrainDevice};
+use crate::analysis::rng::Rng;
+use crate::jobs::CancelToken;
+
+/// The network: linear layers, input side first.
+#[derive(Module, Debug)]
+struct Net {
+    layers: Vec<Linear>,
+}
+
+impl Net {
+    /// A network with the given f32 weights (`fan_in` × `fan_out`, row-major) and biases.
+    fn from_weights(init: &[(Vec<f32>, Vec<f32>)], sizes: &[usize], device: &Device) -> Self {
+        let layers = init
+            .iter()
+            .zip(sizes.windows(2))
+            .map(|((w, b), s)| {
+                let mut layer = LinearConfig::new(s[0], s[1]).init(device);
+                layer.weight = burn::module::Param::from_data(TensorData::new(w.clone(), [s[0], s[1]]), device);
+                layer.bias = Some(burn::module::Param::from_data(TensorData::new(b.clone(), [s[1]]), device));
+                layer
+            })
+            .collect();
+        Self { layers }
+    }
+
+    /// Logits; `masks` (one per hidden layer) are the dropout masks, already scaled.
+    fn forward(&self, x: Tensor<2>, activation: Activation, masks: Option<&[Tensor<2>]>) -> Tensor<2> {
+        let last = self.layers.len() - 1;
+        let mut h = x;
+        for (l, layer) in self.layers.iter().enumerate() {
+            h = layer.forward(h);
+            if l < last {
+                h = match activation {
+                    Activation::Relu => activation::relu(h),
+                    Activation::Tanh => activation::tanh(h),
+                    Activation::Sigmoid => activation::sigmoid(h),
+                    Activation::Gelu => activation::gelu(h),
+                };
+                if let Some(m) = masks.and_then(|m| m.get(l)) {
+                    h = h * m.clone();
+                }
+            }
+        }
+        h
+    }
+
+    /// Weights and biases as f32 vectors, layer by layer.
+    fn weights(&self) -> Vec<(Vec<f32>, Vec<f32>)> {
+        self.layers
+            .iter()
+            .map(|layer| {
+                let w = layer.weight.val().into_data().try_into_vec_as::<f32>().unwrap_or_default();
+                let b = layer
+                    .bias
+                    .as_ref()
+                    .map(|b| b.val().into_data().try_into_vec_as::<f32>().unwrap_or_default())
+                    .unwrap_or_default();
+                (w, b)
+            })
+            .collect()
+    }
+}
+
+/// Weights and biases of each layer as f32 (fan-in × fan-out, row-major).
+type Weights = Vec<(Vec<f32>, Vec<f32>)>;
+
+/// The CPU device's label.
+pub const CPU_LABEL: &str = "CPU (burn flex)";
+
+/// Where `choice` trains: the burn device and its label.
+fn device_for(choice: TrainDevice) -> Result<(Device, String), NnError> {
+    #[cfg(feature = "gpu")]
+    {
+        if choice != TrainDevice::Cpu {
+            match gpu::device(choice == TrainDevice::Auto) {
+                Ok(Some(found)) => return Ok(found),
+                Err(e) if choice == TrainDevice::Gpu => return Err(NnError::NoGpu(e)),
+                // No usable GPU under Auto: the CPU.
+                Ok(None) | Err(_) => {}
+            }
+        }
+    }
+    #[cfg(not(feature = "gpu"))]
+    if choice == TrainDevice::Gpu {
+        return Err(NnError::NoGpu("this build has no GPU support (built without the `gpu` feature)".to_owned()));
+    }
+    Ok((Device::flex(), CPU_LABEL.to_owned()))
+}
+
+#[cfg(feature = "gpu")]
+pub use gpu::register_gpu;
+
+#[cfg(feature = "gpu")]
+mod gpu {
+    use std::sync::{Mutex, OnceLock};
+
+    use burn::backend::wgpu::{RuntimeOptions, WgpuSetup, try_init_device};
+    use burn::tensor::Device;
+
+    use crate::gpu::Gpu;
+
+    /// The registered GPU and its burn device (made on first use).
+    /// A GPU and, once made, its burn device.
+    type Registered = Option<(Gpu, Option<Device>)>;
+
+    static REGISTERED: OnceLock<Mutex<Registered>> = OnceLock::new();
+
+    fn slot() -> &'static Mutex<Registered> {
+        REGISTERED.get_or_init(|| Mutex::new(None))
+    }
+
+    /// Registers the GPU to train on (the app: eframe's device). Only the first call counts: burn
+    /// keeps every device it was given for the life of the process.
+    pub fn register_gpu(gpu: &Gpu) {
+        if let Ok(mut s) = slot().lock()
+            && s.is_none()
+        {
+            *s = Some((gpu.clone(), None));
+        }
+    }
+
+    /// The registered GPU's burn device (registering a headless one first if there is none);
+    /// `Ok(None)` when `hardware_only` and the adapter is a software one.
+    pub(super) fn device(hardware_only: bool) -> Result<Option<(Device, String)>, String> {
+        let mut s = slot().lock().map_err(|_| "the GPU registry is poisoned".to_owned())?;
+        if s.is_none() {
+            let gpu = Gpu::headless().map_err(|e| e.to_string())?;
+            *s = Some((gpu, None));
+        }
+        let Some((gpu, device)) = s.as_mut() else { return Ok(None) };
+        if hardware_only && gpu.is_software() {
+            return Ok(None);
+        }
+        if device.is_none() {
+            let (instance, adapter, wgpu_device, queue) = gpu.parts();
+            let setup =
+                WgpuSetup { instance, backend: adapter.get_info().backend, adapter, device: wgpu_device, queue };
+            let registered = try_init_device(setup, RuntimeOptions::default())
+                .map_err(|e| format!("burn cannot use {}: {e}", gpu.label()))?;
+            *device = Some(Device::from(registered));
+        }
+        Ok(device.clone().map(|d| (d, format!("GPU: {}", gpu.label()))))
+    }
+}
+
+/// The samples of `x` at `rows` as f32, row-major.
+fn gather(x: ArrayView2<'_, f64>, rows: &[usize]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(rows.len() * x.ncols());
+    for &r in rows {
+        out.extend(x.row(r).iter().map(|&v| v as f32));
+    }
+    out
+}
+
+/// Splits `0..y.len()` into (training, validation) with `fraction` of each class (rounded,
+/// keeping at least one training sample per class) in validation, drawn by `rng`.
+fn stratified_holdout(y: &[usize], classes: usize, fraction: f64, rng: &mut Rng) -> (Vec<usize>, Vec<usize>) {
+    if fraction <= 0.0 {
+        return ((0..y.len()).collect(), Vec::new());
+    }
+    let (mut train, mut val) = (Vec::new(), Vec::new());
+    for c in 0..classes {
+        let mut members: Vec<usize> = (0..y.len()).filter(|&i| y[i] == c).collect();
+        rng.shuffle(&mut members);
+        let n_val = ((members.len() as f64 * fraction).round() as usize).min(members.len().saturating_sub(1));
+        val.extend_from_slice(&members[..n_val]);
+        train.extend_from_slice(&members[n_val..]);
+    }
+    train.sort_unstable();
+    val.sort_unstable();
+    (train, val)
+}
+
+/// Mean cross-entropy and accuracy of logits (rows × classes, f32) against `y`.
+fn loss_accuracy(logits: &[f32], y: &[usize], classes: usize) -> (f64, f64) {
+    let (mut loss, mut right) = (0.0, 0usize);
+    for (row, &t) in logits.chunks(classes).zip(y) {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let log_sum = f64::from(max) + row.iter().map(|&v| f64::from(v - max).exp()).sum::<f64>().ln();
+        loss += log_sum - f64::from(row[t]);
+        let best = row.iter().enumerate().fold(0, |b, (c, &v)| if v > row[b] { c } else { b });
+        right += usize::from(best == t);
+    }
+    let n = y.len().max(1) as f64;
+    (loss / n, right as f64 / n)
+}
+
+/// Trains an MLP classifier on `x` (samples × features) with classes `y` in `0..classes`.
+/// Each epoch is reported to `params.monitor`; Cancel is checked between batches and Pause
+/// waits there.
+#[allow(clippy::too_many_lines)]
+pub fn fit(
+    x: ArrayView2<'_, f64>,
+    y: &[usize],
+    classes: usize,
+    params: &MlpParams,
+    cancel: Option<&CancelToken>,
+) -> Result<MlpModel, NnError> {
+    if let Some(problem) = params.problems().into_iter().next() {
+        return Err(NnError::Settings(problem));
+    }
+    let cancelled = || cancel.is_some_and(CancelToken::is_cancelled);
+    let (base, device_label) = device_for(params.device)?;
+    let device = base.autodiff();
+    let inner = device.clone().inner();
+    let mut rng = Rng::new(params.seed);
+    let (train, val) = stratified_holdout(y, classes, params.validation_fraction, &mut rng);
+    let features = x.ncols();
+    let mut sizes = vec![features];
+    sizes.extend_from_slice(&params.hidden);
+    sizes.push(classes);
+    let mut net = Net::from_weights(&super::initial_weights(&sizes, params.activation, params.seed), &sizes, &device);
+    let mut optimizer: ModuleOptimizer = match params.optimizer {
+        Optimizer::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
+        Optimizer::Sgd { momentum } if momentum > 0.0 => SgdConfig::new()
+            .with_momentum(Some(MomentumConfig::new().with_momentum(momentum).with_dampening(0.0).with_nesterov(false)))
+            .init(),
+        Optimizer::Sgd { .. } => SgdConfig::new().init(),
+    };
+    let val_x = (!val.is_empty())
+        .then(|| Tensor::<2>::from_data(TensorData::new(gather(x, &val), [val.len(), features]), &inner));
+    let val_y: Vec<usize> = val.iter().map(|&i| y[i]).collect();
+    let drawable = params.monitor.is_watching()
+        && sizes.windows(2).map(|w| w[0] * w[1]).sum::<usize>() <= NetworkSnapshot::MAX_WEIGHTS;
+    params.monitor.begin_run(params.epochs, &device_label);
+
+    let batch = params.batch_size.min(train.len()).max(1);
+    let mut order = train.clone();
+    let mut history = Vec::with_capacity(params.epochs);
+    // Early stopping: the best validation loss, its epoch and its weights.
+    let mut best: Option<(f64, usize, Weights)> = None;
+    for epoch in 1..=params.epochs {
+        let started = Instant::now();
+        rng.shuffle(&mut order);
+        let (mut loss_sum, mut right) = (0.0, 0usize);
+        for rows in order.chunks(batch) {
+            while params.monitor.is_paused() && !cancelled() {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            if cancelled() {
+                return Err(NnError::Cancelled);
+            }
+            let b = rows.len();
+            let xb = Tensor::<2>::from_data(TensorData::new(gather(x, rows), [b, features]), &device);
+            let mut onehot = vec![0f32; b * classes];
+            for (r, &i) in rows.iter().enumerate() {
+                onehot[r * classes + y[i]] = 1.0;
+            }
+            let onehot = Tensor::<2>::from_data(TensorData::new(onehot, [b, classes]), &device);
+            let masks: Option<Vec<Tensor<2>>> = (params.dropout > 0.0).then(|| {
+                let keep = 1.0 - params.dropout;
+                params
+                    .hidden
+                    .iter()
+                    .map(|&units| {
+                        let m: Vec<f32> = (0..b * units)
+                            .map(|_| if rng.uniform() < keep { (1.0 / keep) as f32 } else { 0.0 })
+                            .collect();
+                        Tensor::<2>::from_data(TensorData::new(m, [b, units]), &device)
+                    })
+                    .collect()
+            });
+            let logits = net.forward(xb, params.activation, masks.as_deref());
+            let log_p = activation::log_softmax(logits.clone(), 1);
+            let cross_entropy = (log_p * onehot).sum().neg().div_scalar(b as f32);
+            let mut loss = cross_entropy.clone();
+            if params.weight_decay > 0.0 {
+                let penalty = net.layers.iter().map(|l| l.weight.val().square().sum()).reduce(|a, c| a + c);
+                if let Some(penalty) = penalty {
+                    loss = loss + penalty.mul_scalar((params.weight_decay / (2.0 * b as f64)) as f32);
+                }
+            }
+            let ce = f64::from(cross_entropy.into_scalar::<f32>());
+            let logits = logits.detach().into_data().try_into_vec_as::<f32>().unwrap_or_default();
+            let truth: Vec<usize> = rows.iter().map(|&i| y[i]).collect();
+            right += (loss_accuracy(&logits, &truth, classes).1 * b as f64).round() as usize;
+            loss_sum += ce * b as f64;
+            let grads = GradientsParams::from_grads(loss.backward(), &net);
+            net = optimizer.step(params.learning_rate, net, grads);
+        }
+        let train_loss = loss_sum / order.len() as f64;
+        if !train_loss.is_finite() {
+            return Err(NnError::Diverged(epoch));
+        }
+        let (val_loss, val_accuracy) = match &val_x {
+            Some(vx) => {
+                let logits = net.valid().forward(vx.clone(), params.activation, None);
+                let logits = logits.into_data().try_into_vec_as::<f32>().unwrap_or_default();
+                let (l, a) = loss_accuracy(&logits, &val_y, classes);
+                (Some(l), Some(a))
+            }
+            None => (None, None),
+        };
+        let record = EpochRecord {
+            epoch,
+            train_loss,
+            train_accuracy: right as f64 / order.len() as f64,
+            val_loss,
+            val_accuracy,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        history.push(record);
+        let snapshot = drawable.then(|| NetworkSnapshot {
+            sizes: sizes.clone(),
+            weights: net.valid().weights().into_iter().map(|(w, _)| w).collect(),
+        });
+        params.monitor.record(record, snapshot);
+        if let (Some(patience), Some(vl)) = (params.early_stopping, val_loss) {
+            match &best {
+                Some((best_loss, _, _)) if vl >= *best_loss => {}
+                _ => best = Some((vl, epoch, net.valid().weights())),
+            }
+            if best.as_ref().is_some_and(|(_, e, _)| epoch - e >= patience) {
+                break;
+            }
+        }
+    }
+    let (weights, best_epoch) = match best {
+        Some((_, e, w)) => (w, e),
+        None => (net.valid().weights(), history.len()),
+    };
+    Ok(to_model(&weights, &sizes, params.activation, history, best_epoch, device_label))
+}
+
+/// The f64 model of f32 weights.
+fn to_model(
+    weights: &[(Vec<f32>, Vec<f32>)],
+    sizes: &[usize],
+    activation: Activation,
+    history: Vec<EpochRecord>,
+    best_epoch: usize,
+    device: String,
+) -> MlpModel {
+    let (mut ws, mut bs) = (Vec::new(), Vec::new());
+    for ((w, b), s) in weights.iter().zip(sizes.windows(2)) {
+        ws.push(Array2::from_shape_fn((s[0], s[1]), |(i, j)| f64::from(w[i * s[1] + j])));
+        bs.push(Array1::from_iter(b.iter().map(|&v| f64::from(v))));
+    }
+    MlpModel { weights: ws, biases: bs, activation, history, best_epoch, device }
+}
