@@ -6,24 +6,17 @@
 
 mod common;
 
+use biolens::analysis::classify::Model;
 use biolens::analysis::classify::folds::{stratified_fold_of, stratified_k_fold};
 use biolens::analysis::classify::forest::{MaxFeatures, TreeParams};
 use biolens::analysis::classify::models::KnnWeights;
 use biolens::analysis::classify::svm::Kernel;
 use biolens::analysis::classify::validation::{Features, cross_validate};
-use biolens::analysis::classify::{Model, encode_labels};
 use common::{SHARED_DATASETS, sample};
 use ndarray::Array2;
 
 fn dataset(folder: &str, file: &str) -> (Array2<f64>, Vec<usize>, usize) {
-    let x = common::load(&sample(&format!("{folder}/{file}"))).data.matrix().dense().expect("dense").clone();
-    let text = std::fs::read_to_string(sample(&format!("{folder}/samples.csv"))).expect("samples.csv");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-    let column = header.iter().position(|h| *h == "label").expect("a label column");
-    let labels: Vec<Option<String>> = lines.map(|l| l.split(',').nth(column).map(str::to_owned)).collect();
-    let (names, codes) = encode_labels(&labels);
-    (x, codes.into_iter().map(|c| c.expect("labelled")).collect(), names.len())
+    common::labelled(folder, file)
 }
 
 fn reference() -> serde_json::Value {

@@ -10,45 +10,18 @@
 //! with the CPU.
 #![cfg(feature = "nn")]
 
+use biolens::analysis::classify::Model;
 use biolens::analysis::classify::folds::stratified_k_fold;
 use biolens::analysis::classify::validation::{Features, cross_validate};
-use biolens::analysis::classify::{Model, encode_labels};
 use biolens::analysis::nn::{Activation, MlpParams, Optimizer, TrainDevice};
-use ndarray::Array2;
 
-/// The shared datasets; the last two (single-cell) only with `BIOLENS_MLP_ALL=1`.
-const DATASETS: [(&str, &str, &str); 7] = [
-    ("tissue_gene_expression", "tissue_gene_expression", "expression.csv"),
-    ("nci60", "nci60", "expression.csv"),
-    ("khan_srbct", "khan_srbct", "expression.csv"),
-    ("guo_qpcr", "guo_qpcr", "expression.csv"),
-    ("sklearn_iris", "sklearn_iris", "expression.csv"),
-    ("pbmc68k_reduced", "pbmc68k_reduced", "expression.csv"),
-    ("pbmc68k_reduced[lognorm]", "pbmc68k_reduced", "expression_lognorm.csv"),
-];
+mod common;
 
-fn sample(path: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sample-data").join(path)
-}
+use common::{SHARED_DATASETS, labelled as dataset};
 
-/// The matrix (samples × genes) and the `label` column, as the reference loads them.
-fn dataset(folder: &str, file: &str) -> (Array2<f64>, Vec<usize>, usize) {
-    let text = std::fs::read_to_string(sample(&format!("{folder}/{file}"))).expect("matrix");
-    let rows: Vec<Vec<f64>> = text
-        .lines()
-        .skip(1)
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split(',').skip(1).map(|v| v.trim().parse().expect("number")).collect())
-        .collect();
-    let x = Array2::from_shape_fn((rows.len(), rows[0].len()), |(i, j)| rows[i][j]);
-    let samples = std::fs::read_to_string(sample(&format!("{folder}/samples.csv"))).expect("samples.csv");
-    let mut lines = samples.lines();
-    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-    let col = header.iter().position(|h| *h == "label").expect("label column");
-    let labels: Vec<Option<String>> =
-        lines.filter(|l| !l.is_empty()).map(|l| Some(l.split(',').nth(col).expect("label").to_owned())).collect();
-    let (names, codes) = encode_labels(&labels);
-    (x, codes.into_iter().map(|c| c.expect("labelled")).collect(), names.len())
+/// The single-cell datasets, run only with `BIOLENS_MLP_ALL=1`.
+fn single_cell(name: &str) -> bool {
+    name.starts_with("pbmc68k_reduced")
 }
 
 fn reference() -> serde_json::Value {
@@ -88,7 +61,7 @@ fn cv_accuracy_is_within_003_of_scikit_learns_mlp() {
     let scaled = Features { scale: true, ..Features::default() };
     let all = std::env::var_os("BIOLENS_MLP_ALL").is_some();
     let mut report = Vec::new();
-    for (name, folder, file) in DATASETS.into_iter().take(if all { 7 } else { 5 }) {
+    for (name, folder, file) in SHARED_DATASETS.into_iter().filter(|(name, _, _)| all || !single_cell(name)) {
         let (x, y, classes) = dataset(folder, file);
         let splits = stratified_k_fold(&y, 5, true, 0).expect("folds");
         for (key, params) in configs() {

@@ -138,3 +138,16 @@ pub fn open_app(name: &'static str, wgpu: bool) -> Harness<'static, BiolensApp> 
     run_until(&mut harness, "the dataset", |app| app.state().current.is_some());
     harness
 }
+
+/// A shared dataset's matrix (samples × genes), each sample's class from the `label` column
+/// of its samples.csv (classes sorted as scikit-learn's `classes_`), and the number of classes.
+pub fn labelled(folder: &str, file: &str) -> (ndarray::Array2<f64>, Vec<usize>, usize) {
+    let x = load(&sample(&format!("{folder}/{file}"))).data.matrix().dense().expect("dense").clone();
+    let text = std::fs::read_to_string(sample(&format!("{folder}/samples.csv"))).expect("samples.csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let column = header.iter().position(|h| *h == "label").expect("a label column");
+    let labels: Vec<Option<String>> = lines.map(|l| l.split(',').nth(column).map(str::to_owned)).collect();
+    let (names, codes) = biolens::analysis::classify::encode_labels(&labels);
+    (x, codes.into_iter().map(|c| c.expect("labelled")).collect(), names.len())
+}
