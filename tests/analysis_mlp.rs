@@ -148,21 +148,14 @@ fn gpu_training_agrees_with_the_cpu() {
         None,
     )
     .expect("CPU training");
-    let gpu = match biolens::analysis::nn::train::fit(
+    let Some(gpu) = common::on_gpu_or_skip(biolens::analysis::nn::train::fit(
         x.view(),
         &y,
         classes,
         &MlpParams { device: TrainDevice::Gpu, ..params },
         None,
-    ) {
-        Ok(m) => m,
-        Err(err) if std::env::var_os("BIOLENS_REQUIRE_GPU").is_some() => {
-            panic!("BIOLENS_REQUIRE_GPU is set but the GPU cannot train: {err}")
-        }
-        Err(err) => {
-            eprintln!("SKIPPED: no GPU to train on ({err}); set BIOLENS_REQUIRE_GPU=1 to make this a failure");
-            return;
-        }
+    )) else {
+        return;
     };
     println!("trained on {} and {}", cpu.device, gpu.device);
     assert!(gpu.device.starts_with("GPU"), "{}", gpu.device);

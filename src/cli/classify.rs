@@ -10,7 +10,9 @@ use crate::analysis::classify::metrics::{ClassScores, per_class};
 use crate::analysis::classify::models::KnnWeights;
 use crate::analysis::classify::svm::Kernel;
 use crate::analysis::classify::validation::{Features, GeneSelection, cross_validate};
+use crate::analysis::nn::autoencoder::AutoencoderParams;
 use crate::analysis::nn::{Activation, MlpParams, Optimizer, TrainDevice};
+use crate::recipes::autoencoder::AutoencoderSettings;
 use crate::recipes::classify::Validation;
 
 /// `biolens classify`.
@@ -124,103 +126,164 @@ pub enum ModelArg {
     Mlp,
 }
 
-/// The flags of `--model mlp` (scikit-learn's `MLPClassifier` defaults).
-#[derive(Debug, Clone, Args)]
+/// The flags of a neural network: `classify --model mlp`, `autoencoder` and the `plot` views
+/// that train one. Unset flags take the model's defaults (the MLP: scikit-learn's
+/// `MLPClassifier`'s; the autoencoder: [`AutoencoderParams`]'s).
+#[derive(Debug, Clone, Default, Args)]
 pub struct MlpArgs {
-    /// MLP: units of each hidden layer, comma-separated (e.g. 256,128).
-    #[arg(long, value_delimiter = ',', default_value = "100")]
-    pub hidden: Vec<usize>,
-    /// MLP: activation of the hidden units.
-    #[arg(long, value_enum, default_value_t = ActivationArg::Relu)]
-    pub activation: ActivationArg,
-    /// MLP: passes over the training samples.
-    #[arg(long, default_value_t = MlpParams::default().epochs)]
-    pub epochs: usize,
-    /// MLP: samples per batch.
-    #[arg(long, default_value_t = MlpParams::default().batch_size)]
-    pub batch: usize,
-    /// MLP: learning rate.
-    #[arg(long, default_value_t = MlpParams::default().learning_rate)]
-    pub lr: f64,
-    /// MLP: optimiser.
-    #[arg(long, value_enum, default_value_t = OptimizerArg::Adam)]
-    pub optimizer: OptimizerArg,
-    /// MLP: momentum of SGD.
-    #[arg(long, default_value_t = 0.9)]
-    pub momentum: f64,
-    /// MLP: dropout probability after each hidden layer.
-    #[arg(long, default_value_t = 0.0)]
-    pub dropout: f64,
-    /// MLP: L2 penalty on the weights (scikit-learn's alpha).
-    #[arg(long, default_value_t = MlpParams::default().weight_decay)]
-    pub weight_decay: f64,
-    /// MLP: share of each training fold held out to draw the validation curves (0: none).
-    #[arg(long, default_value_t = MlpParams::default().validation_fraction)]
-    pub validation_fraction: f64,
+    /// Network: units of each hidden layer, comma-separated, e.g. 256,128 (default: MLP 100;
+    /// autoencoder 256,64, the decoder mirroring them).
+    #[arg(long, value_delimiter = ',')]
+    pub hidden: Option<Vec<usize>>,
+    /// Network: activation of the hidden units (default: relu).
+    #[arg(long, value_enum)]
+    pub activation: Option<ActivationArg>,
+    /// Network: passes over the training samples (default: MLP 200; autoencoder 100).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Network: samples per batch (default: MLP 200; autoencoder 64).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Network: learning rate (default: 0.001).
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Network: optimiser (default: adam).
+    #[arg(long, value_enum)]
+    pub optimizer: Option<OptimizerArg>,
+    /// Network: momentum of SGD (default: 0.9).
+    #[arg(long)]
+    pub momentum: Option<f64>,
+    /// MLP: dropout probability after each hidden layer (default: 0).
+    #[arg(long)]
+    pub dropout: Option<f64>,
+    /// Network: L2 penalty on the weights, scikit-learn's alpha (default: MLP 0.0001;
+    /// autoencoder 0).
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
+    /// Network: share of the training samples held out to draw the validation curve, 0 for
+    /// none (default: 0.1).
+    #[arg(long)]
+    pub validation_fraction: Option<f64>,
     /// MLP: stop when the validation loss has not improved for N epochs (and keep the best).
     #[arg(long, value_name = "N")]
     pub early_stopping: Option<usize>,
-    /// MLP: where it trains (auto: a real GPU if there is one, else the CPU).
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    pub device: DeviceArg,
-    /// MLP: write the training history as CSV:
+    /// Network: where it trains (default: auto, a real GPU if there is one, else the CPU).
+    #[arg(long, value_enum)]
+    pub device: Option<DeviceArg>,
+    /// Network: write the training history as CSV. MLP:
     /// `fold,epoch,train_loss,val_loss,train_accuracy,val_accuracy,seconds` (folds from 0 over
-    /// all repeats; `seconds`: the epoch's wall-clock time).
+    /// all repeats); autoencoder: `epoch,train_loss,val_loss,kl,seconds`. `seconds`: the
+    /// epoch's wall-clock time.
     #[arg(long, value_name = "FILE")]
     pub history_out: Option<std::path::PathBuf>,
 }
 
-impl Default for MlpArgs {
-    fn default() -> Self {
-        let d = MlpParams::default();
-        Self {
-            hidden: d.hidden,
-            activation: ActivationArg::Relu,
-            epochs: d.epochs,
-            batch: d.batch_size,
-            lr: d.learning_rate,
-            optimizer: OptimizerArg::Adam,
-            momentum: 0.9,
-            dropout: d.dropout,
-            weight_decay: d.weight_decay,
-            validation_fraction: d.validation_fraction,
-            early_stopping: None,
-            device: DeviceArg::Auto,
-            history_out: None,
+impl MlpArgs {
+    fn activation(&self) -> Option<Activation> {
+        self.activation.map(|a| match a {
+            ActivationArg::Relu => Activation::Relu,
+            ActivationArg::Tanh => Activation::Tanh,
+            ActivationArg::Sigmoid => Activation::Sigmoid,
+            ActivationArg::Gelu => Activation::Gelu,
+        })
+    }
+
+    fn optimizer(&self, default: Optimizer) -> Optimizer {
+        match self.optimizer {
+            None => default,
+            Some(OptimizerArg::Adam) => Optimizer::Adam,
+            Some(OptimizerArg::Sgd) => Optimizer::Sgd { momentum: self.momentum.unwrap_or(0.9) },
         }
+    }
+
+    fn device(&self) -> TrainDevice {
+        match self.device.unwrap_or(DeviceArg::Auto) {
+            DeviceArg::Auto => TrainDevice::Auto,
+            DeviceArg::Cpu => TrainDevice::Cpu,
+            DeviceArg::Gpu => TrainDevice::Gpu,
+        }
+    }
+
+    /// The MLP the flags describe.
+    pub fn params(&self, seed: u64) -> MlpParams {
+        let d = MlpParams::default();
+        MlpParams {
+            hidden: self.hidden.clone().unwrap_or(d.hidden),
+            activation: self.activation().unwrap_or(d.activation),
+            dropout: self.dropout.unwrap_or(d.dropout),
+            weight_decay: self.weight_decay.unwrap_or(d.weight_decay),
+            optimizer: self.optimizer(d.optimizer),
+            learning_rate: self.lr.unwrap_or(d.learning_rate),
+            batch_size: self.batch.unwrap_or(d.batch_size),
+            epochs: self.epochs.unwrap_or(d.epochs),
+            validation_fraction: self.validation_fraction.unwrap_or(d.validation_fraction),
+            early_stopping: self.early_stopping,
+            seed,
+            device: self.device(),
+            monitor: crate::analysis::nn::Monitor::default(),
+        }
+    }
+
+    /// The autoencoder the flags describe, with the code and variational flags of `extra`.
+    pub fn autoencoder(&self, extra: &AutoencoderExtraArgs, seed: u64) -> anyhow::Result<AutoencoderParams> {
+        if self.dropout.is_some() || self.early_stopping.is_some() {
+            anyhow::bail!("--dropout and --early-stopping are for the MLP classifier, not the autoencoder");
+        }
+        let d = AutoencoderParams::default();
+        Ok(AutoencoderParams {
+            hidden: self.hidden.clone().unwrap_or(d.hidden),
+            code: extra.code,
+            activation: self.activation().unwrap_or(d.activation),
+            variational: extra.vae,
+            beta: extra.beta,
+            optimizer: self.optimizer(d.optimizer),
+            learning_rate: self.lr.unwrap_or(d.learning_rate),
+            batch_size: self.batch.unwrap_or(d.batch_size),
+            epochs: self.epochs.unwrap_or(d.epochs),
+            weight_decay: self.weight_decay.unwrap_or(d.weight_decay),
+            validation_fraction: self.validation_fraction.unwrap_or(d.validation_fraction),
+            seed,
+            device: self.device(),
+        })
     }
 }
 
-impl MlpArgs {
-    /// The network the flags describe.
-    pub fn params(&self, seed: u64) -> MlpParams {
-        MlpParams {
-            hidden: self.hidden.clone(),
-            activation: match self.activation {
-                ActivationArg::Relu => Activation::Relu,
-                ActivationArg::Tanh => Activation::Tanh,
-                ActivationArg::Sigmoid => Activation::Sigmoid,
-                ActivationArg::Gelu => Activation::Gelu,
-            },
-            dropout: self.dropout,
-            weight_decay: self.weight_decay,
-            optimizer: match self.optimizer {
-                OptimizerArg::Adam => Optimizer::Adam,
-                OptimizerArg::Sgd => Optimizer::Sgd { momentum: self.momentum },
-            },
-            learning_rate: self.lr,
-            batch_size: self.batch,
-            epochs: self.epochs,
-            validation_fraction: self.validation_fraction,
-            early_stopping: self.early_stopping,
-            seed,
-            device: match self.device {
-                DeviceArg::Auto => TrainDevice::Auto,
-                DeviceArg::Cpu => TrainDevice::Cpu,
-                DeviceArg::Gpu => TrainDevice::Gpu,
-            },
-            monitor: crate::analysis::nn::Monitor::default(),
-        }
+/// The autoencoder's own flags (beside [`MlpArgs`]).
+#[derive(Debug, Clone, Args)]
+pub struct AutoencoderExtraArgs {
+    /// Autoencoder: units of the code (the bottleneck); 2 to draw it.
+    #[arg(long, default_value_t = AutoencoderParams::default().code)]
+    pub code: usize,
+    /// Autoencoder: variational (a Gaussian code and a KL term in the loss).
+    #[arg(long)]
+    pub vae: bool,
+    /// Autoencoder: weight of the KL term (with --vae).
+    #[arg(long, default_value_t = AutoencoderParams::default().beta)]
+    pub beta: f64,
+    /// Autoencoder: learn from this many most variable genes (0: all).
+    #[arg(long = "ae-genes", default_value_t = AutoencoderSettings::default().genes)]
+    pub genes: usize,
+    /// Autoencoder: centre the genes only (default: also divide by their SD).
+    #[arg(long)]
+    pub no_standardise: bool,
+}
+
+impl Default for AutoencoderExtraArgs {
+    fn default() -> Self {
+        let d = AutoencoderSettings::default();
+        Self { code: d.params.code, vae: false, beta: d.params.beta, genes: d.genes, no_standardise: !d.scale }
+    }
+}
+
+impl AutoencoderExtraArgs {
+    /// The settings of the recipe.
+    pub fn settings(&self, network: &MlpArgs, seed: u64) -> anyhow::Result<AutoencoderSettings> {
+        Ok(AutoencoderSettings {
+            params: network.autoencoder(self, seed)?,
+            genes: self.genes,
+            scale: !self.no_standardise,
+            ..AutoencoderSettings::default()
+        })
     }
 }
 

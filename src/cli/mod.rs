@@ -19,6 +19,7 @@ use crate::export;
 use crate::recipes::distance_map::{ComputeDevice, Device};
 use crate::recipes::{self, Ctx};
 
+mod autoencoder;
 mod classify;
 mod cluster;
 mod plot;
@@ -69,6 +70,9 @@ pub enum Command {
     /// Differential expression of two sets of samples: Welch's t-test or Wilcoxon rank-sum
     /// (tie-corrected), Benjamini–Hochberg adjusted; `SciPy`'s p-values.
     De(DeArgs),
+    /// An autoencoder's code of every sample (a non-linear alternative to PCA; `--vae` for a
+    /// variational one), its training history and its comparison with PCA.
+    Autoencoder(Box<autoencoder::AutoencoderArgs>),
 }
 
 /// Reading a matrix and preprocessing it; shared by every subcommand.
@@ -423,6 +427,7 @@ pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()
         Command::Markers(args) => markers(args, out),
         Command::Umap(args) => umap(args, out),
         Command::De(args) => de(args, out),
+        Command::Autoencoder(args) => autoencoder::run(args, out),
     }
 }
 

@@ -12,6 +12,7 @@
 //!
 //! A new analysis is a new module here, then thin front ends.
 
+pub mod autoencoder;
 pub mod classify;
 pub mod clusters;
 pub mod distance_map;

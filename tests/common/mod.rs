@@ -151,3 +151,18 @@ pub fn labelled(folder: &str, file: &str) -> (ndarray::Array2<f64>, Vec<usize>, 
     let (names, codes) = biolens::analysis::classify::encode_labels(&labels);
     (x, codes.into_iter().map(|c| c.expect("labelled")).collect(), names.len())
 }
+
+/// The GPU's result, or `None` (with a SKIPPED line) when there is no GPU to train on; with
+/// `BIOLENS_REQUIRE_GPU` set (CI, on lavapipe), no GPU is a failure.
+pub fn on_gpu_or_skip<T, E: std::fmt::Display>(result: Result<T, E>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(err) if std::env::var_os("BIOLENS_REQUIRE_GPU").is_some() => {
+            panic!("BIOLENS_REQUIRE_GPU is set but the GPU cannot train: {err}")
+        }
+        Err(err) => {
+            eprintln!("SKIPPED: no GPU to train on ({err}); set BIOLENS_REQUIRE_GPU=1 to make this a failure");
+            None
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! Neural networks for teaching: a multilayer perceptron classifier trained epoch by epoch,
-//! with its history and a live view of its training.
+//! with its history and a live view of its training, and an autoencoder ([`autoencoder`]).
 //!
 //! # Library
 //! Training runs on burn (feature `nn`): its autodiff, its Adam and SGD optimisers, and its
@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::classify::Fitted;
 
+pub mod autoencoder;
 #[cfg(feature = "nn")]
 pub mod train;
 
@@ -189,12 +190,43 @@ impl MlpParams {
 
     /// The settings' problems, in words (empty: fine).
     pub fn problems(&self) -> Vec<String> {
+        let mut out = Training {
+            hidden: &self.hidden,
+            optimizer: self.optimizer,
+            learning_rate: self.learning_rate,
+            weight_decay: self.weight_decay,
+            batch_size: self.batch_size,
+            epochs: self.epochs,
+            validation_fraction: self.validation_fraction,
+        }
+        .problems();
+        if !(0.0..1.0).contains(&self.dropout) {
+            out.push("dropout must be in [0, 1)".to_owned());
+        }
+        if self.early_stopping.is_some() && self.validation_fraction <= 0.0 {
+            out.push("early stopping needs a validation part".to_owned());
+        }
+        out
+    }
+}
+
+/// What every network's training has, for the checks they share.
+pub(crate) struct Training<'a> {
+    pub hidden: &'a [usize],
+    pub optimizer: Optimizer,
+    pub learning_rate: f64,
+    pub weight_decay: f64,
+    pub batch_size: usize,
+    pub epochs: usize,
+    pub validation_fraction: f64,
+}
+
+impl Training<'_> {
+    /// The problems, in words (empty: fine).
+    pub(crate) fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.hidden.contains(&0) {
             out.push("every hidden layer needs at least one unit".to_owned());
-        }
-        if !(0.0..1.0).contains(&self.dropout) {
-            out.push("dropout must be in [0, 1)".to_owned());
         }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
             out.push("the learning rate must be positive".to_owned());
@@ -215,9 +247,6 @@ impl MlpParams {
             && !(0.0..1.0).contains(&momentum)
         {
             out.push("momentum must be in [0, 1)".to_owned());
-        }
-        if self.early_stopping.is_some() && self.validation_fraction <= 0.0 {
-            out.push("early stopping needs a validation part".to_owned());
         }
         out
     }

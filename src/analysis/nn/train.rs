@@ -163,6 +163,17 @@ mod gpu {
     }
 }
 
+/// burn's optimiser for ours: Adam with ε 1e-8, or SGD with classical momentum.
+fn optimizer_for(optimizer: Optimizer) -> ModuleOptimizer {
+    match optimizer {
+        Optimizer::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
+        Optimizer::Sgd { momentum } if momentum > 0.0 => SgdConfig::new()
+            .with_momentum(Some(MomentumConfig::new().with_momentum(momentum).with_dampening(0.0).with_nesterov(false)))
+            .init(),
+        Optimizer::Sgd { .. } => SgdConfig::new().init(),
+    }
+}
+
 /// The samples of `x` at `rows` as f32, row-major.
 fn gather(x: ArrayView2<'_, f64>, rows: &[usize]) -> Vec<f32> {
     let mut out = Vec::with_capacity(rows.len() * x.ncols());
@@ -230,13 +241,7 @@ pub fn fit(
     sizes.extend_from_slice(&params.hidden);
     sizes.push(classes);
     let mut net = Net::from_weights(&super::initial_weights(&sizes, params.activation, params.seed), &sizes, &device);
-    let mut optimizer: ModuleOptimizer = match params.optimizer {
-        Optimizer::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
-        Optimizer::Sgd { momentum } if momentum > 0.0 => SgdConfig::new()
-            .with_momentum(Some(MomentumConfig::new().with_momentum(momentum).with_dampening(0.0).with_nesterov(false)))
-            .init(),
-        Optimizer::Sgd { .. } => SgdConfig::new().init(),
-    };
+    let mut optimizer = optimizer_for(params.optimizer);
     let val_x = (!val.is_empty())
         .then(|| Tensor::<2>::from_data(TensorData::new(gather(x, &val), [val.len(), features]), &inner));
     let val_y: Vec<usize> = val.iter().map(|&i| y[i]).collect();
@@ -357,4 +362,201 @@ fn to_model(
         bs.push(Array1::from_iter(b.iter().map(|&v| f64::from(v))));
     }
     MlpModel { weights: ws, biases: bs, activation, history, best_epoch, device }
+}
+
+/// An autoencoder as one burn module (so one optimiser steps both halves).
+#[derive(Module, Debug)]
+struct AutoencoderNet {
+    encoder: Net,
+    decoder: Net,
+}
+
+/// Rows encoded at once when the code of every sample is computed.
+const ENCODE_CHUNK: usize = 4096;
+
+/// The first `units` outputs of `encoder` (μ) for every sample of `x`, in chunks.
+fn encode_all(
+    encoder: &Net,
+    x: ArrayView2<'_, f64>,
+    units: usize,
+    activation: Activation,
+    device: &Device,
+) -> Array2<f64> {
+    let (n, d) = x.dim();
+    let mut out = Array2::zeros((n, units));
+    let rows: Vec<usize> = (0..n).collect();
+    for chunk in rows.chunks(ENCODE_CHUNK) {
+        let t = Tensor::<2>::from_data(TensorData::new(gather(x, chunk), [chunk.len(), d]), device);
+        let code = encoder.forward(t, activation, None).narrow(1, 0, units);
+        let values = code.into_data().try_into_vec_as::<f32>().unwrap_or_default();
+        for (r, &i) in chunk.iter().enumerate() {
+            for j in 0..units {
+                out[[i, j]] = f64::from(values.get(r * units + j).copied().unwrap_or(f32::NAN));
+            }
+        }
+    }
+    out
+}
+
+/// Mean squared error between `x` and its reconstruction through μ, for the samples `rows`.
+fn reconstruction_mse(
+    net: &AutoencoderNet,
+    x: ArrayView2<'_, f64>,
+    rows: &[usize],
+    params: &super::autoencoder::AutoencoderParams,
+    device: &Device,
+) -> f64 {
+    let d = x.ncols();
+    let mut sum = 0.0;
+    for chunk in rows.chunks(ENCODE_CHUNK) {
+        let data = gather(x, chunk);
+        let t = Tensor::<2>::from_data(TensorData::new(data.clone(), [chunk.len(), d]), device);
+        let code = net.encoder.forward(t, params.activation, None).narrow(1, 0, params.code);
+        let back = net.decoder.forward(code, params.activation, None);
+        let back = back.into_data().try_into_vec_as::<f32>().unwrap_or_default();
+        sum += data.iter().zip(&back).map(|(&a, &b)| f64::from(a - b).powi(2)).sum::<f64>();
+    }
+    sum / (rows.len() * d).max(1) as f64
+}
+
+/// Trains an autoencoder; see [`super::autoencoder`] for the network, the loss and the
+/// arguments.
+#[allow(clippy::too_many_lines)]
+pub fn fit_autoencoder(
+    x: ArrayView2<'_, f64>,
+    params: &super::autoencoder::AutoencoderParams,
+    cancel: Option<&CancelToken>,
+    paused: &dyn Fn() -> bool,
+    observe: &mut super::autoencoder::Observer<'_>,
+) -> Result<super::autoencoder::Autoencoder, NnError> {
+    use super::autoencoder::{Autoencoder, AutoencoderEpoch};
+    if let Some(problem) = params.problems().into_iter().next() {
+        return Err(NnError::Settings(problem));
+    }
+    let (n, d) = x.dim();
+    if n < 2 || d == 0 {
+        return Err(NnError::Settings(format!(
+            "an autoencoder needs at least two samples and one input; this matrix is {n} × {d}"
+        )));
+    }
+    if x.iter().any(|v| !v.is_finite()) {
+        return Err(NnError::Settings(
+            "the matrix has missing or infinite values: impute or filter them in preprocessing first".to_owned(),
+        ));
+    }
+    let cancelled = || cancel.is_some_and(CancelToken::is_cancelled);
+    let (base, device_label) = device_for(params.device)?;
+    let device = base.autodiff();
+    let inner = device.clone().inner();
+    let mut rng = Rng::new(params.seed);
+    let everyone = vec![0usize; n];
+    let (train, val) = stratified_holdout(&everyone, 1, params.validation_fraction, &mut rng);
+    let (enc_sizes, dec_sizes) = (params.encoder_sizes(d), params.decoder_sizes(d));
+    let act = params.activation;
+    let mut net = AutoencoderNet {
+        encoder: Net::from_weights(&super::initial_weights(&enc_sizes, act, params.seed), &enc_sizes, &device),
+        decoder: Net::from_weights(
+            &super::initial_weights(&dec_sizes, act, params.seed.wrapping_add(1)),
+            &dec_sizes,
+            &device,
+        ),
+    };
+    let mut optimizer = optimizer_for(params.optimizer);
+    let c = params.code;
+    let batch = params.batch_size.min(train.len()).max(1);
+    let mut order = train.clone();
+    let mut history = Vec::with_capacity(params.epochs);
+    for epoch in 1..=params.epochs {
+        let started = Instant::now();
+        rng.shuffle(&mut order);
+        let (mut mse_sum, mut kl_sum) = (0.0, 0.0);
+        for rows in order.chunks(batch) {
+            while paused() && !cancelled() {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            if cancelled() {
+                return Err(NnError::Cancelled);
+            }
+            let b = rows.len();
+            let xb = Tensor::<2>::from_data(TensorData::new(gather(x, rows), [b, d]), &device);
+            let out = net.encoder.forward(xb.clone(), act, None);
+            let (z, kl) = if params.variational {
+                let mu = out.clone().narrow(1, 0, c);
+                let log_var = out.narrow(1, c, c);
+                let eps: Vec<f32> = (0..b * c).map(|_| rng.normal() as f32).collect();
+                let eps = Tensor::<2>::from_data(TensorData::new(eps, [b, c]), &device);
+                let z = mu.clone() + eps * log_var.clone().mul_scalar(0.5).exp();
+                let kl = (log_var.clone().add_scalar(1.0) - mu.square() - log_var.exp())
+                    .sum()
+                    .mul_scalar((-0.5 / (b * d) as f64) as f32);
+                (z, Some(kl))
+            } else {
+                (out, None)
+            };
+            let back = net.decoder.forward(z, act, None);
+            let mse = (back - xb).square().mean();
+            let mut loss = mse.clone();
+            if let Some(kl) = &kl {
+                loss = loss + kl.clone().mul_scalar(params.beta as f32);
+            }
+            if params.weight_decay > 0.0 {
+                let penalty = net
+                    .encoder
+                    .layers
+                    .iter()
+                    .chain(&net.decoder.layers)
+                    .map(|l| l.weight.val().square().sum())
+                    .reduce(|a, c| a + c);
+                if let Some(penalty) = penalty {
+                    loss = loss + penalty.mul_scalar((params.weight_decay / (2.0 * b as f64)) as f32);
+                }
+            }
+            mse_sum += f64::from(mse.into_scalar::<f32>()) * b as f64;
+            if let Some(kl) = kl {
+                kl_sum += f64::from(kl.into_scalar::<f32>()) * b as f64;
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &net);
+            net = optimizer.step(params.learning_rate, net, grads);
+        }
+        let train_loss = mse_sum / order.len() as f64;
+        if !train_loss.is_finite() {
+            return Err(NnError::Diverged(epoch));
+        }
+        let valid = net.valid();
+        let val_loss = (!val.is_empty()).then(|| reconstruction_mse(&valid, x, &val, params, &inner));
+        let record = AutoencoderEpoch {
+            epoch,
+            train_loss,
+            kl: params.variational.then(|| kl_sum / order.len() as f64),
+            val_loss,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        history.push(record);
+        observe(&record, &device_label, &|| encode_all(&valid.encoder, x, c, act, &inner));
+    }
+    let valid = net.valid();
+    let layers = |net: &Net, sizes: &[usize]| -> Vec<(Array2<f64>, Array1<f64>)> {
+        net.weights()
+            .iter()
+            .zip(sizes.windows(2))
+            .map(|((w, b), s)| {
+                (
+                    Array2::from_shape_fn((s[0], s[1]), |(i, j)| f64::from(w[i * s[1] + j])),
+                    Array1::from_iter(b.iter().map(|&v| f64::from(v))),
+                )
+            })
+            .collect()
+    };
+    let mut model = Autoencoder {
+        encoder: layers(&valid.encoder, &enc_sizes),
+        decoder: layers(&valid.decoder, &dec_sizes),
+        activation: act,
+        code_units: c,
+        variational: params.variational,
+        code: Array2::zeros((0, c)),
+        history,
+        device: device_label,
+    };
+    model.code = model.encode(x);
+    Ok(model)
 }
