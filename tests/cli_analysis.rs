@@ -145,3 +145,83 @@ fn distances_write_the_square_matrix_and_name_the_device() {
         assert!((a - b).abs() <= 1e-4 * a.abs() + 1e-12, "{a} vs {b}");
     }
 }
+
+/// `biolens autoencoder`: the code CSV (one row per sample, AE1/AE2), the history CSV (one row
+/// per epoch), the JSON (device, epochs, losses, and the comparison with PCA), the same code
+/// from the same seed, and clear refusals.
+#[test]
+fn autoencoder_writes_the_code_history_and_comparison() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (code, history) = (dir.path().join("code.csv"), dir.path().join("history.csv"));
+    let m = sample("khan_srbct/expression.csv");
+    let args = |out: &std::path::Path| -> Vec<String> {
+        [
+            "autoencoder",
+            m.to_str().expect("path"),
+            "--hidden",
+            "64",
+            "--epochs",
+            "30",
+            "--device",
+            "cpu",
+            "--out",
+            out.to_str().expect("path"),
+            "--history-out",
+            history.to_str().expect("path"),
+            "--compare-pca",
+            "--json",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+    };
+    let first = args(&code);
+    let out = biolens(&first.iter().map(String::as_str).collect::<Vec<_>>());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["device"], "CPU (burn flex)");
+    assert_eq!(json["epochs_trained"], 30);
+    assert_eq!(json["network"], "autoencoder 64-2 ReLU");
+    assert_eq!(json["samples"], 83);
+    let c = &json["comparison"];
+    for key in ["autoencoder", "pca", "reconstruction", "pca_reconstruction"] {
+        assert!(c[key].as_f64().is_some_and(f64::is_finite), "{key}: {json}");
+    }
+    assert_eq!(c["k"], 15);
+    let text = std::fs::read_to_string(&code).expect("code");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "sample_id,AE1,AE2");
+    assert_eq!(lines.len(), 84);
+    let hist = std::fs::read_to_string(&history).expect("history");
+    assert_eq!(hist.lines().next(), Some("epoch,train_loss,val_loss,kl,seconds"));
+    assert_eq!(hist.lines().count(), 31);
+    // The same seed gives the same code.
+    let again = dir.path().join("again.csv");
+    let _ = biolens(&args(&again).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(std::fs::read_to_string(&again).expect("again"), text);
+    // The code is a matrix like any other: cluster it.
+    let clusters = dir.path().join("clusters.csv");
+    let _ = biolens(&[
+        "cluster",
+        code.to_str().expect("path"),
+        "--samples-in-rows",
+        "--method",
+        "kmeans",
+        "--k",
+        "4",
+        "--out",
+        clusters.to_str().expect("path"),
+    ]);
+    assert_eq!(std::fs::read_to_string(&clusters).expect("clusters").lines().count(), 84);
+    // Refusals name the problem.
+    let bad = Command::new(env!("CARGO_BIN_EXE_biolens"))
+        .args(["autoencoder", m.to_str().expect("path"), "--code", "0", "--out", code.to_str().expect("path")])
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("the code needs at least one unit"));
+    let bad = Command::new(env!("CARGO_BIN_EXE_biolens"))
+        .args(["autoencoder", m.to_str().expect("path"), "--dropout", "0.2", "--out", code.to_str().expect("path")])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--dropout"));
+}

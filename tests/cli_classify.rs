@@ -257,3 +257,66 @@ fn folds_out_for_leave_one_out_and_a_split() {
     assert_eq!(got, test);
     assert!(rows.iter().all(|r| r.repeat == 0 && r.fold == 0));
 }
+
+/// `--model mlp`: the JSON names the device and the epochs each fold trained (early stopping
+/// stops some early), and `--history-out` has one row per fold and epoch with both curves.
+#[test]
+fn mlp_reports_its_device_and_epochs_and_writes_its_history() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let history = dir.path().join("history.csv");
+    let report = classify(
+        "khan_srbct",
+        &[
+            "--model",
+            "mlp",
+            "--hidden",
+            "16",
+            "--epochs",
+            "40",
+            "--batch",
+            "16",
+            "--device",
+            "cpu",
+            "--early-stopping",
+            "5",
+            "--history-out",
+            history.to_str().expect("UTF-8 path"),
+        ],
+    );
+    assert_eq!(report["model"], "MLP 16 ReLU, Adam");
+    assert_eq!(report["network"]["device"], "CPU (burn flex)");
+    let epochs: Vec<u64> = report["network"]["epochs_trained"]
+        .as_array()
+        .expect("epochs")
+        .iter()
+        .map(|e| e.as_u64().expect("n"))
+        .collect();
+    assert_eq!(epochs.len(), 5);
+    assert!(epochs.iter().all(|&e| (1..=40).contains(&e)), "{epochs:?}");
+    assert!(report["accuracy_mean"].as_f64().expect("accuracy") > 0.8, "{report}");
+    let text = std::fs::read_to_string(&history).expect("history written");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("fold,epoch,train_loss,val_loss,train_accuracy,val_accuracy,seconds"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len() as u64, epochs.iter().sum::<u64>());
+    for (fold, &trained) in epochs.iter().enumerate() {
+        let n = rows.iter().filter(|r| r[0] == fold.to_string()).count() as u64;
+        assert_eq!(n, trained);
+    }
+    assert!(rows.iter().all(|r| r.len() == 7 && r[2].parse::<f64>().is_ok() && r[3].parse::<f64>().is_ok()));
+    // A network flag on another model is refused rather than ignored.
+    let other = run(&[
+        "classify",
+        sample("khan_srbct/expression.csv").to_str().expect("path"),
+        "--annotations",
+        sample("khan_srbct/samples.csv").to_str().expect("path"),
+        "--target",
+        "label",
+        "--model",
+        "logreg",
+        "--history-out",
+        history.to_str().expect("path"),
+    ]);
+    assert!(!other.status.success());
+    assert!(String::from_utf8_lossy(&other.stderr).contains("--model mlp"));
+}

@@ -222,3 +222,39 @@ fn figure_snapshots_match_the_checked_in_images() {
         }
     }
 }
+
+/// `plot autoencoder`: one mark per sample, axes AE1/AE2 and the tissues' legend; `--loss`
+/// draws the curves instead; `plot training-curves` draws the MLP's training and validation
+/// curves (mean of the 5 folds), `--accuracy` on a 0–1 axis.
+#[test]
+fn network_views_draw_the_code_and_the_curves() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = dir.path().join("ae.svg");
+    let svg = String::from_utf8(plot(
+        &["autoencoder", "--colour-by", "label", "--epochs", "20", "--device", "cpu", "--ae-genes", "200"],
+        &code,
+    ))
+    .unwrap();
+    assert_eq!(svg.matches("<circle").count(), 189 + 7, "189 samples and 7 legend dots");
+    assert!(svg.contains(">AE1<") && svg.contains(">AE2<"));
+    assert!(svg.contains(">cerebellum<"));
+    let loss = dir.path().join("loss.svg");
+    let svg = String::from_utf8(plot(&["autoencoder", "--vae", "--loss", "--epochs", "20", "--device", "cpu"], &loss))
+        .unwrap();
+    assert!(svg.contains("reconstruction error") && svg.contains(">KL term (per value)<"), "{svg}");
+    let curves = dir.path().join("curves.svg");
+    let svg = String::from_utf8(plot(
+        &["training-curves", "--target", "label", "--hidden", "16", "--epochs", "30", "--device", "cpu"],
+        &curves,
+    ))
+    .unwrap();
+    assert!(svg.contains(">training (mean of 5 folds)<") && svg.contains(">validation (mean of 5 folds)<"));
+    assert!(svg.contains(">cross-entropy loss<"));
+    let accuracy = dir.path().join("accuracy.svg");
+    let svg = String::from_utf8(plot(
+        &["training-curves", "--target", "label", "--hidden", "16", "--epochs", "30", "--device", "cpu", "--accuracy"],
+        &accuracy,
+    ))
+    .unwrap();
+    assert!(svg.contains(">accuracy<"));
+}

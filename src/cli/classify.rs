@@ -261,8 +261,8 @@ pub struct AutoencoderExtraArgs {
     #[arg(long, default_value_t = AutoencoderParams::default().beta)]
     pub beta: f64,
     /// Autoencoder: learn from this many most variable genes (0: all).
-    #[arg(long = "ae-genes", default_value_t = AutoencoderSettings::default().genes)]
-    pub genes: usize,
+    #[arg(long, default_value_t = AutoencoderSettings::default().genes)]
+    pub ae_genes: usize,
     /// Autoencoder: centre the genes only (default: also divide by their SD).
     #[arg(long)]
     pub no_standardise: bool,
@@ -271,7 +271,7 @@ pub struct AutoencoderExtraArgs {
 impl Default for AutoencoderExtraArgs {
     fn default() -> Self {
         let d = AutoencoderSettings::default();
-        Self { code: d.params.code, vae: false, beta: d.params.beta, genes: d.genes, no_standardise: !d.scale }
+        Self { code: d.params.code, vae: false, beta: d.params.beta, ae_genes: d.genes, no_standardise: !d.scale }
     }
 }
 
@@ -280,7 +280,7 @@ impl AutoencoderExtraArgs {
     pub fn settings(&self, network: &MlpArgs, seed: u64) -> anyhow::Result<AutoencoderSettings> {
         Ok(AutoencoderSettings {
             params: network.autoencoder(self, seed)?,
-            genes: self.genes,
+            genes: self.ae_genes,
             scale: !self.no_standardise,
             ..AutoencoderSettings::default()
         })
@@ -373,6 +373,34 @@ struct Report {
     per_class: Vec<ClassScores>,
     notices: Vec<String>,
     seconds: f64,
+    /// Networks: where they trained and for how long.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    network: Option<NetworkReport>,
+}
+
+/// What a network's report adds: the device and the epochs each fold trained.
+#[derive(Debug, Serialize)]
+struct NetworkReport {
+    device: String,
+    /// Epochs trained in each fold (fewer than asked when early stopping stopped it).
+    epochs_trained: Vec<usize>,
+    /// Mean wall-clock seconds per epoch.
+    seconds_per_epoch: f64,
+}
+
+impl NetworkReport {
+    fn of(cv: &crate::analysis::classify::validation::CvOutcome) -> Option<Self> {
+        let device = cv.folds.iter().find_map(|f| f.device.clone())?;
+        let histories: Vec<&Vec<crate::analysis::nn::EpochRecord>> =
+            cv.folds.iter().filter_map(|f| f.history.as_ref()).collect();
+        let epochs: usize = histories.iter().map(|h| h.len()).sum();
+        let seconds: f64 = histories.iter().flat_map(|h| h.iter().map(|r| r.seconds)).sum();
+        Some(Self {
+            device,
+            epochs_trained: histories.iter().map(|h| h.len()).collect(),
+            seconds_per_epoch: seconds / epochs.max(1) as f64,
+        })
+    }
 }
 
 /// A validated model: the report, the folds' outcomes and the labels they index.
@@ -638,6 +666,7 @@ pub(super) fn evaluate_on(
         classes: classes.clone(),
         notices,
         seconds,
+        network: NetworkReport::of(&cv),
     };
     let sample_ids = problem.samples.iter().map(|&i| dataset.sample_ids()[i].clone()).collect();
     Ok(Evaluation { report, cv, y: problem.y, sample_ids, fold_names })
@@ -669,6 +698,16 @@ fn print_text(report: &Report, out: &mut dyn std::io::Write) -> anyhow::Result<(
     for (name, row) in report.classes.iter().zip(&report.confusion_matrix) {
         let cells: Vec<String> = row.iter().map(|c| format!("{c:>5}")).collect();
         writeln!(out, "  {name:>16} {}", cells.join(""))?;
+    }
+    if let Some(n) = &report.network {
+        let total: usize = n.epochs_trained.iter().sum();
+        writeln!(
+            out,
+            "trained on {}: {total} epochs over {} folds, {:.3} s per epoch",
+            n.device,
+            n.epochs_trained.len(),
+            n.seconds_per_epoch
+        )?;
     }
     writeln!(out, "({:.2} s)", report.seconds)?;
     Ok(())

@@ -205,6 +205,19 @@ pub struct PlotArgs {
     /// Volcano: the most significant genes named.
     #[arg(long, default_value_t = 10)]
     pub label: usize,
+    /// Training curves and autoencoder: the network (training curves train an MLP classifier
+    /// of `--target` under `--cv` folds).
+    #[command(flatten)]
+    pub network: super::classify::MlpArgs,
+    /// Autoencoder: the code and the input.
+    #[command(flatten)]
+    pub autoencoder: super::classify::AutoencoderExtraArgs,
+    /// Training curves: accuracy instead of the loss.
+    #[arg(long)]
+    pub accuracy: bool,
+    /// Autoencoder: draw the reconstruction error against the epoch instead of the code.
+    #[arg(long)]
+    pub loss: bool,
 }
 
 /// `plot` views.
@@ -244,6 +257,11 @@ pub enum PlotView {
     MarkerHeatmap,
     /// Two sets compared: log2 fold change against −log10 adjusted p.
     Volcano,
+    /// An MLP classifier's training and validation loss (or `--accuracy`) per epoch, per fold.
+    TrainingCurves,
+    /// An autoencoder's 2-D code of every sample (or `--loss`: its reconstruction error per
+    /// epoch).
+    Autoencoder,
 }
 
 impl PlotView {
@@ -267,6 +285,8 @@ impl PlotView {
             Self::Violin => "marker genes (stacked violins)",
             Self::MarkerHeatmap => "marker genes (heatmap)",
             Self::Volcano => "volcano plot",
+            Self::TrainingCurves => "training curves",
+            Self::Autoencoder => "autoencoder",
         }
     }
 }
@@ -599,6 +619,7 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
             let curve = clusters::elbow_curve(x()?, &params, args.max_k, Ctx::silent())?;
             (plots::elbow("", &curve, args.k), format!("k-means elbow, k = 1..{}", curve.len()))
         }
+        PlotView::TrainingCurves | PlotView::Autoencoder => network_figure(args, dataset)?,
         PlotView::Confusion | PlotView::Roc => {
             let target = args.target.clone().context("--target COLUMN: the annotation to predict")?;
             let seed = u32::try_from(args.seed).context("--seed must fit in 32 bits for the folds")?;
@@ -613,6 +634,49 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
         }
     };
     fig.title = args.title.clone().unwrap_or_else(|| default_title(dataset, args.view));
+    Ok((fig, summary))
+}
+
+/// The views that train a network: the MLP's training curves and the autoencoder.
+fn network_figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figure, String)> {
+    if args.view == PlotView::TrainingCurves {
+        let target = args.target.clone().context("--target COLUMN: the annotation the MLP learns to predict")?;
+        let seed = u32::try_from(args.seed).context("--seed must fit in 32 bits for the folds")?;
+        let mut classify = ClassifyArgs::for_figure(args.data.clone(), target, ModelArg::Mlp, args.cv, seed);
+        classify.mlp = args.network.clone();
+        let evaluation = super::classify::evaluate(&classify)?;
+        if let Some(path) = &args.network.history_out {
+            super::OutFile::create(path)?.write_with(|w| super::classify::write_history(w, &evaluation.cv))?;
+        }
+        let runs: Vec<&[crate::analysis::nn::EpochRecord]> =
+            evaluation.cv.folds.iter().filter_map(|f| f.history.as_deref()).collect();
+        let fig = plots::training_curves("", &runs, args.accuracy);
+        return Ok((fig, evaluation.summary()));
+    }
+    let settings = args.autoencoder.settings(&args.network, args.seed)?;
+    let (prepared, model) = crate::recipes::autoencoder::run(dataset, &settings, Ctx::silent(), &mut |_, _, _| {})?;
+    if let Some(path) = &args.network.history_out {
+        super::OutFile::create(path)?.write_with(|w| super::autoencoder::write_history(w, &model.history))?;
+    }
+    let summary = format!(
+        "{} of {} samples ({}), {} epochs on {}, reconstruction error {:.4}",
+        settings.params.name(),
+        dataset.n_samples(),
+        prepared.describe(settings.scale),
+        model.history.len(),
+        model.device,
+        model.reconstruction_error(prepared.x.view())
+    );
+    if args.loss {
+        return Ok((plots::reconstruction_curves("", &model.history), summary));
+    }
+    if model.code_units < 2 {
+        anyhow::bail!("--code 1: a one-unit code cannot be drawn as a scatter (use --loss, or --code 2)");
+    }
+    let names = super::autoencoder::code_names(model.code_units, model.variational);
+    let (xs, ys) = (model.code.column(0).to_vec(), model.code.column(1).to_vec());
+    let labels = (names[0].clone(), names[1].clone());
+    let fig = scatter(dataset, (&xs, &ys), labels, args.colour_by.as_deref(), args.highlight.as_deref())?;
     Ok((fig, summary))
 }
 

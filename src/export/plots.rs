@@ -662,6 +662,89 @@ pub fn validation_curve(title: &str, param: &str, curve: &[(f64, f64, f64)]) -> 
     )
 }
 
+/// Faded for the folds behind the mean: `c` mixed 70 % towards white.
+fn faded(c: Rgb) -> Rgb {
+    c.map(|v| (f64::from(v) + 0.7 * (255.0 - f64::from(v))).round() as u8)
+}
+
+/// The mean over runs of `value` at each epoch (runs of different lengths: over the runs that
+/// reached it).
+fn mean_curve(runs: &[Vec<(f64, f64)>]) -> Vec<(f64, f64)> {
+    let longest = runs.iter().map(Vec::len).max().unwrap_or(0);
+    (0..longest)
+        .filter_map(|e| {
+            let vals: Vec<f64> = runs.iter().filter_map(|r| r.get(e).map(|p| p.1)).filter(|v| v.is_finite()).collect();
+            (!vals.is_empty()).then(|| ((e + 1) as f64, vals.iter().sum::<f64>() / vals.len() as f64))
+        })
+        .collect()
+}
+
+/// A network's training curves, one run per fold: the training and validation loss (or
+/// accuracy) against the epoch, each fold faint and their mean strong. The gap between the two
+/// is overfitting.
+pub fn training_curves(title: &str, runs: &[&[crate::analysis::nn::EpochRecord]], accuracy: bool) -> Figure {
+    let pick = |f: &dyn Fn(&crate::analysis::nn::EpochRecord) -> Option<f64>| -> Vec<Vec<(f64, f64)>> {
+        runs.iter().map(|run| run.iter().map(|r| (r.epoch as f64, f(r).unwrap_or(f64::NAN))).collect()).collect()
+    };
+    let (train, val) = if accuracy {
+        (pick(&|r| Some(r.train_accuracy)), pick(&|r| r.val_accuracy))
+    } else {
+        (pick(&|r| Some(r.train_loss)), pick(&|r| r.val_loss))
+    };
+    let has_val = val.iter().flatten().any(|p| p.1.is_finite());
+    let mut marks = Vec::new();
+    let mut series = vec![("training", train, BLUE)];
+    if has_val {
+        series.push(("validation", val, VERMILLION));
+    }
+    if runs.len() > 1 {
+        for (_, curves, colour) in &series {
+            for c in curves {
+                marks.push(Mark::Line { points: c.clone(), colour: faded(*colour), dashed: false, dots: false });
+            }
+        }
+    }
+    let mean_label = if runs.len() > 1 { format!(" (mean of {} folds)", runs.len()) } else { String::new() };
+    let mut legend = Vec::new();
+    for (name, curves, colour) in &series {
+        marks.push(Mark::Line { points: mean_curve(curves), colour: *colour, dashed: false, dots: false });
+        legend.push((format!("{name}{mean_label}"), *colour));
+    }
+    let y = if accuracy { Axis::linear_over("accuracy", (-0.02, 1.02)) } else { Axis::linear("cross-entropy loss") };
+    Figure {
+        title: title.to_owned(),
+        x: Axis::linear("epoch"),
+        y,
+        marks,
+        legends: vec![Legend::Lines(legend)],
+        frame: true,
+    }
+}
+
+/// An autoencoder's reconstruction error (mean squared error per value) against the epoch, on
+/// the samples it trains on and on the validation part, and the KL term of a variational one.
+pub fn reconstruction_curves(title: &str, history: &[crate::analysis::nn::autoencoder::AutoencoderEpoch]) -> Figure {
+    let curve = |f: &dyn Fn(&crate::analysis::nn::autoencoder::AutoencoderEpoch) -> Option<f64>| -> Vec<(f64, f64)> {
+        history.iter().filter_map(|r| f(r).map(|v| (r.epoch as f64, v))).collect()
+    };
+    let mut series = vec![("training", curve(&|r| Some(r.train_loss)), BLUE)];
+    let val = curve(&|r| r.val_loss);
+    if !val.is_empty() {
+        series.push(("validation", val, VERMILLION));
+    }
+    let kl = curve(&|r| r.kl);
+    if !kl.is_empty() {
+        series.push(("KL term (per value)", kl, GREY));
+    }
+    let mut fig = lines(title, Axis::linear("epoch"), Axis::linear("reconstruction error (MSE)"), &series, Vec::new());
+    for m in &mut fig.marks {
+        if let Mark::Line { dots, .. } = m {
+            *dots = false;
+        }
+    }
+    fig
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -72,6 +72,11 @@ pub trait Fitted: Send + Sync {
     fn history(&self) -> Option<&[crate::analysis::nn::EpochRecord]> {
         None
     }
+
+    /// Where it trained (networks: "CPU (burn flex)" or the GPU's name).
+    fn device(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// The column of each row's largest value (the first on ties).
@@ -297,6 +302,10 @@ impl Fitted for Remapped {
 
     fn history(&self) -> Option<&[crate::analysis::nn::EpochRecord]> {
         self.inner.history()
+    }
+
+    fn device(&self) -> Option<&str> {
+        self.inner.device()
     }
 }
 

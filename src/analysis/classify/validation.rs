@@ -170,6 +170,8 @@ pub struct FoldOutcome {
     pub importance: Option<Vec<f64>>,
     /// The training history, epoch by epoch (networks).
     pub history: Option<Vec<crate::analysis::nn::EpochRecord>>,
+    /// Where the model trained (networks).
+    pub device: Option<String>,
 }
 
 /// A class's ROC curve against the rest: (class name, (false, true positive rate) points, AUC).
@@ -348,6 +350,7 @@ pub fn cross_validate(
             train_accuracy,
             importance,
             history: fitted.history().map(<[_]>::to_vec),
+            device: fitted.device().map(str::to_owned),
         });
         progress(done + 1);
     }

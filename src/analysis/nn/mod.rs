@@ -318,6 +318,10 @@ impl Fitted for MlpModel {
     fn history(&self) -> Option<&[EpochRecord]> {
         Some(&self.history)
     }
+
+    fn device(&self) -> Option<&str> {
+        Some(&self.device)
+    }
 }
 
 /// Initial weights and biases as scikit-learn draws them (uniform in ±√(f / (in + out))),
