@@ -208,6 +208,8 @@ pub struct Views {
     pub embeddings: StoredSettings,
     /// Marker genes.
     pub markers: SavedMarkers,
+    /// The autoencoder.
+    pub autoencoder: crate::recipes::autoencoder::AutoencoderSettings,
 }
 
 /// The Markers view's settings.

@@ -55,6 +55,20 @@ fn configs() -> Vec<(&'static str, MlpParams)> {
     ]
 }
 
+/// Every fold's accuracy of every seed in a reference entry (seeds × folds).
+fn fold_accuracies(entry: &serde_json::Value) -> Vec<f64> {
+    entry
+        .as_array()
+        .expect("seeds")
+        .iter()
+        .flat_map(|s| s.as_array().expect("folds").iter().map(|v| v.as_f64().expect("f64")))
+        .collect()
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
 #[test]
 fn cv_accuracy_is_within_003_of_scikit_learns_mlp() {
     let reference = reference();
@@ -80,13 +94,7 @@ fn cv_accuracy_is_within_003_of_scikit_learns_mlp() {
                     .collect();
                 runs.into_iter().flat_map(|r| r.join().expect("no panic")).collect()
             });
-            let theirs: Vec<f64> = reference["datasets"][name]["accuracy"][key]
-                .as_array()
-                .expect("seeds")
-                .iter()
-                .flat_map(|s| s.as_array().expect("folds").iter().map(|v| v.as_f64().expect("f64")))
-                .collect();
-            let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+            let theirs = fold_accuracies(&reference["datasets"][name]["accuracy"][key]);
             let gap = (mean(&ours) - mean(&theirs)).abs();
             report.push(format!(
                 "{name:26} {key:18} ours {:.4} scikit-learn {:.4}{}",
@@ -171,4 +179,41 @@ fn gpu_training_agrees_with_the_cpu() {
     let (pc, pg) = (cpu.predict(x.view()), gpu.predict(x.view()));
     let same = pc.iter().zip(&pg).filter(|(a, b)| a == b).count();
     assert!(same as f64 >= 0.98 * pc.len() as f64, "{same} of {} predictions agree", pc.len());
+}
+
+/// Two classes (iris' versicolor against virginica, the reference's `binary` block, under its
+/// own folds): our two-unit softmax against scikit-learn's single logistic unit — the same
+/// model with other initial weights — within 0.03 in mean 5-fold accuracy for every network.
+#[test]
+fn two_classes_match_scikit_learns_logistic_output() {
+    use biolens::analysis::classify::folds::Split;
+    let reference = reference();
+    let binary = &reference["binary"];
+    let (x, y, _) = dataset("sklearn_iris", "expression.csv");
+    let rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] > 0).collect();
+    let x = x.select(ndarray::Axis(0), &rows);
+    let y: Vec<usize> = rows.iter().map(|&i| y[i] - 1).collect();
+    let fold_of: Vec<usize> =
+        binary["folds"].as_array().expect("folds").iter().map(|f| f.as_u64().expect("fold") as usize).collect();
+    assert_eq!(fold_of.len(), y.len());
+    let splits: Vec<Split> = (0..5)
+        .map(|k| Split {
+            train: (0..y.len()).filter(|&i| fold_of[i] != k).collect(),
+            test: (0..y.len()).filter(|&i| fold_of[i] == k).collect(),
+        })
+        .collect();
+    let scaled = Features { scale: true, ..Features::default() };
+    for (key, params) in configs() {
+        let ours: Vec<f64> = (0..5u64)
+            .flat_map(|seed| {
+                let model = Model::Mlp(MlpParams { seed, ..params.clone() });
+                let cv = cross_validate(x.view(), &y, 2, &model, &scaled, &splits, None, &mut |_| {}).expect("cv");
+                cv.folds.iter().map(|f| f.metrics.accuracy).collect::<Vec<_>>()
+            })
+            .collect();
+        let theirs = fold_accuracies(&binary["accuracy"][key]);
+        let gap = (mean(&ours) - mean(&theirs)).abs();
+        println!("binary {key:18} ours {:.4} scikit-learn {:.4}", mean(&ours), mean(&theirs));
+        assert!(gap <= 0.03, "{key}: ours {:.4}, scikit-learn {:.4}", mean(&ours), mean(&theirs));
+    }
 }

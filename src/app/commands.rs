@@ -55,6 +55,14 @@ pub enum Command {
     AnnotationFromSelection,
     /// Add (or replace, by name) an annotation over the processed samples, e.g. clusters.
     SetAnnotation(crate::data::annotations::Annotation),
+    /// Add (or replace, by name) a stored embedding over the processed samples (rows), e.g. an
+    /// autoencoder's code.
+    SetEmbedding {
+        /// Its key (`X_autoencoder`).
+        name: String,
+        /// Processed samples × dimensions.
+        coords: ndarray::Array2<f64>,
+    },
     /// Colour every scatter (PCA, t-SNE, UMAP, stored embeddings) by this.
     ColourBy(crate::recipes::Colouring),
     /// Dismiss notice `k`.

@@ -23,6 +23,7 @@ use file_dialog::{DialogOutcome, DialogPurpose, PendingDialog};
 use settings::{RecentFile, STORAGE_KEY, Settings};
 use state::{AppState, Current, DataJob, DataJobKind};
 use views::View;
+use views::autoencoder::AutoencoderView;
 use views::classify::ClassifyView;
 use views::clustered_heatmap::ClusteredHeatmapView;
 use views::clusters::ClustersView;
@@ -61,11 +62,13 @@ pub enum Tab {
     Qc,
     /// Marker genes of groups, and comparisons of selections.
     Markers,
+    /// An autoencoder's live 2-D code.
+    Autoencoder,
 }
 
 impl Tab {
     /// Every tab, in order (the order of [`AllViews::all`]).
-    pub const ALL: [Tab; 11] = [
+    pub const ALL: [Tab; 12] = [
         Tab::Data,
         Tab::Pca,
         Tab::Tsne,
@@ -77,6 +80,7 @@ impl Tab {
         Tab::Embeddings,
         Tab::Qc,
         Tab::Markers,
+        Tab::Autoencoder,
     ];
 
     /// The tab's place in [`Tab::ALL`].
@@ -110,11 +114,13 @@ pub struct AllViews {
     pub qc: QcView,
     /// Marker genes.
     pub markers: MarkersView,
+    /// The autoencoder.
+    pub autoencoder: AutoencoderView,
 }
 
 impl AllViews {
     /// Every view, in [`Tab::ALL`] order.
-    pub fn all(&self) -> [&dyn View; 11] {
+    pub fn all(&self) -> [&dyn View; 12] {
         [
             &self.data,
             &self.pca,
@@ -127,11 +133,12 @@ impl AllViews {
             &self.embeddings,
             &self.qc,
             &self.markers,
+            &self.autoencoder,
         ]
     }
 
     /// Every view, mutable, in [`Tab::ALL`] order.
-    pub fn all_mut(&mut self) -> [&mut dyn View; 11] {
+    pub fn all_mut(&mut self) -> [&mut dyn View; 12] {
         [
             &mut self.data,
             &mut self.pca,
@@ -144,6 +151,7 @@ impl AllViews {
             &mut self.embeddings,
             &mut self.qc,
             &mut self.markers,
+            &mut self.autoencoder,
         ]
     }
 }
@@ -346,6 +354,16 @@ impl BiolensApp {
     /// The UMAP view (tests).
     pub fn umap_view(&self) -> &UmapView {
         &self.views.umap
+    }
+
+    /// The Autoencoder view (tests).
+    pub fn autoencoder_view(&self) -> &AutoencoderView {
+        &self.views.autoencoder
+    }
+
+    /// The Autoencoder view, mutable (tests set parameters before the tab starts a run).
+    pub fn autoencoder_view_mut(&mut self) -> &mut AutoencoderView {
+        &mut self.views.autoencoder
     }
 
     /// The distance map view, for tests.
@@ -647,11 +665,13 @@ impl BiolensApp {
             Command::Select { samples, mode } => self.state.selection.apply(&samples, mode),
             Command::AnnotationFromSelection => self.annotation_from_selection(),
             Command::SetAnnotation(annotation) => self.set_annotation(&annotation, false),
+            Command::SetEmbedding { name, coords } => self.set_embedding(&name, &coords),
             Command::ColourBy(colouring) => {
                 self.views.pca.settings.colour_by = colouring.clone();
                 self.views.tsne.settings.colour_by = colouring.clone();
                 self.views.umap.settings.colour_by = colouring.clone();
                 self.views.embeddings.colour_by = colouring.clone();
+                self.views.autoencoder.settings.colour_by = colouring.clone();
                 if let crate::recipes::Colouring::Gene(gene) = colouring {
                     self.state.info(format!("Every scatter is coloured by {gene}."));
                 }
@@ -690,6 +710,33 @@ impl BiolensApp {
 
     /// Adds `column` (over the processed samples) to the raw data by sample id: raw samples the
     /// pipeline dropped get no value. A column of the same name is replaced.
+    /// Adds `coords` (processed samples × dimensions) as the stored embedding `name`, over the
+    /// raw samples (rows of samples the preprocessing left out are NaN).
+    fn set_embedding(&mut self, name: &str, coords: &ndarray::Array2<f64>) {
+        let Some(current) = &self.state.current else { return };
+        let dataset = &current.dataset;
+        if coords.nrows() != dataset.n_samples() {
+            return;
+        }
+        let row_of: std::collections::HashMap<&str, usize> =
+            dataset.sample_ids().iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+        let raw_ids = dataset.raw().sample_ids();
+        let mut raw = ndarray::Array2::from_elem((raw_ids.len(), coords.ncols()), f64::NAN);
+        for (r, id) in raw_ids.iter().enumerate() {
+            if let Some(&i) = row_of.get(id.as_str()) {
+                raw.row_mut(r).assign(&coords.row(i));
+            }
+        }
+        let embedding = data::io::hdf5::Embedding { name: name.to_owned(), coords: raw };
+        self.start_derived(DataJobKind::Annotate { name: name.to_owned(), announce: false }, move |d| {
+            Ok(d.with_embedding(embedding))
+        });
+        self.state.info(format!(
+            "The code is the stored embedding '{name}': choose it as the representation in UMAP or Clusters (Leiden, \
+             Louvain), or see it in Embeddings."
+        ));
+    }
+
     pub(crate) fn set_annotation(&mut self, column: &data::annotations::Annotation, announce: bool) {
         use data::annotations::{Annotation, AnnotationValues};
         let Some(current) = &self.state.current else { return };

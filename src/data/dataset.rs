@@ -209,6 +209,20 @@ impl Dataset {
         Ok(Self { raw, processed, ..self.clone() })
     }
 
+    /// The same data with one more stored embedding over the raw samples (a computed code);
+    /// one of the same name is replaced. The values are untouched.
+    #[must_use]
+    pub fn with_embedding(&self, embedding: Embedding) -> Self {
+        let mut raw = self.raw.clone();
+        let extras = raw.single_cell();
+        let mut embeddings: Vec<Embedding> =
+            extras.embeddings.iter().filter(|e| e.name != embedding.name).cloned().collect();
+        embeddings.push(embedding);
+        let (genes, colours) = (extras.gene_annotations.clone(), extras.colours.clone());
+        raw.set_single_cell(genes, embeddings, colours);
+        Self { raw, ..self.clone() }
+    }
+
     /// The processed values, samples × genes, dense or sparse.
     pub fn values(&self) -> &Matrix {
         &self.processed.matrix

@@ -150,6 +150,15 @@ pub enum ComputeDevice {
 }
 
 impl ComputeDevice {
+    /// Where networks train under this setting (the same three choices).
+    pub fn train_device(self) -> crate::analysis::nn::TrainDevice {
+        match self {
+            Self::Auto => crate::analysis::nn::TrainDevice::Auto,
+            Self::Gpu => crate::analysis::nn::TrainDevice::Gpu,
+            Self::Cpu => crate::analysis::nn::TrainDevice::Cpu,
+        }
+    }
+
     /// A label for menus.
     pub fn label(self) -> &'static str {
         match self {

@@ -171,6 +171,7 @@ impl ClassifyView {
         for (on, model) in &mut settings.models {
             if let crate::analysis::classify::Model::Mlp(params) = model {
                 params.monitor = monitor.clone();
+                params.device = state.settings.compute_device.train_device();
                 trains |= *on;
             }
         }

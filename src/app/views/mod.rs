@@ -1,5 +1,6 @@
 //! Views: each draws one part of the app from the state and pushes commands.
 
+pub mod autoencoder;
 pub mod classify;
 pub mod clustered_heatmap;
 pub mod clusters;
@@ -69,6 +70,11 @@ impl<F: Send + 'static> LiveRun<F> {
         self.paused.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Pauses or resumes (as the Pause button does).
+    pub(crate) fn set_paused(&self, paused: bool) {
+        self.paused.store(paused, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The job's progress message.
     pub(crate) fn message(&self) -> String {
         self.job.progress().message.clone()
@@ -111,6 +117,31 @@ pub(crate) fn pause_stop_ui(ui: &mut egui::Ui, paused: &std::sync::atomic::Atomi
         paused.store(!now, Ordering::Relaxed);
     }
     ui.button("⏹ Stop").on_hover_text(stop_hint).clicked()
+}
+
+/// Where a neighbour graph searches: principal components (and how many) or a stored embedding
+/// (from the file, or an autoencoder's code).
+pub(crate) fn representation_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    dataset: &crate::data::Dataset,
+    graph: &mut crate::recipes::neighbors::GraphSettings,
+) {
+    let stored: Vec<String> = dataset.raw().single_cell().embeddings.iter().map(|e| e.name.clone()).collect();
+    let shown = graph.use_rep.clone().unwrap_or_else(|| format!("{} PCs", graph.pcs));
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(shown)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut graph.use_rep, None, "principal components");
+            for name in stored {
+                ui.selectable_value(&mut graph.use_rep, Some(name.clone()), name);
+            }
+        })
+        .response
+        .on_hover_text("Where neighbours are found: principal components, or a stored embedding");
+    if graph.use_rep.is_none() {
+        ui.add(egui::DragValue::new(&mut graph.pcs).range(2..=200)).on_hover_text("Principal components");
+    }
 }
 
 /// Spinner, message, progress bar and a Cancel button for a running job; true when Cancel

@@ -206,17 +206,7 @@ impl UmapView {
             let s = &mut self.settings;
             ui.label("Neighbours");
             ui.add(egui::DragValue::new(&mut s.graph.neighbors).range(2..=200));
-            let stored: Vec<String> = dataset.raw().single_cell().embeddings.iter().map(|e| e.name.clone()).collect();
-            let shown = s.graph.use_rep.clone().unwrap_or_else(|| format!("{} PCs", s.graph.pcs));
-            egui::ComboBox::from_id_salt("umap_rep").selected_text(shown).show_ui(ui, |ui| {
-                ui.selectable_value(&mut s.graph.use_rep, None, "principal components");
-                for name in stored {
-                    ui.selectable_value(&mut s.graph.use_rep, Some(name.clone()), name);
-                }
-            });
-            if s.graph.use_rep.is_none() {
-                ui.add(egui::DragValue::new(&mut s.graph.pcs).range(2..=200)).on_hover_text("Principal components");
-            }
+            super::representation_ui(ui, "umap_rep", dataset, &mut s.graph);
             egui::ComboBox::from_id_salt("umap_connectivity")
                 .selected_text(match s.graph.connectivity {
                     Connectivity::Umap => "UMAP weights",

@@ -139,3 +139,39 @@ pub fn network_ui(ui: &mut egui::Ui, net: &NetworkSnapshot, height: f32) {
         );
     }
 }
+
+/// An autoencoder's reconstruction error per epoch: on the samples it trains on, on the
+/// held-out part, and the KL term of a variational one; `height` tall, the x axis spanning
+/// `planned_epochs`.
+pub fn reconstruction_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    history: &[crate::analysis::nn::autoencoder::AutoencoderEpoch],
+    planned_epochs: usize,
+    height: f32,
+) {
+    type Pick = fn(&crate::analysis::nn::autoencoder::AutoencoderEpoch) -> Option<f64>;
+    let series: [(&str, Color32, Pick); 3] = [
+        ("training", TRAIN, |r| Some(r.train_loss)),
+        ("held out", VALIDATION, |r| r.val_loss),
+        ("KL term", Color32::GRAY, |r| r.kl),
+    ];
+    Plot::new(id.to_owned())
+        .width(ui.available_width())
+        .height(height)
+        .legend(Legend::default().position(Corner::RightTop))
+        .x_axis_label("epoch")
+        .y_axis_label("mean squared error")
+        .include_x(0.0)
+        .include_x(planned_epochs.max(1) as f64)
+        .include_y(0.0)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for (name, colour, pick) in series {
+                let pts: Vec<[f64; 2]> = history.iter().filter_map(|r| pick(r).map(|v| [r.epoch as f64, v])).collect();
+                if !pts.is_empty() {
+                    plot.line(Line::new(name, PlotPoints::from(pts)).color(colour).width(2.0));
+                }
+            }
+        });
+}

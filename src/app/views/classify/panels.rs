@@ -317,7 +317,7 @@ fn model_params_ui(ui: &mut egui::Ui, model: &mut Model) {
 
 /// The network's settings: layers, activation, training.
 fn mlp_params_ui(ui: &mut egui::Ui, p: &mut crate::analysis::nn::MlpParams) {
-    use crate::analysis::nn::{Activation, Optimizer, TrainDevice};
+    use crate::analysis::nn::{Activation, Optimizer};
     ui.label(RichText::new("hidden").weak());
     let id = ui.make_persistent_id("mlp_hidden");
     let parse = |text: &str| -> Option<Vec<usize>> {
@@ -384,17 +384,8 @@ fn mlp_params_ui(ui: &mut egui::Ui, p: &mut crate::analysis::nn::MlpParams) {
     if let Some(patience) = &mut p.early_stopping {
         ui.add(egui::DragValue::new(patience).range(1..=1000));
     }
-    egui::ComboBox::from_id_salt("mlp_device")
-        .selected_text(match p.device {
-            TrainDevice::Auto => "device: auto",
-            TrainDevice::Gpu => "device: GPU",
-            TrainDevice::Cpu => "device: CPU",
-        })
-        .show_ui(ui, |ui| {
-            ui.selectable_value(&mut p.device, TrainDevice::Auto, "Auto (a real GPU, else the CPU)");
-            ui.selectable_value(&mut p.device, TrainDevice::Gpu, "GPU (even a software one)");
-            ui.selectable_value(&mut p.device, TrainDevice::Cpu, "CPU");
-        });
+    ui.label(egui::RichText::new("device: Settings > Compute device").weak())
+        .on_hover_text("Networks train where the Compute device setting says, as distances are computed");
 }
 
 fn depth_ui(ui: &mut egui::Ui, depth: &mut Option<usize>) {

@@ -79,7 +79,7 @@ impl ClustersView {
                 ui.add(egui::DragValue::new(&mut self.settings.dbscan.min_samples).range(1..=n));
                 ui.label(RichText::new("or click the k-distance curve").weak());
             }
-            ClusterMethod::Leiden | ClusterMethod::Louvain => self.graph_controls_ui(ui, n),
+            ClusterMethod::Leiden | ClusterMethod::Louvain => self.graph_controls_ui(ui, n, dataset),
         }
         ui.separator();
         if let Some((_, job)) = &self.job {
@@ -268,8 +268,9 @@ impl ClustersView {
         }
     }
 
-    /// Resolution, iterations, objective, seed and the graph (neighbours, components).
-    fn graph_controls_ui(&mut self, ui: &mut egui::Ui, n: usize) {
+    /// Resolution, iterations, objective, seed and the graph (neighbours, and principal
+    /// components or a stored embedding).
+    fn graph_controls_ui(&mut self, ui: &mut egui::Ui, n: usize, dataset: &Dataset) {
         let c = &mut self.settings.communities;
         ui.label("Resolution");
         ui.add(egui::DragValue::new(&mut c.resolution).range(0.0..=50.0).speed(0.01).max_decimals(3))
@@ -291,8 +292,8 @@ impl ClustersView {
         let g = &mut self.settings.graph;
         ui.label("Neighbours");
         ui.add(egui::DragValue::new(&mut g.neighbors).range(2..=n.clamp(2, 200)));
-        ui.label("PCs");
-        ui.add(egui::DragValue::new(&mut g.pcs).range(2..=200));
+        ui.label("in");
+        super::super::representation_ui(ui, "clusters_rep", dataset, g);
     }
 
     /// Leiden's or Louvain's result: the summary and the cluster sizes.
