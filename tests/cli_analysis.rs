@@ -212,6 +212,25 @@ fn autoencoder_writes_the_code_history_and_comparison() {
         clusters.to_str().expect("path"),
     ]);
     assert_eq!(std::fs::read_to_string(&clusters).expect("clusters").lines().count(), 84);
+    // A decoder of its own.
+    let own = dir.path().join("own.csv");
+    let out = biolens(&[
+        "autoencoder",
+        m.to_str().expect("path"),
+        "--hidden",
+        "64",
+        "--decoder",
+        "16,128",
+        "--epochs",
+        "5",
+        "--device",
+        "cpu",
+        "--out",
+        own.to_str().expect("path"),
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["network"], "autoencoder 64-2-16-128 ReLU");
     // Refusals name the problem.
     let bad = Command::new(env!("CARGO_BIN_EXE_biolens"))
         .args(["autoencoder", m.to_str().expect("path"), "--code", "0", "--out", code.to_str().expect("path")])

@@ -232,6 +232,7 @@ impl MlpArgs {
         let d = AutoencoderParams::default();
         Ok(AutoencoderParams {
             hidden: self.hidden.clone().unwrap_or(d.hidden),
+            decoder: extra.decoder.clone(),
             code: extra.code,
             activation: self.activation().unwrap_or(d.activation),
             variational: extra.vae,
@@ -251,6 +252,10 @@ impl MlpArgs {
 /// The autoencoder's own flags (beside [`MlpArgs`]).
 #[derive(Debug, Clone, Args)]
 pub struct AutoencoderExtraArgs {
+    /// Autoencoder: units of the decoder's hidden layers, code side first, comma-separated
+    /// (default: the encoder's `--hidden`, mirrored).
+    #[arg(long, value_delimiter = ',', value_name = "UNITS")]
+    pub decoder: Option<Vec<usize>>,
     /// Autoencoder: units of the code (the bottleneck); 2 to draw it.
     #[arg(long, default_value_t = AutoencoderParams::default().code)]
     pub code: usize,
@@ -271,7 +276,14 @@ pub struct AutoencoderExtraArgs {
 impl Default for AutoencoderExtraArgs {
     fn default() -> Self {
         let d = AutoencoderSettings::default();
-        Self { code: d.params.code, vae: false, beta: d.params.beta, ae_genes: d.genes, no_standardise: !d.scale }
+        Self {
+            decoder: None,
+            code: d.params.code,
+            vae: false,
+            beta: d.params.beta,
+            ae_genes: d.genes,
+            no_standardise: !d.scale,
+        }
     }
 }
 

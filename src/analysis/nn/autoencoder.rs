@@ -4,8 +4,8 @@
 //! # The network
 //! Encoder: the input, then `hidden` layers with the activation, then a linear layer to the
 //! code (`code` units; a variational encoder has two such heads, the mean μ and the log
-//! variance log σ²). Decoder: the hidden sizes in reverse with the activation, then a linear
-//! layer back to the input. Weights start as [`super::initial_weights`] draws them (Glorot),
+//! variance log σ²). Decoder: its own hidden sizes (by default the encoder's in reverse) with
+//! the activation, then a linear layer back to the input. Weights start as [`super::initial_weights`] draws them (Glorot),
 //! from the seed.
 //!
 //! # The loss
@@ -36,8 +36,10 @@ pub type Observer<'a> = dyn FnMut(&AutoencoderEpoch, &str, &dyn Fn() -> Array2<f
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AutoencoderParams {
-    /// Units of the encoder's hidden layers, input side first (the decoder mirrors them).
+    /// Units of the encoder's hidden layers, input side first.
     pub hidden: Vec<usize>,
+    /// Units of the decoder's hidden layers, code side first (`None`: the encoder's, mirrored).
+    pub decoder: Option<Vec<usize>>,
     /// Units of the code (the bottleneck): 2 to draw it.
     pub code: usize,
     /// Activation of the hidden units (the code and the output are linear).
@@ -68,6 +70,7 @@ impl Default for AutoencoderParams {
     fn default() -> Self {
         Self {
             hidden: vec![256, 64],
+            decoder: None,
             code: 2,
             activation: Activation::Relu,
             variational: false,
@@ -85,9 +88,13 @@ impl Default for AutoencoderParams {
 }
 
 impl AutoencoderParams {
-    /// "autoencoder 256-64-2 `ReLU`" or "VAE …".
+    /// "autoencoder 256-64-2 `ReLU`", "autoencoder 256-64-2-32-256 `ReLU`" with a decoder of its
+    /// own, or "VAE …".
     pub fn name(&self) -> String {
-        let layers: Vec<String> = self.hidden.iter().chain([&self.code]).map(ToString::to_string).collect();
+        let mut layers: Vec<String> = self.hidden.iter().chain([&self.code]).map(ToString::to_string).collect();
+        if let Some(decoder) = &self.decoder {
+            layers.extend(decoder.iter().map(ToString::to_string));
+        }
         let kind = if self.variational { "VAE" } else { "autoencoder" };
         format!("{kind} {} {}", layers.join("-"), self.activation.label())
     }
@@ -101,10 +108,14 @@ impl AutoencoderParams {
         sizes
     }
 
-    /// Layer sizes of the decoder: code, hidden reversed…, inputs.
+    /// Layer sizes of the decoder: code, its hidden layers (the encoder's reversed unless it
+    /// has its own)…, inputs.
     pub fn decoder_sizes(&self, inputs: usize) -> Vec<usize> {
         let mut sizes = vec![self.code];
-        sizes.extend(self.hidden.iter().rev());
+        match &self.decoder {
+            Some(own) => sizes.extend(own),
+            None => sizes.extend(self.hidden.iter().rev()),
+        }
         sizes.push(inputs);
         sizes
     }
@@ -123,6 +134,9 @@ impl AutoencoderParams {
         .problems();
         if self.code == 0 {
             out.push("the code needs at least one unit".to_owned());
+        }
+        if self.decoder.as_ref().is_some_and(|d| d.contains(&0)) {
+            out.push("every decoder layer needs at least one unit".to_owned());
         }
         if !(self.beta >= 0.0 && self.beta.is_finite()) {
             out.push("β must be 0 or more".to_owned());

@@ -63,6 +63,8 @@ pub struct AutoencoderView {
     error: Option<String>,
     /// The hidden layers as typed ("256, 64").
     hidden_text: String,
+    /// The decoder's layers as typed (empty: the encoder's, mirrored).
+    decoder_text: String,
     /// Colouring, legend and scatter.
     pub panel: EmbeddingPanel,
 }
@@ -72,6 +74,7 @@ impl Default for AutoencoderView {
         let settings = AutoencoderSettings::default();
         Self {
             hidden_text: layers_text(&settings.params.hidden),
+            decoder_text: settings.params.decoder.as_deref().map(layers_text).unwrap_or_default(),
             settings,
             run: None,
             latest: None,
@@ -262,6 +265,24 @@ impl AutoencoderView {
             ui.label("code");
             ui.add(egui::DragValue::new(&mut p.code).range(2..=32))
                 .on_hover_text("Units of the bottleneck: the first two are drawn");
+            ui.label("Decoder");
+            let edit = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.decoder_text)
+                        .hint_text("mirror")
+                        .desired_width(ui.text_style_height(&egui::TextStyle::Body) * 5.0),
+                )
+                .on_hover_text("Units of the decoder's hidden layers, code side first; empty: the encoder's, mirrored");
+            if edit.changed() {
+                if self.decoder_text.trim().is_empty() {
+                    p.decoder = None;
+                } else if let Some(layers) = parse_layers(&self.decoder_text) {
+                    p.decoder = Some(layers);
+                }
+            }
+            if edit.lost_focus() {
+                self.decoder_text = p.decoder.as_deref().map(layers_text).unwrap_or_default();
+            }
             egui::ComboBox::from_id_salt("ae_activation").selected_text(p.activation.label()).show_ui(ui, |ui| {
                 for a in Activation::ALL {
                     ui.selectable_value(&mut p.activation, a, a.label());
@@ -421,6 +442,7 @@ impl super::View for AutoencoderView {
     fn restore(&mut self, views: &crate::session::Views) {
         self.settings = views.autoencoder.clone();
         self.hidden_text = layers_text(&self.settings.params.hidden);
+        self.decoder_text = self.settings.params.decoder.as_deref().map(layers_text).unwrap_or_default();
     }
 }
 
