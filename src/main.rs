@@ -3,6 +3,7 @@
 use clap::Parser as _;
 
 fn main() -> std::process::ExitCode {
+    biolens::memory::tune_allocator();
     let cli = biolens::cli::Cli::parse();
     let result = match &cli.command {
         Some(command) => biolens::cli::run(command, &mut std::io::stdout().lock()),
