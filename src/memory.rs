@@ -219,6 +219,31 @@ pub fn try_matrix(rows: usize, cols: usize, what: &str) -> Result<ndarray::Array
     Ok(ndarray::Array2::from_shape_vec((rows, cols), values).unwrap_or_default())
 }
 
+/// Keeps glibc's malloc from returning every large block to the kernel as soon as it is freed.
+///
+/// By default glibc serves blocks above a threshold that grows only to the largest block freed
+/// so far with their own `mmap`, and gives them back with `munmap` when freed, so the next
+/// allocation of that size faults in fresh zeroed pages again. Training a network allocates and
+/// frees tensors of megabytes many times per batch (burn's `flex` backend has no caching
+/// allocator, as `PyTorch` has): on this kind of VM that churn made a third of the time system time
+/// and doubled the epoch (0.7 against 0.35 s in `benches/mlp`). Blocks up to 32 MB (glibc's
+/// largest threshold) now come from the heap, which is trimmed only when 512 MB at its top are
+/// free and grows 64 MB at a time; peak memory is unchanged (measured: 711 against 705 MB on the
+/// benchmark). A no-op where the C library is not glibc. (The crate's only `unsafe`: the C
+/// library's own switch, with no safe wrapper; the `MALLOC_*` environment variables would have
+/// to be set before the process starts.)
+#[allow(unsafe_code)]
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes malloc's parameters; it is called at start, before any
+    // other thread exists, with documented options and values in range.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
+        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,30 +279,5 @@ mod tests {
         assert!(matches!(err, MemoryError::AllocationFailed { .. }));
         assert!(try_matrix(usize::MAX, 2, "m").is_err());
         assert_eq!(try_zeros(3, "small").unwrap(), vec![0.0; 3]);
-    }
-}
-
-/// Keeps glibc's malloc from returning every large block to the kernel as soon as it is freed.
-///
-/// By default glibc serves blocks above a threshold that grows only to the largest block freed
-/// so far with their own `mmap`, and gives them back with `munmap` when freed, so the next
-/// allocation of that size faults in fresh zeroed pages again. Training a network allocates and
-/// frees tensors of megabytes many times per batch (burn's `flex` backend has no caching
-/// allocator, as PyTorch has): on this kind of VM that churn made a third of the time system time
-/// and doubled the epoch (0.7 against 0.35 s in `benches/mlp`). Blocks up to 32 MB (glibc's
-/// largest threshold) now come from the heap, which is trimmed only when 512 MB at its top are
-/// free and grows 64 MB at a time; peak memory is unchanged (measured: 711 against 705 MB on the
-/// benchmark). A no-op where the C library is not glibc. (The crate's only `unsafe`: the C
-/// library's own switch, with no safe wrapper; the `MALLOC_*` environment variables would have
-/// to be set before the process starts.)
-#[allow(unsafe_code)]
-pub fn tune_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes malloc's parameters; it is called at start, before any
-    // other thread exists, with documented options and values in range.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
-        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
     }
 }
