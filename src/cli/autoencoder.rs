@@ -63,12 +63,7 @@ pub(super) fn run(args: &AutoencoderArgs, out: &mut dyn std::io::Write) -> anyho
     let history_file = args.network.history_out.as_deref().map(OutFile::create).transpose()?;
     let dataset = args.data.open()?;
     let started = std::time::Instant::now();
-    let mut device = String::new();
-    let (prepared, model) = crate::recipes::autoencoder::run(&dataset, &settings, Ctx::silent(), &mut |_, d, _| {
-        if device.is_empty() {
-            d.clone_into(&mut device);
-        }
-    })?;
+    let (prepared, model) = crate::recipes::autoencoder::run(&dataset, &settings, Ctx::silent(), &mut |_, _, _| {})?;
     let seconds = started.elapsed().as_secs_f64();
     let names = code_names(model.code_units, model.variational);
     file.write("sample_id", dataset.sample_ids(), &names, model.code.view())?;

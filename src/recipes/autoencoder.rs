@@ -10,6 +10,10 @@ use crate::analysis::nn::NnError;
 use crate::analysis::nn::autoencoder::{Autoencoder, AutoencoderEpoch, AutoencoderParams, Observer};
 use crate::memory::{MemoryRule, matrix_bytes};
 
+/// Interactive views compare the code with PCA ([`compare`], an exact O(n²) neighbour search)
+/// up to this many samples; above it they leave it to `biolens autoencoder --compare-pca`.
+pub const COMPARE_UP_TO: usize = 3000;
+
 /// Neighbours counted by [`Comparison`] (as the t-SNE and UMAP benchmarks count them).
 pub const PRESERVATION_K: usize = 15;
 

@@ -183,29 +183,16 @@ pub struct Autoencoder {
     pub device: String,
 }
 
-/// Applies layers (linear, the activation between them, none after the last).
-fn forward(layers: &[(Array2<f64>, Array1<f64>)], activation: Activation, x: ArrayView2<'_, f64>) -> Array2<f64> {
-    let last = layers.len().saturating_sub(1);
-    let mut h = x.to_owned();
-    for (l, (w, b)) in layers.iter().enumerate() {
-        h = h.dot(w) + b;
-        if l < last {
-            h.mapv_inplace(|v| activation.apply(v));
-        }
-    }
-    h
-}
-
 impl Autoencoder {
     /// The code (μ) of samples `x` (samples × inputs).
     pub fn encode(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
-        let out = forward(&self.encoder, self.activation, x);
+        let out = super::forward(self.encoder.iter().map(|(w, b)| (w, b)), self.activation, x);
         out.slice(ndarray::s![.., ..self.code_units]).to_owned()
     }
 
     /// The reconstruction of codes (samples × code units).
     pub fn decode(&self, code: ArrayView2<'_, f64>) -> Array2<f64> {
-        forward(&self.decoder, self.activation, code)
+        super::forward(self.decoder.iter().map(|(w, b)| (w, b)), self.activation, code)
     }
 
     /// Mean squared reconstruction error of `x` through μ.

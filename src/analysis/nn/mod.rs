@@ -290,16 +290,7 @@ pub struct MlpModel {
 impl MlpModel {
     /// Output-layer logits (samples × classes).
     pub fn logits(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
-        let last = self.weights.len() - 1;
-        let mut h = x.to_owned();
-        for (l, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
-            h = h.dot(w) + b;
-            if l < last {
-                let f = self.activation;
-                h.mapv_inplace(|v| f.apply(v));
-            }
-        }
-        h
+        forward(self.weights.iter().zip(&self.biases), self.activation, x)
     }
 }
 
@@ -322,6 +313,24 @@ impl Fitted for MlpModel {
     fn device(&self) -> Option<&str> {
         Some(&self.device)
     }
+}
+
+/// A network's forward pass in f64: each layer is `h · W + b`, with the activation between
+/// layers and none after the last.
+pub fn forward<'a>(
+    layers: impl ExactSizeIterator<Item = (&'a Array2<f64>, &'a Array1<f64>)>,
+    activation: Activation,
+    x: ArrayView2<'_, f64>,
+) -> Array2<f64> {
+    let last = layers.len().saturating_sub(1);
+    let mut h = x.to_owned();
+    for (l, (w, b)) in layers.enumerate() {
+        h = h.dot(w) + b;
+        if l < last {
+            h.mapv_inplace(|v| activation.apply(v));
+        }
+    }
+    h
 }
 
 /// Initial weights and biases as scikit-learn draws them (uniform in ±√(f / (in + out))),

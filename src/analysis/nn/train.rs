@@ -174,6 +174,38 @@ fn optimizer_for(optimizer: Optimizer) -> ModuleOptimizer {
     }
 }
 
+/// Waits between batches while `paused` says so; `Err(Cancelled)` once `cancelled`.
+fn wait_while_paused(paused: &dyn Fn() -> bool, cancelled: &dyn Fn() -> bool) -> Result<(), NnError> {
+    while paused() && !cancelled() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    if cancelled() { Err(NnError::Cancelled) } else { Ok(()) }
+}
+
+/// scikit-learn's L2 term for a batch of `b`: `alpha / (2 b) · Σ‖W‖²` over the layers' weights
+/// (not the biases); `None` when `alpha` is 0.
+fn l2_penalty<'a>(layers: impl IntoIterator<Item = &'a Linear>, alpha: f64, b: usize) -> Option<Tensor<1>> {
+    if alpha <= 0.0 {
+        return None;
+    }
+    let sum = layers.into_iter().map(|l| l.weight.val().square().sum()).reduce(|a, c| a + c)?;
+    Some(sum.mul_scalar((alpha / (2.0 * b as f64)) as f32))
+}
+
+/// f32 weights and biases (`fan_in` × `fan_out`, row-major) as f64 layers.
+fn f64_layers(weights: &[(Vec<f32>, Vec<f32>)], sizes: &[usize]) -> Vec<(Array2<f64>, Array1<f64>)> {
+    weights
+        .iter()
+        .zip(sizes.windows(2))
+        .map(|((w, b), s)| {
+            (
+                Array2::from_shape_fn((s[0], s[1]), |(i, j)| f64::from(w[i * s[1] + j])),
+                Array1::from_iter(b.iter().map(|&v| f64::from(v))),
+            )
+        })
+        .collect()
+}
+
 /// The samples of `x` at `rows` as f32, row-major.
 fn gather(x: ArrayView2<'_, f64>, rows: &[usize]) -> Vec<f32> {
     let mut out = Vec::with_capacity(rows.len() * x.ncols());
@@ -259,12 +291,7 @@ pub fn fit(
         rng.shuffle(&mut order);
         let (mut loss_sum, mut right) = (0.0, 0usize);
         for rows in order.chunks(batch) {
-            while params.monitor.is_paused() && !cancelled() {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            if cancelled() {
-                return Err(NnError::Cancelled);
-            }
+            wait_while_paused(&|| params.monitor.is_paused(), &cancelled)?;
             let b = rows.len();
             let xb = Tensor::<2>::from_data(TensorData::new(gather(x, rows), [b, features]), &device);
             let mut onehot = vec![0f32; b * classes];
@@ -289,11 +316,8 @@ pub fn fit(
             let log_p = activation::log_softmax(logits.clone(), 1);
             let cross_entropy = (log_p * onehot).sum().neg().div_scalar(b as f32);
             let mut loss = cross_entropy.clone();
-            if params.weight_decay > 0.0 {
-                let penalty = net.layers.iter().map(|l| l.weight.val().square().sum()).reduce(|a, c| a + c);
-                if let Some(penalty) = penalty {
-                    loss = loss + penalty.mul_scalar((params.weight_decay / (2.0 * b as f64)) as f32);
-                }
+            if let Some(penalty) = l2_penalty(&net.layers, params.weight_decay, b) {
+                loss = loss + penalty;
             }
             let ce = f64::from(cross_entropy.into_scalar::<f32>());
             let logits = logits.detach().into_data().try_into_vec_as::<f32>().unwrap_or_default();
@@ -356,11 +380,7 @@ fn to_model(
     best_epoch: usize,
     device: String,
 ) -> MlpModel {
-    let (mut ws, mut bs) = (Vec::new(), Vec::new());
-    for ((w, b), s) in weights.iter().zip(sizes.windows(2)) {
-        ws.push(Array2::from_shape_fn((s[0], s[1]), |(i, j)| f64::from(w[i * s[1] + j])));
-        bs.push(Array1::from_iter(b.iter().map(|&v| f64::from(v))));
-    }
+    let (ws, bs) = f64_layers(weights, sizes).into_iter().unzip();
     MlpModel { weights: ws, biases: bs, activation, history, best_epoch, device }
 }
 
@@ -409,12 +429,12 @@ fn reconstruction_mse(
     let d = x.ncols();
     let mut sum = 0.0;
     for chunk in rows.chunks(ENCODE_CHUNK) {
-        let data = gather(x, chunk);
-        let t = Tensor::<2>::from_data(TensorData::new(data.clone(), [chunk.len(), d]), device);
+        let t = Tensor::<2>::from_data(TensorData::new(gather(x, chunk), [chunk.len(), d]), device);
         let code = net.encoder.forward(t, params.activation, None).narrow(1, 0, params.code);
         let back = net.decoder.forward(code, params.activation, None);
         let back = back.into_data().try_into_vec_as::<f32>().unwrap_or_default();
-        sum += data.iter().zip(&back).map(|(&a, &b)| f64::from(a - b).powi(2)).sum::<f64>();
+        let rows = chunk.iter().flat_map(|&r| x.row(r).into_iter().copied());
+        sum += rows.zip(&back).map(|(a, &b)| f64::from(a as f32 - b).powi(2)).sum::<f64>();
     }
     sum / (rows.len() * d).max(1) as f64
 }
@@ -471,12 +491,7 @@ pub fn fit_autoencoder(
         rng.shuffle(&mut order);
         let (mut mse_sum, mut kl_sum) = (0.0, 0.0);
         for rows in order.chunks(batch) {
-            while paused() && !cancelled() {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            if cancelled() {
-                return Err(NnError::Cancelled);
-            }
+            wait_while_paused(paused, &cancelled)?;
             let b = rows.len();
             let xb = Tensor::<2>::from_data(TensorData::new(gather(x, rows), [b, d]), &device);
             let out = net.encoder.forward(xb.clone(), act, None);
@@ -499,17 +514,10 @@ pub fn fit_autoencoder(
             if let Some(kl) = &kl {
                 loss = loss + kl.clone().mul_scalar(params.beta as f32);
             }
-            if params.weight_decay > 0.0 {
-                let penalty = net
-                    .encoder
-                    .layers
-                    .iter()
-                    .chain(&net.decoder.layers)
-                    .map(|l| l.weight.val().square().sum())
-                    .reduce(|a, c| a + c);
-                if let Some(penalty) = penalty {
-                    loss = loss + penalty.mul_scalar((params.weight_decay / (2.0 * b as f64)) as f32);
-                }
+            if let Some(penalty) =
+                l2_penalty(net.encoder.layers.iter().chain(&net.decoder.layers), params.weight_decay, b)
+            {
+                loss = loss + penalty;
             }
             mse_sum += f64::from(mse.into_scalar::<f32>()) * b as f64;
             if let Some(kl) = kl {
@@ -535,21 +543,9 @@ pub fn fit_autoencoder(
         observe(&record, &device_label, &|| encode_all(&valid.encoder, x, c, act, &inner));
     }
     let valid = net.valid();
-    let layers = |net: &Net, sizes: &[usize]| -> Vec<(Array2<f64>, Array1<f64>)> {
-        net.weights()
-            .iter()
-            .zip(sizes.windows(2))
-            .map(|((w, b), s)| {
-                (
-                    Array2::from_shape_fn((s[0], s[1]), |(i, j)| f64::from(w[i * s[1] + j])),
-                    Array1::from_iter(b.iter().map(|&v| f64::from(v))),
-                )
-            })
-            .collect()
-    };
     let mut model = Autoencoder {
-        encoder: layers(&valid.encoder, &enc_sizes),
-        decoder: layers(&valid.decoder, &dec_sizes),
+        encoder: f64_layers(&valid.encoder.weights(), &enc_sizes),
+        decoder: f64_layers(&valid.decoder.weights(), &dec_sizes),
         activation: act,
         code_units: c,
         variational: params.variational,

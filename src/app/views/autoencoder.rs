@@ -19,14 +19,10 @@ use super::super::state::AppState;
 use super::embedding::EmbeddingPanel;
 use crate::analysis::nn::Activation;
 use crate::analysis::nn::autoencoder::AutoencoderEpoch;
-use crate::recipes::autoencoder::{AutoencoderSettings, Comparison};
+use crate::recipes::autoencoder::{AutoencoderSettings, COMPARE_UP_TO, Comparison};
 
 /// Time between codes sent to the view (20 a second).
 const FRAME_INTERVAL: Duration = Duration::from_millis(50);
-
-/// Above this many samples the comparison with PCA (an exact O(n²) neighbour search) is not
-/// run by the view (`biolens autoencoder --compare-pca` runs it).
-pub const COMPARE_UP_TO: usize = 3000;
 
 /// The name the code is published under.
 pub const EMBEDDING_NAME: &str = "X_autoencoder";
@@ -162,7 +158,6 @@ impl AutoencoderView {
             };
             let mut history = Vec::with_capacity(epochs);
             let mut last_sent: Option<Instant> = None;
-            let mut device = String::new();
             let model = crate::recipes::in_job(ctx, |c| {
                 crate::recipes::autoencoder::train(
                     &prepared,
@@ -171,7 +166,6 @@ impl AutoencoderView {
                     &|| worker_paused.load(Ordering::Relaxed),
                     &mut |record, on, code| {
                         history.push(*record);
-                        on.clone_into(&mut device);
                         if last_sent.is_none_or(|t| t.elapsed() >= FRAME_INTERVAL) {
                             ctx.partial(frame(code(), &history, on));
                             last_sent = Some(Instant::now());
