@@ -12,6 +12,7 @@ pub mod nn;
 pub mod nn_descent;
 pub mod pca;
 pub mod pca_sparse;
+pub mod regress;
 pub mod rng;
 pub mod special;
 pub mod tsne;

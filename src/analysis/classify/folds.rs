@@ -1,5 +1,8 @@
-//! Splits for validation: stratified k-fold (scikit-learn's `StratifiedKFold`, fold for fold),
-//! repeated k-fold, leave-one-out and train/test splits.
+//! Splits for validation, for classes and for numbers alike: stratified k-fold
+//! (scikit-learn's `StratifiedKFold`, fold for fold), plain k-fold and repeated k-fold
+//! (`KFold`, `RepeatedKFold`), leave-one-out, train/test splits (stratified, or
+//! `ShuffleSplit`'s for a numeric target) and a split by an annotation. Classification and
+//! regression draw their splits from here.
 //!
 //! # How it works
 //! [`stratified_k_fold`] is scikit-learn's algorithm: classes are numbered by first
@@ -164,6 +167,71 @@ pub fn repeated_k_fold(classes: &[usize], folds: usize, repeats: usize, seed: u3
         out.extend(stratified_k_fold(classes, folds, true, seed.wrapping_add(r as u32))?);
     }
     Ok(out)
+}
+
+/// scikit-learn's `KFold(folds, shuffle, random_state=seed)` over `n` samples: the indices,
+/// shuffled by `RandomState(seed)` when asked, cut into consecutive folds, the first `n % folds`
+/// one sample larger.
+pub fn k_fold(n: usize, folds: usize, shuffle: bool, seed: u32) -> Result<Vec<Split>, SplitError> {
+    let mut rng = Mt19937::new(seed);
+    k_fold_with(n, folds, shuffle.then_some(&mut rng))
+}
+
+/// `KFold` drawing its shuffle from `rng` (`None`: in order).
+fn k_fold_with(n: usize, folds: usize, rng: Option<&mut Mt19937>) -> Result<Vec<Split>, SplitError> {
+    if folds < 2 || folds > n {
+        return Err(SplitError::BadFolds { folds, samples: n });
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    if let Some(rng) = rng {
+        rng.shuffle(&mut order);
+    }
+    let mut fold_of = vec![0; n];
+    let mut start = 0;
+    for f in 0..folds {
+        let size = n / folds + usize::from(f < n % folds);
+        for &i in &order[start..start + size] {
+            fold_of[i] = f;
+        }
+        start += size;
+    }
+    Ok((0..folds)
+        .map(|f| Split {
+            train: (0..n).filter(|&i| fold_of[i] != f).collect(),
+            test: (0..n).filter(|&i| fold_of[i] == f).collect(),
+        })
+        .collect())
+}
+
+/// scikit-learn's `RepeatedKFold(folds, repeats, random_state=seed)`: one `RandomState(seed)`
+/// shuffles every round in turn.
+pub fn repeated_plain_k_fold(n: usize, folds: usize, repeats: usize, seed: u32) -> Result<Vec<Split>, SplitError> {
+    let mut rng = Mt19937::new(seed);
+    let mut out = Vec::new();
+    for _ in 0..repeats.max(1) {
+        out.extend(k_fold_with(n, folds, Some(&mut rng))?);
+    }
+    Ok(out)
+}
+
+/// scikit-learn's `ShuffleSplit(1, test_size=test_share, random_state=seed)` (and so
+/// `train_test_split` without stratification): a permutation of the samples, the first
+/// ⌈share × n⌉ tested.
+pub fn shuffle_split(n: usize, test_share: f64, seed: u32) -> Result<Split, SplitError> {
+    if !(test_share > 0.0 && test_share < 1.0) {
+        return Err(SplitError::BadShare(test_share));
+    }
+    let take = (test_share * n as f64).ceil() as usize;
+    if take == 0 || take >= n {
+        return Err(SplitError::BadShare(test_share));
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    Mt19937::new(seed).shuffle(&mut order);
+    let mut test = order[..take].to_vec();
+    let mut train = order[take..].to_vec();
+    test.sort_unstable();
+    train.sort_unstable();
+    Ok(Split { train, test })
 }
 
 /// Leave-one-out: every sample is the test set once.

@@ -28,7 +28,8 @@ pub enum MaxFeatures {
 }
 
 impl MaxFeatures {
-    fn resolve(self, genes: usize) -> usize {
+    /// The number of candidate genes out of `genes` (at least 1).
+    pub fn resolve(self, genes: usize) -> usize {
         let n = match self {
             Self::Sqrt => (genes as f64).sqrt() as usize,
             Self::Log2 => (genes as f64).log2() as usize,

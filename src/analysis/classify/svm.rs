@@ -32,6 +32,21 @@ pub enum Kernel {
     },
 }
 
+impl Kernel {
+    /// The RBF width for training data `x`: the one given, or scikit-learn's `"scale"`,
+    /// 1 / (genes × variance of X) (1 for constant data); 0 for the linear kernel.
+    pub fn gamma_for(self, x: ArrayView2<'_, f64>) -> f64 {
+        match self {
+            Self::Linear => 0.0,
+            Self::Rbf { gamma: Some(g) } => g,
+            Self::Rbf { gamma: None } => {
+                let var = x.var(0.0);
+                if var > 0.0 { 1.0 / (x.ncols() as f64 * var) } else { 1.0 }
+            }
+        }
+    }
+}
+
 /// One binary machine: support vectors (rows of the training set), their α·y, the offset.
 struct Binary {
     support: Vec<usize>,
@@ -59,14 +74,7 @@ impl Svm {
         c: f64,
         cancel: Option<&CancelToken>,
     ) -> Result<Self, ClassifyError> {
-        let gamma = match kernel {
-            Kernel::Linear => 0.0,
-            Kernel::Rbf { gamma: Some(g) } => g,
-            Kernel::Rbf { gamma: None } => {
-                let var = x.var(0.0);
-                if var > 0.0 { 1.0 / (x.ncols() as f64 * var) } else { 1.0 }
-            }
-        };
+        let gamma = kernel.gamma_for(x);
         // Standard layout: rows are read as slices.
         let train = x.as_standard_layout().into_owned();
         let mut machines = Vec::new();
@@ -85,7 +93,8 @@ impl Svm {
                         train.row(members[q]).as_slice().unwrap_or_default(),
                     )
                 });
-                let (alpha, rho) = smo(&k, &labels, c, cancel).ok_or(ClassifyError::Cancelled)?;
+                let ones = vec![-1.0; labels.len()];
+                let (alpha, rho) = smo(&k, None, &labels, &ones, c, cancel).ok_or(ClassifyError::Cancelled)?;
                 let mut support = Vec::new();
                 let mut coef = Vec::new();
                 for (p, &al) in alpha.iter().enumerate() {
@@ -118,7 +127,8 @@ impl Svm {
     }
 }
 
-fn kernel_value(kernel: Kernel, gamma: f64, a: &[f64], b: &[f64]) -> f64 {
+/// The kernel's value for two rows (`gamma` resolved).
+pub(crate) fn kernel_value(kernel: Kernel, gamma: f64, a: &[f64], b: &[f64]) -> f64 {
     match kernel {
         Kernel::Linear => a.iter().zip(b).map(|(x, y)| x * y).sum(),
         Kernel::Rbf { .. } => (-gamma * crate::analysis::distance::squared_differences(a, b)).exp(),
@@ -168,15 +178,26 @@ impl Fitted for Svm {
     }
 }
 
-/// libsvm's SMO for min ½ αᵀQα − Σα, 0 ≤ α ≤ C, yᵀα = 0; returns α and ρ (`None`: cancelled,
+/// libsvm's SMO for min ½ αᵀQα + pᵀα, 0 ≤ α ≤ C, yᵀα = 0 with `Q_ij = y_i y_j K(m(i), m(j))`,
+/// where `map` m sends each variable to its row of the kernel matrix `k` (`None`: itself;
+/// ε-SVR has two variables per sample); C-SVC is p = −1. Returns α and ρ (`None`: cancelled,
 /// checked every 1,000 iterations).
-fn smo(k: &Array2<f64>, y: &[f64], c: f64, cancel: Option<&CancelToken>) -> Option<(Vec<f64>, f64)> {
+pub(crate) fn smo(
+    k: &Array2<f64>,
+    map: Option<&[usize]>,
+    y: &[f64],
+    p: &[f64],
+    c: f64,
+    cancel: Option<&CancelToken>,
+) -> Option<(Vec<f64>, f64)> {
     const TAU: f64 = 1e-12;
     const EPS: f64 = 1e-3;
     let n = y.len();
-    let q = |i: usize, j: usize| y[i] * y[j] * k[[i, j]];
+    let row = |i: usize| map.map_or(i, |m| m[i]);
+    let kernel = |i: usize, j: usize| k[[row(i), row(j)]];
+    let q = |i: usize, j: usize| y[i] * y[j] * kernel(i, j);
     let mut alpha = vec![0.0; n];
-    let mut grad = vec![-1.0; n];
+    let mut grad = p.to_vec();
     let up = |a: f64, yi: f64| (yi > 0.0 && a < c) || (yi < 0.0 && a > 0.0);
     let low = |a: f64, yi: f64| (yi > 0.0 && a > 0.0) || (yi < 0.0 && a < c);
     let max_iter = (100 * n).max(10_000_000);
@@ -204,7 +225,7 @@ fn smo(k: &Array2<f64>, y: &[f64], c: f64, cancel: Option<&CancelToken>) -> Opti
             g_min = g_min.min(v);
             if i != usize::MAX && v < g_max {
                 let b = g_max - v;
-                let mut a = k[[i, i]] + k[[t, t]] - 2.0 * k[[i, t]];
+                let mut a = kernel(i, i) + kernel(t, t) - 2.0 * kernel(i, t);
                 if a <= 0.0 {
                     a = TAU;
                 }

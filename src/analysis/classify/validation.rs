@@ -1,6 +1,7 @@
 //! Cross-validation without leakage: the feature pipeline (N genes chosen by variance or by
-//! their association with the classes, z-scores, the first K principal components) is fitted on
-//! each training fold only and applied to its test fold. For teaching, gene selection can be
+//! their association with the target, polynomial terms, z-scores, the first K principal
+//! components) is fitted on each training fold only and applied to its test fold. The pipeline
+//! serves classification and regression alike ([`Target`]). For teaching, gene selection can be
 //! done on all the data first: with selection by association (ANOVA F) that leaks the test
 //! labels into the model, and the score inflates — even on random labels.
 
@@ -20,10 +21,23 @@ pub enum GeneSelection {
     /// The largest variance (ignores the classes).
     #[default]
     Variance,
-    /// The largest ANOVA F statistic between the classes (uses the labels).
-    #[value(name = "anova")]
+    /// The strongest association with the target (uses it): the ANOVA F statistic between
+    /// classes, or for a numeric target scikit-learn's `f_regression` (the squared correlation).
+    #[value(name = "anova", alias = "association")]
     AnovaF,
 }
+
+/// The target the pipeline may look at (gene selection by association).
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A class per sample.
+    Classes(&'a [usize]),
+    /// A number per sample.
+    Values(&'a [f64]),
+}
+
+/// Most genes polynomial features are made from (30 genes give 495 features).
+pub const POLYNOMIAL_MAX_GENES: usize = 30;
 
 /// The per-fold feature pipeline, in order: gene selection, scaling, PCA.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -36,6 +50,11 @@ pub struct Features {
     pub scale: bool,
     /// Replace the genes by the first K principal components.
     pub pca: Option<usize>,
+    /// Add every product of two kept genes and every square (scikit-learn's
+    /// `PolynomialFeatures(2, include_bias=False)`), before scaling; at most
+    /// [`POLYNOMIAL_MAX_GENES`] genes.
+    #[serde(default)]
+    pub polynomial: bool,
     /// Teaching only: choose the genes on all samples, test folds included (leakage).
     pub select_on_all_data: bool,
 }
@@ -45,6 +64,7 @@ pub struct Features {
 pub struct FittedFeatures {
     /// Columns of the input kept (`None`: all).
     pub genes: Option<Vec<usize>>,
+    polynomial: bool,
     scale: Option<(Array1<f64>, Array1<f64>)>,
     pca: Option<(Array1<f64>, Array2<f64>)>,
 }
@@ -87,10 +107,61 @@ fn top_by(score: &[f64], n: usize) -> Vec<usize> {
 
 /// The `n` genes `selection` chooses on `x` with classes `y`.
 pub fn select_genes(x: ArrayView2<'_, f64>, y: &[usize], selection: GeneSelection, n: usize) -> Vec<usize> {
-    match selection {
-        GeneSelection::Variance => top_variance(x, n),
-        GeneSelection::AnovaF => top_by(&anova_f(x, y), n),
+    select_genes_for(x, Target::Classes(y), selection, n)
+}
+
+/// The `n` genes `selection` chooses on `x` for `target`.
+pub fn select_genes_for(x: ArrayView2<'_, f64>, target: Target<'_>, selection: GeneSelection, n: usize) -> Vec<usize> {
+    match (selection, target) {
+        (GeneSelection::Variance, _) => top_variance(x, n),
+        (GeneSelection::AnovaF, Target::Classes(y)) => top_by(&anova_f(x, y), n),
+        (GeneSelection::AnovaF, Target::Values(y)) => top_by(&f_regression(x, y), n),
     }
+}
+
+/// scikit-learn's `f_regression` F statistic of every column against `y`: r² / (1 − r²) ·
+/// (n − 2), r the Pearson correlation (0 for a constant column).
+pub fn f_regression(x: ArrayView2<'_, f64>, y: &[f64]) -> Vec<f64> {
+    let n = y.len() as f64;
+    let y_mean = y.iter().sum::<f64>() / n;
+    let y_ss: f64 = y.iter().map(|v| (v - y_mean).powi(2)).sum();
+    x.columns()
+        .into_iter()
+        .map(|col| {
+            let mean = col.sum() / n;
+            let (mut sxy, mut sxx) = (0.0, 0.0);
+            for (v, t) in col.iter().zip(y) {
+                sxy += (v - mean) * (t - y_mean);
+                sxx += (v - mean) * (v - mean);
+            }
+            if sxx <= 0.0 || y_ss <= 0.0 {
+                return 0.0;
+            }
+            let r2 = (sxy * sxy / (sxx * y_ss)).min(1.0);
+            if r2 >= 1.0 { f64::INFINITY } else { r2 / (1.0 - r2) * (n - 2.0) }
+        })
+        .collect()
+}
+
+/// Degree-2 polynomial features of the rows of `x`: the columns, then for i ≤ j the
+/// products xᵢ·xⱼ in scikit-learn's order (x₀², x₀x₁, …, x₁², …).
+pub fn polynomial_features(x: ArrayView2<'_, f64>) -> Array2<f64> {
+    let (n, p) = x.dim();
+    let mut out = Array2::zeros((n, p + p * (p + 1) / 2));
+    for (r, row) in x.outer_iter().enumerate() {
+        let mut c = 0;
+        for &v in row {
+            out[[r, c]] = v;
+            c += 1;
+        }
+        for i in 0..p {
+            for j in i..p {
+                out[[r, c]] = row[i] * row[j];
+                c += 1;
+            }
+        }
+    }
+    out
 }
 
 /// The `n` columns of largest population variance, in column order.
@@ -107,9 +178,19 @@ impl FittedFeatures {
         features: &Features,
         preselected: Option<&[usize]>,
     ) -> Result<(Self, Array2<f64>), ClassifyError> {
+        Self::fit_target(train, Target::Classes(train_y), features, preselected).map_err(ClassifyError::Features)
+    }
+
+    /// [`FittedFeatures::fit`] for any target; the error says what failed.
+    pub fn fit_target(
+        train: ArrayView2<'_, f64>,
+        target: Target<'_>,
+        features: &Features,
+        preselected: Option<&[usize]>,
+    ) -> Result<(Self, Array2<f64>), String> {
         let genes = match (preselected, features.top_genes) {
             (Some(p), _) => Some(p.to_vec()),
-            (None, Some(n)) if n < train.ncols() => Some(select_genes(train, train_y, features.selection, n)),
+            (None, Some(n)) if n < train.ncols() => Some(select_genes_for(train, target, features.selection, n)),
             _ => None,
         };
         // Selecting columns gives a column-major array: back to rows for the models.
@@ -117,6 +198,15 @@ impl FittedFeatures {
             Some(g) => train.select(Axis(1), g).as_standard_layout().into_owned(),
             None => train.as_standard_layout().into_owned(),
         };
+        if features.polynomial {
+            if x.ncols() > POLYNOMIAL_MAX_GENES {
+                return Err(format!(
+                    "polynomial features are made from at most {POLYNOMIAL_MAX_GENES} genes ({} kept): keep fewer genes",
+                    x.ncols()
+                ));
+            }
+            x = polynomial_features(x.view());
+        }
         let scale = features.scale.then(|| {
             let mean = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(x.ncols()));
             let sd = x.std_axis(Axis(0), 0.0).mapv(|s| if s > 0.0 { s } else { 1.0 });
@@ -126,7 +216,7 @@ impl FittedFeatures {
         let pca_fit = match features.pca {
             Some(k) => {
                 let fit = pca(x.view(), &PcaParams::new(k.min(x.nrows()).min(x.ncols()).max(1)), None)
-                    .map_err(|e| ClassifyError::Features(format!("PCA in a training fold: {e}")))?;
+                    .map_err(|e| format!("PCA in a training fold: {e}"))?;
                 let mean = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(x.ncols()));
                 let loadings = fit.loadings;
                 x = fit.scores;
@@ -134,7 +224,46 @@ impl FittedFeatures {
             }
             None => None,
         };
-        Ok((Self { genes, scale, pca: pca_fit }, x))
+        Ok((Self { genes, polynomial: features.polynomial, scale, pca: pca_fit }, x))
+    }
+
+    /// The name of every feature the pipeline makes, from the input genes' `names`: genes,
+    /// products ("A·B", "A²") or components ("PC1").
+    pub fn names(&self, names: &[String]) -> Vec<String> {
+        if let Some((_, loadings)) = &self.pca {
+            return (1..=loadings.ncols()).map(|k| format!("PC{k}")).collect();
+        }
+        let kept: Vec<String> = match &self.genes {
+            Some(g) => g.iter().map(|&i| names.get(i).cloned().unwrap_or_default()).collect(),
+            None => names.to_vec(),
+        };
+        if !self.polynomial {
+            return kept;
+        }
+        let mut out = kept.clone();
+        for i in 0..kept.len() {
+            for j in i..kept.len() {
+                out.push(if i == j { format!("{}²", kept[i]) } else { format!("{}·{}", kept[i], kept[j]) });
+            }
+        }
+        out
+    }
+
+    /// Per-feature values (importances, coefficients) as one value per input gene (0 for genes
+    /// not kept), when every feature is one gene.
+    pub fn to_genes(&self, values: &[f64], inputs: usize) -> Option<Vec<f64>> {
+        let genes = self.feature_genes(inputs)?;
+        let mut full = vec![0.0; inputs];
+        genes.iter().zip(values).for_each(|(&g, &v)| full[g] = v);
+        Some(full)
+    }
+
+    /// The input gene of each feature, when every feature is one gene (no PCA, no products).
+    pub fn feature_genes(&self, inputs: usize) -> Option<Vec<usize>> {
+        if self.pca.is_some() || self.polynomial {
+            return None;
+        }
+        Some(self.genes.clone().unwrap_or_else(|| (0..inputs).collect()))
     }
 
     /// Applies the fitted pipeline to other samples.
@@ -143,6 +272,9 @@ impl FittedFeatures {
             Some(g) => x.select(Axis(1), g).as_standard_layout().into_owned(),
             None => x.as_standard_layout().into_owned(),
         };
+        if self.polynomial {
+            out = polynomial_features(out.view());
+        }
         if let Some((mean, sd)) = &self.scale {
             out = (&out - mean) / sd;
         }
@@ -334,14 +466,7 @@ pub fn cross_validate(
         let train_accuracy =
             train_predicted.iter().zip(&train_y).filter(|(p, t)| p == t).count() as f64 / train_y.len().max(1) as f64;
         // Importances are per pipeline feature: map genes back; PCA components have none.
-        let importance = fitted.importance().filter(|_| features.pca.is_none()).map(|imp| match &pipeline.genes {
-            Some(g) => {
-                let mut full = vec![0.0; x.ncols()];
-                g.iter().zip(imp).for_each(|(&gene, v)| full[gene] = v);
-                full
-            }
-            None => imp,
-        });
+        let importance = fitted.importance().and_then(|imp| pipeline.to_genes(&imp, x.ncols()));
         folds.push(FoldOutcome {
             test: split.test.clone(),
             predicted,

@@ -260,11 +260,12 @@ pub struct EpochRecord {
     /// Mean cross-entropy over the epoch's batches (as they were trained, with dropout; the
     /// weight penalty not included).
     pub train_loss: f64,
-    /// Share of the epoch's training samples the network got right as it met them.
+    /// Share of the epoch's training samples the network got right as it met them (a
+    /// regressor: the R² of its predictions as it met them).
     pub train_accuracy: f64,
     /// Cross-entropy on the validation part after the epoch (`None`: no validation part).
     pub val_loss: Option<f64>,
-    /// Accuracy on the validation part after the epoch.
+    /// Accuracy (a regressor: R²) on the validation part after the epoch.
     pub val_accuracy: Option<f64>,
     /// Wall-clock seconds the epoch took.
     pub seconds: f64,

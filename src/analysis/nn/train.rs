@@ -18,6 +18,7 @@ use burn::tensor::{Device, Tensor, TensorData, activation};
 use ndarray::{Array1, Array2, ArrayView2};
 
 use super::{Activation, EpochRecord, MlpModel, MlpParams, NetworkSnapshot, NnError, Optimizer, TrainDevice};
+use crate::analysis::regress::linear::Loss;
 use crate::analysis::rng::Rng;
 use crate::jobs::CancelToken;
 
@@ -251,11 +252,158 @@ fn loss_accuracy(logits: &[f32], y: &[usize], classes: usize) -> (f64, f64) {
 /// Trains an MLP classifier on `x` (samples × features) with classes `y` in `0..classes`.
 /// Each epoch is reported to `params.monitor`; Cancel is checked between batches and Pause
 /// waits there.
-#[allow(clippy::too_many_lines)]
 pub fn fit(
     x: ArrayView2<'_, f64>,
     y: &[usize],
     classes: usize,
+    params: &MlpParams,
+    cancel: Option<&CancelToken>,
+) -> Result<MlpModel, NnError> {
+    fit_head(x, &Head::Classes { y, classes }, params, cancel)
+}
+
+/// Trains an MLP regressor (one linear output) on `x` with targets `y`, minimising `loss`:
+/// squared (scikit-learn's `MLPRegressor`: half the mean squared error), absolute, or Huber with
+/// δ = ε × the SD of the training targets. The records' accuracies are R².
+pub fn fit_regressor(
+    x: ArrayView2<'_, f64>,
+    y: &[f64],
+    params: &MlpParams,
+    loss: Loss,
+    cancel: Option<&CancelToken>,
+) -> Result<MlpRegressor, NnError> {
+    let n = y.len().max(1) as f64;
+    let mean = y.iter().sum::<f64>() / n;
+    let sd = (y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let delta = match loss {
+        Loss::Huber { epsilon } => epsilon * if sd > 0.0 { sd } else { 1.0 },
+        _ => 0.0,
+    };
+    let model = fit_head(x, &Head::Values { y, loss, delta }, params, cancel)?;
+    Ok(MlpRegressor(model))
+}
+
+/// An MLP with one linear output: a regressor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MlpRegressor(pub MlpModel);
+
+impl crate::analysis::regress::FittedRegressor for MlpRegressor {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Vec<f64> {
+        self.0.logits(x).column(0).to_vec()
+    }
+
+    fn history(&self) -> Option<&[EpochRecord]> {
+        Some(&self.0.history)
+    }
+
+    fn device(&self) -> Option<&str> {
+        Some(&self.0.device)
+    }
+}
+
+/// What the output layer predicts, and how it is scored.
+enum Head<'a> {
+    /// Classes: softmax cross-entropy, accuracy.
+    Classes { y: &'a [usize], classes: usize },
+    /// Numbers: one output, `loss`, R².
+    Values { y: &'a [f64], loss: Loss, delta: f64 },
+}
+
+impl Head<'_> {
+    fn outputs(&self) -> usize {
+        match self {
+            Self::Classes { classes, .. } => *classes,
+            Self::Values { .. } => 1,
+        }
+    }
+
+    fn samples(&self) -> usize {
+        match self {
+            Self::Classes { y, .. } => y.len(),
+            Self::Values { y, .. } => y.len(),
+        }
+    }
+
+    /// (training, validation) samples: stratified for classes, at random for numbers.
+    fn holdout(&self, fraction: f64, rng: &mut Rng) -> (Vec<usize>, Vec<usize>) {
+        match self {
+            Self::Classes { y, classes } => stratified_holdout(y, *classes, fraction, rng),
+            Self::Values { y, .. } => {
+                let mut all: Vec<usize> = (0..y.len()).collect();
+                if fraction <= 0.0 {
+                    return (all, Vec::new());
+                }
+                rng.shuffle(&mut all);
+                let n_val = ((y.len() as f64 * fraction).round() as usize).min(y.len().saturating_sub(2));
+                let mut val = all[..n_val].to_vec();
+                let mut train = all[n_val..].to_vec();
+                train.sort_unstable();
+                val.sort_unstable();
+                (train, val)
+            }
+        }
+    }
+
+    /// The differentiable mean loss of a batch's outputs for samples `rows`.
+    fn batch_loss(&self, out: Tensor<2>, rows: &[usize], device: &Device) -> Tensor<1> {
+        let b = rows.len();
+        match self {
+            Self::Classes { y, classes } => {
+                let mut onehot = vec![0f32; b * classes];
+                for (r, &i) in rows.iter().enumerate() {
+                    onehot[r * classes + y[i]] = 1.0;
+                }
+                let onehot = Tensor::<2>::from_data(TensorData::new(onehot, [b, *classes]), device);
+                let log_p = activation::log_softmax(out, 1);
+                (log_p * onehot).sum().neg().div_scalar(b as f32)
+            }
+            Self::Values { y, loss, delta } => {
+                let t: Vec<f32> = rows.iter().map(|&i| y[i] as f32).collect();
+                let t = Tensor::<2>::from_data(TensorData::new(t, [b, 1]), device);
+                let r = out - t;
+                match loss {
+                    Loss::Squared => r.square().mean().div_scalar(2.0),
+                    Loss::Absolute => r.abs().mean(),
+                    Loss::Huber { .. } => {
+                        let abs = r.abs();
+                        let inside = abs.clone().clamp_max(*delta as f32);
+                        let outside = abs - inside.clone();
+                        (inside.square().mul_scalar(0.5) + outside.mul_scalar(*delta as f32)).mean()
+                    }
+                }
+            }
+        }
+    }
+
+    /// (mean loss, accuracy or R²) of outputs (rows × outputs, f32) for samples `rows`.
+    fn score(&self, out: &[f32], rows: &[usize]) -> (f64, f64) {
+        match self {
+            Self::Classes { y, classes } => {
+                let truth: Vec<usize> = rows.iter().map(|&i| y[i]).collect();
+                loss_accuracy(out, &truth, *classes)
+            }
+            Self::Values { y, loss, delta } => {
+                let truth: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+                let predicted: Vec<f64> = out.iter().map(|&v| f64::from(v)).collect();
+                let n = truth.len().max(1) as f64;
+                let value = match loss {
+                    Loss::Squared => {
+                        truth.iter().zip(&predicted).map(|(t, p)| (t - p).powi(2)).sum::<f64>() / (2.0 * n)
+                    }
+                    Loss::Absolute => truth.iter().zip(&predicted).map(|(t, p)| (t - p).abs()).sum::<f64>() / n,
+                    Loss::Huber { .. } => crate::analysis::regress::metrics::huber_loss(&truth, &predicted, *delta),
+                };
+                (value, crate::analysis::regress::metrics::regression_scores(&truth, &predicted).r2)
+            }
+        }
+    }
+}
+
+/// The epoch loop for either head.
+#[allow(clippy::too_many_lines)]
+fn fit_head(
+    x: ArrayView2<'_, f64>,
+    head: &Head<'_>,
     params: &MlpParams,
     cancel: Option<&CancelToken>,
 ) -> Result<MlpModel, NnError> {
@@ -267,19 +415,20 @@ pub fn fit(
     let device = base.autodiff();
     let inner = device.clone().inner();
     let mut rng = Rng::new(params.seed);
-    let (train, val) = stratified_holdout(y, classes, params.validation_fraction, &mut rng);
+    let (train, val) = head.holdout(params.validation_fraction, &mut rng);
+    let outputs = head.outputs();
     let features = x.ncols();
     let mut sizes = vec![features];
     sizes.extend_from_slice(&params.hidden);
-    sizes.push(classes);
+    sizes.push(outputs);
     let mut net = Net::from_weights(&super::initial_weights(&sizes, params.activation, params.seed), &sizes, &device);
     let mut optimizer = optimizer_for(params.optimizer);
     let val_x = (!val.is_empty())
         .then(|| Tensor::<2>::from_data(TensorData::new(gather(x, &val), [val.len(), features]), &inner));
-    let val_y: Vec<usize> = val.iter().map(|&i| y[i]).collect();
     let drawable = params.monitor.is_watching()
         && sizes.windows(2).map(|w| w[0] * w[1]).sum::<usize>() <= NetworkSnapshot::MAX_WEIGHTS;
     params.monitor.begin_run(params.epochs, &device_label);
+    debug_assert_eq!(head.samples(), x.nrows());
 
     let batch = params.batch_size.min(train.len()).max(1);
     let mut order = train.clone();
@@ -289,16 +438,11 @@ pub fn fit(
     for epoch in 1..=params.epochs {
         let started = Instant::now();
         rng.shuffle(&mut order);
-        let (mut loss_sum, mut right) = (0.0, 0usize);
+        let (mut loss_sum, mut score_sum) = (0.0, 0.0);
         for rows in order.chunks(batch) {
             wait_while_paused(&|| params.monitor.is_paused(), &cancelled)?;
             let b = rows.len();
             let xb = Tensor::<2>::from_data(TensorData::new(gather(x, rows), [b, features]), &device);
-            let mut onehot = vec![0f32; b * classes];
-            for (r, &i) in rows.iter().enumerate() {
-                onehot[r * classes + y[i]] = 1.0;
-            }
-            let onehot = Tensor::<2>::from_data(TensorData::new(onehot, [b, classes]), &device);
             let masks: Option<Vec<Tensor<2>>> = (params.dropout > 0.0).then(|| {
                 let keep = 1.0 - params.dropout;
                 params
@@ -312,18 +456,16 @@ pub fn fit(
                     })
                     .collect()
             });
-            let logits = net.forward(xb, params.activation, masks.as_deref());
-            let log_p = activation::log_softmax(logits.clone(), 1);
-            let cross_entropy = (log_p * onehot).sum().neg().div_scalar(b as f32);
-            let mut loss = cross_entropy.clone();
+            let out = net.forward(xb, params.activation, masks.as_deref());
+            let data_loss = head.batch_loss(out.clone(), rows, &device);
+            let mut loss = data_loss.clone();
             if let Some(penalty) = l2_penalty(&net.layers, params.weight_decay, b) {
                 loss = loss + penalty;
             }
-            let ce = f64::from(cross_entropy.into_scalar::<f32>());
-            let logits = logits.detach().into_data().try_into_vec_as::<f32>().unwrap_or_default();
-            let truth: Vec<usize> = rows.iter().map(|&i| y[i]).collect();
-            right += (loss_accuracy(&logits, &truth, classes).1 * b as f64).round() as usize;
-            loss_sum += ce * b as f64;
+            let batch_loss = f64::from(data_loss.into_scalar::<f32>());
+            let out = out.detach().into_data().try_into_vec_as::<f32>().unwrap_or_default();
+            score_sum += head.score(&out, rows).1 * b as f64;
+            loss_sum += batch_loss * b as f64;
             let grads = GradientsParams::from_grads(loss.backward(), &net);
             net = optimizer.step(params.learning_rate, net, grads);
         }
@@ -333,9 +475,9 @@ pub fn fit(
         }
         let (val_loss, val_accuracy) = match &val_x {
             Some(vx) => {
-                let logits = net.valid().forward(vx.clone(), params.activation, None);
-                let logits = logits.into_data().try_into_vec_as::<f32>().unwrap_or_default();
-                let (l, a) = loss_accuracy(&logits, &val_y, classes);
+                let out = net.valid().forward(vx.clone(), params.activation, None);
+                let out = out.into_data().try_into_vec_as::<f32>().unwrap_or_default();
+                let (l, a) = head.score(&out, &val);
                 (Some(l), Some(a))
             }
             None => (None, None),
@@ -343,7 +485,7 @@ pub fn fit(
         let record = EpochRecord {
             epoch,
             train_loss,
-            train_accuracy: right as f64 / order.len() as f64,
+            train_accuracy: score_sum / order.len() as f64,
             val_loss,
             val_accuracy,
             seconds: started.elapsed().as_secs_f64(),
