@@ -614,6 +614,7 @@ pub(super) fn evaluate(args: &ClassifyArgs) -> anyhow::Result<Evaluation> {
         selection: args.select,
         pca: args.pca,
         select_on_all_data: args.leak,
+        polynomial: false,
     };
     let dataset = data.open()?;
     let validation = args.validation()?;

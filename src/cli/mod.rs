@@ -23,6 +23,7 @@ mod autoencoder;
 mod classify;
 mod cluster;
 mod plot;
+mod regress;
 mod run;
 pub use classify::{ClassifyArgs, ModelArg};
 pub use cluster::{ClusterArgs, ClusterMethodArg};
@@ -55,6 +56,9 @@ pub enum Command {
     Cluster(ClusterArgs),
     /// Cross-validated classification of an annotation (no leakage).
     Classify(ClassifyArgs),
+    /// Cross-validated regression of a numeric annotation or a gene (no leakage): R², RMSE,
+    /// MAE, the coefficients of linear models and the regularisation path.
+    Regress(Box<regress::RegressArgs>),
     /// A view as a figure file (SVG or PNG) of a chosen size.
     Plot(Box<PlotArgs>),
     /// Recompute a saved session: every table and figure into a folder (or print it as a script).
@@ -421,6 +425,7 @@ pub fn run(command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<()
         Command::BenchGpu(args) => bench_gpu(args, out),
         Command::Cluster(args) => cluster::run(args, out),
         Command::Classify(args) => classify::run(args, out),
+        Command::Regress(args) => regress::run(args, out),
         Command::Plot(args) => plot::run(args, out),
         Command::Run(args) => run::run(args, out),
         Command::Qc(args) => qc(args, out),

@@ -156,6 +156,21 @@ pub struct PlotArgs {
     /// Confusion and ROC: the model.
     #[arg(long, value_enum, default_value_t = ModelArg::Logreg)]
     pub model: ModelArg,
+    /// Regression views: predict this gene from the others (instead of `--target`).
+    #[arg(long, value_name = "GENE", conflicts_with = "target")]
+    pub target_gene: Option<String>,
+    /// Regression views: the model (default: lasso for `path`, ridge otherwise).
+    #[arg(long, value_enum)]
+    pub regressor: Option<super::regress::RegModelArg>,
+    /// Regression views: the penalty α of ridge, lasso and elastic net.
+    #[arg(long = "alpha", default_value_t = 1.0)]
+    pub regress_alpha: f64,
+    /// `path`: draw the cross-validated error against α instead of the coefficients.
+    #[arg(long)]
+    pub cv_error: bool,
+    /// `learning-curve`: R² instead of RMSE.
+    #[arg(long)]
+    pub r2: bool,
     /// Confusion and ROC: stratified folds.
     #[arg(long, default_value_t = crate::recipes::classify::DEFAULT_FOLDS)]
     pub cv: usize,
@@ -262,6 +277,16 @@ pub enum PlotView {
     /// An autoencoder's 2-D code of every sample (or `--loss`: its reconstruction error per
     /// epoch).
     Autoencoder,
+    /// A regressor's cross-validated predictions against the truth (`--target` a numeric
+    /// annotation or `--target-gene`, `--regressor`).
+    Predicted,
+    /// A regressor's residuals against its cross-validated predictions.
+    Residuals,
+    /// The regularisation path of lasso, ridge or elastic net: coefficients against log α (or
+    /// `--cv-error`: the CV error curve), the α of the smallest error and the one-SE α marked.
+    Path,
+    /// Training and test error against the training-set size (`--r2`: R² instead of RMSE).
+    LearningCurve,
 }
 
 impl PlotView {
@@ -287,6 +312,10 @@ impl PlotView {
             Self::Volcano => "volcano plot",
             Self::TrainingCurves => "training curves",
             Self::Autoencoder => "autoencoder",
+            Self::Predicted => "predicted against true",
+            Self::Residuals => "residuals",
+            Self::Path => "regularisation path",
+            Self::LearningCurve => "learning curve",
         }
     }
 }
@@ -620,6 +649,9 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
             (plots::elbow("", &curve, args.k), format!("k-means elbow, k = 1..{}", curve.len()))
         }
         PlotView::TrainingCurves | PlotView::Autoencoder => network_figure(args, dataset)?,
+        PlotView::Predicted | PlotView::Residuals | PlotView::Path | PlotView::LearningCurve => {
+            regression_figure(args, dataset)?
+        }
         PlotView::Confusion | PlotView::Roc => {
             let target = args.target.clone().context("--target COLUMN: the annotation to predict")?;
             let seed = u32::try_from(args.seed).context("--seed must fit in 32 bits for the folds")?;
@@ -635,6 +667,73 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
     };
     fig.title = args.title.clone().unwrap_or_else(|| default_title(dataset, args.view));
     Ok((fig, summary))
+}
+
+/// The regression views: predictions, residuals, the regularisation path, the learning curve.
+fn regression_figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figure, String)> {
+    use super::regress::{RegModelArg, RegressArgs};
+    use crate::export::regress_plots;
+    let seed = u32::try_from(args.seed).context("--seed must fit in 32 bits for the folds")?;
+    let default = if args.view == PlotView::Path { RegModelArg::Lasso } else { RegModelArg::Ridge };
+    let mut regress = RegressArgs::for_figure(args.data.clone(), args.regressor.unwrap_or(default), args.cv, seed);
+    regress.target.clone_from(&args.target);
+    regress.target_gene.clone_from(&args.target_gene);
+    regress.alpha = args.regress_alpha;
+    regress.mlp = args.network.clone();
+    if regress.target.is_none() && regress.target_gene.is_none() {
+        anyhow::bail!("--target COLUMN (a numeric annotation) or --target-gene GENE: what to predict");
+    }
+    if args.view == PlotView::Path
+        && !matches!(regress.model, RegModelArg::Ridge | RegModelArg::Lasso | RegModelArg::Elasticnet)
+    {
+        anyhow::bail!("the path is drawn for --regressor lasso, ridge or elasticnet");
+    }
+    // The figure's dataset is already processed by the same flags, but the in-fold steps must be
+    // refitted per fold: the regression opens its own copy with them taken out.
+    let mut data = regress.data.clone();
+    let settings = regress.settings(&mut data)?;
+    let processed = data.open()?;
+    if args.view == PlotView::LearningCurve {
+        let problem = crate::recipes::regress::prepare(
+            &processed,
+            settings.target.as_ref().context("no target")?,
+            &settings.validation,
+            seed,
+        )?;
+        let model = settings.chosen_models().remove(0);
+        let curve = crate::recipes::regress::learning(&settings, &problem, &model, Ctx::silent())?;
+        let summary = format!("learning curve of {} predicting {}", model.name(), problem.target.label());
+        return Ok((regress_plots::learning_curve("", &curve, args.r2), summary));
+    }
+    let regression = super::regress::evaluate_on(&processed, &settings, args.view == PlotView::Path)?;
+    if let Some(path) = &regression.path {
+        let fig = if args.cv_error { regress_plots::path_cv("", path) } else { regress_plots::path("", path, None) };
+        return Ok((fig, regression.summary()));
+    }
+    let problem = &regression.problem;
+    let predictions = regression.cv.predictions(problem.y.len());
+    let tested: Vec<usize> = (0..problem.y.len()).filter(|&i| predictions[i].is_some()).collect();
+    let truth: Vec<f64> = tested.iter().map(|&i| problem.y[i]).collect();
+    let predicted: Vec<f64> = tested.iter().filter_map(|&i| predictions[i]).collect();
+    let (colours, legend) = match args.colour_by.as_deref() {
+        Some(name) => {
+            let (all, legend) = plots::annotation_colours(annotation(dataset, name, "--colour-by")?);
+            (tested.iter().map(|&i| all[problem.samples[i]]).collect(), Some(legend))
+        }
+        None => (Vec::new(), None),
+    };
+    let wanted: Vec<&str> =
+        args.highlight.as_deref().map(|h| h.split(',').map(str::trim).collect()).unwrap_or_default();
+    let highlighted: Vec<usize> =
+        (0..tested.len()).filter(|&k| wanted.contains(&regression.sample_ids[tested[k]].as_str())).collect();
+    let target = regression.target().to_owned();
+    let mut fig = if args.view == PlotView::Predicted {
+        regress_plots::predicted_vs_true("", &target, &truth, &predicted, &colours, &highlighted)
+    } else {
+        regress_plots::residuals("", &target, &truth, &predicted, &colours, &highlighted)
+    };
+    fig.legends.extend(legend);
+    Ok((fig, regression.summary()))
 }
 
 /// The views that train a network: the MLP's training curves and the autoencoder.

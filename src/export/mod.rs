@@ -5,4 +5,5 @@ pub mod figure;
 pub mod heatmap;
 pub mod marker_plots;
 pub mod plots;
+pub mod regress_plots;
 pub mod svg;

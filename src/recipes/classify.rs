@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Ctx, RecipeError};
 use crate::analysis::classify::folds::{
-    Split, leave_one_out, repeated_k_fold, split_by, stratified_k_fold, train_test_split,
+    Split, k_fold, leave_one_out, repeated_k_fold, repeated_plain_k_fold, shuffle_split, split_by, stratified_k_fold,
+    train_test_split,
 };
 use crate::analysis::classify::search::{Grid, Param, grid_search, nested_cv, random_search, validation_curve};
 use crate::analysis::classify::validation::{CvOutcome, Features, GeneSelection, cross_validate};
@@ -136,6 +137,7 @@ impl ClassifySettings {
             scale: self.scale,
             pca: (self.features == FeatureChoice::Pcs).then_some(self.pcs),
             select_on_all_data: false,
+            polynomial: false,
         }
     }
 
@@ -211,40 +213,66 @@ pub fn prepare(dataset: &Dataset, target: &str, validation: &Validation, seed: u
     if samples.len() < codes.len() {
         notices.push(format!("{} samples without a '{target}' value are left out", codes.len() - samples.len()));
     }
-    let split_error = |e: crate::analysis::classify::folds::SplitError| invalid(e.to_string());
-    let (splits, what) = match validation {
-        Validation::KFold { folds, repeats, shuffle } => {
-            for (c, name) in classes.iter().enumerate() {
-                let members = y.iter().filter(|&&v| v == c).count();
-                if members < *folds {
-                    notices.push(format!(
-                        "class '{name}' has {members} samples, fewer than {folds} folds: some test folds have none of it"
-                    ));
-                }
+    if let Validation::KFold { folds, .. } = validation {
+        for (c, name) in classes.iter().enumerate() {
+            let members = y.iter().filter(|&&v| v == c).count();
+            if members < *folds {
+                notices.push(format!(
+                    "class '{name}' has {members} samples, fewer than {folds} folds: some test folds have none of it"
+                ));
             }
+        }
+    }
+    let (splits, what) = make_splits(dataset, &samples, Some(&y), validation, seed)?;
+    let x = dataset.dense()?.select(ndarray::Axis(0), &samples);
+    Ok(Problem { x, classes, samples, y, splits, validation: what, notices })
+}
+
+/// The splits of `validation` over the `samples` (processed-sample indices) validated, and
+/// what they are in words: stratified by `classes` when there are classes (classification),
+/// scikit-learn's plain `KFold` / `RepeatedKFold` / `ShuffleSplit` when not (regression). The one
+/// place where both kinds of prediction get their splits.
+pub fn make_splits(
+    dataset: &Dataset,
+    samples: &[usize],
+    classes: Option<&[usize]>,
+    validation: &Validation,
+    seed: u32,
+) -> Result<(Vec<Split>, String), RecipeError> {
+    let invalid = RecipeError::Invalid;
+    let split_error = |e: crate::analysis::classify::folds::SplitError| invalid(e.to_string());
+    let n = samples.len();
+    let kind = if classes.is_some() { "stratified " } else { "" };
+    Ok(match validation {
+        Validation::KFold { folds, repeats, shuffle } => {
             if *repeats > 1 && !shuffle {
                 return Err(invalid(
                     "repeats of an unshuffled k-fold would all be the same: shuffle, or 1 repeat".into(),
                 ));
             }
-            let splits = if *repeats > 1 {
-                repeated_k_fold(&y, *folds, *repeats, seed)
-            } else {
-                stratified_k_fold(&y, *folds, *shuffle, seed)
+            let splits = match (classes, *repeats > 1) {
+                (Some(y), true) => repeated_k_fold(y, *folds, *repeats, seed),
+                (Some(y), false) => stratified_k_fold(y, *folds, *shuffle, seed),
+                (None, true) => repeated_plain_k_fold(n, *folds, *repeats, seed),
+                (None, false) => k_fold(n, *folds, *shuffle, seed),
             }
             .map_err(split_error)?;
             let what = match (*repeats, *shuffle) {
-                (r, _) if r > 1 => format!("{r} × stratified {folds}-fold"),
-                (_, true) => format!("stratified {folds}-fold"),
-                (_, false) => format!("stratified {folds}-fold, not shuffled"),
+                (r, _) if r > 1 => format!("{r} × {kind}{folds}-fold"),
+                (_, true) => format!("{kind}{folds}-fold"),
+                (_, false) => format!("{kind}{folds}-fold, not shuffled"),
             };
             (splits, what)
         }
-        Validation::LeaveOneOut => (leave_one_out(y.len()), "leave-one-out".to_owned()),
-        Validation::Random { test_share } => (
-            vec![train_test_split(&y, *test_share, seed).map_err(split_error)?],
-            format!("random train/test split ({:.0} % tested)", test_share * 100.0),
-        ),
+        Validation::LeaveOneOut => (leave_one_out(n), "leave-one-out".to_owned()),
+        Validation::Random { test_share } => {
+            let split = match classes {
+                Some(y) => train_test_split(y, *test_share, seed),
+                None => shuffle_split(n, *test_share, seed),
+            }
+            .map_err(split_error)?;
+            (vec![split], format!("random train/test split ({:.0} % tested)", test_share * 100.0))
+        }
         Validation::ByAnnotation { column, value } => {
             let a = dataset
                 .annotations()
@@ -256,9 +284,7 @@ pub fn prepare(dataset: &Dataset, target: &str, validation: &Validation, seed: u
             let split = split_by(&refs, value).map_err(|e| invalid(format!("split by {column} = {value}: {e}")))?;
             (vec![split], format!("train/test split by {column} = {value}"))
         }
-    };
-    let x = dataset.dense()?.select(ndarray::Axis(0), &samples);
-    Ok(Problem { x, classes, samples, y, splits, validation: what, notices })
+    })
 }
 
 /// Every chosen model validated on the same splits.

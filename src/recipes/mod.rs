@@ -20,6 +20,7 @@ pub mod heatmap;
 pub mod markers;
 pub mod neighbors;
 pub mod pca;
+pub mod regress;
 pub mod tsne;
 pub mod umap;
 

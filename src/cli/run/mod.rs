@@ -32,6 +32,9 @@ use crate::recipes::heatmap::HeatmapSettings;
 use crate::recipes::{self, Colouring, Ctx};
 use crate::session::{FileCheck, Session};
 
+mod regress;
+use regress::regress_lines;
+
 /// `biolens run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -322,6 +325,7 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
     cluster_lines(s, ext, &mut push, &mut notes);
     // Classify: every model on, with the view's features and validation.
     classify_lines(s, ext, &mut push, &mut notes);
+    regress_lines(s, ext, &mut push);
     Ok((lines, notes))
 }
 
@@ -629,6 +633,7 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn std::io::Write) -> anyhow::Resul
     runner.clusters()?;
     runner.heatmap()?;
     runner.classify()?;
+    runner.regress()?;
     for file in &runner.written {
         writeln!(out, "{}", dir.join(file).display())?;
     }
@@ -695,6 +700,9 @@ impl Runner<'_> {
         recipes::heatmap::MEMORY.check(n, v.heatmap.top_genes.min(genes))?;
         if v.classify.settings.target.is_some() {
             recipes::classify::MEMORY.check(n, genes)?;
+        }
+        if v.classify.regress_ran {
+            recipes::regress::MEMORY.check(n, genes)?;
         }
         Ok(())
     }
