@@ -182,6 +182,15 @@ pub struct SavedClassify {
     pub ran: bool,
     /// The grid search of the model shown, when one had been run (run again on opening).
     pub search: Option<GridSearch>,
+    /// Predict a number (the regression side) rather than a class.
+    #[serde(default)]
+    pub numeric: bool,
+    /// The regression side's settings.
+    #[serde(default)]
+    pub regress: crate::recipes::regress::RegressSettings,
+    /// Its models had been run: opening the session runs them again.
+    #[serde(default)]
+    pub regress_ran: bool,
 }
 
 /// Every view's settings.

@@ -14,7 +14,7 @@ use egui_kittest::kittest::Queryable as _;
 #[test]
 fn run_compare_confusion_and_tune() {
     let mut h = open_app("khan_srbct", false);
-    h.get_by_label("Classify").click();
+    h.get_by_label("Predict").click();
     h.run_steps(2);
     assert_eq!(h.state().tab(), Tab::Classify);
     // A quick set of models: linear SVM, 5-NN, naive Bayes and the baseline.
@@ -115,7 +115,7 @@ fn run_compare_confusion_and_tune() {
 fn mlp_trains_live_with_pause_and_shows_its_curves() {
     use biolens::analysis::nn::{MlpParams, TrainDevice};
     let mut h = open_app("sklearn_iris", true);
-    h.get_by_label("Classify").click();
+    h.get_by_label("Predict").click();
     h.run_steps(2);
     for (on, model) in &mut h.state_mut().classify_view_mut().settings.models {
         *on = matches!(model, Model::Mlp(_));

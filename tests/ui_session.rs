@@ -53,7 +53,7 @@ fn a_saved_session_reopens_with_the_same_settings_and_numbers() {
     h.state_mut().push_command(Command::Select { samples: vec![5, 6], mode: SelectionMode::Replace });
     h.run_steps(1);
     // The classifiers and a grid search, run before saving, run again on opening.
-    h.get_by_label("Classify").click();
+    h.get_by_label("Predict").click();
     h.run_steps(1);
     for (on, model) in &mut h.state_mut().classify_view_mut().settings.models {
         *on = matches!(model, Model::Knn { .. } | Model::GaussianNb);

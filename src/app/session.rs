@@ -47,6 +47,8 @@ pub struct PendingRestore {
     pub classify: bool,
     /// Run the grid search again once they are done.
     pub search: bool,
+    /// Run the regression models again.
+    pub regress: bool,
 }
 
 /// Hashes every data file the session names (reads them all: call on a worker).
@@ -128,7 +130,9 @@ impl BiolensApp {
     }
 
     fn apply_views(&mut self, v: &Views) {
-        self.tab = Tab::ALL.into_iter().find(|&t| self.view(t).title() == v.tab).unwrap_or(self.tab);
+        // Sessions saved before the Classify tab became Predict name it "Classify".
+        let tab = if v.tab == "Classify" { "Predict" } else { v.tab.as_str() };
+        self.tab = Tab::ALL.into_iter().find(|&t| self.view(t).title() == tab).unwrap_or(self.tab);
         for view in self.views.all_mut() {
             view.restore(v);
         }
@@ -248,6 +252,7 @@ impl BiolensApp {
             selected: false,
             classify: session.views.classify.ran,
             search: session.views.classify.search.is_some(),
+            regress: session.views.classify.regress_ran,
         });
         let request = OpenRequest {
             matrix: session.data.matrix.path.clone(),
@@ -292,6 +297,10 @@ impl BiolensApp {
             }
             if std::mem::take(&mut restore.search) && self.views.classify.result.is_some() {
                 self.views.classify.start_search(&self.state);
+                return;
+            }
+            if std::mem::take(&mut restore.regress) {
+                self.views.classify.regress.start(&self.state);
                 return;
             }
             self.restore = None;

@@ -1,4 +1,5 @@
-//! The Classify view: pick an annotation to predict, the features, the validation and the
+//! The Predict view (classification; [`super::regress`] is its regression side): pick an
+//! annotation to predict, the features, the validation and the
 //! models; compare the models under cross-validation (with the majority baseline), read the
 //! confusion matrix, per-class scores, ROC curves and predictions, see which genes matter, and
 //! tune hyperparameters with grid search, nested CV and a validation curve.
@@ -91,6 +92,10 @@ pub struct ClassifyView {
     pub figure: super::figure_export::FigureExport,
     /// The live view of the networks the running job trains (`None`: it trains none).
     pub training: Option<crate::analysis::nn::Monitor>,
+    /// Predict a number (regression) rather than a class.
+    pub numeric: bool,
+    /// The regression side.
+    pub regress: super::regress::RegressView,
 }
 
 impl SearchState {
@@ -136,6 +141,8 @@ impl Default for ClassifyView {
                 vec!["confusion matrix", "ROC curves", "grid search", "validation curve"],
             ),
             training: None,
+            numeric: false,
+            regress: super::regress::RegressView::default(),
         }
     }
 }
@@ -144,6 +151,7 @@ impl ClassifyView {
     /// True while a job runs.
     pub fn is_running(&self) -> bool {
         self.job.is_some()
+            || self.regress.is_running()
             || self.search.job.is_some()
             || self.search.random_job.is_some()
             || self.importance_job.is_some()
@@ -207,6 +215,7 @@ impl ClassifyView {
             self.result_generation = self.started_generation;
         }
         self.poll_side_jobs();
+        self.regress.poll();
     }
 
     /// Draws the view.
@@ -223,6 +232,29 @@ impl ClassifyView {
             self.error = Some("The data changed since the last run: Run again.".to_owned());
         }
         let dataset = Arc::clone(&current.dataset);
+        let has_classes = self.settings.target_in(&dataset).is_some();
+        if !has_classes && !crate::recipes::regress::numeric_annotations(&dataset).is_empty() {
+            self.numeric = true;
+        }
+        egui::Panel::top("predict_mode").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label("Predict");
+                ui.selectable_value(&mut self.numeric, false, "a class (classification)");
+                ui.selectable_value(&mut self.numeric, true, "a number (regression)");
+            });
+        });
+        if self.numeric {
+            egui::Panel::left("regress_setup")
+                .resizable(true)
+                .default_size(ui.text_style_height(&egui::TextStyle::Body) * 21.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("regress_setup_scroll")
+                        .show(ui, |ui| self.regress.setup_ui(ui, &dataset, state));
+                });
+            egui::CentralPanel::default().show(ui, |ui| self.regress.results_ui(ui, state, commands));
+            return;
+        }
         egui::Panel::left("classify_setup")
             .resizable(true)
             .default_size(ui.text_style_height(&egui::TextStyle::Body) * 19.0)
@@ -303,7 +335,7 @@ impl ClassifyView {
 
 impl super::View for ClassifyView {
     fn title(&self) -> &'static str {
-        "Classify"
+        "Predict"
     }
 
     fn poll(&mut self, _state: &AppState, _commands: &mut Vec<Command>) {
@@ -323,11 +355,16 @@ impl super::View for ClassifyView {
             settings: self.settings.clone(),
             ran: self.result.is_some(),
             search: self.search.grid().filter(|_| self.search.outcome.is_some()),
+            numeric: self.numeric,
+            regress: self.regress.settings.clone(),
+            regress_ran: self.regress.result.is_some(),
         };
     }
 
     fn restore(&mut self, views: &crate::session::Views) {
         self.settings = views.classify.settings.clone();
+        self.numeric = views.classify.numeric;
+        self.regress.settings = views.classify.regress.clone();
         if let Some(search) = &views.classify.search {
             self.search.param = Some(search.param);
             self.search.values.clone_from(&search.values);
@@ -337,5 +374,5 @@ impl super::View for ClassifyView {
     }
 }
 
-mod panels;
+pub(super) mod panels;
 mod results;

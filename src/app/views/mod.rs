@@ -11,6 +11,7 @@ pub mod figure_export;
 pub mod markers;
 pub mod pca;
 pub mod qc;
+pub mod regress;
 pub mod stored;
 pub mod table_export;
 pub mod tsne;

@@ -73,7 +73,7 @@ impl ClassifyView {
             .on_hover_text("Validates each model a second time with the genes chosen before splitting (the test folds leak into the choice) and shows how much that inflates the score. Try it with 'by ANOVA F'.");
         ui.separator();
         ui.heading("Validation");
-        self.validation_ui(ui, dataset);
+        validation_ui(ui, &mut self.settings.validation, dataset, true);
         ui.horizontal(|ui| {
             ui.label("Seed");
             ui.add(egui::DragValue::new(&mut self.settings.seed));
@@ -98,78 +98,6 @@ impl ClassifyView {
                 if ui.add(egui::Button::new(RichText::new("▶ Run").heading())).clicked() {
                     self.start(state);
                 }
-            }
-        }
-    }
-
-    fn validation_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
-        let kind = match self.settings.validation {
-            Validation::KFold { repeats: 1, .. } => 0,
-            Validation::KFold { .. } => 1,
-            Validation::LeaveOneOut => 2,
-            Validation::Random { .. } => 3,
-            Validation::ByAnnotation { .. } => 4,
-        };
-        let labels =
-            ["stratified k-fold", "repeated k-fold", "leave-one-out", "random train/test split", "split by annotation"];
-        egui::ComboBox::from_id_salt("classify_validation").selected_text(labels[kind]).show_ui(ui, |ui| {
-            for (k, label) in labels.iter().enumerate() {
-                if ui.selectable_label(k == kind, *label).clicked() && k != kind {
-                    self.settings.validation = match k {
-                        0 => Validation::KFold { folds: 5, repeats: 1, shuffle: true },
-                        1 => Validation::KFold { folds: 5, repeats: 5, shuffle: true },
-                        2 => Validation::LeaveOneOut,
-                        3 => Validation::Random { test_share: 0.25 },
-                        _ => {
-                            let column = dataset
-                                .annotations()
-                                .iter()
-                                .find(|a| a.name.to_lowercase().contains("split"))
-                                .or_else(|| dataset.annotations().first());
-                            Validation::ByAnnotation {
-                                column: column.map(|a| a.name.clone()).unwrap_or_default(),
-                                value: "test".to_owned(),
-                            }
-                        }
-                    };
-                }
-            }
-        });
-        match &mut self.settings.validation {
-            Validation::KFold { folds, repeats, shuffle } => {
-                ui.horizontal(|ui| {
-                    ui.label("Folds");
-                    ui.add(egui::DragValue::new(folds).range(2..=20));
-                    if *repeats > 1 {
-                        ui.label("Repeats");
-                        ui.add(egui::DragValue::new(repeats).range(2..=50));
-                    } else {
-                        ui.checkbox(shuffle, "shuffle").on_hover_text(
-                            "Shuffle each class before dealing it into folds (off: folds in file order, \
-                             scikit-learn's StratifiedKFold(shuffle=False))",
-                        );
-                    }
-                });
-            }
-            Validation::LeaveOneOut => {
-                ui.label(RichText::new("Every sample is the test set once.").weak());
-            }
-            Validation::Random { test_share } => {
-                ui.add(egui::Slider::new(test_share, 0.05..=0.5).text("test share"));
-            }
-            Validation::ByAnnotation { column, value } => {
-                egui::ComboBox::from_id_salt("classify_split_column").selected_text(column.as_str()).show_ui(
-                    ui,
-                    |ui| {
-                        for a in dataset.annotations() {
-                            ui.selectable_value(column, a.name.clone(), &a.name);
-                        }
-                    },
-                );
-                ui.horizontal(|ui| {
-                    ui.label("test value");
-                    ui.text_edit_singleline(value);
-                });
             }
         }
     }
@@ -430,4 +358,79 @@ pub(super) fn param_choice_ui(
             );
         }
     });
+}
+
+/// The validation choice, shared by classification (`stratified`) and regression.
+pub(in crate::app::views) fn validation_ui(
+    ui: &mut egui::Ui,
+    validation: &mut Validation,
+    dataset: &Dataset,
+    stratified: bool,
+) {
+    let kind = match validation {
+        Validation::KFold { repeats: 1, .. } => 0,
+        Validation::KFold { .. } => 1,
+        Validation::LeaveOneOut => 2,
+        Validation::Random { .. } => 3,
+        Validation::ByAnnotation { .. } => 4,
+    };
+    let first = if stratified { "stratified k-fold" } else { "k-fold" };
+    let labels = [first, "repeated k-fold", "leave-one-out", "random train/test split", "split by annotation"];
+    egui::ComboBox::from_id_salt("classify_validation").selected_text(labels[kind]).show_ui(ui, |ui| {
+        for (k, label) in labels.iter().enumerate() {
+            if ui.selectable_label(k == kind, *label).clicked() && k != kind {
+                *validation = match k {
+                    0 => Validation::KFold { folds: 5, repeats: 1, shuffle: true },
+                    1 => Validation::KFold { folds: 5, repeats: 5, shuffle: true },
+                    2 => Validation::LeaveOneOut,
+                    3 => Validation::Random { test_share: 0.25 },
+                    _ => {
+                        let column = dataset
+                            .annotations()
+                            .iter()
+                            .find(|a| a.name.to_lowercase().contains("split"))
+                            .or_else(|| dataset.annotations().first());
+                        Validation::ByAnnotation {
+                            column: column.map(|a| a.name.clone()).unwrap_or_default(),
+                            value: "test".to_owned(),
+                        }
+                    }
+                };
+            }
+        }
+    });
+    match validation {
+        Validation::KFold { folds, repeats, shuffle } => {
+            ui.horizontal(|ui| {
+                ui.label("Folds");
+                ui.add(egui::DragValue::new(folds).range(2..=20));
+                if *repeats > 1 {
+                    ui.label("Repeats");
+                    ui.add(egui::DragValue::new(repeats).range(2..=50));
+                } else {
+                    ui.checkbox(shuffle, "shuffle").on_hover_text(
+                        "Shuffle each class before dealing it into folds (off: folds in file order, \
+                         scikit-learn's StratifiedKFold(shuffle=False))",
+                    );
+                }
+            });
+        }
+        Validation::LeaveOneOut => {
+            ui.label(RichText::new("Every sample is the test set once.").weak());
+        }
+        Validation::Random { test_share } => {
+            ui.add(egui::Slider::new(test_share, 0.05..=0.5).text("test share"));
+        }
+        Validation::ByAnnotation { column, value } => {
+            egui::ComboBox::from_id_salt("classify_split_column").selected_text(column.as_str()).show_ui(ui, |ui| {
+                for a in dataset.annotations() {
+                    ui.selectable_value(column, a.name.clone(), &a.name);
+                }
+            });
+            ui.horizontal(|ui| {
+                ui.label("test value");
+                ui.text_edit_singleline(value);
+            });
+        }
+    }
 }
