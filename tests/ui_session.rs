@@ -54,7 +54,8 @@ fn a_saved_session_reopens_with_the_same_settings_and_numbers() {
     h.run_steps(1);
     // The classifiers and a grid search, run before saving, run again on opening.
     h.get_by_label("Predict").click();
-    h.run_steps(1);
+    // Two frames: the Predict tab's panels settle before its Run button is clicked.
+    h.run_steps(2);
     for (on, model) in &mut h.state_mut().classify_view_mut().settings.models {
         *on = matches!(model, Model::Knn { .. } | Model::GaussianNb);
     }

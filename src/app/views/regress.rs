@@ -199,6 +199,19 @@ impl RegressView {
     /// The setup side panel.
     pub fn setup_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset, state: &AppState) {
         let target = self.settings.target_in(dataset);
+        match &self.job {
+            Some(job) => {
+                if ui.horizontal(|ui| super::job_progress_ui(ui, job)).inner {
+                    self.job = None;
+                }
+            }
+            None => {
+                if ui.add_enabled(target.is_some(), egui::Button::new(RichText::new("▶ Run").heading())).clicked() {
+                    self.settings.target.clone_from(&target);
+                    self.start(state);
+                }
+            }
+        }
         let label = target.as_ref().map_or_else(|| "no numeric annotation".to_owned(), RegressTarget::label);
         egui::ComboBox::from_id_salt("regress_target").selected_text(label).show_ui(ui, |ui| {
             for name in crate::recipes::regress::numeric_annotations(dataset) {
@@ -262,20 +275,6 @@ impl RegressView {
                 ui.checkbox(on, model.name());
                 model_params_ui(ui, model);
             });
-        }
-        ui.separator();
-        match &self.job {
-            Some(job) => {
-                if ui.horizontal(|ui| super::job_progress_ui(ui, job)).inner {
-                    self.job = None;
-                }
-            }
-            None => {
-                if ui.add_enabled(target.is_some(), egui::Button::new(RichText::new("▶ Run").heading())).clicked() {
-                    self.settings.target = target;
-                    self.start(state);
-                }
-            }
         }
     }
 

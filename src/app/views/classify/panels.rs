@@ -36,6 +36,20 @@ impl ClassifyView {
 
     pub(super) fn setup_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset, state: &AppState) {
         ui.heading("Predict");
+        match &self.job {
+            Some(job) => {
+                let cancel = ui.horizontal(|ui| super::super::job_progress_ui(ui, job)).inner;
+                if cancel {
+                    self.job = None;
+                }
+            }
+            None => {
+                if ui.add(egui::Button::new(RichText::new("▶ Run").heading())).clicked() {
+                    self.start(state);
+                }
+            }
+        }
+        ui.separator();
         let target = self.target_name(dataset).unwrap_or_else(|| "no categorical annotation".to_owned());
         egui::ComboBox::from_id_salt("classify_target").selected_text(target).show_ui(ui, |ui| {
             for a in dataset.annotations() {
@@ -85,20 +99,6 @@ impl ClassifyView {
                 ui.checkbox(on, model.name());
                 model_params_ui(ui, model);
             });
-        }
-        ui.separator();
-        match &self.job {
-            Some(job) => {
-                let cancel = ui.horizontal(|ui| super::super::job_progress_ui(ui, job)).inner;
-                if cancel {
-                    self.job = None;
-                }
-            }
-            None => {
-                if ui.add(egui::Button::new(RichText::new("▶ Run").heading())).clicked() {
-                    self.start(state);
-                }
-            }
         }
     }
 
