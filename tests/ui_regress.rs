@@ -116,7 +116,7 @@ fn regress_select_path_curves_and_losses() {
     let start = points[0];
     drag(&mut h, start, start - egui::vec2(0.0, 150.0), 6);
     h.run_steps(2);
-    let lesson = &h.state().classify_view().regress.lesson;
+    let lesson = h.state().classify_view().regress.lesson.lesson.clone().expect("the lesson was drawn");
     assert_eq!(lesson.moved.len(), 1, "one point was moved");
     assert!(lesson.moved.values().all(|&d| d > 0.5), "upwards, far");
     screenshot(&mut h, "regress_losses");

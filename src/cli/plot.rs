@@ -163,7 +163,7 @@ pub struct PlotArgs {
     #[arg(long, value_enum)]
     pub regressor: Option<super::regress::RegModelArg>,
     /// Regression views: the penalty α of ridge, lasso and elastic net.
-    #[arg(long = "alpha", default_value_t = 1.0)]
+    #[arg(long = "alpha", default_value_t = crate::analysis::regress::Regressor::DEFAULT_ALPHA)]
     pub regress_alpha: f64,
     /// `path`: draw the cross-validated error against α instead of the coefficients.
     #[arg(long)]
@@ -707,14 +707,12 @@ fn regression_figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
     }
     let regression = super::regress::evaluate_on(&processed, &settings, args.view == PlotView::Path)?;
     if let Some(path) = &regression.path {
-        let fig = if args.cv_error { regress_plots::path_cv("", path) } else { regress_plots::path("", path, None) };
+        let fig = if args.cv_error { regress_plots::path_cv("", path) } else { regress_plots::path("", path) };
         return Ok((fig, regression.summary()));
     }
     let problem = &regression.problem;
-    let predictions = regression.cv.predictions(problem.y.len());
-    let tested: Vec<usize> = (0..problem.y.len()).filter(|&i| predictions[i].is_some()).collect();
-    let truth: Vec<f64> = tested.iter().map(|&i| problem.y[i]).collect();
-    let predicted: Vec<f64> = tested.iter().filter_map(|&i| predictions[i]).collect();
+    let (tested, (truth, predicted)): (Vec<usize>, (Vec<f64>, Vec<f64>)) =
+        regression.tested().into_iter().map(|(i, t, p)| (i, (t, p))).unzip();
     let (colours, legend) = match args.colour_by.as_deref() {
         Some(name) => {
             let (all, legend) = plots::annotation_colours(annotation(dataset, name, "--colour-by")?);

@@ -12,7 +12,7 @@ use crate::analysis::classify::models::KnnWeights;
 use crate::analysis::classify::svm::Kernel;
 use crate::analysis::classify::validation::GeneSelection;
 use crate::analysis::regress::Regressor;
-use crate::analysis::regress::linear::Loss;
+use crate::analysis::regress::linear::{EnetParams, Loss};
 use crate::analysis::regress::validation::{PathKind, PathParams, RegPath, RegressCv};
 use crate::recipes::classify::Validation;
 use crate::recipes::regress::{RegressProblem, RegressSettings, RegressTarget};
@@ -36,16 +36,16 @@ pub struct RegressArgs {
     #[arg(long, value_enum)]
     pub model: RegModelArg,
     /// Ridge, lasso, elastic net: the penalty α (scikit-learn's scaling).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = Regressor::DEFAULT_ALPHA)]
     pub alpha: f64,
     /// Elastic net: share of the penalty on ‖w‖₁.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = Regressor::DEFAULT_L1_RATIO)]
     pub l1_ratio: f64,
     /// Lasso, elastic net: stopping tolerance (of the duality gap, relative to ‖y‖²).
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(long, default_value_t = EnetParams::default().tol)]
     pub tol: f64,
     /// Lasso, elastic net: most coordinate-descent sweeps.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = EnetParams::default().max_iter)]
     pub max_iter: usize,
     /// Folds (shuffled unless `--no-shuffle`): scikit-learn's `KFold`.
     #[arg(long, default_value_t = crate::recipes::classify::DEFAULT_FOLDS)]
@@ -84,25 +84,25 @@ pub struct RegressArgs {
     #[arg(long)]
     pub polynomial: bool,
     /// k-NN: neighbours.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = Regressor::DEFAULT_K)]
     pub k: usize,
     /// k-NN: weight neighbours by 1 / distance.
     #[arg(long)]
     pub distance_weights: bool,
     /// Random forest: trees.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = Regressor::DEFAULT_TREES)]
     pub trees: usize,
     /// Trees: deepest level (default: until pure).
     #[arg(long)]
     pub max_depth: Option<usize>,
     /// Trees: fewest samples a node needs to be split.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = TreeParams::default().min_samples_split)]
     pub min_samples_split: usize,
     /// SVR: cost C.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = Regressor::DEFAULT_C)]
     pub c: f64,
     /// SVR: half-width ε of the tube of free errors.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = Regressor::DEFAULT_EPSILON)]
     pub epsilon: f64,
     /// RBF SVR: γ (default: scikit-learn's "scale").
     #[arg(long)]
@@ -112,7 +112,7 @@ pub struct RegressArgs {
     pub loss: Option<LossArg>,
     /// Huber loss: the threshold in units of the residuals' robust SD (robust) or of the
     /// target's SD (mlp).
-    #[arg(long, default_value_t = 1.35)]
+    #[arg(long, default_value_t = Loss::DEFAULT_HUBER_EPSILON)]
     pub huber_epsilon: f64,
     /// The network's settings (`--model mlp`).
     #[command(flatten)]
@@ -218,10 +218,11 @@ impl RegressArgs {
                 Regressor::Svr { kernel: Kernel::Rbf { gamma: self.gamma }, c: self.c, epsilon: self.epsilon }
             }
             RegModelArg::Mlp => {
-                let mut params = self.mlp.params(seed);
-                if self.mlp.validation_fraction.is_none() {
-                    params.validation_fraction = 0.0;
-                }
+                let params = crate::analysis::nn::MlpParams {
+                    validation_fraction: (self.mlp.validation_fraction)
+                        .unwrap_or(Regressor::default_mlp().validation_fraction),
+                    ..self.mlp.params(seed)
+                };
                 Regressor::Mlp { params, loss: self.loss(Loss::Squared) }
             }
             RegModelArg::Baseline => Regressor::Baseline,
@@ -302,10 +303,10 @@ impl RegressArgs {
             target: None,
             target_gene: None,
             model,
-            alpha: 1.0,
-            l1_ratio: 0.5,
-            tol: 1e-4,
-            max_iter: 1000,
+            alpha: Regressor::DEFAULT_ALPHA,
+            l1_ratio: Regressor::DEFAULT_L1_RATIO,
+            tol: EnetParams::default().tol,
+            max_iter: EnetParams::default().max_iter,
             cv,
             no_shuffle: false,
             repeats: 1,
@@ -317,16 +318,16 @@ impl RegressArgs {
             leak: false,
             pca: None,
             polynomial: false,
-            k: 5,
+            k: Regressor::DEFAULT_K,
             distance_weights: false,
-            trees: 100,
+            trees: Regressor::DEFAULT_TREES,
             max_depth: None,
-            min_samples_split: 2,
-            c: 1.0,
-            epsilon: 0.1,
+            min_samples_split: TreeParams::default().min_samples_split,
+            c: Regressor::DEFAULT_C,
+            epsilon: Regressor::DEFAULT_EPSILON,
             gamma: None,
             loss: None,
-            huber_epsilon: 1.35,
+            huber_epsilon: Loss::DEFAULT_HUBER_EPSILON,
             mlp: MlpArgs::default(),
             json: false,
             path_out: None,
@@ -433,8 +434,7 @@ impl Regression {
 
     /// Every sample tested: (index into the problem's samples, truth, mean test prediction).
     pub fn tested(&self) -> Vec<(usize, f64, f64)> {
-        let predictions = self.cv.predictions(self.problem.y.len());
-        (0..self.problem.y.len()).filter_map(|i| predictions[i].map(|p| (i, self.problem.y[i], p))).collect()
+        self.cv.tested(&self.problem.y)
     }
 
     /// The predicted-against-true and residual figures (untitled, one colour).

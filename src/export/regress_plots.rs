@@ -1,10 +1,8 @@
 //! The figures of regression: predicted against true, residuals against predicted, the
-//! regularisation path (coefficients against log α) and its CV error curve, learning and
-//! validation curves, and the loss-functions lesson. The Predict view, `biolens plot` and
-//! `biolens run` draw these same figures. No egui.
+//! regularisation path (coefficients against log α) and its CV error curve, and the learning
+//! curve, as `biolens plot` and `biolens run` write them. No egui.
 
 use super::figure::{Anchor, Axis, Figure, Legend, Mark};
-use crate::analysis::regress::linear::LinearFit;
 use crate::analysis::regress::validation::{CurvePoint, RegPath};
 use crate::palette::{self, Rgb};
 
@@ -99,24 +97,16 @@ pub const PATH_LINES: usize = 300;
 
 /// The regularisation path: each feature's coefficient against log₁₀ α (largest α right, as
 /// glmnet draws it: the penalty weakens to the left), the α of the smallest CV error and of
-/// the one-SE rule marked, the features largest at the one-SE α named. `colour_of` colours a
-/// feature's line (by index; the palette cycles otherwise).
-pub fn path(title: &str, path: &RegPath, highlighted: Option<usize>) -> Figure {
+/// the one-SE rule marked, the features largest at the one-SE α named.
+pub fn path(title: &str, path: &RegPath) -> Figure {
     let log_alpha: Vec<f64> = path.path.alphas.iter().map(|a| a.log10()).collect();
-    let last = path.path.coefficients.len().saturating_sub(1);
-    let features = path.feature_names.len();
-    let mut order: Vec<usize> = (0..features).filter(|&f| path.path.coefficients.iter().any(|c| c[f] != 0.0)).collect();
-    order.sort_by(|&a, &b| {
-        path.path.coefficients[last][b].abs().total_cmp(&path.path.coefficients[last][a].abs()).then(a.cmp(&b))
-    });
-    order.truncate(PATH_LINES);
+    let order = path.drawn(PATH_LINES);
     let top = path.path.coefficients.iter().flatten().copied().fold(0.0f64, f64::max);
     let mut marks = alpha_rules(path, top);
     marks.push(Mark::Rule { value: 0.0, horizontal: true, colour: GREY, dashed: false });
     let named: Vec<usize> = path.nonzero(path.one_se).into_iter().take(8).map(|(i, _)| i).collect();
     for (k, &f) in order.iter().enumerate() {
         let colour = palette::OKABE_ITO[k % palette::OKABE_ITO.len()];
-        let colour = if highlighted.is_some_and(|h| h != f) { faded(colour) } else { colour };
         let points = log_alpha.iter().zip(&path.path.coefficients).map(|(&a, c)| (a, c[f])).collect();
         marks.push(Mark::Line { points, colour, dashed: false, dots: false });
     }
@@ -174,10 +164,9 @@ pub fn path_cv(title: &str, path: &RegPath) -> Figure {
     }
 }
 
-/// Training and test error against `x` (training-set size or a hyperparameter), mean ± SD over
-/// the splits; RMSE, or R² when `r2`.
-pub fn error_curves(title: &str, x_label: &str, curve: &[CurvePoint], r2: bool, log_x: bool) -> Figure {
-    let tx = |v: f64| if log_x { v.log10() } else { v };
+/// The learning curve: training and test error against the number of training samples, mean ±
+/// SD over the splits; RMSE, or R² when `r2`.
+pub fn learning_curve(title: &str, curve: &[CurvePoint], r2: bool) -> Figure {
     let pick = |train: bool| -> Vec<(f64, f64, f64)> {
         curve
             .iter()
@@ -188,7 +177,7 @@ pub fn error_curves(title: &str, x_label: &str, curve: &[CurvePoint], r2: bool, 
                     (true, true) => p.train_r2,
                     (false, true) => p.test_r2,
                 };
-                (tx(p.value), m, sd)
+                (p.value, m, sd)
             })
             .collect()
     };
@@ -206,51 +195,10 @@ pub fn error_curves(title: &str, x_label: &str, curve: &[CurvePoint], r2: bool, 
         });
         legend.push((name.to_owned(), colour));
     }
-    let x = if log_x { format!("log10 {x_label}") } else { x_label.to_owned() };
     Figure {
         title: title.to_owned(),
-        x: Axis::linear(x),
+        x: Axis::linear("training samples"),
         y: Axis::linear(if r2 { "R² (mean ± SD over folds)" } else { "RMSE (mean ± SD over folds)" }),
-        marks,
-        legends: vec![Legend::Lines(legend)],
-        frame: true,
-    }
-}
-
-/// The learning curve: error against the number of training samples.
-pub fn learning_curve(title: &str, curve: &[CurvePoint], r2: bool) -> Figure {
-    error_curves(title, "training samples", curve, r2, false)
-}
-
-/// The validation curve: error against one hyperparameter (log axis when it spans > 50×).
-pub fn validation_curve(title: &str, param: &str, curve: &[CurvePoint], r2: bool) -> Figure {
-    let values: Vec<f64> = curve.iter().map(|p| p.value).collect();
-    error_curves(title, param, curve, r2, super::plots::log_spaced(&values))
-}
-
-/// The loss-functions lesson: the samples (outliers in vermilion) and the line each loss fits.
-pub fn loss_lines(
-    title: &str,
-    (x_label, y_label): (&str, &str),
-    xy: &[(f64, f64)],
-    outliers: &[usize],
-    fits: &[(String, LinearFit)],
-) -> Figure {
-    let colours: Vec<Rgb> = (0..xy.len()).map(|i| if outliers.contains(&i) { VERMILLION } else { GREY }).collect();
-    let (lo, hi) = padded(xy.iter().map(|p| p.0));
-    let mut marks = vec![points(xy.iter().copied(), &colours, &[])];
-    let mut legend = Vec::new();
-    for (k, (name, fit)) in fits.iter().enumerate() {
-        let colour = [BLUE, ORANGE, GREEN, palette::OKABE_ITO[6]][k % 4];
-        let w = fit.coefficients.first().copied().unwrap_or(0.0);
-        let line = vec![(lo, fit.intercept + w * lo), (hi, fit.intercept + w * hi)];
-        marks.push(Mark::Line { points: line, colour, dashed: false, dots: false });
-        legend.push((name.clone(), colour));
-    }
-    Figure {
-        title: title.to_owned(),
-        x: Axis::linear_over(x_label, (lo, hi)),
-        y: Axis::linear(y_label),
         marks,
         legends: vec![Legend::Lines(legend)],
         frame: true,

@@ -13,7 +13,7 @@ use super::{Ctx, RecipeError};
 use crate::analysis::classify::folds::Split;
 use crate::analysis::classify::validation::{Features, GeneSelection};
 use crate::analysis::regress::Regressor;
-use crate::analysis::regress::linear::LinearFit;
+use crate::analysis::regress::linear::{LinearFit, Loss, robust};
 use crate::analysis::regress::validation::{
     CurvePoint, PathParams, RegParam, RegPath, RegressCv, cross_validate, fit_on, learning_curve, regularisation_path,
 };
@@ -230,7 +230,13 @@ pub fn prepare(
     }
     let (splits, what) = make_splits(dataset, &samples, None, validation, seed)?;
     let keep: Vec<usize> = (0..dataset.n_genes()).filter(|&g| Some(g) != gene_column).collect();
-    let x = dense.select(ndarray::Axis(0), &samples).select(ndarray::Axis(1), &keep);
+    let rows = dense.select(ndarray::Axis(0), &samples);
+    // Selecting columns gives a column-major copy: only when a gene leaves the features.
+    let x = if gene_column.is_some() {
+        rows.select(ndarray::Axis(1), &keep).as_standard_layout().into_owned()
+    } else {
+        rows
+    };
     let genes = keep.iter().map(|&g| dataset.gene_ids()[g].clone()).collect();
     Ok(RegressProblem { x, genes, samples, y, target: target.clone(), splits, validation: what, notices })
 }
@@ -247,8 +253,6 @@ pub struct RegressRun {
     pub full_fits: Vec<Option<LinearFit>>,
     /// Per model, mean R² with the genes chosen on all samples (the leakage lesson).
     pub leaky: Option<Vec<f64>>,
-    /// The features used.
-    pub features: Features,
 }
 
 /// Cross-validates every model chosen in `settings` on `dataset` (progress per fold, Cancel
@@ -321,7 +325,7 @@ pub fn run_on(
             leaky.push(cv.mean_sd(|s| s.r2).0);
         }
     }
-    Ok(RegressRun { problem, outcomes, full_fits, leaky, features })
+    Ok(RegressRun { problem, outcomes, full_fits, leaky })
 }
 
 /// The regularisation path of `settings.path` on the run's problem, with its CV error curve.
@@ -389,4 +393,60 @@ pub fn validation_curve(
         &mut |d, t| ctx.progress(Some(d as f32 / t as f32), &format!("validation curve: {d} of {t}")),
     )
     .map_err(|e| ctx.failed(e))
+}
+
+/// The line each loss of a [`LossLesson`] fits (`None` where the fit failed).
+pub type LessonFits = Vec<(Loss, Option<LinearFit>)>;
+
+/// The loss-functions lesson: one gene against the target, some targets moved (outliers), and
+/// the line each loss fits. The Predict view draws it; the rules live here.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LossLesson {
+    /// The feature gene (column of the problem).
+    pub gene: usize,
+    /// Target offsets of the samples made outliers (index into the problem's samples).
+    pub moved: std::collections::BTreeMap<usize, f64>,
+}
+
+impl LossLesson {
+    /// Samples drawn and fitted at most (the first ones, in order).
+    pub const POINTS: usize = 2000;
+    /// How far "push the selection" moves a target, in SDs of the target.
+    pub const PUSH_SD: f64 = 3.0;
+    /// The losses compared.
+    pub const LOSSES: [Loss; 3] = [Loss::Squared, Loss::Absolute, Loss::Huber { epsilon: Loss::DEFAULT_HUBER_EPSILON }];
+
+    /// The lesson on the gene most correlated with the target, nothing moved.
+    pub fn new(problem: &RegressProblem) -> Self {
+        let f = crate::analysis::classify::validation::f_regression(problem.x.view(), &problem.y);
+        let gene = (0..f.len()).fold(0, |b, g| if f[g] > f[b] { g } else { b });
+        Self { gene, moved: std::collections::BTreeMap::new() }
+    }
+
+    /// The points: the gene and the (moved) target of the first [`Self::POINTS`] samples.
+    pub fn points(&self, problem: &RegressProblem) -> (Vec<f64>, Vec<f64>) {
+        let n = problem.y.len().min(Self::POINTS);
+        let x = (0..n).map(|i| problem.x[[i, self.gene]]).collect();
+        let y = (0..n).map(|i| problem.y[i] + self.moved.get(&i).copied().unwrap_or(0.0)).collect();
+        (x, y)
+    }
+
+    /// Moves up by [`Self::PUSH_SD`] target SDs the drawn samples `chosen` says (by processed
+    /// sample index).
+    pub fn push(&mut self, problem: &RegressProblem, chosen: impl Fn(usize) -> bool) {
+        let n = problem.y.len().max(1) as f64;
+        let mean = problem.y.iter().sum::<f64>() / n;
+        let sd = (problem.y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+        for (i, &s) in problem.samples.iter().enumerate().take(Self::POINTS) {
+            if chosen(s) {
+                *self.moved.entry(i).or_default() += Self::PUSH_SD * sd;
+            }
+        }
+    }
+
+    /// The line each of [`Self::LOSSES`] fits to `points` (`None` where the fit failed).
+    pub fn fits((x, y): &(Vec<f64>, Vec<f64>)) -> LessonFits {
+        let column = Array2::from_shape_fn((x.len(), 1), |(i, _)| x[i]);
+        Self::LOSSES.into_iter().map(|loss| (loss, robust(column.view(), y, loss).ok())).collect()
+    }
 }

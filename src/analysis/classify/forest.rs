@@ -297,15 +297,21 @@ impl Fitted for Forest {
     }
 
     fn importance(&self) -> Option<Vec<f64>> {
-        let genes = self.trees.first()?.importance.len();
-        let mut total = vec![0.0; genes];
-        for t in &self.trees {
-            total.iter_mut().zip(&t.importance).for_each(|(a, b)| *a += b);
-        }
-        let trees = self.trees.len() as f64;
-        for v in &mut total {
-            *v /= trees;
-        }
-        Some(total)
+        mean_importance(self.trees.iter().map(|t| &t.importance[..]))
     }
+}
+
+/// The mean of the trees' per-gene importances (`None`: no trees) — forests of either kind.
+pub(crate) fn mean_importance<'a>(trees: impl ExactSizeIterator<Item = &'a [f64]>) -> Option<Vec<f64>> {
+    let count = trees.len() as f64;
+    let mut total: Option<Vec<f64>> = None;
+    for importance in trees {
+        let sum = total.get_or_insert_with(|| vec![0.0; importance.len()]);
+        sum.iter_mut().zip(importance).for_each(|(a, b)| *a += b);
+    }
+    let mut total = total?;
+    for v in &mut total {
+        *v /= count;
+    }
+    Some(total)
 }

@@ -71,21 +71,7 @@ impl Fitted for Knn {
         let mut out = Array2::zeros((x.nrows(), self.classes));
         let train: Vec<&[f64]> = self.train.outer_iter().map(|r| r.to_slice().unwrap_or_default()).collect();
         for (row, mut scores) in x.outer_iter().zip(out.outer_iter_mut()) {
-            let q = row.to_vec();
-            let mut d: Vec<(f64, usize)> = train
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (crate::analysis::distance::squared_differences(&q, t), i))
-                .collect();
-            d.select_nth_unstable_by(self.k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            let neighbours = &mut d[..self.k];
-            let exact = neighbours.iter().any(|(dist, _)| *dist == 0.0);
-            for &(dist, i) in neighbours.iter() {
-                let w = match self.weights {
-                    KnnWeights::Uniform => 1.0,
-                    KnnWeights::Distance if exact => f64::from(u8::from(dist == 0.0)),
-                    KnnWeights::Distance => 1.0 / dist.sqrt(),
-                };
+            for (i, w) in weighted_neighbours(&train, &row.to_vec(), self.k, self.weights) {
                 scores[self.y[i]] += w;
             }
             let total = scores.sum();
@@ -95,6 +81,27 @@ impl Fitted for Knn {
         }
         out
     }
+}
+
+/// The `k` rows of `train` nearest `q` (Euclidean; ties by index) with their weights: 1, or
+/// 1 / distance (an exact match takes all the weight) — shared by the k-NN classifier and
+/// regressor.
+pub(crate) fn weighted_neighbours(train: &[&[f64]], q: &[f64], k: usize, weights: KnnWeights) -> Vec<(usize, f64)> {
+    let mut d: Vec<(f64, usize)> =
+        train.iter().enumerate().map(|(i, t)| (crate::analysis::distance::squared_differences(q, t), i)).collect();
+    d.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    d.truncate(k);
+    let exact = d.iter().any(|(dist, _)| *dist == 0.0);
+    d.into_iter()
+        .map(|(dist, i)| {
+            let w = match weights {
+                KnnWeights::Uniform => 1.0,
+                KnnWeights::Distance if exact => f64::from(u8::from(dist == 0.0)),
+                KnnWeights::Distance => 1.0 / dist.sqrt(),
+            };
+            (i, w)
+        })
+        .collect()
 }
 
 /// Gaussian naive Bayes, scikit-learn's `GaussianNB` (variance smoothing 1e-9 × the largest

@@ -118,7 +118,7 @@ impl Centred {
         max_iter: usize,
         cancel: Option<&CancelToken>,
     ) -> Result<(f64, usize), RegressError> {
-        let (n, p) = (self.n, self.p);
+        let p = self.p;
         let norms: Vec<f64> = (0..p).map(|j| dot(self.col(j), self.col(j))).collect();
         let mut r = self.y.clone();
         for (j, &wj) in w.iter().enumerate() {
@@ -145,8 +145,8 @@ impl Centred {
                     axpy(old, col, &mut r);
                 }
                 let t = dot(col, &r);
-                let new = t.signum() * (t.abs() - l1).max(0.0) / (norms[j] + l2);
-                let new = if t == 0.0 { 0.0 } else { new };
+                // scikit-learn's fsign(t) · max(|t| − l1, 0) / (‖xⱼ‖² + l2), fsign(0) = 0.
+                let new = if t == 0.0 { 0.0 } else { t.signum() * (t.abs() - l1).max(0.0) / (norms[j] + l2) };
                 w[j] = new;
                 if new != 0.0 {
                     axpy(-new, col, &mut r);
@@ -155,7 +155,7 @@ impl Centred {
                 w_max = w_max.max(new.abs());
             }
             if w_max == 0.0 || dw_max / w_max < tol || iteration + 1 == max_iter {
-                gap = duality_gap(self, w, &r, l1, l2, n);
+                gap = duality_gap(self, w, &r, l1, l2);
                 if gap < gap_tol {
                     break;
                 }
@@ -166,7 +166,7 @@ impl Centred {
 }
 
 /// scikit-learn's duality gap of the elastic net at `w` with residual `r`.
-fn duality_gap(c: &Centred, w: &[f64], r: &[f64], l1: f64, l2: f64, _n: usize) -> f64 {
+fn duality_gap(c: &Centred, w: &[f64], r: &[f64], l1: f64, l2: f64) -> f64 {
     let dual_norm = (0..c.p).map(|j| (dot(c.col(j), r) - l2 * w[j]).abs()).fold(0.0, f64::max);
     let r_norm2 = dot(r, r);
     let w_norm2 = dot(w, w);
@@ -421,6 +421,14 @@ pub enum Loss {
 }
 
 impl Loss {
+    /// scikit-learn's `HuberRegressor` threshold ε (in units of σ).
+    pub const DEFAULT_HUBER_EPSILON: f64 = 1.35;
+
+    /// Huber's loss with scikit-learn's threshold.
+    pub fn huber() -> Self {
+        Self::Huber { epsilon: Self::DEFAULT_HUBER_EPSILON }
+    }
+
     /// Its name in legends.
     pub fn label(self) -> String {
         match self {

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::classify::folds::SplitError;
 use crate::analysis::classify::forest::{MaxFeatures, TreeParams};
-use crate::analysis::classify::models::KnnWeights;
+use crate::analysis::classify::models::{KnnWeights, weighted_neighbours};
 use crate::analysis::classify::svm::Kernel;
 use crate::jobs::CancelToken;
 use linear::{EnetParams, LinearFit, Loss};
@@ -178,28 +178,41 @@ impl Regressor {
         Self::ElasticNet { alpha, l1_ratio, tol: d.tol, max_iter: d.max_iter }
     }
 
-    /// Every kind with scikit-learn's defaults (the forest seeded 0; the MLP without the
-    /// held-out validation part, as `MLPRegressor`).
+    /// scikit-learn's penalty α of `Ridge`, `Lasso` and `ElasticNet`.
+    pub const DEFAULT_ALPHA: f64 = 1.0;
+    /// scikit-learn's `ElasticNet` l1 ratio.
+    pub const DEFAULT_L1_RATIO: f64 = 0.5;
+    /// scikit-learn's neighbours of `KNeighborsRegressor`.
+    pub const DEFAULT_K: usize = 5;
+    /// scikit-learn's trees of `RandomForestRegressor`.
+    pub const DEFAULT_TREES: usize = 100;
+    /// scikit-learn's `SVR` cost C.
+    pub const DEFAULT_C: f64 = 1.0;
+    /// scikit-learn's `SVR` tube half-width ε.
+    pub const DEFAULT_EPSILON: f64 = 0.1;
+
+    /// scikit-learn's `MLPRegressor`: the classifier's network without the held-out validation
+    /// part (scikit-learn holds one out only for early stopping).
+    pub fn default_mlp() -> crate::analysis::nn::MlpParams {
+        crate::analysis::nn::MlpParams { validation_fraction: 0.0, ..Default::default() }
+    }
+
+    /// Every kind with scikit-learn's defaults (the forest seeded 0).
     pub fn defaults() -> Vec<Self> {
+        let all = TreeParams { max_features: MaxFeatures::All, ..TreeParams::default() };
+        let (c, epsilon) = (Self::DEFAULT_C, Self::DEFAULT_EPSILON);
         vec![
             Self::Ols,
-            Self::Ridge { alpha: 1.0 },
-            Self::lasso(1.0),
-            Self::elastic_net(1.0, 0.5),
-            Self::Knn { k: 5, weights: KnnWeights::Uniform },
-            Self::Tree { params: TreeParams { max_features: MaxFeatures::All, ..TreeParams::default() }, seed: 0 },
-            Self::Forest {
-                trees: 100,
-                params: TreeParams { max_features: MaxFeatures::All, ..TreeParams::default() },
-                seed: 0,
-            },
-            Self::Svr { kernel: Kernel::Linear, c: 1.0, epsilon: 0.1 },
-            Self::Svr { kernel: Kernel::Rbf { gamma: None }, c: 1.0, epsilon: 0.1 },
-            Self::Mlp {
-                params: crate::analysis::nn::MlpParams { validation_fraction: 0.0, ..Default::default() },
-                loss: Loss::Squared,
-            },
-            Self::Robust { loss: Loss::Huber { epsilon: 1.35 } },
+            Self::Ridge { alpha: Self::DEFAULT_ALPHA },
+            Self::lasso(Self::DEFAULT_ALPHA),
+            Self::elastic_net(Self::DEFAULT_ALPHA, Self::DEFAULT_L1_RATIO),
+            Self::Knn { k: Self::DEFAULT_K, weights: KnnWeights::Uniform },
+            Self::Tree { params: all, seed: 0 },
+            Self::Forest { trees: Self::DEFAULT_TREES, params: all, seed: 0 },
+            Self::Svr { kernel: Kernel::Linear, c, epsilon },
+            Self::Svr { kernel: Kernel::Rbf { gamma: None }, c, epsilon },
+            Self::Mlp { params: Self::default_mlp(), loss: Loss::Squared },
+            Self::Robust { loss: Loss::huber() },
             Self::Baseline,
         ]
     }
@@ -332,22 +345,8 @@ impl FittedRegressor for KnnRegressor {
         let train: Vec<&[f64]> = self.train.outer_iter().map(|r| r.to_slice().unwrap_or_default()).collect();
         x.outer_iter()
             .map(|row| {
-                let q = row.to_vec();
-                let mut d: Vec<(f64, usize)> = train
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| (crate::analysis::distance::squared_differences(&q, t), i))
-                    .collect();
-                d.select_nth_unstable_by(self.k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                let neighbours = &d[..self.k];
-                let exact = neighbours.iter().any(|(dist, _)| *dist == 0.0);
                 let (mut sum, mut total) = (0.0, 0.0);
-                for &(dist, i) in neighbours {
-                    let w = match self.weights {
-                        KnnWeights::Uniform => 1.0,
-                        KnnWeights::Distance if exact => f64::from(u8::from(dist == 0.0)),
-                        KnnWeights::Distance => 1.0 / dist.sqrt(),
-                    };
+                for (i, w) in weighted_neighbours(&train, &row.to_vec(), self.k, self.weights) {
                     sum += w * self.y[i];
                     total += w;
                 }

@@ -253,16 +253,7 @@ impl FittedRegressor for RegressionForest {
     }
 
     fn importance(&self) -> Option<Vec<f64>> {
-        let genes = self.trees.first()?.importance.len();
-        let mut total = vec![0.0; genes];
-        for t in &self.trees {
-            total.iter_mut().zip(&t.importance).for_each(|(a, b)| *a += b);
-        }
-        let trees = self.trees.len() as f64;
-        for v in &mut total {
-            *v /= trees;
-        }
-        Some(total)
+        crate::analysis::classify::forest::mean_importance(self.trees.iter().map(|t| &t.importance[..]))
     }
 }
 

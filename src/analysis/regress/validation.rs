@@ -26,10 +26,6 @@ pub struct RegressFold {
     pub scores: RegressionScores,
     /// Scores on the training fold (for under- and over-fitting).
     pub train_scores: RegressionScores,
-    /// Importances per input gene (trees, forests), when the features are genes.
-    pub importance: Option<Vec<f64>>,
-    /// Coefficients per input gene (linear models), when the features are genes.
-    pub coefficients: Option<Vec<f64>>,
     /// The training history (networks).
     pub history: Option<Vec<crate::analysis::nn::EpochRecord>>,
     /// Where the model trained (networks).
@@ -73,41 +69,18 @@ impl RegressCv {
         regression_scores(&t, &p)
     }
 
-    /// Each sample's test prediction (the mean over repeats; `None`: never tested).
-    pub fn predictions(&self, samples: usize) -> Vec<Option<f64>> {
-        let mut sum = vec![0.0; samples];
-        let mut count = vec![0usize; samples];
+    /// Every sample tested, in order: (index into the samples validated, its target, its test
+    /// prediction — the mean over repeats).
+    pub fn tested(&self, truth: &[f64]) -> Vec<(usize, f64, f64)> {
+        let mut sum = vec![0.0; truth.len()];
+        let mut count = vec![0usize; truth.len()];
         for f in &self.folds {
             for (&i, &p) in f.test.iter().zip(&f.predicted) {
                 sum[i] += p;
                 count[i] += 1;
             }
         }
-        sum.iter().zip(&count).map(|(s, &c)| (c > 0).then(|| s / c as f64)).collect()
-    }
-
-    /// Mean per input gene over folds of `of` (importances or coefficients).
-    fn mean_over_folds(&self, of: impl Fn(&RegressFold) -> Option<&Vec<f64>>) -> Option<Vec<f64>> {
-        let first = of(self.folds.first()?)?;
-        let mut total = vec![0.0; first.len()];
-        for f in &self.folds {
-            total.iter_mut().zip(of(f)?).for_each(|(a, b)| *a += b);
-        }
-        let folds = self.folds.len() as f64;
-        for v in &mut total {
-            *v /= folds;
-        }
-        Some(total)
-    }
-
-    /// Mean importance per input gene over folds.
-    pub fn importance(&self) -> Option<Vec<f64>> {
-        self.mean_over_folds(|f| f.importance.as_ref())
-    }
-
-    /// Mean coefficient per input gene over folds (linear models).
-    pub fn coefficients(&self) -> Option<Vec<f64>> {
-        self.mean_over_folds(|f| f.coefficients.as_ref())
+        (0..truth.len()).filter(|&i| count[i] > 0).map(|i| (i, truth[i], sum[i] / count[i] as f64)).collect()
     }
 }
 
@@ -183,8 +156,6 @@ pub fn cross_validate(
             scores: regression_scores(&truth, &predicted),
             train_scores: regression_scores(&train_y, &train_predicted),
             predicted,
-            importance: fitted.importance().and_then(|v| pipeline.to_genes(&v, x.ncols())),
-            coefficients: fitted.linear().and_then(|l| pipeline.to_genes(&l.coefficients, x.ncols())),
             history: fitted.history().map(<[_]>::to_vec),
             device: fitted.device().map(str::to_owned),
         });
@@ -459,6 +430,17 @@ pub struct RegPath {
 }
 
 impl RegPath {
+    /// The features whose coefficient is non-zero somewhere on the path, largest |coefficient|
+    /// at the smallest α first, at most `limit` (the lines a path plot draws).
+    pub fn drawn(&self, limit: usize) -> Vec<usize> {
+        let Some(last) = self.path.coefficients.last() else { return Vec::new() };
+        let mut order: Vec<usize> =
+            (0..last.len()).filter(|&f| self.path.coefficients.iter().any(|c| c[f] != 0.0)).collect();
+        order.sort_by(|&a, &b| last[b].abs().total_cmp(&last[a].abs()).then(a.cmp(&b)));
+        order.truncate(limit);
+        order
+    }
+
     /// The features with a non-zero coefficient at α index `a`, largest |coefficient| first:
     /// (feature index, coefficient).
     pub fn nonzero(&self, a: usize) -> Vec<(usize, f64)> {

@@ -9,9 +9,8 @@
 //! "Run" starts one job that cross-validates every chosen model on the same splits
 //! ([`crate::recipes::regress::run`]); the path, the learning curve and the validation curve are
 //! jobs of their own on the run's problem. The loss lesson fits its three lines on the UI thread
-//! (one gene, at most [`LESSON_POINTS`] samples: under a millisecond).
+//! (one gene, at most [`LossLesson::POINTS`] samples), again only when a point moves.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use eframe::egui::{self, RichText};
@@ -23,12 +22,9 @@ use crate::analysis::regress::validation::{CurvePoint, RegParam, RegPath};
 use crate::data::Dataset;
 use crate::jobs::Job;
 use crate::recipes::classify::FeatureChoice;
-pub use crate::recipes::regress::{RegressProblem, RegressRun, RegressSettings, RegressTarget};
+pub use crate::recipes::regress::{LessonFits, LossLesson, RegressProblem, RegressRun, RegressSettings, RegressTarget};
 
 mod panels;
-
-/// Samples the loss lesson draws and fits at most (the first ones, in order).
-pub const LESSON_POINTS: usize = 2000;
 
 /// The panel shown for the selected model.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -48,15 +44,14 @@ pub enum RegressPanel {
     Losses,
 }
 
-/// The loss-functions lesson: one gene against the target, some samples moved.
+/// The loss lesson as shown: the recipe's lesson, the point being dragged, and the fits of the
+/// lesson they were computed for (refitted only when it changes, not every frame).
 #[derive(Debug, Clone, Default)]
-pub struct LossLesson {
-    /// The feature gene (column of the problem; `None`: the one most correlated with the target).
-    pub gene: Option<usize>,
-    /// Target offsets of samples made outliers (by dragging or by "push the selection").
-    pub moved: BTreeMap<usize, f64>,
-    /// The point being dragged.
+pub struct LessonState {
+    /// The lesson (`None`: not started on this run).
+    pub lesson: Option<LossLesson>,
     dragging: Option<usize>,
+    fits: Option<(LossLesson, LessonFits)>,
 }
 
 /// State of the regression side of the Predict view.
@@ -85,7 +80,7 @@ pub struct RegressView {
     pub curve: Option<(RegParam, Arc<Vec<CurvePoint>>)>,
     curve_param: Option<RegParam>,
     /// The loss lesson.
-    pub lesson: LossLesson,
+    pub lesson: LessonState,
     /// The gene typed as the target.
     pub gene_text: String,
     /// Where each point of the predicted-against-true plot was last drawn: (processed sample,
@@ -99,11 +94,6 @@ impl RegressView {
     /// True while a job runs.
     pub fn is_running(&self) -> bool {
         self.job.is_some() || self.path_job.is_some() || self.learning_job.is_some() || self.curve_job.is_some()
-    }
-
-    /// The error of the last run, if it failed.
-    pub fn error(&self) -> Option<&str> {
-        self.error.as_deref()
     }
 
     /// Starts a run of every chosen model.
@@ -133,7 +123,7 @@ impl RegressView {
         self.learning_job = None;
         self.curve = None;
         self.curve_job = None;
-        self.lesson = LossLesson::default();
+        self.lesson = LessonState::default();
     }
 
     /// Takes finished jobs (also while the view is not shown).

@@ -446,35 +446,14 @@ fn classify_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<N
         return;
     };
     let mut common = text(&["--target", target, "--seed", &c.seed.to_string()]);
-    match c.features {
-        crate::recipes::classify::FeatureChoice::All => {}
-        crate::recipes::classify::FeatureChoice::TopGenes => {
-            common.extend(text(&["--top-genes", &c.top_genes.to_string()]));
-            if c.selection == GeneSelection::AnovaF {
-                common.extend(text(&["--select", "anova"]));
-            }
-        }
-        crate::recipes::classify::FeatureChoice::Pcs => common.extend(text(&["--pca", &c.pcs.to_string()])),
-    }
-    if c.scale {
-        common.push(Arg::Text("--scale".to_owned()));
-    }
-    match &c.validation {
-        Validation::KFold { folds, repeats, shuffle } => {
-            common.extend(text(&["--cv", &folds.to_string(), "--repeats", &repeats.to_string()]));
-            if !shuffle {
-                common.push(Arg::Text("--no-shuffle".to_owned()));
-            }
-        }
-        Validation::LeaveOneOut => common.push(Arg::Text("--loo".to_owned())),
-        Validation::ByAnnotation { column, value } => common.extend(text(&["--split", &format!("{column}={value}")])),
-        Validation::Random { .. } => {
-            notes.push(Note::Script(
-                "a random train/test split has no command-line form: the script's classify lines use 5-fold CV \
-                 (biolens run uses the split)"
-                    .to_owned(),
-            ));
-        }
+    common.extend(feature_args(c.features, c.top_genes, c.selection, c.pcs, c.scale));
+    match validation_args(&c.validation) {
+        Some(args) => common.extend(args),
+        None => notes.push(Note::Script(
+            "a random train/test split has no command-line form: the script's classify lines use 5-fold CV \
+             (biolens run uses the split)"
+                .to_owned(),
+        )),
     }
     let unexpressible = c.models.iter().filter(|(on, _)| *on).any(|(_, m)| match m {
         Model::Forest { params, .. } => params.max_features != MaxFeatures::Sqrt,
@@ -503,6 +482,45 @@ fn classify_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<N
         }
         push(&["classify"], args, Some(&format!("classify_{name}.json")));
     }
+}
+
+/// The flags of the per-fold features `classify` and `regress` share.
+fn feature_args(
+    choice: crate::recipes::classify::FeatureChoice,
+    top_genes: usize,
+    selection: GeneSelection,
+    pcs: usize,
+    scale: bool,
+) -> Vec<Arg> {
+    let mut args = match choice {
+        crate::recipes::classify::FeatureChoice::All => Vec::new(),
+        crate::recipes::classify::FeatureChoice::TopGenes if selection == GeneSelection::AnovaF => {
+            text(&["--top-genes", &top_genes.to_string(), "--select", "anova"])
+        }
+        crate::recipes::classify::FeatureChoice::TopGenes => text(&["--top-genes", &top_genes.to_string()]),
+        crate::recipes::classify::FeatureChoice::Pcs => text(&["--pca", &pcs.to_string()]),
+    };
+    if scale {
+        args.push(Arg::Text("--scale".to_owned()));
+    }
+    args
+}
+
+/// The validation flags `classify` and `regress` share; `None` for a random split, which only
+/// `regress` expresses (`--holdout`).
+fn validation_args(validation: &Validation) -> Option<Vec<Arg>> {
+    Some(match validation {
+        Validation::KFold { folds, repeats, shuffle } => {
+            let mut args = text(&["--cv", &folds.to_string(), "--repeats", &repeats.to_string()]);
+            if !shuffle {
+                args.push(Arg::Text("--no-shuffle".to_owned()));
+            }
+            args
+        }
+        Validation::LeaveOneOut => text(&["--loo"]),
+        Validation::ByAnnotation { column, value } => text(&["--split", &format!("{column}={value}")]),
+        Validation::Random { .. } => return None,
+    })
 }
 
 /// The annotations made from selections as CSV: `sample_id` and one column per annotation,

@@ -3,9 +3,8 @@
 
 use anyhow::Context as _;
 
-use super::{Arg, Push, Runner, mlp_args, text};
+use super::{Arg, Push, Runner, feature_args, mlp_args, text, validation_args};
 use crate::analysis::classify::svm::Kernel;
-use crate::analysis::classify::validation::GeneSelection;
 use crate::recipes;
 use crate::recipes::classify::Validation;
 use crate::session::Session;
@@ -129,33 +128,14 @@ pub(super) fn regress_lines(s: &Session, ext: &str, push: &mut Push<'_>) {
         crate::recipes::regress::RegressTarget::Gene(g) => text(&["--target-gene", g]),
     };
     common.extend(text(&["--seed", &r.seed.to_string()]));
-    match r.features {
-        crate::recipes::classify::FeatureChoice::All => {}
-        crate::recipes::classify::FeatureChoice::TopGenes => {
-            common.extend(text(&["--top-genes", &r.top_genes.to_string()]));
-            if r.selection == GeneSelection::AnovaF {
-                common.extend(text(&["--select", "anova"]));
-            }
-        }
-        crate::recipes::classify::FeatureChoice::Pcs => common.extend(text(&["--pca", &r.pcs.to_string()])),
-    }
-    if r.scale {
-        common.push(Arg::Text("--scale".to_owned()));
-    }
+    common.extend(feature_args(r.features, r.top_genes, r.selection, r.pcs, r.scale));
     if r.polynomial {
         common.push(Arg::Text("--polynomial".to_owned()));
     }
-    match &r.validation {
-        Validation::KFold { folds, repeats, shuffle } => {
-            common.extend(text(&["--cv", &folds.to_string(), "--repeats", &repeats.to_string()]));
-            if !shuffle {
-                common.push(Arg::Text("--no-shuffle".to_owned()));
-            }
-        }
-        Validation::LeaveOneOut => common.push(Arg::Text("--loo".to_owned())),
-        Validation::Random { test_share } => common.extend(text(&["--holdout", &test_share.to_string()])),
-        Validation::ByAnnotation { column, value } => common.extend(text(&["--split", &format!("{column}={value}")])),
-    }
+    common.extend(validation_args(&r.validation).unwrap_or_else(|| match &r.validation {
+        Validation::Random { test_share } => text(&["--holdout", &test_share.to_string()]),
+        _ => Vec::new(),
+    }));
     for (k, model) in r.models.iter().filter(|(on, _)| *on).map(|(_, m)| m).enumerate() {
         let (name, flags) = regress_model_args(model);
         let mut args = common.clone();

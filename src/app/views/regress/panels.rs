@@ -8,8 +8,8 @@ use egui_plot::{Legend, Line, Plot, PlotPoints, Points, VLine};
 use super::super::super::commands::Command;
 use super::super::super::state::AppState;
 use super::super::super::widgets::scatter::SelectionMode;
-use super::{LESSON_POINTS, RegressProblem, RegressRun, RegressView};
-use crate::analysis::regress::linear::{LinearFit, Loss, robust};
+use super::{LossLesson, RegressRun, RegressView};
+use crate::analysis::regress::linear::LinearFit;
 use crate::analysis::regress::validation::{CurvePoint, PathKind, RegParam};
 use crate::recipes::Colouring;
 
@@ -17,10 +17,7 @@ impl RegressView {
     /// (processed sample, truth, prediction) of every sample tested.
     pub(super) fn tested(run: &RegressRun, m: usize) -> Vec<(usize, f64, f64)> {
         let Some(cv) = run.outcomes.get(m) else { return Vec::new() };
-        let predictions = cv.predictions(run.problem.y.len());
-        (0..run.problem.y.len())
-            .filter_map(|i| predictions[i].map(|p| (run.problem.samples[i], run.problem.y[i], p)))
-            .collect()
+        cv.tested(&run.problem.y).into_iter().map(|(i, t, p)| (run.problem.samples[i], t, p)).collect()
     }
 
     pub(super) fn predictions_ui(
@@ -83,7 +80,7 @@ impl RegressView {
     ) {
         let mut tested = Self::tested(run, self.settings.selected);
         tested.sort_by(|a, b| (b.1 - b.2).abs().total_cmp(&(a.1 - a.2).abs()));
-        let ids = state.current.as_ref().map(|c| c.dataset.sample_ids().to_vec()).unwrap_or_default();
+        let ids: &[String] = state.current.as_ref().map_or(&[], |c| c.dataset.sample_ids());
         ui.label(RichText::new("Largest errors first; click a row to select the sample.").weak());
         egui::Grid::new("regress_samples").striped(true).show(ui, |ui| {
             for h in ["sample", "true", "predicted", "residual"] {
@@ -157,11 +154,7 @@ impl RegressView {
         let log_a: Vec<f64> = path.path.alphas.iter().map(|a| a.log10()).collect();
         let (best, one_se) = (log_a[path.best], log_a[path.one_se]);
         let height = (ui.available_height() * 0.4).clamp(180.0, 360.0);
-        let last = path.path.coefficients.len() - 1;
-        let mut order: Vec<usize> =
-            (0..path.feature_names.len()).filter(|&f| path.path.coefficients.iter().any(|c| c[f] != 0.0)).collect();
-        order.sort_by(|&a, &b| path.path.coefficients[last][b].abs().total_cmp(&path.path.coefficients[last][a].abs()));
-        order.truncate(crate::export::regress_plots::PATH_LINES);
+        let order = path.drawn(crate::export::regress_plots::PATH_LINES);
         let dark = ui.visuals().dark_mode;
         Plot::new("regress_path").height(height).x_axis_label("log10 α").y_axis_label("coefficient").show(ui, |plot| {
             for (k, &f) in order.iter().enumerate() {
@@ -282,50 +275,40 @@ impl RegressView {
 
     pub(super) fn losses_ui(&mut self, ui: &mut egui::Ui, run: &RegressRun, state: &AppState) {
         let problem = &run.problem;
-        let n = problem.y.len().min(LESSON_POINTS);
-        let gene = *self.lesson.gene.get_or_insert_with(|| most_correlated(problem));
+        let lesson = self.lesson.lesson.get_or_insert_with(|| LossLesson::new(problem));
         ui.horizontal(|ui| {
             ui.label("Feature:");
-            egui::ComboBox::from_id_salt("regress_loss_gene").selected_text(problem.genes[gene].as_str()).show_ui(
-                ui,
-                |ui| {
+            egui::ComboBox::from_id_salt("regress_loss_gene")
+                .selected_text(problem.genes[lesson.gene].as_str())
+                .show_ui(ui, |ui| {
                     for (g, name) in problem.genes.iter().enumerate().take(2000) {
-                        if ui.selectable_label(g == gene, name).clicked() {
-                            self.lesson.gene = Some(g);
-                        }
+                        ui.selectable_value(&mut lesson.gene, g, name);
                     }
-                },
-            );
-            let sd = sd(&problem.y);
-            if ui.button("Push the selected samples up by 3 SD").clicked() {
-                for (i, &s) in problem.samples.iter().enumerate().take(n) {
-                    if state.selection.samples.contains(&s) {
-                        *self.lesson.moved.entry(i).or_default() += 3.0 * sd;
-                    }
-                }
+                });
+            let push = format!("Push the selected samples up by {} SD", LossLesson::PUSH_SD);
+            if ui.button(push).clicked() {
+                lesson.push(problem, |s| state.selection.samples.contains(&s));
             }
             if ui.button("Reset").clicked() {
-                self.lesson.moved.clear();
+                lesson.moved.clear();
             }
         });
         ui.label(RichText::new("Drag a point up or down to make it an outlier: the squared-loss line follows it, the absolute and Huber lines hold.").weak());
-        let x: Vec<f64> = (0..n).map(|i| problem.x[[i, gene]]).collect();
-        let y: Vec<f64> = (0..n).map(|i| problem.y[i] + self.lesson.moved.get(&i).copied().unwrap_or(0.0)).collect();
-        let column = ndarray::Array2::from_shape_fn((n, 1), |(i, _)| x[i]);
-        let fits: Vec<(String, Option<LinearFit>)> = [Loss::Squared, Loss::Absolute, Loss::Huber { epsilon: 1.35 }]
-            .into_iter()
-            .map(|loss| (loss.label(), robust(column.view(), &y, loss).ok()))
-            .collect();
+        let (x, y) = lesson.points(problem);
+        if self.lesson.fits.as_ref().is_none_or(|(at, _)| at != &*lesson) {
+            self.lesson.fits = Some((lesson.clone(), LossLesson::fits(&(x.clone(), y.clone()))));
+        }
+        let fits = self.lesson.fits.as_ref().map(|(_, f)| f.clone()).unwrap_or_default();
         let (lo, hi) = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
         let height = (ui.available_height() * 0.6).clamp(220.0, 480.0);
         let response = Plot::new("regress_losses")
             .height(height)
             .legend(Legend::default())
             .allow_drag(false)
-            .x_axis_label(problem.genes[gene].clone())
+            .x_axis_label(problem.genes[lesson.gene].clone())
             .y_axis_label(problem.target.label())
             .show(ui, |plot| {
-                let (moved, still): (Vec<usize>, Vec<usize>) = (0..n).partition(|i| self.lesson.moved.contains_key(i));
+                let (moved, still): (Vec<usize>, Vec<usize>) = (0..x.len()).partition(|i| lesson.moved.contains_key(i));
                 plot.points(
                     Points::new("samples", PlotPoints::from(still.iter().map(|&i| [x[i], y[i]]).collect::<Vec<_>>()))
                         .radius(2.5)
@@ -336,22 +319,18 @@ impl RegressView {
                         .radius(3.5)
                         .color(Color32::from_rgb(213, 94, 0)),
                 );
-                for (name, fit) in &fits {
+                for (loss, fit) in &fits {
                     if let Some(fit) = fit {
                         let w = fit.coefficients[0];
-                        plot.line(
-                            Line::new(
-                                name.clone(),
-                                PlotPoints::from(vec![[lo, fit.intercept + w * lo], [hi, fit.intercept + w * hi]]),
-                            )
-                            .width(2.0),
-                        );
+                        let ends = vec![[lo, fit.intercept + w * lo], [hi, fit.intercept + w * hi]];
+                        plot.line(Line::new(loss.label(), PlotPoints::from(ends)).width(2.0));
                     }
                 }
             });
         let t = &response.transform;
         let r = &response.response;
-        self.lesson_points = (0..n).map(|i| t.position_from_point(&egui_plot::PlotPoint::new(x[i], y[i]))).collect();
+        self.lesson_points =
+            x.iter().zip(&y).map(|(&a, &b)| t.position_from_point(&egui_plot::PlotPoint::new(a, b))).collect();
         // A drag starts once the pointer has moved a little: find the point where it was pressed.
         if r.drag_started()
             && let Some(pos) = ui.input(|i| i.pointer.press_origin())
@@ -362,14 +341,14 @@ impl RegressView {
             && r.dragged()
         {
             let value = t.value_from_position(pos).y;
-            self.lesson.moved.insert(i, value - problem.y[i]);
+            lesson.moved.insert(i, value - problem.y[i]);
         }
         if r.drag_stopped() {
             self.lesson.dragging = None;
         }
-        for (name, fit) in &fits {
+        for (loss, fit) in &fits {
             if let Some(fit) = fit {
-                ui.label(format!("{name}: slope {:.4}, intercept {:.4}", fit.coefficients[0], fit.intercept));
+                ui.label(format!("{}: slope {:.4}, intercept {:.4}", loss.label(), fit.coefficients[0], fit.intercept));
             }
         }
     }
@@ -475,16 +454,4 @@ fn gene_list_ui(ui: &mut egui::Ui, id: &str, fit: &LinearFit, genes: &[String], 
             ui.end_row();
         }
     });
-}
-
-fn sd(v: &[f64]) -> f64 {
-    let n = v.len().max(1) as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt()
-}
-
-/// The feature gene most correlated with the target.
-fn most_correlated(problem: &RegressProblem) -> usize {
-    let f = crate::analysis::classify::validation::f_regression(problem.x.view(), &problem.y);
-    (0..f.len()).fold(0, |b, g| if f[g] > f[b] { g } else { b })
 }
