@@ -17,8 +17,8 @@ features. Recorded:
   RandomForestRegressor(100), SVR(linear), SVR(rbf), MLPRegressor (random_state=0) and
   DummyRegressor.
 - `cv_r2_seeds`: for the tree (seeds 0-9) and the forest (seeds 0-2), the same per-fold R^2
-  under each `random_state`: on wide data many splits tie, and scikit-learn breaks ties by its
-  random feature order, so single seeds are not comparable but their means are.
+  under each `random_state`. Biolens' trees follow scikit-learn's splitter step for step (its
+  random streams, float32 features, its sort), so each seed's folds are compared one to one.
 - `repeated_folds`: the test folds of RepeatedKFold(3, 2, random_state=0), and
   `shuffle_split_test`: the test samples of ShuffleSplit(1, test_size=0.25, random_state=0).
 
