@@ -50,7 +50,9 @@ fn main() -> anyhow::Result<()> {
             let mut per_model = serde_json::Map::new();
             for _ in 0..repeat {
                 let start = Instant::now();
-                for model in Regressor::defaults() {
+                // `REGRESS_ONLY=forest` times only the models whose name contains it.
+                let only = std::env::var("REGRESS_ONLY").unwrap_or_default();
+                for model in Regressor::defaults().into_iter().filter(|m| m.name().contains(&only)) {
                     let started = Instant::now();
                     let cv = cross_validate(x.view(), &y, &model, &features, &splits, None, &mut |_| {})?;
                     per_model.insert(

@@ -207,6 +207,27 @@ fn f64_layers(weights: &[(Vec<f32>, Vec<f32>)], sizes: &[usize]) -> Vec<(Array2<
         .collect()
 }
 
+/// A matrix converted to f32 once, for the batches of many epochs.
+struct RowsF32 {
+    data: Vec<f32>,
+    cols: usize,
+}
+
+impl RowsF32 {
+    fn new(x: ArrayView2<'_, f64>) -> Self {
+        Self { data: x.iter().map(|&v| v as f32).collect(), cols: x.ncols() }
+    }
+
+    /// The rows `rows`, row-major.
+    fn gather(&self, rows: &[usize]) -> Vec<f32> {
+        let mut out = Vec::with_capacity(rows.len() * self.cols);
+        for &r in rows {
+            out.extend_from_slice(&self.data[r * self.cols..(r + 1) * self.cols]);
+        }
+        out
+    }
+}
+
 /// The samples of `x` at `rows` as f32, row-major.
 fn gather(x: ArrayView2<'_, f64>, rows: &[usize]) -> Vec<f32> {
     let mut out = Vec::with_capacity(rows.len() * x.ncols());
@@ -433,6 +454,7 @@ fn fit_head(
     let batch = params.batch_size.min(train.len()).max(1);
     let mut order = train.clone();
     let mut history = Vec::with_capacity(params.epochs);
+    let x32 = RowsF32::new(x);
     // Early stopping: the best validation loss, its epoch and its weights.
     let mut best: Option<(f64, usize, Weights)> = None;
     for epoch in 1..=params.epochs {
@@ -442,7 +464,7 @@ fn fit_head(
         for rows in order.chunks(batch) {
             wait_while_paused(&|| params.monitor.is_paused(), &cancelled)?;
             let b = rows.len();
-            let xb = Tensor::<2>::from_data(TensorData::new(gather(x, rows), [b, features]), &device);
+            let xb = Tensor::<2>::from_data(TensorData::new(x32.gather(rows), [b, features]), &device);
             let masks: Option<Vec<Tensor<2>>> = (params.dropout > 0.0).then(|| {
                 let keep = 1.0 - params.dropout;
                 params
@@ -628,6 +650,7 @@ pub fn fit_autoencoder(
     let batch = params.batch_size.min(train.len()).max(1);
     let mut order = train.clone();
     let mut history = Vec::with_capacity(params.epochs);
+    let x32 = RowsF32::new(x);
     for epoch in 1..=params.epochs {
         let started = Instant::now();
         rng.shuffle(&mut order);
@@ -635,7 +658,7 @@ pub fn fit_autoencoder(
         for rows in order.chunks(batch) {
             wait_while_paused(paused, &cancelled)?;
             let b = rows.len();
-            let xb = Tensor::<2>::from_data(TensorData::new(gather(x, rows), [b, d]), &device);
+            let xb = Tensor::<2>::from_data(TensorData::new(x32.gather(rows), [b, d]), &device);
             let out = net.encoder.forward(xb.clone(), act, None);
             let (z, kl) = if params.variational {
                 let mu = out.clone().narrow(1, 0, c);

@@ -6,6 +6,7 @@
 //! chosen by the minimum and by the one-standard-error rule.
 
 use ndarray::{Array2, ArrayView2, Axis};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::linear::{Centred, Path, alpha_grid, enet_path, ridge_alpha_grid, ridge_path};
@@ -140,8 +141,7 @@ pub fn cross_validate(
 ) -> Result<RegressCv, RegressError> {
     check_inputs(x, y)?;
     let leaky = leaky_genes(x, y, features);
-    let mut folds = Vec::with_capacity(splits.len());
-    for (done, split) in splits.iter().enumerate() {
+    let one = |split: &Split| -> Result<RegressFold, RegressError> {
         if cancel.is_some_and(CancelToken::is_cancelled) {
             return Err(RegressError::Cancelled);
         }
@@ -151,15 +151,24 @@ pub fn cross_validate(
         let predicted = fitted.predict(test_features.view());
         let truth: Vec<f64> = split.test.iter().map(|&i| y[i]).collect();
         let train_predicted = fitted.predict(train_features.view());
-        folds.push(RegressFold {
+        Ok(RegressFold {
             test: split.test.clone(),
             scores: regression_scores(&truth, &predicted),
             train_scores: regression_scores(&train_y, &train_predicted),
             predicted,
             history: fitted.history().map(<[_]>::to_vec),
             device: fitted.device().map(str::to_owned),
-        });
-        progress(done + 1);
+        })
+    };
+    // Folds run a core's worth at a time (most models fit on one core), with progress and
+    // Cancel between rounds; the folds' order and results do not depend on the number of cores.
+    let mut folds = Vec::with_capacity(splits.len());
+    for round in splits.chunks(rayon::current_num_threads().max(1)) {
+        let fitted: Vec<Result<RegressFold, RegressError>> = round.par_iter().map(one).collect();
+        for fold in fitted {
+            folds.push(fold?);
+        }
+        progress(folds.len());
     }
     Ok(RegressCv { model: model.clone(), folds })
 }
