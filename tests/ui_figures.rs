@@ -3,41 +3,13 @@
 
 mod common;
 
-use common::{open_app, run_until};
+use common::{export_figure as export, open_app, run_until};
 
-use biolens::app::BiolensApp;
-use biolens::app::views::figure_export::FigureExport;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
 fn png_size(bytes: &[u8]) -> (u32, u32) {
     let be = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     (be(16), be(20))
-}
-
-/// Sets the export window of `view` to write plot `plot` to `path` at 400 × 300 px, clicks
-/// Export and waits for the file.
-fn export(
-    h: &mut Harness<'static, BiolensApp>,
-    view: fn(&mut BiolensApp) -> &mut FigureExport,
-    plot: usize,
-    path: &std::path::Path,
-) -> Vec<u8> {
-    {
-        let e = view(h.state_mut());
-        e.path = path.display().to_string();
-        e.units = biolens::export::figure::Units::Px;
-        e.width = 400.0;
-        e.height = 300.0;
-        e.plot = plot;
-        e.last = None;
-    }
-    h.run_steps(1);
-    h.get_by_label("Export").click();
-    h.run_steps(1);
-    run_until(h, "the export", |_| path.exists());
-    h.run_steps(3);
-    std::fs::read(path).expect("the figure")
 }
 
 #[test]

@@ -2,11 +2,12 @@
 //! flowers predicted from the other measurements (R² as scikit-learn's on the same folds), a
 //! click on a predicted-against-true point selects its sample, the lasso path finds its genes
 //! and one colours every scatter, learning and validation curves are drawn, and dragging a point
-//! in the loss lesson moves the squared-loss line but hardly the absolute-loss one.
+//! in the loss lesson moves the squared-loss line but hardly the absolute-loss one; *Export
+//! figure…* writes the panels and the CSV tables hold every model and every sample.
 
 mod common;
 
-use common::{drag, open_app, press, run_until, screenshot};
+use common::{drag, export_figure, open_app, press, run_until, screenshot};
 
 use biolens::analysis::classify::models::KnnWeights;
 use biolens::analysis::regress::Regressor;
@@ -79,7 +80,9 @@ fn regress_select_path_curves_and_losses() {
     run_until(&mut h, "the path", |app| app.classify_view().regress.path.is_some());
     let path = h.state().classify_view().regress.path.clone().unwrap();
     assert_eq!(path.path.alphas.len(), 100);
-    assert!(path.path.coefficients[0].iter().all(|&w| w == 0.0));
+    // At the largest α every coefficient is zero (to rounding: the grid starts exactly at
+    // scikit-learn's α_max, where it too can keep one at 1e-16).
+    assert!(path.path.coefficients[0].iter().all(|&w| w.abs() < 1e-12));
     assert!(path.one_se <= path.best);
     h.run_steps(2);
     screenshot(&mut h, "regress_path");
@@ -120,4 +123,63 @@ fn regress_select_path_curves_and_losses() {
     assert_eq!(lesson.moved.len(), 1, "one point was moved");
     assert!(lesson.moved.values().all(|&d| d > 0.5), "upwards, far");
     screenshot(&mut h, "regress_losses");
+}
+
+#[test]
+fn regression_figures_and_tables_export_what_the_panels_show() {
+    let mut h = open_app("sklearn_iris", false);
+    h.get_by_label("Predict").click();
+    h.run_steps(2);
+    h.get_by_label("a number (regression)").click();
+    h.run_steps(2);
+    {
+        let view = &mut h.state_mut().classify_view_mut().regress;
+        view.settings.target = Some(RegressTarget::Gene("petal_width_(cm)".into()));
+        view.settings.models = vec![(true, Regressor::Ols), (true, Regressor::Baseline)];
+    }
+    h.run_steps(1);
+    h.get_by_label("▶ Run").click();
+    h.run_steps(1);
+    run_until(&mut h, "the run", |app| {
+        app.classify_view().regress.result.is_some() && !app.classify_view().regress.is_running()
+    });
+    let run = h.state().classify_view().regress.result.clone().expect("a run");
+    let ids = h.state().state().current.as_ref().expect("data").dataset.sample_ids().to_vec();
+    h.state_mut().state_mut().selection.samples.extend([0, 1, 2]);
+
+    h.get_by_label("Export figure…").click();
+    h.run_steps(2);
+    let dir = tempfile::tempdir().expect("a folder");
+    let svg_path = dir.path().join("predicted.svg");
+    let svg = export_figure(&mut h, |app| &mut app.classify_view_mut().regress.figure.0, 0, &svg_path);
+    let svg = String::from_utf8(svg).expect("SVG");
+    assert_eq!(svg.matches("<circle").count(), 150 + 3, "every sample, and the 3 selected outlined");
+    assert!(svg.contains(">true gene petal_width_(cm)<"), "the target on the x axis");
+    // The path was not computed: the export says what to do instead of writing.
+    let missing = dir.path().join("path.svg");
+    {
+        let e = &mut h.state_mut().classify_view_mut().regress.figure.0;
+        e.path = missing.display().to_string();
+        e.plot = 2;
+        e.last = None;
+    }
+    h.run_steps(1);
+    h.get_by_label("Export").click();
+    h.run_steps(3);
+    assert!(!missing.exists());
+    let last = h.state().classify_view().regress.figure.0.last.clone();
+    assert!(matches!(&last, Some(Err(m)) if m.contains("regularisation path")), "{last:?}");
+
+    // The tables: every model's scores, and every sample's prediction, largest error first.
+    let cv = biolens::app::views::regress::export::cv_results_csv(&run);
+    assert_eq!(cv.lines().count(), 3);
+    assert!(cv.lines().nth(1).expect("OLS").starts_with("linear regression (OLS),"));
+    let predictions = biolens::app::views::regress::export::predictions_csv(&run, 0, &ids);
+    let errors: Vec<f64> = predictions
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().expect("error").parse::<f64>().expect("a number").abs())
+        .collect();
+    assert_eq!(errors.len(), 150);
+    assert!(errors.windows(2).all(|w| w[0] >= w[1]), "largest errors first");
 }

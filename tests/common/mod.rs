@@ -166,3 +166,28 @@ pub fn on_gpu_or_skip<T, E: std::fmt::Display>(result: Result<T, E>) -> Option<T
         }
     }
 }
+
+/// Sets the export window of `view` to write plot `plot` to `path` at 400 × 300 px, clicks
+/// Export and waits for the file.
+pub fn export_figure(
+    h: &mut Harness<'static, BiolensApp>,
+    view: fn(&mut BiolensApp) -> &mut biolens::app::views::figure_export::FigureExport,
+    plot: usize,
+    path: &std::path::Path,
+) -> Vec<u8> {
+    {
+        let e = view(h.state_mut());
+        e.path = path.display().to_string();
+        e.units = biolens::export::figure::Units::Px;
+        e.width = 400.0;
+        e.height = 300.0;
+        e.plot = plot;
+        e.last = None;
+    }
+    h.run_steps(1);
+    egui_kittest::kittest::Queryable::get_by_label(&*h, "Export").click();
+    h.run_steps(1);
+    run_until(h, "the export", |_| path.exists());
+    h.run_steps(3);
+    std::fs::read(path).expect("the figure")
+}

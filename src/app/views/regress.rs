@@ -24,7 +24,10 @@ use crate::jobs::Job;
 use crate::recipes::classify::FeatureChoice;
 pub use crate::recipes::regress::{LessonFits, LossLesson, RegressProblem, RegressRun, RegressSettings, RegressTarget};
 
+pub mod export;
 mod panels;
+
+pub use export::RegressFigure;
 
 /// The panel shown for the selected model.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -88,6 +91,10 @@ pub struct RegressView {
     pub predicted_points: Vec<(usize, egui::Pos2)>,
     /// Where each point of the loss lesson was last drawn (its samples, in order).
     pub lesson_points: Vec<egui::Pos2>,
+    /// *Export figure…* of the panels.
+    pub figure: RegressFigure,
+    /// The CSV tables' folder and writes.
+    pub tables: super::table_export::TableExport,
 }
 
 impl RegressView {
@@ -298,6 +305,7 @@ impl RegressView {
                 run.problem.validation
             ));
             self.table_ui(ui, &run);
+            self.exports_ui(ui, &run, state);
             ui.separator();
             ui.horizontal_wrapped(|ui| {
                 for (panel, name) in [
