@@ -134,7 +134,8 @@ pub enum Regressor {
     Tree {
         /// Growth limits.
         params: TreeParams,
-        /// Seed of the order genes are tried in (which of equally good splits wins).
+        /// scikit-learn's `random_state` (the order genes are tried in: which of equally good
+        /// splits wins).
         #[serde(default)]
         seed: u64,
     },
@@ -278,7 +279,7 @@ impl Regressor {
             )?),
             Self::Robust { loss } => Box::new(linear::robust(x, y, *loss)?),
             Self::Knn { k, weights } => Box::new(KnnRegressor::fit(x, y, *k, *weights)),
-            Self::Tree { params, seed } => Box::new(tree::RegressionTree::fit(x, y, None, *params, *seed)),
+            Self::Tree { params, seed } => Box::new(tree::RegressionTree::fit(x, y, *params, *seed)),
             Self::Forest { trees, params, seed } => {
                 Box::new(tree::RegressionForest::fit(x, y, *trees, *params, *seed, cancel)?)
             }
