@@ -18,6 +18,7 @@ use eframe::egui::{self, RichText};
 use super::super::commands::Command;
 use super::super::state::AppState;
 use crate::analysis::regress::Regressor;
+use crate::analysis::regress::linear::Loss;
 use crate::analysis::regress::validation::{CurvePoint, RegParam, RegPath};
 use crate::data::Dataset;
 use crate::jobs::Job;
@@ -392,6 +393,59 @@ fn model_params_ui(ui: &mut egui::Ui, model: &mut Regressor) {
             log_drag(ui, c, "C");
             log_drag(ui, epsilon, "ε");
         }
+        Regressor::Mlp { loss, .. } => loss_ui(ui, loss, true),
+        Regressor::Robust { loss } => loss_ui(ui, loss, false),
         _ => {}
+    }
+}
+
+/// The training loss of the MLP (squared, absolute or Huber) or of the robust line (absolute or
+/// Huber), and Huber's threshold.
+fn loss_ui(ui: &mut egui::Ui, loss: &mut Loss, squared: bool) {
+    let name = |l: &Loss| match l {
+        Loss::Squared => "squared",
+        Loss::Absolute => "absolute",
+        Loss::Huber { .. } => "Huber",
+    };
+    let id = ui.next_auto_id();
+    egui::ComboBox::new(id, "loss").selected_text(name(loss)).show_ui(ui, |ui| {
+        let choices = [Loss::Squared, Loss::Absolute, Loss::huber()];
+        for choice in choices.into_iter().filter(|c| squared || !matches!(c, Loss::Squared)) {
+            let selected = std::mem::discriminant(&choice) == std::mem::discriminant(loss);
+            if ui.selectable_label(selected, name(&choice)).clicked() && !selected {
+                *loss = choice;
+            }
+        }
+    });
+    if let Loss::Huber { epsilon } = loss {
+        let unit = if squared { "the target's SD" } else { "robust SDs of the residuals" };
+        ui.add(egui::DragValue::new(epsilon).speed(0.01).range(0.1..=10.0).prefix("δ "))
+            .on_hover_text(format!("Huber's threshold, in {unit} (scikit-learn's 1.35)"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egui_kittest::kittest::Queryable as _;
+
+    #[test]
+    fn the_loss_choice_sets_the_training_loss() {
+        // The MLP offers squared, absolute and Huber loss; Huber shows its threshold.
+        let mut h = egui_kittest::Harness::new_ui_state(|ui, loss: &mut Loss| loss_ui(ui, loss, true), Loss::Squared);
+        h.get_by_label("loss").click();
+        h.run();
+        h.get_by_label("Huber").click();
+        h.run();
+        assert_eq!(*h.state(), Loss::huber());
+        assert!(h.query_by_label_contains("δ").is_some(), "Huber's threshold is shown");
+        // The robust line has no squared loss to offer.
+        let mut h = egui_kittest::Harness::new_ui_state(|ui, loss: &mut Loss| loss_ui(ui, loss, false), Loss::Absolute);
+        h.get_by_label("loss").click();
+        h.run();
+        assert!(h.query_by_label("absolute").is_some() && h.query_by_label("squared").is_none());
+        h.get_by_label("Huber").click();
+        h.run();
+        assert!(matches!(h.state(), Loss::Huber { .. }));
     }
 }
