@@ -554,7 +554,7 @@ pub(super) fn evaluate_on(
         mae_sd,
         median_ae_mean,
         median_ae_sd,
-        train_r2_mean: cv.folds.iter().map(|f| f.train_scores.r2).sum::<f64>() / cv.folds.len().max(1) as f64,
+        train_r2_mean: cv.train_r2_mean(),
         intercept: full.as_ref().map(|f| f.intercept),
         coefficients,
         leaky_r2_mean: run.leaky.as_ref().and_then(|l| l.first().copied()),

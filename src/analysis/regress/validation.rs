@@ -70,6 +70,11 @@ impl RegressCv {
         regression_scores(&t, &p)
     }
 
+    /// The training R², mean over folds (how well each model fits what it saw).
+    pub fn train_r2_mean(&self) -> f64 {
+        self.folds.iter().map(|f| f.train_scores.r2).sum::<f64>() / self.folds.len().max(1) as f64
+    }
+
     /// Every sample tested, in order: (index into the samples validated, its target, its test
     /// prediction — the mean over repeats).
     pub fn tested(&self, truth: &[f64]) -> Vec<(usize, f64, f64)> {

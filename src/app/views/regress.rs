@@ -358,7 +358,7 @@ impl RegressView {
                 ui.label(cell(|s| s.rmse));
                 ui.label(cell(|s| s.mae));
                 ui.label(cell(|s| s.median_ae));
-                let train = cv.folds.iter().map(|f| f.train_scores.r2).sum::<f64>() / cv.folds.len().max(1) as f64;
+                let train = cv.train_r2_mean();
                 ui.label(format!("{train:.3}"));
                 if let Some(leaky) = &run.leaky {
                     ui.label(format!("{:.3}", leaky[m]));

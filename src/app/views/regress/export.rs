@@ -112,7 +112,7 @@ pub fn cv_results_csv(run: &RegressRun) -> String {
         let (rmse, rmse_sd) = cv.mean_sd(|s| s.rmse);
         let (mae, mae_sd) = cv.mean_sd(|s| s.mae);
         let (med, med_sd) = cv.mean_sd(|s| s.median_ae);
-        let train = cv.folds.iter().map(|f| f.train_scores.r2).sum::<f64>() / cv.folds.len().max(1) as f64;
+        let train = cv.train_r2_mean();
         let _ = writeln!(
             out,
             "{},{r2},{r2_sd},{rmse},{rmse_sd},{mae},{mae_sd},{med},{med_sd},{train}",
