@@ -45,7 +45,8 @@ fn png_100k(c: &mut Criterion) {
                 strip: None,
             }
             .figure();
-            biolens::export::figure::render(&fig, &size, &style, true).expect("png")
+            biolens::export::figure::render(&fig, &size, &style, biolens::export::figure::FigureFormat::Png)
+                .expect("png")
         });
     });
     group.finish();

@@ -293,9 +293,10 @@ impl Session {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// Writes the session to `path`.
+    /// Writes the session to `path` (all or nothing: a failed write leaves the old file).
     pub fn save(&self, path: &Path) -> Result<(), SessionError> {
-        std::fs::write(path, self.to_json() + "\n").map_err(|source| SessionError::Io { path: path.to_owned(), source })
+        crate::export::file::write_atomic(path, (self.to_json() + "\n").as_bytes())
+            .map_err(|source| SessionError::Io { path: path.to_owned(), source })
     }
 
     /// Reads a session, refusing other files and newer formats with a clear message.

@@ -1,6 +1,7 @@
 //! Figures (`biolens plot`): the SVG parses (usvg) with the asked width and height attributes and
-//! one mark per sample; the PNG has exactly the asked pixel size; the same figure exported twice
-//! is byte-identical.
+//! one mark per sample; the PNG has exactly the asked pixel size; the PDF has the asked page
+//! size, its fonts embedded, and draws what the PNG shows (read back by poppler, an independent
+//! reader); the same figure exported twice is byte-identical.
 
 mod common;
 
@@ -69,12 +70,78 @@ fn png_has_the_exact_size_and_exports_are_identical() {
     assert_eq!(png_size(&inches), (450, 300));
 }
 
+/// Runs a poppler tool (`pdfinfo`, `pdffonts`, `pdftotext`, `pdfimages`, `pdftoppm`: Debian's
+/// poppler-utils, which `.ci/run` installs): a PDF reader that is not ours.
+fn poppler(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} (Debian's poppler-utils; .ci/run installs it): {e}"));
+    assert!(out.status.success(), "{tool}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn pdf_is_vector_with_embedded_fonts_at_the_page_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pca.pdf");
+    let args = ["pca", "--color-by", "label", "--width", "89", "--height", "70", "--units", "mm"];
+    let pdf = plot(&args, &path);
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    let file = path.to_str().unwrap();
+    // The page is the asked size: 89 × 70 mm = 252.28 × 198.43 pt.
+    let info = poppler("pdfinfo", &[file]);
+    assert!(info.contains("Pages:           1"), "{info}");
+    assert!(info.contains("Page size:       252.283 x 198.425 pts"), "{info}");
+    // Every font is embedded (a subset of the bundled Ubuntu Light).
+    let fonts = poppler("pdffonts", &[file]);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "text uses a font: {fonts}");
+    for row in &rows {
+        assert!(row.contains("Ubuntu"), "{fonts}");
+        let columns: Vec<&str> = row.split_whitespace().collect();
+        let emb = columns.len() - 5; // name type [encoding…] emb sub uni object ID
+        assert_eq!(columns[emb], "yes", "embedded: {fonts}");
+    }
+    // Text is text (searchable), and the points are vector marks, not an image.
+    let text = poppler("pdftotext", &[file, "-"]);
+    assert!(text.contains("PC1 (33.6 % of variance)") && text.contains("cerebellum"), "{text}");
+    let images = poppler("pdfimages", &["-list", file]);
+    assert_eq!(images.lines().count(), 2, "no raster image, only the header lines: {images}");
+    // Byte-identical when made twice.
+    assert_eq!(plot(&args, &dir.path().join("again.pdf")), pdf);
+}
+
+#[test]
+fn pdf_draws_what_the_png_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("pca.pdf");
+    let png = dir.path().join("pca.png");
+    let args = ["pca", "--color-by", "label", "--width", "640", "--height", "480"];
+    plot(&args, &pdf);
+    let ours = decode(&plot(&args, &png));
+    // 640 × 480 px is a 480 × 360 pt page; at 96 dpi poppler draws it back at 640 × 480.
+    let prefix = dir.path().join("page");
+    poppler("pdftoppm", &["-r", "96", "-png", "-singlefile", pdf.to_str().unwrap(), prefix.to_str().unwrap()]);
+    let theirs = decode(&std::fs::read(prefix.with_extension("png")).unwrap());
+    assert_eq!(theirs.dimensions(), (640, 480));
+    let (mut diff, mut inked) = (0u64, 0usize);
+    for (a, b) in ours.pixels().zip(theirs.pixels()) {
+        diff += (0..3).map(|c| u64::from(a[c].abs_diff(b[c]))).sum::<u64>();
+        inked += usize::from(b[0] < 200 || b[1] < 200 || b[2] < 200);
+    }
+    let mean = diff as f64 / (640.0 * 480.0 * 3.0);
+    // Anti-aliasing and text hinting differ between resvg and poppler; the drawing does not.
+    assert!(mean < 6.0, "mean difference {mean:.2} of 255");
+    assert!(inked > 5_000, "the page is drawn: {inked} dark pixels");
+}
+
 #[test]
 fn bad_requests_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let m = sample("tissue_gene_expression/expression.csv");
     for (out, extra, message) in [
-        ("x.jpg", vec![], "must end in .svg or .png"),
+        ("x.jpg", vec![], "must end in .svg, .png or .pdf"),
         ("x.svg", vec!["--color-by", "nope"], "no annotation 'nope'"),
         ("x.png", vec!["--width", "0"], "must be positive"),
     ] {

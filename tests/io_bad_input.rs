@@ -110,7 +110,7 @@ fn row_without_an_id() {
 fn annotations_that_match_nothing_name_the_likely_cause() {
     let base = open_sample("sklearn_iris");
     let (_d, path) = write_temp("genes_as_ids.csv", b"id,kind\npetal_width_(cm),x\nsomething,y\n");
-    let err = biolens::data::add_annotations(&base, &path).unwrap_err().to_string();
+    let err = biolens::data::add_annotations(&base, &path, None).unwrap_err().to_string();
     assert_contains(&err, &["genes_as_ids.csv", "none of its 2 ids matches", "transposed"]);
 }
 
@@ -118,7 +118,7 @@ fn annotations_that_match_nothing_name_the_likely_cause() {
 fn ragged_annotations_file() {
     let base = open_sample("sklearn_iris");
     let (_d, path) = write_temp("ann.csv", b"sample_id,a,b\niris_001,x,y\niris_002,x\n");
-    let err = biolens::data::add_annotations(&base, &path).unwrap_err().to_string();
+    let err = biolens::data::add_annotations(&base, &path, None).unwrap_err().to_string();
     assert_contains(&err, &["ann.csv", "line 3", "2 fields but the header has 3"]);
 }
 

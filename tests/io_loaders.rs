@@ -88,7 +88,7 @@ fn annotations_join_by_sample_id() {
 fn annotation_join_reports_unmatched_ids() {
     let (_dir, path) = write_temp("ann.csv", b"sample_id,group\niris_001,a\niris_002,b\nnot_a_sample,c\n");
     let base = open_sample("sklearn_iris");
-    let d = biolens::data::add_annotations(&base, &path).unwrap();
+    let d = biolens::data::add_annotations(&base, &path, None).unwrap();
     let report = d.join_reports.last().unwrap();
     assert_eq!(report.matched, 2);
     assert_eq!(report.unknown_ids, ["not_a_sample"]);

@@ -84,13 +84,13 @@ pub struct ClassifyArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Also draw the confusion matrix (.svg or .png, 1200 × 900 px).
+    /// Also draw the confusion matrix (.svg, .png or .pdf, 1200 × 900 px).
     #[arg(long, value_name = "FILE")]
     pub confusion_figure: Option<std::path::PathBuf>,
     /// The confusion matrix figure shows row shares instead of counts.
     #[arg(long)]
     pub normalised: bool,
-    /// Also draw the ROC curves (.svg or .png, 1200 × 900 px).
+    /// Also draw the ROC curves (.svg, .png or .pdf, 1200 × 900 px).
     #[arg(long, value_name = "FILE")]
     pub roc_figure: Option<std::path::PathBuf>,
     /// The network's settings (`--model mlp`).

@@ -59,7 +59,7 @@ pub enum Command {
     /// Cross-validated regression of a numeric annotation or a gene (no leakage): R², RMSE,
     /// MAE, the coefficients of linear models and the regularisation path.
     Regress(Box<regress::RegressArgs>),
-    /// A view as a figure file (SVG or PNG) of a chosen size.
+    /// A view as a figure file (SVG, PNG or PDF) of a chosen size.
     Plot(Box<PlotArgs>),
     /// Recompute a saved session: every table and figure into a folder (or print it as a script).
     Run(RunArgs),
@@ -83,11 +83,12 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 #[allow(clippy::struct_excessive_bools)] // command-line switches are booleans by nature
 pub struct DataArgs {
-    /// Matrix file (CSV, TSV, white-space text, optionally .gz; Parquet; .mtx) or 10x directory.
+    /// Matrix file (CSV, TSV, white-space text, optionally .gz; a spreadsheet: .xlsx, .xls,
+    /// .ods; a GEO series matrix; Parquet; .mtx; h5ad, Loom, Cell Ranger .h5) or 10x directory.
     /// (Optional only where a subcommand takes another input instead: `cluster --distances`.)
     #[arg(required = true)]
     pub matrix: Option<PathBuf>,
-    /// Sample annotations file (CSV/TSV, first column sample ids); repeatable.
+    /// Sample annotations file (CSV/TSV or a spreadsheet, first column sample ids); repeatable.
     #[arg(long, short = 'a')]
     pub annotations: Vec<PathBuf>,
     /// The file has one row per gene (overrides detection).
@@ -109,6 +110,12 @@ pub struct DataArgs {
     /// "Antibody Capture").
     #[arg(long, value_name = "TYPE")]
     pub feature_type: Option<String>,
+    /// Spreadsheet: the sheet holding the matrix (default: the first; `info` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Spreadsheet annotation files (`-a`): the sheet to read (default: their first).
+    #[arg(long, value_name = "NAME")]
+    pub annotations_sheet: Option<String>,
     /// What to do with missing values.
     #[arg(long, value_enum, default_value_t = MissingPolicy::default())]
     pub missing: MissingPolicy,
@@ -320,6 +327,8 @@ impl DataArgs {
                     use_raw: self.use_raw,
                     genome: self.genome.clone(),
                     feature_type: self.feature_type.clone(),
+                    sheet: self.sheet.clone(),
+                    annotations_sheet: self.annotations_sheet.clone(),
                 },
             },
             pipeline: match &self.means_pipeline {
@@ -385,21 +394,25 @@ pub struct PcaArgs {
 }
 
 /// An output file, created before the analysis runs so a bad path fails at once, not after
-/// a long computation; `write` fills it.
+/// a long computation; `write` fills it. It is written beside its target and renamed into
+/// place ([`export::file::AtomicFile`]), so a failed run leaves an existing file as it was.
 struct OutFile {
-    path: PathBuf,
-    file: std::fs::File,
+    file: export::file::AtomicFile,
 }
 
 impl OutFile {
     fn create(path: &std::path::Path) -> anyhow::Result<Self> {
-        let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(Self { path: path.to_owned(), file })
+        let file =
+            export::file::AtomicFile::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Self { file })
     }
 
     /// Writes the file with `write`.
     fn write_with(mut self, write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> anyhow::Result<()> {
-        write(&mut self.file).with_context(|| format!("cannot write {}", self.path.display()))
+        let path = self.file.target().to_owned();
+        write(&mut self.file)
+            .and_then(|()| self.file.commit())
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 
     /// Writes `values` as CSV with `ids` as the first column and `names` as the header.
@@ -410,8 +423,10 @@ impl OutFile {
         names: &[String],
         values: ndarray::ArrayView2<'_, f64>,
     ) -> anyhow::Result<()> {
+        let path = self.file.target().to_owned();
         export::csv::write_matrix(&mut self.file, id_header, ids, names, values)
-            .with_context(|| format!("cannot write {}", self.path.display()))
+            .and_then(|()| self.file.commit())
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 }
 
@@ -799,7 +814,8 @@ fn de(args: &DeArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}").context("de"))?;
     let g = &result.stats;
     if let Some(path) = &args.out {
-        std::fs::write(path, result.table_csv()).with_context(|| format!("cannot write {}", path.display()))?;
+        crate::export::file::write_atomic(path, result.table_csv().as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let significant = result.significant(0.05);
     if args.json {
@@ -998,7 +1014,7 @@ fn markers(args: &MarkersArgs, out: &mut dyn std::io::Write) -> anyhow::Result<(
     let started = std::time::Instant::now();
     let result = markers::run(&dataset, &settings, crate::recipes::Ctx::silent())?;
     if let Some(path) = &args.out {
-        std::fs::write(path, result.table_csv(args.n_genes))
+        crate::export::file::write_atomic(path, result.table_csv(args.n_genes).as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if args.json {
@@ -1121,7 +1137,8 @@ fn qc(args: &QcArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
                 if metrics.pct_mito[i].is_nan() { String::new() } else { metrics.pct_mito[i].to_string() }
             );
         }
-        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        crate::export::file::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if args.json {
         let json = serde_json::json!({

@@ -1,5 +1,5 @@
-//! `biolens plot`: any plot view as a figure file (SVG, or PNG through the same SVG), at a
-//! size in pixels, mm or inches, headless. Each view runs its recipe ([`crate::recipes`]) and
+//! `biolens plot`: any plot view as a figure file (SVG, or PNG or PDF through the same SVG), at
+//! a size in pixels, mm or inches (a PDF's page size), headless. Each view runs its recipe ([`crate::recipes`]) and
 //! draws the result with the builders the app's *Export figure…* uses
 //! ([`crate::export::plots`]); `biolens run` calls the same figure functions on results it
 //! computed once.
@@ -21,7 +21,7 @@ use crate::analysis::tsne::TsneParams;
 use crate::analysis::umap::UmapParams;
 use crate::data::Dataset;
 use crate::data::annotations::Annotation;
-use crate::export::figure::{Figure, Legend, Scatter, Size, Style, Units, render};
+use crate::export::figure::{Figure, FigureFormat, Legend, Scatter, Size, Style, Units, render};
 use crate::export::heatmap::ColourScale;
 use crate::export::plots::{self, Strip};
 use crate::palette;
@@ -56,7 +56,7 @@ pub struct PlotArgs {
     /// Outline these samples (comma-separated ids) in scatters: a selection.
     #[arg(long, value_name = "IDS")]
     pub highlight: Option<String>,
-    /// The figure file: .svg or .png.
+    /// The figure file: .svg, .png or .pdf (vector, fonts embedded; the size is the page's).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Width in `--units`.
@@ -861,18 +861,18 @@ pub(super) fn default_title(dataset: &Dataset, view: PlotView) -> String {
     format!("{} — {}", dataset.name, view.title())
 }
 
-/// Writes `fig` to `path` at the default size (SVG or PNG by the extension), as `classify`'s
-/// figures and `biolens run` write them.
+/// Writes `fig` to `path` at the default size (SVG, PNG or PDF by the extension), as
+/// `classify`'s figures and `biolens run` write them.
 pub(super) fn write_default(fig: &Figure, path: &std::path::Path) -> anyhow::Result<()> {
-    let png = crate::export::figure::is_png(path)
-        .with_context(|| format!("figures must end in .svg or .png: {}", path.display()))?;
-    let bytes = render(fig, &DEFAULT_SIZE, &Style::for_size(DEFAULT_SIZE.pixels()), png)?;
+    let format = FigureFormat::from_path(path)
+        .with_context(|| format!("figures must end in .svg, .png or .pdf: {}", path.display()))?;
+    let bytes = render(fig, &DEFAULT_SIZE, &Style::for_size(DEFAULT_SIZE.pixels()), format)?;
     OutFile::create(path)?.write_with(|w| w.write_all(&bytes))
 }
 
 pub(super) fn run(args: &PlotArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    let png = crate::export::figure::is_png(&args.out)
-        .with_context(|| format!("--out must end in .svg or .png: {}", args.out.display()))?;
+    let format = FigureFormat::from_path(&args.out)
+        .with_context(|| format!("--out must end in .svg, .png or .pdf: {}", args.out.display()))?;
     if !(args.width > 0.0 && args.height > 0.0 && args.dpi > 0.0) {
         anyhow::bail!("--width, --height and --dpi must be positive");
     }
@@ -880,9 +880,14 @@ pub(super) fn run(args: &PlotArgs, out: &mut dyn std::io::Write) -> anyhow::Resu
     let dataset = args.data.open()?;
     let (fig, summary) = figure(args, &dataset)?;
     let size = args.size();
-    let bytes = render(&fig, &size, &args.style(), png)?;
+    let bytes = render(&fig, &size, &args.style(), format)?;
     file.write_with(|w| w.write_all(&bytes))?;
     let pixels = size.pixels();
-    writeln!(out, "{summary}: {} × {} px figure written to {}", pixels.0, pixels.1, args.out.display())?;
+    if format == FigureFormat::Pdf {
+        let (w, h) = size.points();
+        writeln!(out, "{summary}: {w:.1} × {h:.1} pt PDF page written to {}", args.out.display())?;
+    } else {
+        writeln!(out, "{summary}: {} × {} px figure written to {}", pixels.0, pixels.1, args.out.display())?;
+    }
     Ok(())
 }

@@ -128,10 +128,10 @@ pub struct RegressArgs {
     /// Write every test prediction as CSV: `sample_id,repeat,fold,true,predicted,residual`.
     #[arg(long, value_name = "FILE")]
     pub predictions_out: Option<std::path::PathBuf>,
-    /// Also draw the test predictions against the truth (.svg or .png, 1200 × 900 px).
+    /// Also draw the test predictions against the truth (.svg, .png or .pdf, 1200 × 900 px).
     #[arg(long, value_name = "FILE")]
     pub predicted_figure: Option<std::path::PathBuf>,
-    /// Also draw the residuals against the predictions (.svg or .png, 1200 × 900 px).
+    /// Also draw the residuals against the predictions (.svg, .png or .pdf, 1200 × 900 px).
     #[arg(long, value_name = "FILE")]
     pub residuals_figure: Option<std::path::PathBuf>,
 }

@@ -200,17 +200,31 @@ pub struct AnnotationTable {
     pub cells: Vec<Vec<Option<String>>>,
 }
 
-/// Reads an annotations file (CSV/TSV, plain or gzipped): first column sample ids, then one
-/// column per annotation. Every cell is read as text, so ids keep leading zeros.
-pub fn read_annotation_table(path: &Path) -> Result<AnnotationTable, LoadError> {
-    let bytes = text::without_bom(text::read_bytes(path)?);
+/// Reads an annotations file (CSV/TSV, plain or gzipped, or a sheet of a workbook: `sheet`,
+/// else its first): first column sample ids, then one column per annotation. Every cell is
+/// read as text, so ids keep leading zeros.
+pub fn read_annotation_table(path: &Path, sheet: Option<&str>) -> Result<AnnotationTable, LoadError> {
+    let raw = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
+    if super::io::sheet::is_workbook(&raw) {
+        let sheet = super::io::sheet::sheet_as_text(path, &raw, sheet)?;
+        let (name, first_column) = (sheet.name.clone(), sheet.first_column);
+        return annotation_text(path, &sheet.bytes, b'\t').map_err(|e| e.in_sheet(&name, first_column));
+    }
+    let bytes = text::without_bom(text::maybe_gunzip(path, raw)?);
     text::check_text(path, &bytes)?;
     let delimiter = text::sniff_delimiter(&bytes);
     let (bytes, sep) = match delimiter {
         text::Delimiter::Byte(b) => (bytes, b),
         text::Delimiter::Whitespace => (text::whitespace_to_tabs(&bytes), b'\t'),
     };
-    let header = text::parse_header(path, &bytes, sep)?;
+    annotation_text(path, &bytes, sep)
+}
+
+fn annotation_text(path: &Path, bytes: &[u8], sep: u8) -> Result<AnnotationTable, LoadError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(LoadError::file(path, LoadErrorKind::Empty));
+    }
+    let header = text::parse_header(path, bytes, sep)?;
     let expected = header.names.len() + 1;
     let mut ids = Vec::new();
     let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); header.names.len()];

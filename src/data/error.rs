@@ -89,16 +89,14 @@ pub enum LoadErrorKind {
     Parse(String),
     /// An HDF5 file (h5ad, Loom, Cell Ranger) that cannot be read as such: the object at
     /// fault and why.
-    #[error("HDF5 object {object}: {message}")]
-    Hdf5 {
-        /// The HDF5 path, e.g. `/obs/cell_type/codes`.
-        object: String,
-        /// What is wrong.
-        message: String,
-    },
+    #[error("HDF5 object {}: {}", .0.object, .0.message)]
+    Hdf5(Box<Hdf5Fault>),
     /// A Matrix Market file that does not follow the format.
     #[error("not a valid Matrix Market file: {0}")]
     Mtx(String),
+    /// A spreadsheet that cannot be read, or a sheet it does not have.
+    #[error("{0}")]
+    Workbook(String),
     /// The annotation file shares no sample id with the matrix.
     #[error("{0}")]
     Annotations(String),
@@ -142,6 +140,15 @@ pub enum LoadErrorKind {
     Asymmetric(Box<Asymmetry>),
 }
 
+/// The object and message of [`LoadErrorKind::Hdf5`] (boxed: errors stay small).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hdf5Fault {
+    /// The HDF5 path, e.g. `/obs/cell_type/codes`.
+    pub object: String,
+    /// What is wrong.
+    pub message: String,
+}
+
 /// The ids of [`LoadErrorKind::IdMismatch`] (boxed: errors stay small).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdMismatch {
@@ -177,17 +184,20 @@ pub struct LoadError {
     pub column: Option<ColumnRef>,
     /// What went wrong.
     pub kind: LoadErrorKind,
+    /// In a spreadsheet: the sheet, and the sheet's first used column (0-based) that became
+    /// column 1 of the table, so that `line` and `column` name a cell (`B17`).
+    pub sheet: Option<Box<(String, usize)>>,
 }
 
 impl LoadError {
     /// An error about the whole file.
     pub fn file(path: &Path, kind: LoadErrorKind) -> Self {
-        Self { path: path.to_path_buf(), line: None, column: None, kind }
+        Self { path: path.to_path_buf(), line: None, column: None, kind, sheet: None }
     }
 
     /// An error at a line (and optionally a column).
     pub fn at(path: &Path, line: usize, column: Option<ColumnRef>, kind: LoadErrorKind) -> Self {
-        Self { path: path.to_path_buf(), line: Some(line), column, kind }
+        Self { path: path.to_path_buf(), line: Some(line), column, kind, sheet: None }
     }
 
     /// An I/O error, with "not found" told apart.
@@ -196,11 +206,47 @@ impl LoadError {
             if err.kind() == std::io::ErrorKind::NotFound { LoadErrorKind::NotFound } else { LoadErrorKind::Io(err) };
         Self::file(path, kind)
     }
+
+    /// The same error found in the table read from sheet `name` whose first used column is
+    /// `first_column` (0-based): lines are the sheet's rows, columns its letters.
+    #[must_use]
+    pub fn in_sheet(mut self, name: &str, first_column: usize) -> Self {
+        self.sheet = Some(Box::new((name.to_owned(), first_column)));
+        self
+    }
+}
+
+/// A spreadsheet's column letters for a 1-based column number: 1 → `A`, 27 → `AA`.
+pub fn column_letters(number: usize) -> String {
+    let mut n = number.max(1);
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.path.display())?;
+        if let Some(place) = &self.sheet {
+            let (sheet, first_column) = &**place;
+            write!(f, ", sheet '{}'", short(sheet))?;
+            match (self.line, &self.column) {
+                (Some(line), Some(col)) => {
+                    write!(f, ", cell {}{line} ('{}')", column_letters(col.number + first_column), short(&col.name))?;
+                }
+                (Some(line), None) => write!(f, ", row {line}")?,
+                (None, Some(col)) => {
+                    write!(f, ", column {} ('{}')", column_letters(col.number + first_column), short(&col.name))?;
+                }
+                (None, None) => {}
+            }
+            return write!(f, ": {}", self.kind);
+        }
         if let Some(line) = self.line {
             write!(f, ", line {line}")?;
         }
@@ -235,6 +281,29 @@ pub(crate) fn short(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_letters_run_as_a_spreadsheets() {
+        let letters: Vec<String> = [1, 2, 26, 27, 28, 52, 53, 702, 703, 16_384].map(column_letters).into();
+        assert_eq!(letters, ["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA", "XFD"]);
+    }
+
+    #[test]
+    fn in_a_sheet_the_message_names_the_cell() {
+        let err = LoadError::at(
+            Path::new("book.xlsx"),
+            17,
+            Some(ColumnRef { number: 2, name: "TP53".into() }),
+            LoadErrorKind::NotNumeric { value: "high".into() },
+        )
+        .in_sheet("Counts", 0);
+        assert_eq!(
+            err.to_string(),
+            "book.xlsx, sheet 'Counts', cell B17 ('TP53'): 'high' is not a number (the other values in this column are numbers)"
+        );
+        let shifted = LoadError::at(Path::new("b.ods"), 3, None, LoadErrorKind::MissingId).in_sheet("S", 2);
+        assert_eq!(shifted.to_string(), "b.ods, sheet 'S', row 3: this row has no id in its first column");
+    }
 
     #[test]
     fn message_names_file_line_and_column() {

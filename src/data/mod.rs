@@ -75,7 +75,7 @@ pub fn open_with(
         progress(None, "Averaging groups");
         let mut averaged = group_means::group_means(&members, &means.by)?;
         if let Some(path) = extra(averaged.raw())? {
-            averaged = add_annotations(&averaged, &path)?;
+            averaged = add_annotations(&averaged, &path, None)?;
         }
         return Ok(if request.pipeline == Pipeline::default() {
             averaged
@@ -90,7 +90,7 @@ pub fn open_with(
     paths.extend(written.iter().cloned());
     for path in &paths {
         progress(None, "Joining annotations");
-        let table = annotations::read_annotation_table(path)?;
+        let table = annotations::read_annotation_table(path, request.load.choice.annotations_sheet.as_deref())?;
         let raw = &loaded.data;
         let (columns, report) = annotations::join(path, raw.sample_ids(), raw.gene_ids(), &table)?;
         loaded.data.set_annotations(columns);
@@ -109,12 +109,18 @@ pub fn open_with(
     Ok(dataset)
 }
 
-/// Reads an annotations file and joins it onto `dataset` by sample id.
-pub fn add_annotations(dataset: &Dataset, path: &Path) -> Result<Dataset, OpenError> {
-    let table = annotations::read_annotation_table(path)?;
+/// Reads an annotations file (of a workbook: sheet `sheet`, else its first) and joins it onto
+/// `dataset` by sample id.
+pub fn add_annotations(dataset: &Dataset, path: &Path, sheet: Option<&str>) -> Result<Dataset, OpenError> {
+    let table = annotations::read_annotation_table(path, sheet)?;
     let raw = dataset.raw();
     let (columns, report) = annotations::join(path, raw.sample_ids(), raw.gene_ids(), &table)?;
-    Ok(dataset.with_annotations(columns, report, path.to_path_buf())?)
+    let mut joined = dataset.with_annotations(columns, report, path.to_path_buf())?;
+    if sheet.is_some() {
+        // Sessions reopen the annotation workbook at the same sheet.
+        joined.source.choice.annotations_sheet = sheet.map(str::to_owned);
+    }
+    Ok(joined)
 }
 
 /// A short name for a file: its stem without `.gz`/`.csv`, or the folder name for

@@ -3,7 +3,8 @@
 //! live in [`super::plots`], shared by the app, `biolens plot` and `biolens run`.
 //! [`super::svg::figure_svg`] writes it as SVG (vector, text kept as text; only heatmap cells
 //! are an embedded PNG image, as in matplotlib's SVGs), and [`svg_to_png`] rasterises that same
-//! SVG with resvg — one drawing path, so the SVG and the PNG never disagree. The size is asked
+//! SVG with resvg, and [`svg_to_pdf`] draws that same SVG into a PDF page — one drawing path,
+//! so the SVG, the PNG and the PDF never disagree. The size is asked
 //! in pixels, or in mm or inches with a DPI, and never depends on a window. Output is
 //! deterministic: the same figure gives the same bytes.
 
@@ -44,6 +45,16 @@ impl Size {
             Units::In => self.dpi,
         };
         ((self.width * scale).round().max(1.0) as u32, (self.height * scale).round().max(1.0) as u32)
+    }
+
+    /// The size in PDF points (1/72 inch): mm and inches exactly, pixels at 96 to the inch.
+    pub fn points(&self) -> (f64, f64) {
+        let scale = match self.units {
+            Units::Px => 72.0 / 96.0,
+            Units::Mm => 72.0 / 25.4,
+            Units::In => 72.0,
+        };
+        (self.width * scale, self.height * scale)
     }
 
     /// The `width` and `height` attributes of the SVG: pixels bare, else with their unit.
@@ -419,20 +430,47 @@ pub fn scatter_svg(fig: &Scatter, size: &Size, style: &Style) -> String {
     figure_svg(&Figure::from(fig.clone()), size, style)
 }
 
-/// Whether a figure file is a PNG (`Some(true)`) or an SVG (`Some(false)`), by its extension
-/// in any case; `None` for anything else.
-pub fn is_png(path: &std::path::Path) -> Option<bool> {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("png") => Some(true),
-        Some("svg") => Some(false),
-        _ => None,
+/// The file formats of a figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FigureFormat {
+    /// Vector, text as text (the drawing itself).
+    Svg,
+    /// The SVG rasterised by resvg at the size in pixels.
+    Png,
+    /// The SVG drawn into one PDF page of the size (vector, fonts embedded).
+    Pdf,
+}
+
+impl FigureFormat {
+    /// The format a file name asks for, by its extension in any case; `None` for anything else.
+    pub fn from_path(path: &std::path::Path) -> Option<Self> {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("png") => Some(Self::Png),
+            Some("svg") => Some(Self::Svg),
+            Some("pdf") => Some(Self::Pdf),
+            _ => None,
+        }
+    }
+
+    /// The file extension, lower case.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Svg => "svg",
+            Self::Png => "png",
+            Self::Pdf => "pdf",
+        }
     }
 }
 
-/// A figure as file bytes: SVG, or the same SVG as PNG of exactly `size.pixels()`.
-pub fn render(fig: &Figure, size: &Size, style: &Style, png: bool) -> Result<Vec<u8>, FigureError> {
+/// A figure as file bytes: SVG, the same SVG as a PNG of exactly `size.pixels()`, or as a PDF
+/// whose page is `size` ([`svg_to_pdf`]).
+pub fn render(fig: &Figure, size: &Size, style: &Style, format: FigureFormat) -> Result<Vec<u8>, FigureError> {
     let svg = figure_svg(fig, size, style);
-    if png { svg_to_png(&svg, size.pixels()) } else { Ok(svg.into_bytes()) }
+    match format {
+        FigureFormat::Svg => Ok(svg.into_bytes()),
+        FigureFormat::Png => svg_to_png(&svg, size.pixels()),
+        FigureFormat::Pdf => svg_to_pdf(&svg, size),
+    }
 }
 
 /// Why a figure could not be made.
@@ -444,6 +482,9 @@ pub enum FigureError {
     /// The raster could not be allocated or encoded.
     #[error("cannot make a {0} × {1} PNG")]
     Png(u32, u32),
+    /// The PDF could not be written.
+    #[error("cannot make the PDF: {0}")]
+    Pdf(String),
 }
 
 /// Round tick spacing for a range: 1, 2 or 5 × 10ⁿ, about `target` ticks.
@@ -486,8 +527,9 @@ pub fn svg_to_rgba(svg: &str, pixels: (u32, u32)) -> Result<Vec<u8>, FigureError
         .collect())
 }
 
-fn raster(svg: &str, pixels: (u32, u32)) -> Result<resvg::tiny_skia::Pixmap, FigureError> {
-    use resvg::{tiny_skia, usvg};
+/// The SVG parsed with the bundled font as its only (sans-serif) font.
+fn parse(svg: &str) -> Result<resvg::usvg::Tree, FigureError> {
+    use resvg::usvg;
     let mut options = usvg::Options::default();
     let db = options.fontdb_mut();
     db.load_font_data(FONT.to_vec());
@@ -495,7 +537,33 @@ fn raster(svg: &str, pixels: (u32, u32)) -> Result<resvg::tiny_skia::Pixmap, Fig
     if let Some(family) = family {
         db.set_sans_serif_family(family);
     }
-    let tree = usvg::Tree::from_str(svg, &options).map_err(|e| FigureError::Svg(e.to_string()))?;
+    usvg::Tree::from_str(svg, &options).map_err(|e| FigureError::Svg(e.to_string()))
+}
+
+/// Draws `svg` into a one-page PDF whose page is `size`: millimetres and inches exactly,
+/// pixels at 96 to the inch (as CSS and the SVG's own size). Everything stays vector; text is
+/// text in the bundled font, embedded as a subset (searchable and selectable); a heatmap's
+/// cells stay the SVG's embedded image. Written by krilla-svg (see Cargo.toml for why not
+/// svg2pdf); the bytes are the same for the same figure.
+pub fn svg_to_pdf(svg: &str, size: &Size) -> Result<Vec<u8>, FigureError> {
+    use krilla_svg::{SurfaceExt as _, SvgSettings};
+    let tree = parse(svg)?;
+    let (width, height) = size.points();
+    let page = krilla::geom::Size::from_wh(width as f32, height as f32)
+        .ok_or_else(|| FigureError::Pdf(format!("a page of {width} × {height} pt")))?;
+    let mut document = krilla::Document::new();
+    let mut pdf_page = document.start_page_with(krilla::page::PageSettings::new(page));
+    let mut surface = pdf_page.surface();
+    let drawn = surface.draw_svg(&tree, page, SvgSettings::default());
+    surface.finish();
+    pdf_page.finish();
+    drawn.ok_or_else(|| FigureError::Pdf("the drawing could not be converted".to_owned()))?;
+    document.finish().map_err(|e| FigureError::Pdf(format!("{e:?}")))
+}
+
+fn raster(svg: &str, pixels: (u32, u32)) -> Result<resvg::tiny_skia::Pixmap, FigureError> {
+    use resvg::tiny_skia;
+    let tree = parse(svg)?;
     let mut pixmap = tiny_skia::Pixmap::new(pixels.0, pixels.1).ok_or(FigureError::Png(pixels.0, pixels.1))?;
     let scale = (pixels.0 as f32 / tree.size().width(), pixels.1 as f32 / tree.size().height());
     resvg::render(&tree, tiny_skia::Transform::from_scale(scale.0, scale.1), &mut pixmap.as_mut());

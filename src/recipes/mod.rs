@@ -42,6 +42,34 @@ pub enum Colouring {
     Gene(String),
 }
 
+impl Colouring {
+    /// What scatters are coloured by when a dataset opens: its first categorical annotation
+    /// that groups the samples (2 to 40 classes, fewer than the samples: not a column of ids
+    /// such as GEO's titles), else nothing.
+    pub fn first_for(dataset: &crate::data::Dataset) -> Self {
+        let n = dataset.n_samples();
+        dataset
+            .annotations()
+            .iter()
+            .find(|a| match &a.values {
+                crate::data::annotations::AnnotationValues::Categorical { levels, .. } => {
+                    (2..=40).contains(&levels.len()) && levels.len() < n
+                }
+                crate::data::annotations::AnnotationValues::Numeric(_) => false,
+            })
+            .map_or(Self::Nothing, |a| Self::Annotation(a.name.clone()))
+    }
+
+    /// True when `dataset` has what this colouring names (nothing always is).
+    pub fn applies_to(&self, dataset: &crate::data::Dataset) -> bool {
+        match self {
+            Self::Nothing => true,
+            Self::Annotation(name) => dataset.annotations().iter().any(|a| &a.name == name),
+            Self::Gene(gene) => dataset.gene_ids().iter().any(|g| g == gene),
+        }
+    }
+}
+
 /// How an analysis reports progress and learns that it was cancelled.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {

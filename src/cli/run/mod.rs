@@ -90,6 +90,22 @@ fn data_args(s: &Session) -> anyhow::Result<Vec<Arg>> {
         Some(crate::data::Orientation::SamplesInRows) => args.push(Arg::Text("--samples-in-rows".to_owned())),
         None => {}
     }
+    // Which matrix of the file (a layer, raw, a genome, a feature type, a sheet).
+    let choice = &s.data.choice;
+    for (flag, value) in [
+        ("--layer", &choice.layer),
+        ("--genome", &choice.genome),
+        ("--feature-type", &choice.feature_type),
+        ("--sheet", &choice.sheet),
+        ("--annotations-sheet", &choice.annotations_sheet),
+    ] {
+        if let Some(value) = value {
+            args.extend([Arg::Text(flag.to_owned()), Arg::Text(value.clone())]);
+        }
+    }
+    if choice.use_raw {
+        args.push(Arg::Text("--use-raw".to_owned()));
+    }
     let json = |pipeline: &crate::data::Pipeline| serde_json::to_string(pipeline).map(Arg::Text);
     if let Some(means) = &s.data.group_means {
         args.extend([Arg::Text("--group-means".to_owned()), Arg::Text(means.by.clone())]);

@@ -126,7 +126,13 @@ pub fn load(path: &Path, options: &LoadOptions, progress: Progress<'_>) -> Resul
 }
 
 fn h5_error(path: &Path, object: &str, e: impl std::fmt::Display) -> LoadError {
-    LoadError::file(path, LoadErrorKind::Hdf5 { object: object.to_owned(), message: e.to_string() })
+    LoadError::file(
+        path,
+        LoadErrorKind::Hdf5(Box::new(crate::data::error::Hdf5Fault {
+            object: object.to_owned(),
+            message: e.to_string(),
+        })),
+    )
 }
 
 #[derive(Clone, Copy)]

@@ -1,5 +1,6 @@
 //! Reading matrices: CSV, TSV and white-space separated text (plain or gzipped), Parquet,
-//! and 10x Matrix Market directories. The only place polars appears (Parquet).
+//! spreadsheets ([`sheet`]), GEO series matrix files ([`geo`]), HDF5 single-cell files, and
+//! 10x Matrix Market directories. The only place polars appears (Parquet).
 //!
 //! # How it works
 //! Delimited text is parsed by [`delimited`] straight into the samples × genes `f64`
@@ -12,8 +13,10 @@
 
 pub mod delimited;
 pub mod distance_matrix;
+pub mod geo;
 pub mod hdf5;
 pub mod mtx;
+pub mod sheet;
 pub mod text;
 
 use std::path::Path;
@@ -66,8 +69,8 @@ pub struct LoadOptions {
     pub choice: MatrixChoice,
 }
 
-/// Which matrix of a single-cell file to read; the default reads X (h5ad), `/matrix` (Loom)
-/// or the only genome's Gene Expression counts (Cell Ranger).
+/// Which matrix of a file to read; the default reads X (h5ad), `/matrix` (Loom), the only
+/// genome's Gene Expression counts (Cell Ranger) or a workbook's first sheet.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct MatrixChoice {
@@ -83,6 +86,12 @@ pub struct MatrixChoice {
     /// Cell Ranger v3: the feature type to keep (default "Gene Expression").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feature_type: Option<String>,
+    /// Spreadsheets: the sheet holding the matrix (default: the first visible one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// Spreadsheets: the sheet read from annotation workbooks (default: their first visible one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations_sheet: Option<String>,
 }
 
 /// What the loader found and decided, for the status bar and `info`.
@@ -144,6 +153,10 @@ fn read_matrix(path: &Path, options: &LoadOptions, progress: Progress<'_>) -> Re
     if raw.is_empty() {
         return Err(LoadError::file(path, LoadErrorKind::Empty));
     }
+    if sheet::is_workbook(&raw) {
+        progress(Some(0.1), "Reading spreadsheet");
+        return load_workbook(path, &raw, options, progress);
+    }
     if raw.starts_with(b"PAR1") {
         progress(Some(0.3), "Reading Parquet");
         return load_parquet(path, raw, options);
@@ -156,7 +169,28 @@ fn read_matrix(path: &Path, options: &LoadOptions, progress: Progress<'_>) -> Re
     if bytes.starts_with(b"%%MatrixMarket") {
         return mtx::load_mtx_file(path, &bytes);
     }
+    if geo::is_series_matrix(&bytes) {
+        progress(Some(0.2), "Reading GEO series matrix");
+        return geo::load(path, &bytes, gzipped, options, progress);
+    }
     read_text_table(path, bytes, options, gzipped, progress)
+}
+
+/// Reads the chosen sheet of a workbook under the rules of a CSV file; errors name its cells.
+fn load_workbook(path: &Path, raw: &[u8], options: &LoadOptions, progress: Progress<'_>) -> Result<Loaded, LoadError> {
+    let sheet = sheet::sheet_as_text(path, raw, options.choice.sheet.as_deref())?;
+    let format = format!("{}, sheet '{}'", sheet.format, sheet.name);
+    let (name, first_column) = (sheet.name.clone(), sheet.first_column);
+    let mut loaded = parse_table(path, sheet.bytes, b'\t', format, options, progress)
+        .map_err(|e| e.in_sheet(&name, first_column))?;
+    if sheet.sheets.len() > 1 {
+        loaded.report.notes.push(format!(
+            "read sheet '{name}', one of {} sheets ({}); choose another in the Open dialog or with --sheet",
+            sheet.sheets.len(),
+            sheet.sheets.join(", ")
+        ));
+    }
+    Ok(loaded)
 }
 
 /// True when the file begins with the HDF5 signature (read without loading the file).
@@ -186,6 +220,27 @@ pub fn read_text_table(
         text::Delimiter::Byte(b) => (bytes, b),
         text::Delimiter::Whitespace => (text::whitespace_to_tabs(&bytes), b'\t'),
     };
+    let kind = match sep {
+        b'\t' if delimiter == text::Delimiter::Whitespace => "text (white space)",
+        b'\t' => "TSV (tab)",
+        b',' => "CSV (comma)",
+        b';' => "CSV (semicolon)",
+        _ => "text (pipe)",
+    };
+    let format = if gzipped { format!("gzipped {kind}") } else { kind.to_owned() };
+    parse_table(path, bytes, sep, format, options, progress)
+}
+
+/// Parses a table already split by `sep` (a text file, or a sheet or GEO table written as
+/// tab-separated text) under the one set of rules: orientation, ids, annotations, missing values.
+pub(crate) fn parse_table(
+    path: &Path,
+    bytes: Vec<u8>,
+    sep: u8,
+    format: String,
+    options: &LoadOptions,
+    progress: Progress<'_>,
+) -> Result<Loaded, LoadError> {
     let header = text::parse_header(path, &bytes, sep)?;
     if header.names.is_empty() {
         return Err(LoadError::file(path, LoadErrorKind::NoNumericColumns));
@@ -205,14 +260,6 @@ pub fn read_text_table(
     let DetectedOrientation { reason, by_shape, .. } =
         decided.unwrap_or_else(|| DetectedOrientation::chosen(orientation));
     drop(bytes);
-    let kind = match sep {
-        b'\t' if delimiter == text::Delimiter::Whitespace => "text (white space)",
-        b'\t' => "TSV (tab)",
-        b',' => "CSV (comma)",
-        b';' => "CSV (semicolon)",
-        _ => "text (pipe)",
-    };
-    let format = if gzipped { format!("gzipped {kind}") } else { kind.to_owned() };
     progress(Some(0.8), "Checking ids");
     check_unique_rows(path, &table.row_ids, &table.row_lines, orientation)?;
     let mut notes = Vec::new();
