@@ -25,7 +25,9 @@ fn main() {
         Harness::builder().with_size([1400.0, 900.0]).build_eframe(|cc| BiolensApp::new(cc, Startup::Empty));
     harness.run_steps(1);
     let start = Instant::now();
-    harness.state_mut().push_command(Command::Open(OpenRequest { matrix: path.clone(), ..OpenRequest::default() }));
+    harness
+        .state_mut()
+        .push_command(Command::Open(Box::new(OpenRequest { matrix: path.clone(), ..OpenRequest::default() })));
     let deadline = start + Duration::from_mins(2);
     loop {
         harness.step();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{open_app, press, run_until, screenshot};
+use common::{answer_save_dialog, open_app, press, run_until, screenshot};
 
 use biolens::analysis::classify::Model;
 use biolens::app::Tab;
@@ -87,13 +87,13 @@ fn run_compare_confusion_and_tune() {
 
     // The tables behind the results, as CSV.
     let dir = tempfile::tempdir().unwrap();
-    h.state_mut().classify_view_mut().tables.folder = dir.path().display().to_string();
     for (button, file) in [
         ("CV results (CSV)", "cv_results.csv"),
         ("Confusion matrix (CSV)", "confusion_matrix.csv"),
         ("Predictions (CSV)", "predictions.csv"),
     ] {
-        h.get_by_label(button).click();
+        answer_save_dialog(&h, &dir.path().join(file));
+        h.get_by_label(&format!("{button}…")).click();
         h.run_steps(1);
         run_until(&mut h, button, |app| {
             !app.classify_view().tables.is_running() && app.classify_view().tables.last.is_some()

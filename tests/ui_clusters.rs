@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{open_app, press, run_until, screenshot};
+use common::{answer_save_dialog, open_app, press, run_until, screenshot};
 
 use biolens::app::views::clusters::ClusterMethod;
 use biolens::app::{BiolensApp, Tab};
@@ -68,12 +68,12 @@ fn dendrogram_cut_becomes_an_annotation_without_rerunning_pca() {
     open_clusters(&mut h);
     h.run_steps(2);
     let dir = tempfile::tempdir().unwrap();
-    h.state_mut().clusters_view_mut().tables.folder = dir.path().display().to_string();
     for (button, file, lines) in [
         ("Cluster labels (CSV)", "hierarchical_clusters.csv", 84),
         ("Merge list, SciPy layout (CSV)", "linkage.csv", 83),
     ] {
-        h.get_by_label(button).click();
+        answer_save_dialog(&h, &dir.path().join(file));
+        h.get_by_label(&format!("{button}…")).click();
         h.run_steps(1);
         run_until(&mut h, button, |app| {
             !app.clusters_view().tables.is_running() && app.clusters_view().tables.last.is_some()

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{press, run_until};
+use common::{answer_save_dialog, press, run_until};
 
 use biolens::app::commands::Command;
 use biolens::app::{BiolensApp, Startup, Tab};
@@ -25,11 +25,10 @@ fn pca_tab_scatter_colour_and_box_selection() {
     assert!((evr[0] - 0.336_206).abs() < 1e-4, "PC1 {}", evr[0]); // scikit-learn, centred
     h.get_by_label("Scatter plot: 189 points");
 
-    // Colour by the tissue label: the legend lists the classes with their sizes.
-    h.get_by_value("nothing").click();
-    h.run_steps(2);
-    h.get_by_label("label").click();
-    h.run_steps(3);
+    // Coloured at once by the first grouping, the tissue label: the legend lists the classes
+    // with their sizes.
+    assert_eq!(h.state().pca_view().settings.colour_by, biolens::recipes::Colouring::Annotation("label".to_owned()));
+    h.get_by_value("label");
     h.get_by_label_contains("cerebellum (38)");
 
     // Hide a class from the legend: the scatter draws one class fewer.
@@ -105,12 +104,12 @@ fn export_figure_writes_the_scatter_as_shown() {
         let path = dir.path().join(name);
         {
             let export = h.state_mut().pca_view_mut().panel.export.as_mut().unwrap();
-            export.path = path.display().to_string();
             export.units = biolens::export::figure::Units::Px;
             export.width = 300.0;
             export.height = 200.0;
         }
-        h.get_by_label("Export").click();
+        answer_save_dialog(&h, &path);
+        h.get_by_label("Export…").click();
         h.run_steps(1);
         run_until(&mut h, "the export", |app| {
             app.pca_view().panel.export.as_ref().is_some_and(|e| e.last.is_some() && !e.is_running())
@@ -144,7 +143,8 @@ fn export_figure_writes_the_scatter_as_shown() {
     let message = h.state().pca_view().panel.export.as_ref().unwrap().last.clone().unwrap().unwrap();
     assert_eq!(message, "Copied a 300 × 200 image to the clipboard.");
     // Export data: the coordinates behind the plot, with the colouring and the selection.
-    h.get_by_label("Export data (CSV)").click();
+    answer_save_dialog(&h, &dir.path().join("pca.csv"));
+    h.get_by_label("Export data (CSV)…").click();
     h.run_steps(1);
     run_until(&mut h, "the table", |app| {
         app.pca_view()
@@ -162,8 +162,8 @@ fn export_figure_writes_the_scatter_as_shown() {
     assert_eq!(rows.iter().filter(|r| r.ends_with(",true")).count(), 3);
 
     // Loadings behind the side panel, as CSV.
-    h.state_mut().pca_view_mut().tables.folder = dir.path().display().to_string();
-    h.get_by_label("Loadings (CSV)").click();
+    answer_save_dialog(&h, &dir.path().join("pca_loadings.csv"));
+    h.get_by_label("Loadings (CSV)…").click();
     h.run_steps(1);
     run_until(&mut h, "the loadings", |app| {
         !app.pca_view().tables.is_running() && app.pca_view().tables.last.is_some()

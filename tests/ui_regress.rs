@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{drag, export_figure, open_app, press, run_until, screenshot};
+use common::{answer_save_dialog, drag, export_figure, open_app, press, run_until, screenshot};
 
 use biolens::analysis::classify::models::KnnWeights;
 use biolens::analysis::regress::Regressor;
@@ -159,12 +159,12 @@ fn regression_figures_and_tables_export_what_the_panels_show() {
     let missing = dir.path().join("path.svg");
     {
         let e = &mut h.state_mut().classify_view_mut().regress.figure.0;
-        e.path = missing.display().to_string();
         e.plot = 2;
         e.last = None;
     }
+    answer_save_dialog(&h, &missing);
     h.run_steps(1);
-    h.get_by_label("Export").click();
+    h.get_by_label("Export…").click();
     h.run_steps(3);
     assert!(!missing.exists());
     let last = h.state().classify_view().regress.figure.0.last.clone();

@@ -41,7 +41,7 @@ fn the_gpu_draws_the_points_in_the_files_colours() {
     let mut h =
         Harness::builder().with_size([1400.0, 900.0]).wgpu().build_eframe(|cc| BiolensApp::new(cc, Startup::Empty));
     let matrix = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats/counts_csr_gzip.h5ad");
-    h.state_mut().push_command(Command::Open(OpenRequest { matrix, ..OpenRequest::default() }));
+    h.state_mut().push_command(Command::Open(Box::new(OpenRequest { matrix, ..OpenRequest::default() })));
     h.run_steps(1);
     run_until(&mut h, "the h5ad file", |app| app.state().current.is_some());
     h.run_steps(3);

@@ -17,11 +17,19 @@ pub enum Command {
     /// Open a matrix file (no annotations, detected orientation).
     OpenMatrix(PathBuf),
     /// Open with everything specified (recent files, sample datasets).
-    Open(OpenRequest),
+    Open(Box<OpenRequest>),
     /// Open a bundled dataset by name.
     OpenSample(&'static str),
-    /// Join an annotations file onto the current dataset.
+    /// Join an annotations file onto the current dataset (a workbook with several sheets
+    /// asks which first).
     OpenAnnotations(PathBuf),
+    /// Join this sheet (or the file, when not a workbook) onto the current dataset.
+    JoinAnnotations {
+        /// The file.
+        path: PathBuf,
+        /// The workbook's sheet (`None`: its first, or not a workbook).
+        sheet: Option<String>,
+    },
     /// Re-run preprocessing with this pipeline.
     SetPipeline(Pipeline),
     /// Reload the current file in the other orientation.

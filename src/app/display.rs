@@ -5,7 +5,8 @@
 //! # How it works
 //! egui's zoom factor scales every size at once — text, lines, markers, plot fonts, margins —
 //! so one number makes everything readable from the back of a room without each view
-//! knowing. The theme and window mode are set only when a setting changes.
+//! knowing; the small text style (plot ticks, colour bars, counts) takes the body size there.
+//! The theme and window mode are set only when a setting changes.
 
 use eframe::egui::{self, Color32, Key, Stroke};
 
@@ -37,6 +38,20 @@ pub fn apply(ctx: &egui::Context, settings: &Settings, applied: &mut Option<Appl
         } else {
             ctx.set_visuals(egui::Visuals::dark());
         }
+        // Tick labels, colour-bar numbers and counts use the small text style: on a
+        // projector it takes the body size, so they scale like the rest and read from the
+        // back of the room.
+        ctx.all_styles_mut(|style| {
+            let defaults = egui::Style::default();
+            let small = if wanted.projector {
+                defaults.text_styles.get(&egui::TextStyle::Body).cloned()
+            } else {
+                defaults.text_styles.get(&egui::TextStyle::Small).cloned()
+            };
+            if let Some(font) = small {
+                style.text_styles.insert(egui::TextStyle::Small, font);
+            }
+        });
         // Full screen only when the mode changes (not at every start in normal mode).
         if applied.is_some() || wanted.projector {
             ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(wanted.projector));

@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod display;
+pub mod everyday;
 pub mod file_dialog;
 pub mod session;
 pub mod settings;
@@ -250,6 +251,8 @@ pub struct BiolensApp {
     /// The user kept the shape-guessed orientation of the open file (no banner until another
     /// file opens).
     orientation_kept: bool,
+    /// Which sheet of a workbook to open.
+    sheets: everyday::SheetChooser,
 }
 
 impl BiolensApp {
@@ -292,6 +295,7 @@ impl BiolensApp {
             session_job: None,
             save_job: None,
             orientation_kept: false,
+            sheets: everyday::SheetChooser::default(),
         };
         let request = match startup {
             Startup::Empty => None,
@@ -319,6 +323,11 @@ impl BiolensApp {
     /// The state, for tests.
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// True while the app asks which sheet of a workbook to open.
+    pub fn is_asking_for_a_sheet(&self) -> bool {
+        self.sheets.is_asking()
     }
 
     /// The visible tab.
@@ -431,7 +440,51 @@ impl BiolensApp {
         self.commands.push(command);
     }
 
+    /// Opens `request`; a workbook with several sheets and none named asks which first.
     fn start_open(&mut self, request: OpenRequest) {
+        if request.load.choice.sheet.is_none() && everyday::is_workbook(&request.matrix) {
+            self.sheets.list(everyday::SheetTarget::Matrix(Box::new(request)), Arc::clone(&self.waker));
+            return;
+        }
+        self.spawn_open(request);
+    }
+
+    /// Goes on with a target whose sheet is decided.
+    fn sheet_decided(&mut self, decided: everyday::SheetDecided) {
+        match decided.target {
+            everyday::SheetTarget::Matrix(mut request) => {
+                if decided.sheet.is_some() {
+                    request.load.choice.sheet = decided.sheet;
+                }
+                self.spawn_open(*request);
+            }
+            everyday::SheetTarget::Annotations(path) => {
+                self.join_annotations(path, decided.sheet);
+            }
+        }
+    }
+
+    fn join_annotations(&mut self, path: PathBuf, sheet: Option<String>) {
+        let job_path = path.clone();
+        self.start_derived(DataJobKind::Annotations(path), move |d| {
+            data::add_annotations(d, &job_path, sheet.as_deref()).map_err(|e| format!("{e:#}"))
+        });
+    }
+
+    /// A table pasted with Ctrl+V (nothing else taking the text): saved as a file, then opened.
+    fn handle_paste(&mut self, ctx: &egui::Context) {
+        let Some(text) = everyday::pasted_table(ctx) else { return };
+        let folder = self.state.paste_folder.clone().unwrap_or_else(everyday::paste_folder);
+        match everyday::save_pasted(&folder, &text) {
+            Ok(path) => {
+                self.state.info(format!("Pasted table kept as {}; opening it.", path.display()));
+                self.commands.push(Command::OpenMatrix(path));
+            }
+            Err(e) => self.state.error(format!("Cannot keep the pasted table in {}: {e}", folder.display())),
+        }
+    }
+
+    fn spawn_open(&mut self, request: OpenRequest) {
         let kind = DataJobKind::Open(Box::new(request.clone()));
         let job = Job::spawn("open", Arc::clone(&self.waker), move |ctx| {
             let dataset =
@@ -476,6 +529,14 @@ impl BiolensApp {
                 self.orientation_kept = false;
                 // A single-cell file with its own UMAP/t-SNE: show it at once.
                 let has_embeddings = !current.dataset.raw().single_cell().embeddings.is_empty();
+                if self.restore.is_none() {
+                    // Colour by the first grouping the data have, unless the colouring in use
+                    // still applies (a session's own choice is applied after this).
+                    let colouring = &self.views.pca.settings.colour_by;
+                    if *colouring == crate::recipes::Colouring::Nothing || !colouring.applies_to(&current.dataset) {
+                        self.commands.push(Command::ColourBy(crate::recipes::Colouring::first_for(&current.dataset)));
+                    }
+                }
                 self.state.replace_dataset(current);
                 if has_embeddings && self.restore.is_none() {
                     self.tab = Tab::Embeddings;
@@ -484,6 +545,13 @@ impl BiolensApp {
             (Ok(current), DataJobKind::Annotations(path)) => {
                 if let Some(report) = current.dataset.join_reports.last() {
                     self.state.info(format!("{}: {}", path.display(), report.describe()));
+                }
+                // Scatters coloured by nothing take the first grouping the new columns bring.
+                if self.views.pca.settings.colour_by == crate::recipes::Colouring::Nothing {
+                    let first = crate::recipes::Colouring::first_for(&current.dataset);
+                    if first != crate::recipes::Colouring::Nothing {
+                        self.commands.push(Command::ColourBy(first));
+                    }
                 }
                 if let Some(last) = &mut self.state.settings.last_opened {
                     last.annotations.clone_from(&current.dataset.source.annotations);
@@ -557,11 +625,11 @@ impl BiolensApp {
         if rest.is_empty() && self.state.current.is_some() && looks_like_annotations(&first) {
             self.commands.push(Command::OpenAnnotations(first));
         } else {
-            self.commands.push(Command::Open(OpenRequest {
+            self.commands.push(Command::Open(Box::new(OpenRequest {
                 matrix: first,
                 annotations: rest,
                 ..OpenRequest::default()
-            }));
+            })));
         }
     }
 
@@ -629,17 +697,19 @@ impl BiolensApp {
             Command::OpenAnnotationsDialog => self.open_dialog(DialogPurpose::Annotations),
             Command::OpenPathPrompt => self.path_prompt = Some(String::new()),
             Command::OpenMatrix(matrix) => self.start_open(OpenRequest { matrix, ..OpenRequest::default() }),
-            Command::Open(request) => self.start_open(request),
+            Command::Open(request) => self.start_open(*request),
             Command::OpenSample(name) => match samples::SampleDataset::find(name) {
                 Some(sample) => self.start_open(sample.open_request()),
                 None => self.state.error(format!("no bundled dataset named {name}")),
             },
             Command::OpenAnnotations(path) => {
-                let job_path = path.clone();
-                self.start_derived(DataJobKind::Annotations(path), move |d| {
-                    data::add_annotations(d, &job_path).map_err(|e| format!("{e:#}"))
-                });
+                if everyday::is_workbook(&path) {
+                    self.sheets.list(everyday::SheetTarget::Annotations(path), Arc::clone(&self.waker));
+                } else {
+                    self.join_annotations(path, None);
+                }
             }
+            Command::JoinAnnotations { path, sheet } => self.join_annotations(path, sheet),
             Command::SetPipeline(pipeline) => self.start_derived(DataJobKind::Preprocess, move |d| {
                 d.with_pipeline(pipeline).map_err(|e| format!("{e:#}"))
             }),
@@ -983,7 +1053,7 @@ impl BiolensApp {
             for recent in &self.state.settings.recent {
                 let label = recent.name.clone().unwrap_or_else(|| recent.matrix.display().to_string());
                 if ui.button(label).on_hover_text(recent.matrix.display().to_string()).clicked() {
-                    self.commands.push(Command::Open(recent.request()));
+                    self.commands.push(Command::Open(Box::new(recent.request())));
                 }
             }
         });
@@ -1178,7 +1248,11 @@ impl eframe::App for BiolensApp {
         self.poll_session_jobs();
         self.continue_restore();
         self.poll_dialog();
+        if let Some(decided) = self.sheets.poll() {
+            self.sheet_decided(decided);
+        }
         self.handle_dropped_files(ctx);
+        self.handle_paste(ctx);
         self.handle_shortcuts(ctx);
         if display::toggle_pressed(ctx) {
             self.state.settings.projector = !self.state.settings.projector;
@@ -1211,6 +1285,9 @@ impl eframe::App for BiolensApp {
         self.views.all_mut()[self.tab.index()].ui(ui, &self.state, &mut self.commands);
         self.path_prompt_ui(&ctx);
         self.session_prompt_ui(&ctx);
+        if let Some(decided) = self.sheets.ui(&ctx) {
+            self.sheet_decided(decided);
+        }
         Self::drop_overlay_ui(&ctx);
         self.apply_commands();
         // Keep polling while work runs even if a waker call was missed.
@@ -1218,6 +1295,7 @@ impl eframe::App for BiolensApp {
             || self.dialog.is_some()
             || self.session_job.is_some()
             || self.save_job.is_some()
+            || self.sheets.is_busy()
             || self.views.all().iter().any(|v| v.is_busy())
         {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));

@@ -166,7 +166,8 @@ impl BiolensApp {
         self.spawn_session_job("export script", move |mut session| {
             hash_files(&mut session)?;
             let text = crate::cli::session_script(&session, false).map_err(|e| e.to_string())?;
-            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            crate::export::file::write_atomic(&path, text.as_bytes())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(format!(
                 "Script written to {}: run `sh {} OUT_DIR` to write every table and figure.",
                 path.display(),
@@ -263,7 +264,7 @@ impl BiolensApp {
             group_means: session.data.group_means.clone(),
         };
         self.state.info(format!("Opening the session {}: recomputing from its data.", file.display()));
-        self.commands.push(Command::Open(request));
+        self.commands.push(Command::Open(Box::new(request)));
     }
 
     /// After a data job: adds the next made annotation, then the selection.

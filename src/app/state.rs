@@ -182,6 +182,8 @@ pub struct AppState {
     pub gpu_problem: Option<String>,
     /// The neighbour graph the UMAP view and Leiden/Louvain share.
     pub graphs: Arc<crate::recipes::neighbors::GraphCache>,
+    /// Where pasted tables are kept (`None`: [`crate::app::everyday::paste_folder`]).
+    pub paste_folder: Option<std::path::PathBuf>,
 }
 
 impl AppState {

@@ -121,7 +121,7 @@ pub fn open_test_file(name: &str) -> Harness<'static, BiolensApp> {
         .build_eframe(|cc| BiolensApp::new(cc, biolens::app::Startup::Empty));
     let matrix = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats").join(name);
     let request = biolens::data::OpenRequest { matrix, ..biolens::data::OpenRequest::default() };
-    h.state_mut().push_command(biolens::app::commands::Command::Open(request));
+    h.state_mut().push_command(biolens::app::commands::Command::Open(Box::new(request)));
     h.run_steps(1);
     run_until(&mut h, name, |app| app.state().current.is_some());
     h
@@ -177,17 +177,28 @@ pub fn export_figure(
 ) -> Vec<u8> {
     {
         let e = view(h.state_mut());
-        e.path = path.display().to_string();
         e.units = biolens::export::figure::Units::Px;
         e.width = 400.0;
         e.height = 300.0;
         e.plot = plot;
         e.last = None;
     }
+    answer_save_dialog(h, path);
     h.run_steps(1);
-    egui_kittest::kittest::Queryable::get_by_label(&*h, "Export").click();
+    egui_kittest::kittest::Queryable::get_by_label(&*h, "Export…").click();
     h.run_steps(1);
     run_until(h, "the export", |_| path.exists());
     h.run_steps(3);
     std::fs::read(path).expect("the figure")
+}
+
+/// The next *Save as…* dialog answers `path` (as a user choosing it, and confirming a
+/// replacement, would).
+pub fn answer_save_dialog(h: &Harness<'static, BiolensApp>, path: &Path) {
+    biolens::app::file_dialog::answer_next_save(&h.ctx, Some(path.to_path_buf()));
+}
+
+/// The next *Save as…* dialog is closed without a choice.
+pub fn dismiss_save_dialog(h: &Harness<'static, BiolensApp>) {
+    biolens::app::file_dialog::answer_next_save(&h.ctx, None);
 }

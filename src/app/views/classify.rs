@@ -96,6 +96,9 @@ pub struct ClassifyView {
     pub numeric: bool,
     /// The regression side.
     pub regress: super::regress::RegressView,
+    /// The setup panel is folded away (its toggle in the top bar; folded on Run when the
+    /// screen is narrow, as a projector at 2× is, so the results keep the whole width).
+    pub setup_hidden: bool,
 }
 
 impl SearchState {
@@ -143,6 +146,7 @@ impl Default for ClassifyView {
             training: None,
             numeric: false,
             regress: super::regress::RegressView::default(),
+            setup_hidden: false,
         }
     }
 }
@@ -237,32 +241,54 @@ impl ClassifyView {
             self.numeric = true;
         }
         egui::Panel::top("predict_mode").show(ui, |ui| {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label("Predict");
                 ui.selectable_value(&mut self.numeric, false, "a class (classification)");
                 ui.selectable_value(&mut self.numeric, true, "a number (regression)");
+                ui.separator();
+                let toggle = if self.setup_hidden { "⏵ Show the setup" } else { "⏴ Hide the setup" };
+                if ui
+                    .button(toggle)
+                    .on_hover_text("The settings panel: fold it away to give the results the width")
+                    .clicked()
+                {
+                    self.setup_hidden = !self.setup_hidden;
+                }
             });
         });
+        let was_busy = self.is_running();
+        // Narrower than this (in points), Run folds the setup away.
+        let narrow = ui.ctx().content_rect().width() < NARROW_SCREEN;
         if self.numeric {
-            egui::Panel::left("regress_setup")
-                .resizable(true)
-                .default_size(ui.text_style_height(&egui::TextStyle::Body) * 21.0)
-                .show(ui, |ui| {
-                    egui::ScrollArea::vertical()
-                        .id_salt("regress_setup_scroll")
-                        .show(ui, |ui| self.regress.setup_ui(ui, &dataset, state));
-                });
+            if !self.setup_hidden {
+                egui::Panel::left("regress_setup")
+                    .resizable(true)
+                    .default_size(ui.text_style_height(&egui::TextStyle::Body) * 21.0)
+                    .show(ui, |ui| {
+                        egui::ScrollArea::vertical()
+                            .id_salt("regress_setup_scroll")
+                            .show(ui, |ui| self.regress.setup_ui(ui, &dataset, state));
+                    });
+            }
+            if narrow && !was_busy && self.is_running() {
+                self.setup_hidden = true;
+            }
             egui::CentralPanel::default().show(ui, |ui| self.regress.results_ui(ui, state, commands));
             return;
         }
-        egui::Panel::left("classify_setup")
-            .resizable(true)
-            .default_size(ui.text_style_height(&egui::TextStyle::Body) * 19.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .id_salt("classify_setup_scroll")
-                    .show(ui, |ui| self.setup_ui(ui, &dataset, state));
-            });
+        if !self.setup_hidden {
+            egui::Panel::left("classify_setup")
+                .resizable(true)
+                .default_size(ui.text_style_height(&egui::TextStyle::Body) * 19.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("classify_setup_scroll")
+                        .show(ui, |ui| self.setup_ui(ui, &dataset, state));
+                });
+        }
+        if narrow && !was_busy && self.is_running() {
+            self.setup_hidden = true;
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(err) = &self.error {
                 ui.colored_label(ui.visuals().error_fg_color, err);
@@ -281,7 +307,7 @@ impl ClassifyView {
                 }
                 return;
             };
-            egui::ScrollArea::vertical().id_salt("classify_results").show(ui, |ui| {
+            egui::ScrollArea::both().auto_shrink([false, true]).id_salt("classify_results").show(ui, |ui| {
                 self.results_ui(ui, &run, &dataset, state, commands);
             });
         });
@@ -332,6 +358,10 @@ impl ClassifyView {
         ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
     }
 }
+
+/// Screens narrower than this many points (a 1920-pixel projector at 2× is 960) fold the
+/// Predict setup away when Run starts.
+const NARROW_SCREEN: f32 = 1100.0;
 
 impl super::View for ClassifyView {
     fn title(&self) -> &'static str {

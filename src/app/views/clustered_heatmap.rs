@@ -203,7 +203,7 @@ impl ClusteredHeatmapView {
                     self.heatmap.reset_view();
                 }
                 if self.result.is_some()
-                    && ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size").clicked()
+                    && ui.button("Export figure…").on_hover_text("SVG, PNG or PDF at a chosen size").clicked()
                 {
                     self.figure.open = true;
                 }

@@ -304,7 +304,7 @@ impl ClustersView {
                 self.controls_ui(ui, dataset);
                 if self.current_outcome().is_some() {
                     ui.separator();
-                    if ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size").clicked() {
+                    if ui.button("Export figure…").on_hover_text("SVG, PNG or PDF at a chosen size").clicked() {
                         self.figure.open = true;
                     }
                 }
@@ -315,7 +315,10 @@ impl ClustersView {
             .resizable(true)
             .default_size(ui.text_style_height(&egui::TextStyle::Body) * 30.0)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical().id_salt("clusters_side_scroll").show(ui, |ui| self.side_ui(ui, dataset));
+                egui::ScrollArea::both()
+                    .auto_shrink([false, true])
+                    .id_salt("clusters_side_scroll")
+                    .show(ui, |ui| self.side_ui(ui, dataset));
             });
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(err) = &self.error {

@@ -143,19 +143,21 @@ impl DistanceMapView {
         let dataset = &current.dataset;
         egui::Panel::top("distance_map_toolbar").show(ui, |ui| {
             ui.horizontal_wrapped(|ui| self.controls_ui(ui, dataset, state));
-            ui.horizontal_wrapped(|ui| self.legend_ui(ui, dataset));
-            if let Some(map) = self.result.clone().filter(|m| m.matrix.nrows() == dataset.n_samples()) {
-                ui.horizontal(|ui| {
-                    if ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size").clicked() {
+            // The legend and the exports share a row (wrapped): the map keeps the height.
+            ui.horizontal_wrapped(|ui| {
+                self.legend_ui(ui, dataset);
+                if let Some(map) = self.result.clone().filter(|m| m.matrix.nrows() == dataset.n_samples()) {
+                    ui.separator();
+                    if ui.button("Export figure…").on_hover_text("SVG, PNG or PDF at a chosen size").clicked() {
                         self.figure.open = true;
                     }
-                    self.tables.folder_ui(ui);
                     self.tables.button_ui(ui, "Distance matrix (CSV)", "distances.csv", || {
                         let ids = dataset.sample_ids().to_vec();
                         move |w| crate::export::csv::write_matrix(w, "sample_id", &ids, &ids, map.matrix.view())
                     });
-                });
-            }
+                    self.tables.status_ui(ui);
+                }
+            });
         });
         egui::CentralPanel::default().show(ui, |ui| {
             let n = dataset.n_samples();

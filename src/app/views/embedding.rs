@@ -137,7 +137,7 @@ impl EmbeddingPanel {
             self.scatter.reset_view();
         }
         if let Some(export) = &mut self.export
-            && ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size, as shown").clicked()
+            && ui.button("Export figure…").on_hover_text("SVG, PNG or PDF at a chosen size, as shown").clicked()
         {
             export.open = true;
         }
@@ -148,6 +148,25 @@ impl EmbeddingPanel {
                 commands.push(Command::AnnotationFromSelection);
             }
         }
+    }
+
+    /// The width the legend's longest entry needs on one line (with the side panel's margins
+    /// and scroll bar), within reason: at most 40 % of `ui`'s width. Side panels take at least
+    /// this, so class names are not broken mid-word.
+    pub fn legend_width(&self, ui: &egui::Ui) -> f32 {
+        let Some((_, _, Legend::Classes(entries))) = &self.cache else { return 0.0 };
+        let font = egui::TextStyle::Button.resolve(ui.style());
+        let colour = ui.visuals().text_color();
+        let widest = entries
+            .iter()
+            .map(|(label, _, count)| {
+                ui.painter().layout_no_wrap(format!("⏺ {label} ({count})"), font.clone(), colour).size().x
+            })
+            .fold(0.0, f32::max);
+        let style = ui.style();
+        let chrome =
+            2.0 * style.spacing.button_padding.x + style.spacing.scroll.bar_width + 4.0 * style.spacing.item_spacing.x;
+        (widest + chrome).min(ui.available_width() * 0.4)
     }
 
     /// The legend: class entries toggle visibility; numbers get a colour bar.
@@ -162,7 +181,8 @@ impl EmbeddingPanel {
                     let swatch = if hidden { colour.gamma_multiply(0.2) } else { *colour };
                     let text = RichText::new(format!("⏺ {label} ({count})")).color(swatch);
                     let text = if hidden { text.strikethrough() } else { text };
-                    if ui.add(egui::Button::new(text).frame(false)).on_hover_text("Show or hide this class").clicked() {
+                    let button = egui::Button::new(text).frame(false).wrap_mode(egui::TextWrapMode::Truncate);
+                    if ui.add(button).on_hover_text(format!("{label}: show or hide this class")).clicked() {
                         if hidden {
                             self.hidden.remove(&k);
                         } else {
@@ -195,9 +215,11 @@ impl EmbeddingPanel {
         selected: &BTreeSet<usize>,
         commands: &mut Vec<Command>,
     ) {
+        let body = ui.text_style_height(&egui::TextStyle::Body);
         egui::Panel::right(format!("{file}_side"))
             .resizable(true)
-            .default_size(ui.text_style_height(&egui::TextStyle::Body) * 16.0)
+            .default_size(body * 16.0)
+            .min_size(self.legend_width(ui).max(body * 6.0))
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().id_salt(format!("{file}_side_scroll")).show(ui, |ui| self.legend_ui(ui));
             });

@@ -1,16 +1,26 @@
 //! "Export figure…" of every plot view: a window to choose the plot (views with several), the
-//! file (SVG or PNG by its extension), the size in pixels, mm or inches with a DPI, the font
-//! and marker sizes, the background, the projector look and whether the selection is
-//! outlined. The view builds the figure from what it shows with [`crate::export::plots`] —
-//! the same points, colours (the light-background palette), order, axis labels, title and
-//! legend — and [`crate::export::figure`] writes it on a worker thread.
+//! format (SVG, PNG or PDF), the size in pixels, mm or inches with a DPI (a PDF's page size),
+//! the font and marker sizes, the background, the projector look and whether the selection
+//! is outlined; *Export…* then asks where, in the desktop's own *Save as…* dialog (which asks
+//! before replacing a file). The view builds the figure from what it shows with
+//! [`crate::export::plots`] — the same points, colours (the light-background palette), order,
+//! axis labels, title and legend — and [`crate::export::figure`] writes it on a worker thread,
+//! all or nothing ([`crate::export::file`]).
 
 use std::path::PathBuf;
 
 use eframe::egui::{self, RichText};
 
-use crate::export::figure::{Figure, Size, Style, Units, figure_svg, render, svg_to_rgba};
+use crate::app::file_dialog::{NO_PORTAL, PendingSave, SaveOutcome, SaveRequest};
+use crate::export::figure::{Figure, FigureFormat, Size, Style, Units, figure_svg, render, svg_to_rgba};
 use crate::jobs::{Job, JobError, Poll};
+
+/// What a save dialog was opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Saving {
+    Figure,
+    Table,
+}
 
 /// What an export produced.
 enum Outcome {
@@ -27,8 +37,16 @@ pub struct FigureExport {
     view: String,
     /// The window is shown.
     pub open: bool,
-    /// The file to write (.svg or .png).
-    pub path: String,
+    /// The format *Export…* proposes (the file name chosen in the dialog may change it).
+    pub format: FigureFormat,
+    /// The folder of the last file written (where the next dialog starts).
+    pub folder: Option<PathBuf>,
+    /// The save dialog being shown.
+    dialog: Option<(PendingSave, Saving)>,
+    /// The file the requested figure goes to (chosen in the dialog).
+    figure_path: Option<PathBuf>,
+    /// The file the requested table goes to.
+    table_path: Option<PathBuf>,
     /// Width in `units`.
     pub width: f64,
     /// Height in `units`.
@@ -75,11 +93,14 @@ impl FigureExport {
 
     /// Defaults for a scatter view named `view` ("pca", "tsne").
     pub fn new(view: &str) -> Self {
-        let home = std::env::var_os("HOME").map_or_else(PathBuf::new, PathBuf::from);
         Self {
             view: view.to_owned(),
             open: false,
-            path: home.join(format!("biolens-{view}.svg")).display().to_string(),
+            format: FigureFormat::Svg,
+            folder: None,
+            dialog: None,
+            figure_path: None,
+            table_path: None,
             width: 180.0,
             height: 135.0,
             units: Units::Mm,
@@ -100,9 +121,76 @@ impl FigureExport {
         }
     }
 
-    /// True while a file is being written.
+    /// True while a file is being written or its dialog is open.
     pub fn is_running(&self) -> bool {
-        self.job.is_some()
+        self.job.is_some() || self.dialog.is_some()
+    }
+
+    /// The file name the dialog proposes: "biolens-pca.svg", "biolens-pca-scree.pdf".
+    fn file_name(&self, extension: &str) -> String {
+        let slug = self.choices.get(self.plot).copied().unwrap_or_default().replace(' ', "-");
+        if self.plot == 0 {
+            format!("biolens-{}.{extension}", self.view)
+        } else {
+            format!("biolens-{}-{slug}.{extension}", self.view)
+        }
+    }
+
+    fn ask(&mut self, ctx: &egui::Context, saving: Saving) {
+        let request = match saving {
+            Saving::Figure => SaveRequest {
+                title: "Export figure".to_owned(),
+                file_name: self.file_name(self.format.extension()),
+                folder: self.folder.clone(),
+                filters: vec![match self.format {
+                    FigureFormat::Svg => ("SVG figure", &["svg"][..]),
+                    FigureFormat::Png => ("PNG image", &["png"][..]),
+                    FigureFormat::Pdf => ("PDF document", &["pdf"][..]),
+                }],
+            },
+            Saving::Table => SaveRequest {
+                title: "Export the data behind the figure".to_owned(),
+                file_name: self.file_name("csv"),
+                folder: self.folder.clone(),
+                filters: vec![("CSV table", &["csv"][..])],
+            },
+        };
+        self.last = None;
+        self.dialog = Some((PendingSave::open(ctx, request), saving));
+    }
+
+    /// Takes the dialog's answer: the figure (or table) is requested with the chosen file.
+    fn poll_dialog(&mut self) {
+        let Some(outcome) = self.dialog.as_ref().and_then(|(d, _)| d.poll()) else { return };
+        let Some((_, saving)) = self.dialog.take() else { return };
+        match outcome {
+            SaveOutcome::Chosen(path) => {
+                self.folder = path.parent().map(std::path::Path::to_path_buf);
+                match saving {
+                    Saving::Figure => {
+                        // A name typed with another figure extension asks for that format;
+                        // one without an extension gets the chosen format's.
+                        let path = match FigureFormat::from_path(&path) {
+                            Some(format) => {
+                                self.format = format;
+                                path
+                            }
+                            None => with_extra_extension(&path, self.format.extension()),
+                        };
+                        self.figure_path = Some(path);
+                        self.requested = true;
+                        self.to_clipboard = false;
+                    }
+                    Saving::Table => {
+                        let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+                        self.table_path = Some(if csv { path } else { with_extra_extension(&path, "csv") });
+                        self.requested_table = true;
+                    }
+                }
+            }
+            SaveOutcome::Dismissed { suspiciously_fast: true } => self.last = Some(Err(NO_PORTAL.to_owned())),
+            SaveOutcome::Dismissed { .. } => {}
+        }
     }
 
     /// The window (when open).
@@ -121,6 +209,7 @@ impl FigureExport {
                 Err(e) => Err(e.to_string()),
             });
         }
+        self.poll_dialog();
         let mut open = self.open;
         egui::Window::new("Export figure").id(egui::Id::unique(id)).open(&mut open).resizable(false).show(ctx, |ui| {
             egui::Grid::new((id, "grid")).num_columns(2).show(ui, |ui| {
@@ -128,18 +217,18 @@ impl FigureExport {
                     ui.label("Plot");
                     let current = self.choices.get(self.plot).copied().unwrap_or("");
                     egui::ComboBox::from_id_salt((id, "plot")).selected_text(current).show_ui(ui, |ui| {
-                        let mut changed = false;
                         for (k, name) in self.choices.iter().enumerate() {
-                            changed |= ui.selectable_value(&mut self.plot, k, *name).changed();
-                        }
-                        if changed {
-                            self.follow_plot();
+                            ui.selectable_value(&mut self.plot, k, *name);
                         }
                     });
                     ui.end_row();
                 }
-                ui.label("File (.svg or .png)");
-                ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(320.0));
+                ui.label("Format");
+                egui::ComboBox::new((id, "format"), "").selected_text(format_name(self.format)).show_ui(ui, |ui| {
+                    for format in [FigureFormat::Svg, FigureFormat::Png, FigureFormat::Pdf] {
+                        ui.selectable_value(&mut self.format, format, format_name(format));
+                    }
+                });
                 ui.end_row();
                 ui.label("Size");
                 ui.horizontal(|ui| {
@@ -173,15 +262,23 @@ impl FigureExport {
             ui.checkbox(&mut self.highlight_selection, "outline the selected samples");
             ui.checkbox(&mut self.projector, "projector style (larger text and markers, thicker lines)");
             let (w, h) = self.size().pixels();
-            ui.label(RichText::new(format!("{w} × {h} pixels")).weak());
+            let size_note = if self.format == FigureFormat::Pdf {
+                let (pw, ph) = self.size().points();
+                format!("a page of {:.0} × {:.0} mm ({pw:.0} × {ph:.0} pt)", pw / 72.0 * 25.4, ph / 72.0 * 25.4)
+            } else {
+                format!("{w} × {h} pixels")
+            };
+            ui.label(RichText::new(size_note).weak());
             ui.horizontal(|ui| {
                 if self.job.is_some() {
                     ui.spinner();
                     ui.label("writing…");
+                } else if self.dialog.is_some() {
+                    ui.spinner();
+                    ui.label("choosing the file…");
                 } else {
-                    if ui.button("Export").clicked() {
-                        self.requested = true;
-                        self.to_clipboard = false;
+                    if ui.button("Export…").on_hover_text("Choose where, then write the figure").clicked() {
+                        self.ask(ctx, Saving::Figure);
                     }
                     if ui.button("Copy as image").on_hover_text("The same figure, to paste into a document").clicked() {
                         self.requested = true;
@@ -189,13 +286,11 @@ impl FigureExport {
                     }
                     if self.has_table
                         && ui
-                            .button("Export data (CSV)")
-                            .on_hover_text(
-                                "The coordinates of every sample, with the colouring, beside the figure file",
-                            )
+                            .button("Export data (CSV)…")
+                            .on_hover_text("The coordinates of every sample, with the colouring")
                             .clicked()
                     {
-                        self.requested_table = true;
+                        self.ask(ctx, Saving::Table);
                     }
                 }
             });
@@ -212,13 +307,13 @@ impl FigureExport {
         self.open = open;
     }
 
-    /// Writes `csv` next to the figure file (same name, .csv).
+    /// Writes `csv` to the file chosen for the table.
     pub fn write_table(&mut self, csv: String, waker: crate::jobs::Waker) {
         self.requested_table = false;
-        let path = PathBuf::from(self.path.trim()).with_extension("csv");
+        let Some(path) = self.table_path.take() else { return };
         self.last = None;
         self.job = Some(Job::spawn("export table", waker, move |_| {
-            std::fs::write(&path, csv)
+            crate::export::file::write_atomic(&path, csv.as_bytes())
                 .map_err(|e| JobError::Failed(format!("cannot write {}: {e}", path.display())))?;
             Ok(Outcome::Written(format!("Written {}.", path.display())))
         }));
@@ -247,24 +342,6 @@ impl FigureExport {
         self.requested && self.plot == k
     }
 
-    /// After choosing another plot: a default file name ("biolens-pca-scree.svg") follows it,
-    /// so exporting each plot in turn does not overwrite the last; a name the user typed stays.
-    fn follow_plot(&mut self) {
-        let path = PathBuf::from(self.path.trim());
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-        if !stem.starts_with(&format!("biolens-{}", self.view)) {
-            return;
-        }
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("svg").to_owned();
-        let slug = self.choices.get(self.plot).copied().unwrap_or_default().replace(' ', "-");
-        let name = if self.plot == 0 {
-            format!("biolens-{}.{ext}", self.view)
-        } else {
-            format!("biolens-{}-{slug}.{ext}", self.view)
-        };
-        self.path = path.with_file_name(name).display().to_string();
-    }
-
     /// Writes `figure` (called by the view when [`FigureExport::wants`] its plot).
     pub fn start(&mut self, figure: Figure, waker: crate::jobs::Waker) {
         self.requested = false;
@@ -281,17 +358,36 @@ impl FigureExport {
             }));
             return;
         }
-        let path = PathBuf::from(self.path.trim());
-        let Some(png) = crate::export::figure::is_png(&path) else {
-            self.last = Some(Err(format!("{}: the file must end in .svg or .png", path.display())));
-            return;
-        };
+        let Some(path) = self.figure_path.take() else { return };
+        let format = self.format;
         self.last = None;
         self.job = Some(Job::spawn("export figure", waker, move |_| {
-            let bytes = render(&figure, &size, &style, png).map_err(JobError::failed)?;
-            std::fs::write(&path, bytes)
+            let bytes = render(&figure, &size, &style, format).map_err(JobError::failed)?;
+            crate::export::file::write_atomic(&path, &bytes)
                 .map_err(|e| JobError::Failed(format!("cannot write {}: {e}", path.display())))?;
-            Ok(Outcome::Written(format!("Written {} ({} × {} px).", path.display(), pixels.0, pixels.1)))
+            let what = match format {
+                FigureFormat::Pdf => {
+                    let (w, h) = size.points();
+                    format!("a {w:.0} × {h:.0} pt page")
+                }
+                _ => format!("{} × {} px", pixels.0, pixels.1),
+            };
+            Ok(Outcome::Written(format!("Written {} ({what}).", path.display())))
         }));
     }
+}
+
+fn format_name(format: FigureFormat) -> &'static str {
+    match format {
+        FigureFormat::Svg => "SVG (vector)",
+        FigureFormat::Png => "PNG (pixels)",
+        FigureFormat::Pdf => "PDF (vector, fonts embedded)",
+    }
+}
+
+/// `path` with `.extension` added to its name ("figure" → "figure.pdf", "fig.v2" → "fig.v2.pdf").
+fn with_extra_extension(path: &std::path::Path, extension: &str) -> PathBuf {
+    let mut name = path.file_name().map(std::ffi::OsStr::to_os_string).unwrap_or_default();
+    name.push(format!(".{extension}"));
+    path.with_file_name(name)
 }

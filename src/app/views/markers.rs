@@ -699,7 +699,10 @@ impl MarkersView {
     fn main_ui(&mut self, ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
             ui.label(RichText::new(self.show.title()).strong());
-            if ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size, and the table as CSV").clicked()
+            if ui
+                .button("Export figure…")
+                .on_hover_text("SVG, PNG or PDF at a chosen size, and the table as CSV")
+                .clicked()
             {
                 self.figure.open = true;
                 // The figure of what is shown; a table's figure: the dot plot, or the volcano.

@@ -152,9 +152,11 @@ impl PcaView {
         egui::Panel::top("pca_toolbar").show(ui, |ui| {
             ui.horizontal_wrapped(|ui| self.toolbar_ui(ui, current, state, commands));
         });
+        let body = ui.text_style_height(&egui::TextStyle::Body);
         egui::Panel::right("pca_side")
             .resizable(true)
-            .default_size(ui.text_style_height(&egui::TextStyle::Body) * 22.0)
+            .default_size(body * 22.0)
+            .min_size(self.panel.legend_width(ui).max(body * 6.0))
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().id_salt("pca_side_scroll").show(ui, |ui| {
                     self.panel.legend_ui(ui);
@@ -285,7 +287,7 @@ impl PcaView {
             ui.label(RichText::new("Loadings").strong());
             pc_combo(ui, "loadings_pc", "", &mut self.settings.loadings_pc, k);
         });
-        self.tables.folder_ui(ui);
+        self.tables.status_ui(ui);
         ui.horizontal(|ui| {
             let names = || (1..=k).map(|c| format!("PC{c}")).collect::<Vec<_>>();
             self.tables.button_ui(ui, "Loadings (CSV)", "pca_loadings.csv", || {

@@ -145,9 +145,11 @@ impl StoredView {
                 self.panel.tools_ui(ui, state.selection.samples.len(), commands);
             });
         });
+        let body = ui.text_style_height(&egui::TextStyle::Body);
         egui::Panel::right("stored_side")
             .resizable(true)
-            .default_size(ui.text_style_height(&egui::TextStyle::Body) * 16.0)
+            .default_size(body * 16.0)
+            .min_size(self.panel.legend_width(ui).max(body * 6.0))
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().id_salt("stored_side_scroll").show(ui, |ui| self.panel.legend_ui(ui));
             });

@@ -28,8 +28,11 @@ pub fn confusion_ui(ui: &mut egui::Ui, matrix: &[Vec<usize>], names: &[String], 
         .min(ui.available_width() * 0.3)
         + 8.0;
     let header = font.size * 2.2 + label_width.min(font.size * 8.0);
+    // Sized to the visible height, not to what is left under the widgets above it: in a
+    // scrolling panel the matrix then keeps its size and the panel scrolls to it.
+    let height = ui.available_height().max(ui.clip_rect().height() * 0.8);
     let side = ((ui.available_width() - label_width - 8.0) / k as f32)
-        .min((ui.available_height() - header - 8.0) / k as f32)
+        .min((height - header - 8.0) / k as f32)
         .clamp(font.size * 1.6, font.size * 6.0);
     let size = vec2(label_width + side * k as f32 + 4.0, header + side * k as f32 + 4.0);
     let (outer, response) = ui.allocate_exact_size(size, Sense::click());

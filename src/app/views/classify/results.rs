@@ -129,11 +129,11 @@ impl ClassifyView {
     /// predictions.
     fn tables_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
         let Some(run) = self.result.clone() else { return };
-        self.tables.folder_ui(ui);
+        self.tables.status_ui(ui);
         let k = self.settings.selected;
         self.export_figure(ui.ctx(), &run, &dataset.name);
         ui.horizontal_wrapped(|ui| {
-            if ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size").clicked() {
+            if ui.button("Export figure…").on_hover_text("SVG, PNG or PDF at a chosen size").clicked() {
                 self.figure.open = true;
             }
             self.tables.button_ui(ui, "CV results (CSV)", "cv_results.csv", || {

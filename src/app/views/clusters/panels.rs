@@ -145,7 +145,7 @@ impl ClustersView {
             ui.label(format!("inertia {} after {} iterations", format_number(fit.inertia), fit.iterations));
         }
         ui.separator();
-        self.tables.folder_ui(ui);
+        self.tables.status_ui(ui);
         ui.horizontal_wrapped(|ui| {
             let file = format!("{}.csv", self.settings.method.annotation_name().replace(' ', "_"));
             self.tables.button_ui(ui, "Cluster labels (CSV)", &file, || {

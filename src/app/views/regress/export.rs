@@ -31,10 +31,10 @@ impl RegressView {
     pub(super) fn exports_ui(&mut self, ui: &mut egui::Ui, run: &Arc<RegressRun>, state: &AppState) {
         let Some(current) = &state.current else { return };
         self.export_figure(ui.ctx(), run, state);
-        self.tables.folder_ui(ui);
+        self.tables.status_ui(ui);
         let m = self.settings.selected;
         ui.horizontal_wrapped(|ui| {
-            if ui.button("Export figure…").on_hover_text("SVG or PNG at a chosen size").clicked() {
+            if ui.button("Export figure…").on_hover_text("SVG, PNG or PDF at a chosen size").clicked() {
                 self.figure.0.open = true;
             }
             self.tables.button_ui(ui, "CV results (CSV)", "regression_cv.csv", || {
