@@ -251,6 +251,13 @@ impl MarkersView {
     fn settings_ui(&mut self, ui: &mut egui::Ui, state: &AppState) {
         let Some(current) = &state.current else { return };
         let groups = super::categorical_names(current.dataset.annotations());
+        // At first look the groups are the first annotation that groups the samples, as the
+        // scatters' colouring is (a choice, or a session's, stays).
+        if self.settings.groupby.is_none()
+            && let crate::recipes::Colouring::Annotation(first) = crate::recipes::Colouring::first_for(&current.dataset)
+        {
+            self.settings.groupby = Some(first);
+        }
         let before = (self.settings.clone(), self.plot.clone());
         ui.heading("Marker genes");
         egui::Grid::new("markers_settings").num_columns(2).show(ui, |ui| {
