@@ -22,6 +22,16 @@ fn empty_app() -> Harness<'static, BiolensApp> {
     Harness::builder().with_size([1400.0, 900.0]).build_eframe(|cc| BiolensApp::new(cc, Startup::Empty))
 }
 
+/// Runs `open` (a workbook with several sheets), waits for the question, picks `sheet`.
+fn choose_sheet(h: &mut Harness<'static, BiolensApp>, open: Command, sheet: &str) {
+    h.state_mut().push_command(open);
+    h.run_steps(1);
+    run_until(h, "the question", BiolensApp::is_asking_for_a_sheet);
+    h.get_by_role_and_label(egui::accesskit::Role::RadioButton, sheet).click();
+    h.get_by_label("Open sheet").click();
+    h.run_steps(1);
+}
+
 #[test]
 fn a_workbooks_sheets_are_chosen_in_the_app() {
     let mut h = empty_app();
@@ -41,12 +51,7 @@ fn a_workbooks_sheets_are_chosen_in_the_app() {
     assert_eq!(h.state().pca_view().settings.colour_by, Colouring::Nothing, "no annotations yet");
 
     // The annotations: the second sheet of the same workbook.
-    h.state_mut().push_command(Command::OpenAnnotations(book));
-    h.run_steps(1);
-    run_until(&mut h, "the question", BiolensApp::is_asking_for_a_sheet);
-    h.get_by_role_and_label(egui::accesskit::Role::RadioButton, "Samples").click();
-    h.get_by_label("Open sheet").click();
-    h.run_steps(1);
+    choose_sheet(&mut h, Command::OpenAnnotations(book), "Samples");
     run_until(&mut h, "the annotations", |app| {
         app.state().data_job.is_none()
             && app.state().current.as_ref().is_some_and(|c| c.dataset.annotations().iter().any(|a| a.name == "label"))
@@ -59,13 +64,7 @@ fn a_workbooks_sheets_are_chosen_in_the_app() {
 
     // A sheet with a word among its numbers: the message names the sheet and the cell, and the
     // data open before stay open.
-    let bad = fixture("spreadsheets/bad_cell.xlsx");
-    h.state_mut().push_command(Command::OpenMatrix(bad));
-    h.run_steps(1);
-    run_until(&mut h, "the question", BiolensApp::is_asking_for_a_sheet);
-    h.get_by_role_and_label(egui::accesskit::Role::RadioButton, "Counts").click();
-    h.get_by_label("Open sheet").click();
-    h.run_steps(1);
+    choose_sheet(&mut h, Command::OpenMatrix(fixture("spreadsheets/bad_cell.xlsx")), "Counts");
     run_until(&mut h, "the error", |app| app.state().data_job.is_none() && !app.state().notices.is_empty());
     let notice = h.state().state().notices.last().expect("a notice").text.clone();
     assert!(notice.contains("sheet 'Counts', cell E7 ('Sox2'): 'high' is not a number"), "{notice}");

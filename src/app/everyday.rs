@@ -55,15 +55,6 @@ struct Prompt {
     chosen: usize,
 }
 
-/// True when the file at `path` starts like a workbook (reads 8 bytes).
-pub fn is_workbook(path: &Path) -> bool {
-    use std::io::Read as _;
-    let mut head = [0u8; 8];
-    let Ok(mut file) = std::fs::File::open(path) else { return false };
-    let n = file.read(&mut head).unwrap_or(0);
-    crate::data::io::sheet::is_workbook(&head[..n])
-}
-
 impl SheetChooser {
     /// Lists the sheets of `target`'s workbook on a worker thread.
     pub fn list(&mut self, target: SheetTarget, waker: Waker) {

@@ -442,7 +442,7 @@ impl BiolensApp {
 
     /// Opens `request`; a workbook with several sheets and none named asks which first.
     fn start_open(&mut self, request: OpenRequest) {
-        if request.load.choice.sheet.is_none() && everyday::is_workbook(&request.matrix) {
+        if request.load.choice.sheet.is_none() && crate::data::io::sheet::file_is_workbook(&request.matrix) {
             self.sheets.list(everyday::SheetTarget::Matrix(Box::new(request)), Arc::clone(&self.waker));
             return;
         }
@@ -460,6 +460,18 @@ impl BiolensApp {
             }
             everyday::SheetTarget::Annotations(path) => {
                 self.join_annotations(path, decided.sheet);
+            }
+        }
+    }
+
+    /// Scatters coloured by nothing, or by what `dataset` lacks, are coloured by its first
+    /// grouping ([`crate::recipes::Colouring::first_for`]).
+    fn colour_by_default(&mut self, dataset: &data::Dataset) {
+        let colouring = &self.views.pca.settings.colour_by;
+        if *colouring == crate::recipes::Colouring::Nothing || !colouring.applies_to(dataset) {
+            let first = crate::recipes::Colouring::first_for(dataset);
+            if first != *colouring {
+                self.commands.push(Command::ColourBy(first));
             }
         }
     }
@@ -530,12 +542,8 @@ impl BiolensApp {
                 // A single-cell file with its own UMAP/t-SNE: show it at once.
                 let has_embeddings = !current.dataset.raw().single_cell().embeddings.is_empty();
                 if self.restore.is_none() {
-                    // Colour by the first grouping the data have, unless the colouring in use
-                    // still applies (a session's own choice is applied after this).
-                    let colouring = &self.views.pca.settings.colour_by;
-                    if *colouring == crate::recipes::Colouring::Nothing || !colouring.applies_to(&current.dataset) {
-                        self.commands.push(Command::ColourBy(crate::recipes::Colouring::first_for(&current.dataset)));
-                    }
+                    // (A session's own colouring is applied after this.)
+                    self.colour_by_default(&current.dataset);
                 }
                 self.state.replace_dataset(current);
                 if has_embeddings && self.restore.is_none() {
@@ -547,12 +555,7 @@ impl BiolensApp {
                     self.state.info(format!("{}: {}", path.display(), report.describe()));
                 }
                 // Scatters coloured by nothing take the first grouping the new columns bring.
-                if self.views.pca.settings.colour_by == crate::recipes::Colouring::Nothing {
-                    let first = crate::recipes::Colouring::first_for(&current.dataset);
-                    if first != crate::recipes::Colouring::Nothing {
-                        self.commands.push(Command::ColourBy(first));
-                    }
-                }
+                self.colour_by_default(&current.dataset);
                 if let Some(last) = &mut self.state.settings.last_opened {
                     last.annotations.clone_from(&current.dataset.source.annotations);
                     let entry = last.clone();
@@ -703,7 +706,7 @@ impl BiolensApp {
                 None => self.state.error(format!("no bundled dataset named {name}")),
             },
             Command::OpenAnnotations(path) => {
-                if everyday::is_workbook(&path) {
+                if crate::data::io::sheet::file_is_workbook(&path) {
                     self.sheets.list(everyday::SheetTarget::Annotations(path), Arc::clone(&self.waker));
                 } else {
                     self.join_annotations(path, None);

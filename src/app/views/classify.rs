@@ -257,37 +257,29 @@ impl ClassifyView {
             });
         });
         let was_busy = self.is_running();
-        // Narrower than this (in points), Run folds the setup away.
-        let narrow = ui.ctx().content_rect().width() < NARROW_SCREEN;
-        if self.numeric {
-            if !self.setup_hidden {
-                egui::Panel::left("regress_setup")
-                    .resizable(true)
-                    .default_size(ui.text_style_height(&egui::TextStyle::Body) * 21.0)
-                    .show(ui, |ui| {
-                        egui::ScrollArea::vertical()
-                            .id_salt("regress_setup_scroll")
-                            .show(ui, |ui| self.regress.setup_ui(ui, &dataset, state));
-                    });
-            }
-            if narrow && !was_busy && self.is_running() {
-                self.setup_hidden = true;
-            }
-            egui::CentralPanel::default().show(ui, |ui| self.regress.results_ui(ui, state, commands));
-            return;
-        }
         if !self.setup_hidden {
-            egui::Panel::left("classify_setup")
+            // One setup panel, the regression side's or the classifiers'.
+            let (id, width) = if self.numeric { ("regress_setup", 21.0) } else { ("classify_setup", 19.0) };
+            egui::Panel::left(id)
                 .resizable(true)
-                .default_size(ui.text_style_height(&egui::TextStyle::Body) * 19.0)
+                .default_size(ui.text_style_height(&egui::TextStyle::Body) * width)
                 .show(ui, |ui| {
-                    egui::ScrollArea::vertical()
-                        .id_salt("classify_setup_scroll")
-                        .show(ui, |ui| self.setup_ui(ui, &dataset, state));
+                    egui::ScrollArea::vertical().id_salt(format!("{id}_scroll")).show(ui, |ui| {
+                        if self.numeric {
+                            self.regress.setup_ui(ui, &dataset, state);
+                        } else {
+                            self.setup_ui(ui, &dataset, state);
+                        }
+                    });
                 });
         }
-        if narrow && !was_busy && self.is_running() {
+        // Run on a narrow screen folds the setup away.
+        if ui.ctx().content_rect().width() < NARROW_SCREEN && !was_busy && self.is_running() {
             self.setup_hidden = true;
+        }
+        if self.numeric {
+            egui::CentralPanel::default().show(ui, |ui| self.regress.results_ui(ui, state, commands));
+            return;
         }
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(err) = &self.error {

@@ -195,11 +195,17 @@ fn load_workbook(path: &Path, raw: &[u8], options: &LoadOptions, progress: Progr
 
 /// True when the file begins with the HDF5 signature (read without loading the file).
 fn starts_as_hdf5(path: &Path) -> Result<bool, LoadError> {
+    Ok(hdf5::is_hdf5(&file_head(path)?))
+}
+
+/// A file's first 8 bytes (fewer when it is shorter): enough for every signature we know.
+pub(crate) fn file_head(path: &Path) -> Result<Vec<u8>, LoadError> {
     use std::io::Read as _;
-    let mut head = [0u8; 8];
+    let mut head = vec![0u8; 8];
     let mut file = std::fs::File::open(path).map_err(|e| LoadError::io(path, e))?;
     let n = file.read(&mut head).map_err(|e| LoadError::io(path, e))?;
-    Ok(hdf5::is_hdf5(&head[..n]))
+    head.truncate(n);
+    Ok(head)
 }
 
 /// Parses delimited text already in memory (the fuzz target's entry point).

@@ -34,6 +34,12 @@ pub fn is_workbook(head: &[u8]) -> bool {
     head.starts_with(b"PK\x03\x04") || head.starts_with(&OLE)
 }
 
+/// True when the file at `path` starts like a workbook (reads 8 bytes; false when unreadable:
+/// opening it then reports why).
+pub fn file_is_workbook(path: &Path) -> bool {
+    super::file_head(path).is_ok_and(|head| is_workbook(&head))
+}
+
 /// One sheet of a workbook as tab-separated text.
 #[derive(Debug, Clone)]
 pub struct SheetText {
