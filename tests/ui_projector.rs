@@ -2,22 +2,26 @@
 //! 1280 × 720 (the commonest projector). Every view is opened on the SRBCT data with its
 //! analysis run, and must stay usable: every widget the view shows lies on the screen (panels
 //! scroll or stack rather than push things off it), plots keep a minimum size, and the
-//! Predict view's results table keeps its F1 and ROC AUC columns in reach. A screenshot of
-//! every view at both sizes is written to `$BIOLENS_SCREENSHOTS` (when set) as
-//! `projector_<width>_<view>.png`, for looking at.
+//! Predict view's results table keeps its F1 and ROC AUC columns in reach. The single-cell
+//! views (table, QC, stored embeddings, markers) are checked the same way on an h5ad file. A
+//! screenshot of every view at both sizes is written to `$BIOLENS_SCREENSHOTS` (when set) as
+//! `projector_<width>_<view>.png` (`projector_<width>_sc_<view>.png` for the single-cell
+//! file), for looking at.
 
 mod common;
 
+use biolens::app::commands::Command;
 use biolens::app::{BiolensApp, Tab};
+use biolens::data::OpenRequest;
 use common::{run_until, screenshot};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
-/// The app at `pixels` on a screen, in projector mode at `scale`, with SRBCT open.
-fn projector(pixels: [f32; 2], scale: f32) -> Harness<'static, BiolensApp> {
+/// The app at `pixels` on a screen, in projector mode at `scale`, with `open` opened.
+fn projector(pixels: [f32; 2], scale: f32, open: Command) -> Harness<'static, BiolensApp> {
     let mut h =
         Harness::builder().with_size(pixels).build_eframe(|cc| BiolensApp::new(cc, biolens::app::Startup::Empty));
-    h.state_mut().push_command(biolens::app::commands::Command::OpenSample("khan_srbct"));
+    h.state_mut().push_command(open);
     h.run_steps(1);
     run_until(&mut h, "the dataset", |app| app.state().current.is_some());
     h.state_mut().state_mut().settings.projector_scale = scale;
@@ -85,23 +89,32 @@ fn check_fits(h: &Harness<'static, BiolensApp>, what: &str, plot: Option<&str>, 
     assert!(off.is_empty(), "{what}: beyond the screen's width {screen:?}: {}", off.join("; "));
 }
 
-/// The accessible label of each view's main plot.
-fn main_plot(tab: Tab) -> Option<&'static str> {
+/// The accessible label of each view's main plot (Embeddings has one when the file stored
+/// embeddings, as the single-cell file does).
+fn main_plot(tab: Tab, single_cell: bool) -> Option<&'static str> {
     match tab {
         Tab::Pca | Tab::Tsne | Tab::Umap | Tab::Autoencoder => Some("Scatter plot"),
+        Tab::Embeddings if single_cell => Some("Scatter plot"),
         _ => None,
     }
 }
 
-fn every_view_at(pixels: [f32; 2], scale: f32) {
-    let mut h = projector(pixels, scale);
-    for tab in Tab::ALL {
-        show(&mut h, tab);
+/// Shows each of `tabs`, screenshots it as `projector_<width>_<prefix><view>` and checks it
+/// fits (`prefix` is `sc_` for the single-cell file).
+fn check_views(h: &mut Harness<'static, BiolensApp>, pixels: [f32; 2], tabs: &[Tab], prefix: &str) {
+    let scale = h.ctx.zoom_factor();
+    for &tab in tabs {
+        show(h, tab);
         let title = h.state().view(tab).title().to_lowercase().replace([' ', '-'], "_");
-        let what = format!("{} at {}×{} ({scale}×)", h.state().view(tab).title(), pixels[0], pixels[1]);
-        screenshot(&mut h, &format!("projector_{}_{title}", pixels[0]));
-        check_fits(&h, &what, main_plot(tab), 150.0);
+        let what = format!("{prefix}{} at {}×{} ({scale}×)", h.state().view(tab).title(), pixels[0], pixels[1]);
+        screenshot(h, &format!("projector_{}_{prefix}{title}", pixels[0]));
+        check_fits(h, &what, main_plot(tab, prefix == "sc_"), 150.0);
     }
+}
+
+fn every_view_at(pixels: [f32; 2], scale: f32) {
+    let mut h = projector(pixels, scale, Command::OpenSample("khan_srbct"));
+    check_views(&mut h, pixels, &Tab::ALL, "");
     // The results table of Predict keeps every column in reach.
     show(&mut h, Tab::Classify);
     for column in ["F1", "ROC AUC"] {
@@ -119,4 +132,34 @@ fn every_view_fits_a_1920_by_1080_projector_at_2x() {
 #[test]
 fn every_view_fits_a_1280_by_720_projector_at_1_5x() {
     every_view_at([1280.0, 720.0], 1.5);
+}
+
+/// The single-cell views on an h5ad file (600 cells with a stored UMAP and cell types): the
+/// sparse table, QC's histograms and its violins per cell type, the stored UMAP with its
+/// legend, and the markers per cell type.
+fn single_cell_views_at(pixels: [f32; 2], scale: f32) {
+    let matrix = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats/counts_csr_gzip.h5ad");
+    let mut h = projector(pixels, scale, Command::Open(Box::new(OpenRequest { matrix, ..OpenRequest::default() })));
+    check_views(&mut h, pixels, &[Tab::Data, Tab::Qc, Tab::Embeddings, Tab::Markers], "sc_");
+    // QC's violins, one per cell type.
+    show(&mut h, Tab::Qc);
+    h.get_by_label("Violins").click();
+    h.run_steps(2);
+    h.get_by_value("all cells").click();
+    h.run_steps(2);
+    h.get_by_label("cell_type").click();
+    h.run_steps(3);
+    assert_eq!(h.state().qc_view().violins_drawn().len(), 5, "a violin per cell type");
+    screenshot(&mut h, &format!("projector_{}_sc_qc_violins", pixels[0]));
+    check_fits(&h, "QC violins", None, 0.0);
+}
+
+#[test]
+fn single_cell_views_fit_a_1920_by_1080_projector_at_2x() {
+    single_cell_views_at([1920.0, 1080.0], 2.0);
+}
+
+#[test]
+fn single_cell_views_fit_a_1280_by_720_projector_at_1_5x() {
+    single_cell_views_at([1280.0, 720.0], 1.5);
 }
