@@ -325,3 +325,57 @@ fn network_views_draw_the_code_and_the_curves() {
     .unwrap();
     assert!(svg.contains(">accuracy<"));
 }
+
+/// Without `--colour-by`, figures are coloured as the app shows them at first: scatters by the
+/// first annotation that groups the samples, the heatmap's and distance map's strip the first
+/// annotation, the dendrogram's the first categorical one; `--no-colour` draws none.
+#[test]
+fn the_default_colouring_is_the_apps() {
+    use biolens::recipes::Colouring;
+    use biolens::recipes::clusters::ClusterSettings;
+    use biolens::recipes::distance_map::{DistanceMapSettings, MapOrder};
+    use biolens::recipes::heatmap::HeatmapSettings;
+    let dataset = common::open_sample("khan_srbct");
+    let grouping = Colouring::first_for(&dataset);
+    let grouping = grouping.annotation_name().expect("SRBCT has a grouping").to_owned();
+    let first = HeatmapSettings::default().strip_name(&dataset).expect("an annotation");
+    assert_eq!(DistanceMapSettings::default().strip_name(&dataset).as_deref(), Some(first.as_str()));
+    let compared = ClusterSettings::default().compare_name(&dataset).expect("a categorical annotation");
+    // A map ordered by an annotation shows it as the strip unless another is chosen.
+    let last = dataset.annotations().last().expect("annotations").name.clone();
+    let ordered = DistanceMapSettings { order: MapOrder::Annotation(last.clone()), ..DistanceMapSettings::default() };
+    assert_eq!(ordered.strip_name(&dataset), Some(last));
+    let none = DistanceMapSettings { strip: Some(String::new()), ..ordered };
+    assert_eq!(none.strip_name(&dataset), None);
+    let dir = tempfile::tempdir().unwrap();
+    for (view, name, extra) in [
+        ("pca", &grouping, vec![]),
+        ("tsne", &grouping, vec!["--iterations", "250"]),
+        ("heatmap", &first, vec!["--heatmap-genes", "50"]),
+        ("distance-map", &first, vec![]),
+        ("dendrogram", &compared, vec![]),
+    ] {
+        let out = |what: &str| dir.path().join(format!("{view}_{what}.svg"));
+        let default = plot_on("khan_srbct", view, &extra, &out("default"));
+        let mut named = extra.clone();
+        named.extend(["--colour-by", name.as_str()]);
+        let explicit = plot_on("khan_srbct", view, &named, &out("named"));
+        assert!(default == explicit, "{view}: the default is --colour-by {name}");
+        let mut plain = extra.clone();
+        plain.push("--no-colour");
+        let none = plot_on("khan_srbct", view, &plain, &out("none"));
+        // No legend: fewer texts.
+        let texts = |bytes: &[u8]| String::from_utf8_lossy(bytes).matches("<text").count();
+        assert!(texts(&none) < texts(&default), "{view}: --no-colour drops the legend of {name}");
+    }
+    // One or the other.
+    let m = sample("khan_srbct/expression.csv");
+    let path = dir.path().join("both.svg");
+    let run = Command::new(env!("CARGO_BIN_EXE_biolens"))
+        .args(["plot", "pca", m.to_str().unwrap(), "--no-colour", "--colour-by", "label", "--out"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!run.status.success() && !path.exists());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("cannot be used with"));
+}

@@ -25,6 +25,7 @@ use crate::export::figure::{Figure, FigureFormat, Legend, Scatter, Size, Style, 
 use crate::export::heatmap::ColourScale;
 use crate::export::plots::{self, Strip};
 use crate::palette;
+use crate::recipes::Colouring;
 use crate::recipes::clusters::{self as clusters, ClusterSettings};
 use crate::recipes::distance_map::{ComputeDevice, DistanceMap, MapOrder};
 use crate::recipes::heatmap::{ClusteredHeatmap, HeatmapSettings};
@@ -50,9 +51,14 @@ pub struct PlotArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Colour the points by this annotation (scatters), or show it as a strip (dendrogram,
-    /// heatmap, distance map).
+    /// heatmap, distance map). Without it, as in the app: scatters by the first annotation that
+    /// groups the samples, the heatmap's and distance map's strip the first annotation, the
+    /// dendrogram's the first categorical one.
     #[arg(long = "colour-by", visible_alias = "color-by", value_name = "COLUMN")]
     pub colour_by: Option<String>,
+    /// One colour and no strips (instead of the default colouring).
+    #[arg(long = "no-colour", visible_alias = "no-color", conflicts_with = "colour_by")]
+    pub no_colour: bool,
     /// Outline these samples (comma-separated ids) in scatters: a selection.
     #[arg(long, value_name = "IDS")]
     pub highlight: Option<String>,
@@ -344,6 +350,22 @@ pub(super) fn strip(dataset: &Dataset, name: Option<&str>) -> anyhow::Result<Opt
 }
 
 impl PlotArgs {
+    /// The colouring asked for: an annotation, `Some("")` for none (`--no-colour`), `None` for
+    /// the view's default (the settings' own convention for strips).
+    fn colour_choice(&self) -> Option<&str> {
+        if self.no_colour { Some("") } else { self.colour_by.as_deref() }
+    }
+
+    /// The annotation scatters are coloured by: the one asked for, else the app's default
+    /// ([`Colouring::first_for`]).
+    fn scatter_colour(&self, dataset: &Dataset) -> Option<String> {
+        match self.colour_choice() {
+            Some("") => None,
+            Some(name) => Some(name.to_owned()),
+            None => Colouring::first_for(dataset).annotation_name().map(str::to_owned),
+        }
+    }
+
     fn size(&self) -> Size {
         Size { width: self.width, height: self.height, units: self.units, dpi: self.dpi }
     }
@@ -390,7 +412,8 @@ impl PlotArgs {
         let asked = self.metric.unwrap_or(ClusterSettings::default().metric);
         let metric =
             clusters::checked_tree_metric(linkage, asked).map_err(|e| anyhow::anyhow!("{e}; drop --metric"))?;
-        Ok(ClusterSettings { linkage, metric, k: self.k, cut: self.cut, ..ClusterSettings::default() })
+        let compare = self.colour_choice().map(str::to_owned);
+        Ok(ClusterSettings { linkage, metric, k: self.k, cut: self.cut, compare, ..ClusterSettings::default() })
     }
 
     /// The heatmap the flags describe.
@@ -401,7 +424,8 @@ impl PlotArgs {
             Some(m) => clusters::checked_tree_metric(method, m).map_err(|e| anyhow::anyhow!("{e}; drop --metric"))?,
             None => clusters::tree_metric(method, defaults.metric),
         };
-        Ok(HeatmapSettings { top_genes: self.heatmap_genes, method, metric, range: self.range, ..defaults })
+        let strip = self.colour_choice().map(str::to_owned);
+        Ok(HeatmapSettings { top_genes: self.heatmap_genes, method, metric, range: self.range, strip })
     }
 
     /// The distance map's order the flags describe.
@@ -567,7 +591,11 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
     // Dense only for the views that need every value (a sparse PCA stays sparse).
     let x = || -> Result<ndarray::ArrayView2<'_, f64>, crate::memory::MemoryError> { Ok(dataset.dense()?.view()) };
     let n = dataset.n_samples();
-    let colour_by = args.colour_by.as_deref();
+    if let Some(name) = &args.colour_by {
+        annotation(dataset, name, "--colour-by")?;
+    }
+    let colour = args.scatter_colour(dataset);
+    let colour_by = colour.as_deref();
     let highlight = args.highlight.as_deref();
     let (mut fig, summary): (Figure, String) = match args.view {
         PlotView::Umap
@@ -615,7 +643,7 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
                 let widths = crate::analysis::clustering::quality::silhouette(&d, &labels);
                 (silhouette_figure(&labels, &widths), format!("silhouettes of {count} clusters"))
             } else {
-                let strip = strip(dataset, colour_by)?;
+                let strip = strip(dataset, settings.compare_name(dataset).as_deref())?;
                 let fig = dendrogram_figure(dataset, &tree, &settings, strip.as_ref());
                 (fig, format!("dendrogram of {n} samples, {count} clusters"))
             }
@@ -623,7 +651,7 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
         PlotView::Heatmap => {
             let settings = args.heatmap_settings()?;
             let map = crate::recipes::heatmap::run(x()?, &settings, Ctx::silent())?;
-            let strip = strip(dataset, colour_by)?;
+            let strip = strip(dataset, settings.strip_name(dataset).as_deref())?;
             let fig = heatmap_figure(dataset, &map, settings.range, strip.as_ref());
             (fig, format!("heatmap of {} genes × {n} samples", map.genes.len()))
         }
@@ -632,7 +660,13 @@ pub(super) fn figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
             let metric = args.metric.unwrap_or(crate::recipes::distance_map::DistanceMapSettings::default().metric);
             let device = super::device(ComputeDevice::Auto)?;
             let map = distance_map::run(x()?, metric, &device, Ctx::silent())?;
-            let strip = strip(dataset, colour_by)?;
+            let settings = crate::recipes::distance_map::DistanceMapSettings {
+                metric,
+                order: order.clone(),
+                strip: args.colour_choice().map(str::to_owned),
+                reversed: args.reversed,
+            };
+            let strip = strip(dataset, settings.strip_name(dataset).as_deref())?;
             (
                 distance_map_figure(dataset, &map, &order, args.reversed, strip.as_ref()),
                 format!("distance map of {n} samples"),
@@ -773,7 +807,8 @@ fn network_figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figure,
     let names = super::autoencoder::code_names(model.code_units, model.variational);
     let (xs, ys) = (model.code.column(0).to_vec(), model.code.column(1).to_vec());
     let labels = (names[0].clone(), names[1].clone());
-    let fig = scatter(dataset, (&xs, &ys), labels, args.colour_by.as_deref(), args.highlight.as_deref())?;
+    let colour = args.scatter_colour(dataset);
+    let fig = scatter(dataset, (&xs, &ys), labels, colour.as_deref(), args.highlight.as_deref())?;
     Ok((fig, summary))
 }
 
@@ -801,7 +836,8 @@ fn single_cell_figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Fig
             let e = layout.embedding();
             let (xs, ys) = (e.column(0).to_vec(), e.column(1).to_vec());
             let labels = ("UMAP 1".to_owned(), "UMAP 2".to_owned());
-            let fig = scatter(dataset, (&xs, &ys), labels, args.colour_by.as_deref(), args.highlight.as_deref())?;
+            let colour = args.scatter_colour(dataset);
+            let fig = scatter(dataset, (&xs, &ys), labels, colour.as_deref(), args.highlight.as_deref())?;
             return Ok((fig, format!("UMAP of {n} samples ({}-neighbour graph on {})", graph.knn.k, graph.from)));
         }
         PlotView::Volcano => {

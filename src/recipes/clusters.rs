@@ -170,7 +170,8 @@ pub struct ClusterSettings {
     pub elbow_max: usize,
     /// DBSCAN.
     pub dbscan: DbscanParams,
-    /// The annotation compared with.
+    /// The annotation compared with (`None`: the first categorical annotation that is not a
+    /// clustering's own; empty: none).
     pub compare: Option<String>,
     /// The neighbour graph of Leiden and Louvain.
     pub graph: super::neighbors::GraphSettings,
@@ -197,6 +198,24 @@ impl Default for ClusterSettings {
 }
 
 impl ClusterSettings {
+    /// The annotation the clusters are compared with (its strip under the dendrogram, its
+    /// contingency table): the chosen one, else the first categorical annotation that is not
+    /// the clusters of one of the methods here.
+    pub fn compare_name(&self, dataset: &crate::data::Dataset) -> Option<String> {
+        let ours = [ClusterMethod::Hierarchical, ClusterMethod::KMeans, ClusterMethod::Dbscan]
+            .map(ClusterMethod::annotation_name);
+        super::chosen_annotation(self.compare.as_deref(), dataset, || {
+            dataset
+                .annotations()
+                .iter()
+                .find(|a| {
+                    matches!(a.values, crate::data::annotations::AnnotationValues::Categorical { .. })
+                        && !ours.contains(&a.name.as_str())
+                })
+                .map(|a| a.name.clone())
+        })
+    }
+
     /// The distance the method really uses (k-means and the Euclidean-only linkages: Euclidean).
     pub fn effective_metric(&self) -> Metric {
         match self.method {

@@ -34,10 +34,22 @@ pub struct DistanceMapSettings {
     pub metric: Metric,
     /// The order.
     pub order: MapOrder,
-    /// The annotation drawn as strips (`None`: the first annotation; empty: none).
+    /// The annotation drawn as strips (`None`: the ordering annotation when the map is ordered
+    /// by one, else the first annotation; empty: none).
     pub strip: Option<String>,
     /// Dark for large distances.
     pub reversed: bool,
+}
+
+impl DistanceMapSettings {
+    /// The annotation drawn as strips: the chosen one, else the one the map is ordered by, else
+    /// the first annotation.
+    pub fn strip_name(&self, dataset: &Dataset) -> Option<String> {
+        super::chosen_annotation(self.strip.as_deref(), dataset, || match &self.order {
+            MapOrder::Annotation(name) => super::chosen_annotation(Some(name), dataset, || None),
+            _ => super::first_annotation(dataset),
+        })
+    }
 }
 
 /// Above this many samples the map is not computed: its average-linkage order has no Cancel

@@ -38,6 +38,11 @@ impl HeatmapSettings {
     pub fn effective_metric(&self) -> Metric {
         tree_metric(self.method, self.metric)
     }
+
+    /// The annotation drawn as the strip (none chosen: the first annotation).
+    pub fn strip_name(&self, dataset: &crate::data::Dataset) -> Option<String> {
+        super::chosen_annotation(self.strip.as_deref(), dataset, || super::first_annotation(dataset))
+    }
 }
 
 /// The z-scored genes × samples, the distances between genes and between samples.

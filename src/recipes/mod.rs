@@ -60,6 +60,15 @@ impl Colouring {
             .map_or(Self::Nothing, |a| Self::Annotation(a.name.clone()))
     }
 
+    /// The annotation named by `--colour-by`/a session, when it is one (scatters on the command
+    /// line colour by annotations only).
+    pub fn annotation_name(&self) -> Option<&str> {
+        match self {
+            Self::Annotation(name) => Some(name),
+            _ => None,
+        }
+    }
+
     /// True when `dataset` has what this colouring names (nothing always is).
     pub fn applies_to(&self, dataset: &crate::data::Dataset) -> bool {
         match self {
@@ -68,6 +77,26 @@ impl Colouring {
             Self::Gene(gene) => dataset.gene_ids().iter().any(|g| g == gene),
         }
     }
+}
+
+/// The annotation a view's `choice` of strip or comparison names in `dataset`: an empty name is
+/// none, a name the data lack is none, and no choice is `default` (each view's rule, shared by
+/// the app, `biolens plot` and `biolens run`).
+pub fn chosen_annotation(
+    choice: Option<&str>,
+    dataset: &crate::data::Dataset,
+    default: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    match choice {
+        Some("") => None,
+        Some(name) => dataset.annotations().iter().any(|a| a.name == name).then(|| name.to_owned()),
+        None => default(),
+    }
+}
+
+/// The first annotation of `dataset`, if any: the strips' default.
+pub fn first_annotation(dataset: &crate::data::Dataset) -> Option<String> {
+    dataset.annotations().first().map(|a| a.name.clone())
 }
 
 /// How an analysis reports progress and learns that it was cancelled.

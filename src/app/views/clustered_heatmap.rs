@@ -242,11 +242,7 @@ impl ClusteredHeatmapView {
     }
 
     fn strip_name(&self, dataset: &crate::data::Dataset) -> Option<String> {
-        match &self.settings.strip {
-            Some(name) if name.is_empty() => None,
-            Some(name) => dataset.annotations().iter().find(|a| &a.name == name).map(|a| a.name.clone()),
-            None => dataset.annotations().first().map(|a| a.name.clone()),
-        }
+        self.settings.strip_name(dataset)
     }
 
     fn map_ui(

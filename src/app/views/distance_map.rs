@@ -238,11 +238,7 @@ impl DistanceMapView {
 
     /// The annotation shown as strips.
     fn strip_name(&self, dataset: &Dataset) -> Option<String> {
-        match &self.settings.strip {
-            Some(name) if name.is_empty() => None,
-            Some(name) => dataset.annotations().iter().find(|a| &a.name == name).map(|a| a.name.clone()),
-            None => dataset.annotations().first().map(|a| a.name.clone()),
-        }
+        self.settings.strip_name(dataset)
     }
 
     fn legend_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {

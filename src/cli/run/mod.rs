@@ -131,11 +131,13 @@ fn tsne_params(t: &TsneParams) -> TsneParams {
     TsneParams { seed: t.seed, perplexity: t.perplexity, iterations: t.iterations, ..TsneParams::default() }
 }
 
-/// The distance map's strip when it is not ordered by an annotation (none unless named).
-fn map_strip(d: &crate::recipes::distance_map::DistanceMapSettings) -> Option<&str> {
-    match &d.order {
-        MapOrder::Annotation(name) => Some(name),
-        _ => d.strip.as_deref().filter(|s| !s.is_empty()),
+/// The flags of a view's strip or comparison choice: a name is `--colour-by`, an empty name is
+/// `--no-colour`, no choice is `plot`'s default, which is the app's.
+fn choice_flags(choice: Option<&str>) -> Vec<Arg> {
+    match choice {
+        Some("") => text(&["--no-colour"]),
+        Some(name) => text(&["--colour-by", name]),
+        None => Vec::new(),
     }
 }
 
@@ -251,10 +253,8 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
         lines.push(Line { args, stdout: stdout.map(str::to_owned) });
     };
     let out = |name: &str| vec![Arg::Text("--out".to_owned()), Arg::Out(name.to_owned())];
-    let colour = |c: &Colouring| match c {
-        Colouring::Annotation(name) => text(&["--colour-by", name]),
-        _ => Vec::new(),
-    };
+    // A scatter in one colour (or a gene's, which plot cannot draw) is asked for as such.
+    let colour = |c: &Colouring| choice_flags(Some(c.annotation_name().unwrap_or_default()));
     let v = &s.views;
     // PCA: scores and loadings, the scatter, the scree plot and the loadings.
     let pca = &v.pca.params;
@@ -329,12 +329,19 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
         map.push(Arg::Text("--reversed".to_owned()));
     }
     match &d.order {
-        MapOrder::Clustering => {}
-        MapOrder::Original => map.extend(text(&["--order", "original"])),
-        MapOrder::Annotation(name) => map.extend(text(&["--order", "annotation", "--colour-by", name])),
-    }
-    if let (Some(strip), false) = (map_strip(d), matches!(d.order, MapOrder::Annotation(_))) {
-        map.extend(text(&["--colour-by", strip]));
+        MapOrder::Clustering => map.extend(choice_flags(d.strip.as_deref())),
+        MapOrder::Original => {
+            map.extend(text(&["--order", "original"]));
+            map.extend(choice_flags(d.strip.as_deref()));
+        }
+        MapOrder::Annotation(name) => {
+            map.extend(text(&["--order", "annotation", "--colour-by", name]));
+            if d.strip.as_ref().is_some_and(|strip| strip != name) {
+                notes.push(Note::Script(format!(
+                    "the script's distance map shows its ordering annotation '{name}' as the strip"
+                )));
+            }
+        }
     }
     map.extend(out(&format!("distance_map.{ext}")));
     push(&["plot", "distance-map"], map, None);
@@ -353,7 +360,7 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<No
     let v = &s.views;
     let out = |name: &str| vec![Arg::Text("--out".to_owned()), Arg::Out(name.to_owned())];
     let c = &v.clusters;
-    let strip = c.compare.iter().filter(|n| !n.is_empty()).flat_map(|n| text(&["--colour-by", n])).collect::<Vec<_>>();
+    let strip = choice_flags(c.compare.as_deref());
     match c.method {
         ClusterMethod::Hierarchical => {
             let how = text(&["--method", c.linkage.name(), "--metric", &flag(&c.effective_metric())]);
@@ -448,9 +455,7 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<No
         "--range",
         &h.range.to_string(),
     ]);
-    if let Some(strip) = h.strip.as_ref().filter(|s| !s.is_empty()) {
-        heatmap.extend(text(&["--colour-by", strip]));
-    }
+    heatmap.extend(choice_flags(h.strip.as_deref()));
     heatmap.extend(out(&format!("heatmap.{ext}")));
     push(&["plot", "heatmap"], heatmap, None);
 }
@@ -752,7 +757,7 @@ impl Runner<'_> {
         let (scores, loadings) = (self.file("pca_scores.csv")?, self.file("pca_loadings.csv")?);
         super::write_pca_tables(&fit, &self.dataset, Some(scores), Some(loadings))?;
         self.written.extend(["pca_scores.csv".to_owned(), "pca_loadings.csv".to_owned()]);
-        let colour_by = annotation_name(&v.colour_by);
+        let colour_by = v.colour_by.annotation_name();
         // Components beyond those computed show the last one, as in the app.
         let last = fit.explained_variance_ratio.len().saturating_sub(1);
         let axes = (v.axes.0.min(last), v.axes.1.min(last));
@@ -766,7 +771,7 @@ impl Runner<'_> {
     fn tsne(&mut self) -> anyhow::Result<()> {
         let v = &self.s.views.tsne;
         let embedding = recipes::tsne::run(self.x()?, &tsne_params(&v.params), Ctx::silent(), |_, _| {})?;
-        let fig = plot::tsne_scatter(&self.dataset, &embedding, annotation_name(&v.colour_by), None)?;
+        let fig = plot::tsne_scatter(&self.dataset, &embedding, v.colour_by.annotation_name(), None)?;
         self.figure("tsne", PlotView::Tsne, fig)
     }
 
@@ -779,7 +784,7 @@ impl Runner<'_> {
         self.table("distances.csv", |w| {
             crate::export::csv::write_matrix(w, "sample_id", &ids, &ids, map.matrix.view())
         })?;
-        let strip = plot::strip(&self.dataset, map_strip(d))?;
+        let strip = plot::strip(&self.dataset, d.strip_name(&self.dataset).as_deref())?;
         let fig = plot::distance_map_figure(&self.dataset, &map, &d.order, d.reversed, strip.as_ref());
         self.figure("distance_map", PlotView::DistanceMap, fig)
     }
@@ -798,7 +803,7 @@ impl Runner<'_> {
                 let tree = clusters::tree_of_distances(condensed, n, c.linkage, Ctx::silent())?;
                 self.table("linkage.csv", |w| crate::export::csv::write_merges(w, &tree.merges))?;
                 let labels: Vec<Option<usize>> = c.cut(&tree).into_iter().map(Some).collect();
-                let strip = plot::strip(&self.dataset, c.compare.as_deref().filter(|n| !n.is_empty()))?;
+                let strip = plot::strip(&self.dataset, c.compare_name(&self.dataset).as_deref())?;
                 let fig = plot::dendrogram_figure(&self.dataset, &tree, &c, strip.as_ref());
                 self.figure("dendrogram", PlotView::Dendrogram, fig)?;
                 let d = for_silhouettes.context("silhouettes: too many samples (checked above)")?;
@@ -826,7 +831,7 @@ impl Runner<'_> {
         let h = &self.s.views.heatmap;
         let settings = HeatmapSettings { metric: h.effective_metric(), ..h.clone() };
         let map = recipes::heatmap::run(self.x()?, &settings, Ctx::silent())?;
-        let strip = plot::strip(&self.dataset, h.strip.as_deref().filter(|s| !s.is_empty()))?;
+        let strip = plot::strip(&self.dataset, h.strip_name(&self.dataset).as_deref())?;
         let fig = plot::heatmap_figure(&self.dataset, &map, h.range, strip.as_ref());
         self.figure("heatmap", PlotView::Heatmap, fig)
     }
@@ -862,13 +867,5 @@ impl Runner<'_> {
             }
         }
         Ok(())
-    }
-}
-
-/// The annotation a scatter is coloured by (a gene colouring has no command-line form).
-fn annotation_name(colouring: &Colouring) -> Option<&str> {
-    match colouring {
-        Colouring::Annotation(name) => Some(name),
-        _ => None,
     }
 }

@@ -102,17 +102,7 @@ impl ClustersView {
 
     /// The annotation clusters are compared with.
     pub(super) fn compare_name(&self, dataset: &Dataset) -> Option<String> {
-        let ours = [ClusterMethod::Hierarchical, ClusterMethod::KMeans, ClusterMethod::Dbscan]
-            .map(ClusterMethod::annotation_name);
-        match &self.settings.compare {
-            Some(name) if name.is_empty() => None,
-            Some(name) => dataset.annotations().iter().find(|a| &a.name == name).map(|a| a.name.clone()),
-            None => dataset
-                .annotations()
-                .iter()
-                .find(|a| matches!(a.values, AnnotationValues::Categorical { .. }) && !ours.contains(&a.name.as_str()))
-                .map(|a| a.name.clone()),
-        }
+        self.settings.compare_name(dataset)
     }
 
     pub(super) fn side_ui(&mut self, ui: &mut egui::Ui, dataset: &Dataset) {
