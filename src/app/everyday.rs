@@ -158,14 +158,10 @@ pub fn looks_like_a_table(text: &str) -> bool {
     lines.len() == 2 && lines.iter().all(|l| l.contains('\t'))
 }
 
-/// Where pasted tables are kept: `$BIOLENS_DATA_DIR`, else the app's data folder
-/// (`~/.local/share/biolens` on Linux), in `pasted/`.
+/// Where pasted tables are kept: the app's data folder (`~/.local/share/biolens` on Linux), in
+/// `pasted/` (tests point `AppState::paste_folder` elsewhere).
 pub fn paste_folder() -> PathBuf {
-    let base = std::env::var_os("BIOLENS_DATA_DIR")
-        .map(PathBuf::from)
-        .or_else(|| eframe::storage_dir("biolens"))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("pasted")
+    eframe::storage_dir("biolens").unwrap_or_else(std::env::temp_dir).join("pasted")
 }
 
 /// Saves a pasted table as `pasted-<n>.tsv` (the first free number) in `folder`.
