@@ -17,6 +17,7 @@ fn png_100k(c: &mut Criterion) {
         points,
         highlighted: Vec::new(),
         legend: Legend::None,
+        legend_title: String::new(),
     };
     let size = Size { width: 3000.0, height: 2000.0, units: Units::Px, dpi: 300.0 };
     let style = Style::for_size(size.pixels());

@@ -328,7 +328,8 @@ fn network_views_draw_the_code_and_the_curves() {
 
 /// Without `--colour-by`, figures are coloured as the app shows them at first: scatters by the
 /// first annotation that groups the samples, the heatmap's and distance map's strip the first
-/// annotation, the dendrogram's the first categorical one; `--no-colour` draws none.
+/// annotation, the dendrogram's the first categorical one, each legend headed by the
+/// annotation's name; `--no-colour` draws none.
 #[test]
 fn the_default_colouring_is_the_apps() {
     use biolens::recipes::Colouring;
@@ -364,9 +365,12 @@ fn the_default_colouring_is_the_apps() {
         let mut plain = extra.clone();
         plain.push("--no-colour");
         let none = plot_on("khan_srbct", view, &plain, &out("none"));
-        // No legend: fewer texts.
-        let texts = |bytes: &[u8]| String::from_utf8_lossy(bytes).matches("<text").count();
-        assert!(texts(&none) < texts(&default), "{view}: --no-colour drops the legend of {name}");
+        // The legend is headed by the annotation's name; none: no legend, fewer texts.
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        let heading = format!(">{name}<");
+        assert!(text(&default).contains(&heading), "{view}: the legend is headed '{name}'");
+        assert!(!text(&none).contains(&heading), "{view}: --no-colour has no legend of {name}");
+        assert!(text(&none).matches("<text").count() < text(&default).matches("<text").count(), "{view}");
     }
     // One or the other.
     let m = sample("khan_srbct/expression.csv");

@@ -128,6 +128,7 @@ fn export_figure_writes_the_scatter_as_shown() {
                 svg.split(r##"<g fill="none" stroke="#000000""##).nth(1).and_then(|s| s.split("</g>").next()).unwrap();
             assert_eq!(outlined.matches("<circle").count(), 3, "the selection outlined");
             assert!(svg.contains(">setosa</text>"), "the legend");
+            assert!(svg.contains(">label</text>"), "the legend names what it colours by");
         }
     }
     // Copy as image: the same figure, rasterised for the clipboard.

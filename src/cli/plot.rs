@@ -474,6 +474,7 @@ fn scatter(
         points: (0..n).map(|i| (coords.0[i], coords.1[i], colours[i])).collect(),
         highlighted,
         legend,
+        legend_title: colour_by.unwrap_or_default().to_owned(),
     }
     .into())
 }

@@ -339,16 +339,25 @@ pub struct Scatter {
     pub highlighted: Vec<usize>,
     /// The legend.
     pub legend: Legend,
+    /// What the colours are (the annotation's name), set over a legend of classes so a reader
+    /// of the figure knows; empty: none.
+    pub legend_title: String,
 }
 
 impl From<Scatter> for Figure {
     fn from(s: Scatter) -> Self {
+        let legends = match s.legend {
+            classes @ Legend::Classes(_) if !s.legend_title.is_empty() => {
+                vec![Legend::Heading(s.legend_title), classes]
+            }
+            legend => vec![legend],
+        };
         Self {
             title: s.title,
             x: Axis::linear(s.x_label),
             y: Axis::linear(s.y_label),
             marks: vec![Mark::Points { points: s.points, highlighted: s.highlighted }],
-            legends: vec![s.legend],
+            legends,
             frame: true,
         }
     }

@@ -349,6 +349,10 @@ fn figure_of(
         points: kept,
         highlighted,
         legend,
+        legend_title: match colouring {
+            Colouring::Annotation(name) => name.clone(),
+            Colouring::Nothing | Colouring::Gene(_) => String::new(),
+        },
     }
 }
 
