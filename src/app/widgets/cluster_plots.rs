@@ -5,6 +5,23 @@ use eframe::egui::{self, Color32, Mesh, Rect, RichText, Sense, Stroke, pos2, vec
 
 use crate::data::annotations::format_number;
 
+/// Where labels `line` high go beside bands centred at `middles` (top to bottom): at each
+/// middle, pushed down where tiny bands would make them overlap (so they stay in order), and
+/// none (`None`) that would reach past `bottom`.
+fn label_places(middles: &[f32], line: f32, bottom: f32) -> Vec<Option<f32>> {
+    let mut free_from = f32::NEG_INFINITY;
+    middles
+        .iter()
+        .map(|&middle| {
+            let at = middle.max(free_from + line / 2.0);
+            (at + line / 2.0 <= bottom).then(|| {
+                free_from = at + line / 2.0;
+                at
+            })
+        })
+        .collect()
+}
+
 /// Samples' silhouette widths grouped by cluster: `None` widths (noise) are left out.
 pub fn silhouette_ui(
     ui: &mut egui::Ui,
@@ -47,6 +64,7 @@ pub fn silhouette_ui(
     let small = egui::TextStyle::Small.resolve(ui.style());
     let mut mesh = Mesh::default();
     let mut y = rect.top();
+    let mut middles = Vec::new();
     for (c, g) in groups.iter().enumerate() {
         let top = y;
         for &w in g {
@@ -55,15 +73,16 @@ pub fn silhouette_ui(
             y += per;
         }
         if !g.is_empty() {
-            painter.text(
-                pos2(rect.left() - 4.0, f32::midpoint(top, y)),
-                egui::Align2::RIGHT_CENTER,
-                format!("{}", c + 1),
-                small.clone(),
-                text,
-            );
+            middles.push((c, f32::midpoint(top, y)));
         }
         y += gap;
+    }
+    let places = label_places(&middles.iter().map(|m| m.1).collect::<Vec<_>>(), small.size, outer.bottom());
+    for ((c, _), at) in middles.iter().zip(places) {
+        if let Some(at) = at {
+            let number = format!("{}", c + 1);
+            painter.text(pos2(rect.left() - 4.0, at), egui::Align2::RIGHT_CENTER, number, small.clone(), text);
+        }
     }
     painter.add(mesh);
     painter.vline(x_of(0.0), rect.y_range(), Stroke::new(1.0, text));
@@ -113,4 +132,19 @@ pub fn contingency_ui(
             }
         });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label_places;
+
+    #[test]
+    fn labels_of_tiny_clusters_are_pushed_apart_in_order() {
+        // Two one-sample clusters 3 points apart, then a large one: 10-point labels.
+        let places = label_places(&[2.0, 5.0, 100.0], 10.0, 200.0);
+        assert_eq!(places, vec![Some(2.0), Some(12.0), Some(100.0)]);
+        // Room for no more than the bottom allows.
+        let places = label_places(&[2.0, 5.0, 8.0], 10.0, 20.0);
+        assert_eq!(places, vec![Some(2.0), Some(12.0), None]);
+    }
 }

@@ -81,13 +81,17 @@ impl ClustersView {
             }
             ClusterMethod::Leiden | ClusterMethod::Louvain => self.graph_controls_ui(ui, n, dataset),
         }
-        ui.separator();
+        // A separator only before something (the toolbar adds its own before the export).
         if let Some((_, job)) = &self.job {
+            ui.separator();
             if super::super::job_progress_ui(ui, job) {
                 self.job = None;
             }
-        } else if self.needs_rerun() && ui.button("Run").on_hover_text("The last run was cancelled").clicked() {
-            self.attempted = None;
+        } else if self.needs_rerun() {
+            ui.separator();
+            if ui.button("Run").on_hover_text("The last run was cancelled").clicked() {
+                self.attempted = None;
+            }
         }
     }
 
