@@ -233,6 +233,8 @@ fn plot_draws_the_regression_views() {
             _ => "training samples",
         };
         assert!(svg.contains(label), "{view}: '{label}' in the figure");
+        // Coloured only when asked, the legend headed by the annotation's name.
+        assert_eq!(svg.contains(">label</text>"), !extra.is_empty() && view == "predicted", "{view}");
     }
 }
 

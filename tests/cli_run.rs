@@ -96,23 +96,62 @@ fn run_writes_every_table_and_figure_with_the_commands_numbers() {
         serde_json::from_slice(&std::fs::read(out.join("classify_knn.json")).unwrap()).unwrap();
     assert_eq!(json["samples"], 150);
 
-    // The script reproduces `run`: the same tables and figures, byte for byte.
-    let script = biolens(&["run", session.to_str().unwrap(), "--script"]);
-    assert!(script.status.success());
-    let script_path = dir.path().join("session.sh");
-    std::fs::write(&script_path, &script.stdout).unwrap();
-    let bin = Path::new(env!("CARGO_BIN_EXE_biolens")).parent().unwrap();
+    script_reproduces(dir.path(), &session, &out);
+}
+
+/// The session's script writes what `run` wrote into `out`: the same tables and figures, byte
+/// for byte. Returns the script.
+fn script_reproduces(dir: &Path, session: &Path, out: &Path) -> String {
+    let script = biolens(&["run", session.to_str().expect("a UTF-8 path"), "--script"]);
+    assert!(script.status.success(), "{}", String::from_utf8_lossy(&script.stderr));
+    let script_path = dir.join("session.sh");
+    std::fs::write(&script_path, &script.stdout).expect("write the script");
+    let bin = Path::new(env!("CARGO_BIN_EXE_biolens")).parent().expect("the binary's folder");
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    let by_script = dir.path().join("by_script");
-    let sh = Command::new("sh").arg(&script_path).arg(&by_script).env("PATH", path).output().unwrap();
+    let by_script = dir.join("by_script");
+    let sh = Command::new("sh").arg(&script_path).arg(&by_script).env("PATH", path).output().expect("run sh");
     assert!(sh.status.success(), "{}", String::from_utf8_lossy(&sh.stderr));
-    for entry in std::fs::read_dir(&out).unwrap().filter_map(Result::ok) {
+    for entry in std::fs::read_dir(out).expect("the output folder").filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if entry.path().extension().is_some_and(|e| e == "json") {
             continue; // timings differ
         }
-        assert_eq!(std::fs::read(entry.path()).unwrap(), std::fs::read(by_script.join(&name)).unwrap(), "{name}");
+        let (by_run, by_script) = (std::fs::read(entry.path()), std::fs::read(by_script.join(&name)));
+        assert_eq!(by_run.expect("run's file"), by_script.expect("the script's file"), "{name}");
     }
+    String::from_utf8(script.stdout).expect("a UTF-8 script")
+}
+
+/// Views naming annotations the data lack (a clustering's labels, which the app publishes but
+/// a session does not keep) are drawn without them by `run` and its script alike, with notes:
+/// a scatter in one colour, no strip, a map ordered by the missing annotation in clustering
+/// order.
+#[test]
+fn views_naming_annotations_the_data_lack_are_drawn_without_them_by_run_and_script_alike() {
+    use biolens::recipes::Colouring;
+    use biolens::recipes::clusters::ClusterMethod;
+    use biolens::recipes::distance_map::MapOrder;
+    let dir = tempfile::tempdir().unwrap();
+    let (session, _) = iris_session(dir.path());
+    let mut s = Session::load(&session).unwrap();
+    s.views.pca.colour_by = Colouring::Annotation("leiden".into());
+    s.views.heatmap.strip = Some("hierarchical clusters".into());
+    s.views.distance_map.order = MapOrder::Annotation("k-means clusters".into());
+    s.views.clusters.method = ClusterMethod::Hierarchical;
+    s.views.clusters.compare = Some("DBSCAN clusters".into());
+    s.save(&session).unwrap();
+    let out = dir.path().join("out");
+    let run = biolens(&["run", session.to_str().unwrap(), "--out-dir", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let said = String::from_utf8_lossy(&run.stdout).into_owned();
+    for name in ["leiden", "hierarchical clusters", "k-means clusters", "DBSCAN clusters"] {
+        assert!(said.contains(&format!("names '{name}', which the data lack")), "a note on {name}: {said}");
+    }
+    let script = script_reproduces(dir.path(), &session, &out);
+    assert!(script.contains("# Note: the heatmap's strip names 'hierarchical clusters'"), "{script}");
+    // The silhouettes draw no strip, so their line does not name one.
+    let silhouette = script.lines().find(|l| l.contains("plot silhouette")).expect("a silhouette line");
+    assert!(!silhouette.contains("colour"), "{silhouette}");
 }
 
 #[test]

@@ -5,8 +5,8 @@
 //! Predict view's results table keeps its F1 and ROC AUC columns in reach. The single-cell
 //! views (table, QC, stored embeddings, markers) are checked the same way on an h5ad file. A
 //! screenshot of every view at both sizes is written to `$BIOLENS_SCREENSHOTS` (when set) as
-//! `projector_<width>_<view>.png` (`projector_<width>_sc_<view>.png` for the single-cell
-//! file), for looking at.
+//! `<width>_<view>.png` (`<width>_sc_<view>.png` for the single-cell file), the names of
+//! `docs/projector/`, for looking at.
 
 mod common;
 
@@ -99,7 +99,7 @@ fn main_plot(tab: Tab, single_cell: bool) -> Option<&'static str> {
     }
 }
 
-/// Shows each of `tabs`, screenshots it as `projector_<width>_<prefix><view>` and checks it
+/// Shows each of `tabs`, screenshots it as `<width>_<prefix><view>` and checks it
 /// fits (`prefix` is `sc_` for the single-cell file).
 fn check_views(h: &mut Harness<'static, BiolensApp>, pixels: [f32; 2], tabs: &[Tab], prefix: &str) {
     let scale = h.ctx.zoom_factor();
@@ -107,7 +107,7 @@ fn check_views(h: &mut Harness<'static, BiolensApp>, pixels: [f32; 2], tabs: &[T
         show(h, tab);
         let title = h.state().view(tab).title().to_lowercase().replace([' ', '-'], "_");
         let what = format!("{prefix}{} at {}×{} ({scale}×)", h.state().view(tab).title(), pixels[0], pixels[1]);
-        screenshot(h, &format!("projector_{}_{prefix}{title}", pixels[0]));
+        screenshot(h, &format!("{}_{prefix}{title}", pixels[0]));
         check_fits(h, &what, main_plot(tab, prefix == "sc_"), 150.0);
     }
 }
@@ -150,7 +150,7 @@ fn single_cell_views_at(pixels: [f32; 2], scale: f32) {
     h.get_by_label("cell_type").click();
     h.run_steps(3);
     assert_eq!(h.state().qc_view().violins_drawn().len(), 5, "a violin per cell type");
-    screenshot(&mut h, &format!("projector_{}_sc_qc_violins", pixels[0]));
+    screenshot(&mut h, &format!("{}_sc_qc_violins", pixels[0]));
     check_fits(&h, "QC violins", None, 0.0);
 }
 

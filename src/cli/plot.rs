@@ -51,9 +51,10 @@ pub struct PlotArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Colour the points by this annotation (scatters), or show it as a strip (dendrogram,
-    /// heatmap, distance map). Without it, as in the app: scatters by the first annotation that
-    /// groups the samples, the heatmap's and distance map's strip the first annotation, the
-    /// dendrogram's the first categorical one.
+    /// heatmap, distance map). Without it, as in the app: scatters (PCA, t-SNE, UMAP,
+    /// autoencoder) by the first annotation that groups the samples, the heatmap's and distance
+    /// map's strip the first annotation, the dendrogram's the first categorical one that is not
+    /// a clustering's labels; the regression plots in one colour.
     #[arg(long = "colour-by", visible_alias = "color-by", value_name = "COLUMN")]
     pub colour_by: Option<String>,
     /// One colour and no strips (instead of the default colouring).
@@ -748,12 +749,15 @@ fn regression_figure(args: &PlotArgs, dataset: &Dataset) -> anyhow::Result<(Figu
     let problem = &regression.problem;
     let (tested, (truth, predicted)): (Vec<usize>, (Vec<f64>, Vec<f64>)) =
         regression.tested().into_iter().map(|(i, t, p)| (i, (t, p))).unzip();
+    // One colour unless asked (the app draws these in one colour); a legend of classes is
+    // headed by the annotation's name, as the scatters' are.
     let (colours, legend) = match args.colour_by.as_deref() {
         Some(name) => {
             let (all, legend) = plots::annotation_colours(annotation(dataset, name, "--colour-by")?);
-            (tested.iter().map(|&i| all[problem.samples[i]]).collect(), Some(legend))
+            let heading = matches!(legend, Legend::Classes(_)).then(|| Legend::Heading(name.to_owned()));
+            (tested.iter().map(|&i| all[problem.samples[i]]).collect(), heading.into_iter().chain([legend]).collect())
         }
-        None => (Vec::new(), None),
+        None => (Vec::new(), Vec::new()),
     };
     let wanted: Vec<&str> =
         args.highlight.as_deref().map(|h| h.split(',').map(str::trim).collect()).unwrap_or_default();

@@ -202,8 +202,14 @@ impl ClusterSettings {
     /// contingency table): the chosen one, else the first categorical annotation that is not
     /// the clusters of one of the methods here.
     pub fn compare_name(&self, dataset: &crate::data::Dataset) -> Option<String> {
-        let ours = [ClusterMethod::Hierarchical, ClusterMethod::KMeans, ClusterMethod::Dbscan]
-            .map(ClusterMethod::annotation_name);
+        let ours = [
+            ClusterMethod::Hierarchical,
+            ClusterMethod::KMeans,
+            ClusterMethod::Dbscan,
+            ClusterMethod::Leiden,
+            ClusterMethod::Louvain,
+        ]
+        .map(ClusterMethod::annotation_name);
         super::chosen_annotation(self.compare.as_deref(), dataset, || {
             dataset
                 .annotations()

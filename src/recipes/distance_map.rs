@@ -43,10 +43,11 @@ pub struct DistanceMapSettings {
 
 impl DistanceMapSettings {
     /// The annotation drawn as strips: the chosen one, else the one the map is ordered by, else
+    /// (also when the data lack the ordering one, and the map falls back to clustering order)
     /// the first annotation.
     pub fn strip_name(&self, dataset: &Dataset) -> Option<String> {
         super::chosen_annotation(self.strip.as_deref(), dataset, || match &self.order {
-            MapOrder::Annotation(name) => super::chosen_annotation(Some(name), dataset, || None),
+            MapOrder::Annotation(name) if dataset.annotations().iter().any(|a| &a.name == name) => Some(name.clone()),
             _ => super::first_annotation(dataset),
         })
     }

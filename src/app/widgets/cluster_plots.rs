@@ -77,7 +77,8 @@ pub fn silhouette_ui(
         }
         y += gap;
     }
-    let places = label_places(&middles.iter().map(|m| m.1).collect::<Vec<_>>(), small.size, outer.bottom());
+    // Above the tick labels under the bars.
+    let places = label_places(&middles.iter().map(|m| m.1).collect::<Vec<_>>(), small.size, rect.bottom());
     for ((c, _), at) in middles.iter().zip(places) {
         if let Some(at) = at {
             let number = format!("{}", c + 1);

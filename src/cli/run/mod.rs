@@ -241,8 +241,35 @@ enum Note {
     Script(String),
 }
 
+/// The annotations a session's views can name in its data: the data's own and those made from
+/// selections. The labels of a clustering, which the app publishes as annotations, are not kept
+/// in a session.
+struct Names(std::collections::HashSet<String>);
+
+impl Names {
+    fn of(s: &Session, dataset: &crate::data::Dataset) -> Self {
+        let made = s.made_annotations.iter().map(|a| a.name.clone());
+        Self(dataset.annotations().iter().map(|a| a.name.clone()).chain(made).collect())
+    }
+
+    /// `choice` (a view's colouring, strip or comparison) as the data can honour it: an
+    /// annotation they lack is none (`Some("")`), with a note; `run` draws it so too.
+    fn honour<'c>(&self, choice: Option<&'c str>, what: &str, notes: &mut Vec<Note>) -> Option<&'c str> {
+        match choice {
+            Some(name) if !name.is_empty() && !self.0.contains(name) => {
+                notes.push(Note::Both(format!(
+                    "{what} names '{name}', which the data lack (a clustering's labels are not kept in a \
+                     session): drawn without it"
+                )));
+                Some("")
+            }
+            other => other,
+        }
+    }
+}
+
 /// The session's tables and figures as command lines, and notes on what they cannot show.
-fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
+fn commands(s: &Session, ext: &str, names: &Names) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
     let data = data_args(s)?;
     let mut lines = Vec::new();
     let mut notes = Vec::new();
@@ -254,7 +281,9 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
     };
     let out = |name: &str| vec![Arg::Text("--out".to_owned()), Arg::Out(name.to_owned())];
     // A scatter in one colour (or a gene's, which plot cannot draw) is asked for as such.
-    let colour = |c: &Colouring| choice_flags(Some(c.annotation_name().unwrap_or_default()));
+    let colour = |c: &Colouring, what: &str, notes: &mut Vec<Note>| {
+        choice_flags(names.honour(Some(c.annotation_name().unwrap_or_default()), what, notes))
+    };
     let v = &s.views;
     // PCA: scores and loadings, the scatter, the scree plot and the loadings.
     let pca = &v.pca.params;
@@ -272,7 +301,7 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
     let (x, y) = ((v.pca.axes.0 + 1).to_string(), (v.pca.axes.1 + 1).to_string());
     let mut scatter = pca_flags.clone();
     scatter.extend(text(&["--x-pc", &x, "--y-pc", &y]));
-    scatter.extend(colour(&v.pca.colour_by));
+    scatter.extend(colour(&v.pca.colour_by, "the PCA scatter's colouring", &mut notes));
     scatter.extend(out(&format!("pca.{ext}")));
     push(&["plot", "pca"], scatter, None);
     let mut scree = pca_flags.clone();
@@ -316,7 +345,7 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
         "--iterations",
         &t.iterations.to_string(),
     ]);
-    tsne.extend(colour(&v.tsne.colour_by));
+    tsne.extend(colour(&v.tsne.colour_by, "the t-SNE scatter's colouring", &mut notes));
     tsne.extend(out(&format!("tsne.{ext}")));
     push(&["plot", "tsne"], tsne, None);
     // The distance map.
@@ -328,11 +357,16 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
     if d.reversed {
         map.push(Arg::Text("--reversed".to_owned()));
     }
+    let map_strip = names.honour(d.strip.as_deref(), "the distance map's strip", &mut notes);
     match &d.order {
-        MapOrder::Clustering => map.extend(choice_flags(d.strip.as_deref())),
+        MapOrder::Clustering => map.extend(choice_flags(map_strip)),
         MapOrder::Original => {
             map.extend(text(&["--order", "original"]));
-            map.extend(choice_flags(d.strip.as_deref()));
+            map.extend(choice_flags(map_strip));
+        }
+        // Ordered by an annotation the data lack: in clustering order, as the map falls back.
+        MapOrder::Annotation(name) if names.honour(Some(name), "the distance map's order", &mut notes) == Some("") => {
+            map.extend(choice_flags(map_strip));
         }
         MapOrder::Annotation(name) => {
             map.extend(text(&["--order", "annotation", "--colour-by", name]));
@@ -345,7 +379,7 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
     }
     map.extend(out(&format!("distance_map.{ext}")));
     push(&["plot", "distance-map"], map, None);
-    cluster_lines(s, ext, &mut push, &mut notes);
+    cluster_lines(s, ext, names, &mut push, &mut notes);
     // Classify: every model on, with the view's features and validation.
     classify_lines(s, ext, &mut push, &mut notes);
     regress_lines(s, ext, &mut push);
@@ -355,12 +389,11 @@ fn commands(s: &Session, ext: &str) -> anyhow::Result<(Vec<Line>, Vec<Note>)> {
 type Push<'a> = dyn FnMut(&[&str], Vec<Arg>, Option<&str>) + 'a;
 
 /// The Clusters view's method and the clustered heatmap.
-fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<Note>) {
+fn cluster_lines(s: &Session, ext: &str, names: &Names, push: &mut Push<'_>, notes: &mut Vec<Note>) {
     // Clusters: the method shown.
     let v = &s.views;
     let out = |name: &str| vec![Arg::Text("--out".to_owned()), Arg::Out(name.to_owned())];
     let c = &v.clusters;
-    let strip = choice_flags(c.compare.as_deref());
     match c.method {
         ClusterMethod::Hierarchical => {
             let how = text(&["--method", c.linkage.name(), "--metric", &flag(&c.effective_metric())]);
@@ -376,10 +409,12 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<No
             }
             cluster.extend(out("clusters.csv"));
             push(&["cluster"], cluster, None);
-            for (view, file) in [("dendrogram", "dendrogram"), ("silhouette", "silhouette")] {
+            // The comparison is the dendrogram's strip (the silhouettes draw none).
+            let strip = choice_flags(names.honour(c.compare.as_deref(), "the dendrogram's strip", notes));
+            for (view, file, strip) in [("dendrogram", "dendrogram", strip), ("silhouette", "silhouette", Vec::new())] {
                 let mut args = how.clone();
                 args.extend(cut.clone());
-                args.extend(strip.clone());
+                args.extend(strip);
                 args.extend(out(&format!("{file}.{ext}")));
                 push(&["plot", view], args, None);
             }
@@ -455,7 +490,7 @@ fn cluster_lines(s: &Session, ext: &str, push: &mut Push<'_>, notes: &mut Vec<No
         "--range",
         &h.range.to_string(),
     ]);
-    heatmap.extend(choice_flags(h.strip.as_deref()));
+    heatmap.extend(choice_flags(names.honour(h.strip.as_deref(), "the heatmap's strip", notes)));
     heatmap.extend(out(&format!("heatmap.{ext}")));
     push(&["plot", "heatmap"], heatmap, None);
 }
@@ -594,7 +629,11 @@ fn quote(arg: &Arg) -> String {
 /// The session as a POSIX shell script of `biolens` commands (its first argument is the
 /// output folder, `biolens-out` by default).
 pub fn session_script(s: &Session, png: bool) -> anyhow::Result<String> {
-    let (lines, notes) = commands(s, if png { "png" } else { "svg" })?;
+    // The data as loaded (with their annotation files, before the pipeline): which annotations
+    // the views can name, and the raw samples' ids for the annotations made from selections.
+    let raw = OpenRequest { pipeline: Pipeline::default(), ..request(s) };
+    let dataset = crate::data::open(&raw, &|_, _| {})?;
+    let (lines, notes) = commands(s, if png { "png" } else { "svg" }, &Names::of(s, &dataset))?;
     let mut out = String::from("#!/bin/sh\n");
     let _ = writeln!(out, "# Reproduces a Biolens session headless: every table and figure into one folder.");
     let _ = writeln!(out, "# Written by {}. Data files (SHA-256):", s.written_by);
@@ -605,13 +644,8 @@ pub fn session_script(s: &Session, png: bool) -> anyhow::Result<String> {
         let _ = writeln!(out, "# Note: {n}");
     }
     out.push_str("set -e\nOUT=\"${1:-biolens-out}\"\nmkdir -p \"$OUT\"\n");
-    if !s.made_annotations.is_empty() {
-        // The raw samples' ids, for the table of the annotations made from selections.
-        let raw = OpenRequest { annotations: Vec::new(), pipeline: Pipeline::default(), ..request(s) };
-        let dataset = crate::data::open(&raw, &|_, _| {})?;
-        if let Some(csv) = made_csv(s, dataset.raw().sample_ids()) {
-            let _ = write!(out, "cat > \"$OUT/{MADE}\" <<'BIOLENS_EOF'\n{csv}BIOLENS_EOF\n");
-        }
+    if let Some(csv) = made_csv(s, dataset.raw().sample_ids()) {
+        let _ = write!(out, "cat > \"$OUT/{MADE}\" <<'BIOLENS_EOF'\n{csv}BIOLENS_EOF\n");
     }
     for line in &lines {
         let args: Vec<String> = line.args.iter().map(quote).collect();
@@ -649,18 +683,18 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn std::io::Write) -> anyhow::Resul
     let dir = args.out_dir.as_deref().context("--out-dir DIR")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let ext = if args.png { "png" } else { "svg" };
-    let (_, notes) = commands(&s, ext)?;
-    for note in &notes {
-        if let Note::Both(n) = note {
-            writeln!(out, "note: {n}")?;
-        }
-    }
     // The data, read and preprocessed once; the made annotations joined before the pipeline.
     let made = dir.join(MADE);
     let dataset = crate::data::open_with(&request(&s), &|_, _| {}, |raw| match made_csv(&s, raw.sample_ids()) {
         Some(csv) => std::fs::write(&made, csv).map(|()| Some(made.clone())).map_err(|e| LoadError::io(&made, e)),
         None => Ok(None),
     })?;
+    let (_, notes) = commands(&s, ext, &Names::of(&s, &dataset))?;
+    for note in &notes {
+        if let Note::Both(n) = note {
+            writeln!(out, "note: {n}")?;
+        }
+    }
     let mut runner = Runner { s: &s, dataset, dir, ext, written: Vec::new() };
     runner.check()?;
     if !s.made_annotations.is_empty() {
@@ -693,6 +727,12 @@ struct Runner<'a> {
 }
 
 impl Runner<'_> {
+    /// The annotation a scatter's `colouring` names, when the data have it (else one colour,
+    /// as the script asks; [`Names::honour`] notes it).
+    fn colouring<'c>(&self, colouring: &'c Colouring) -> Option<&'c str> {
+        colouring.annotation_name().filter(|name| self.dataset.annotations().iter().any(|a| a.name == *name))
+    }
+
     /// Creates `name` in the output folder (so a bad folder fails before the computation).
     fn file(&self, name: &str) -> anyhow::Result<OutFile> {
         OutFile::create(&self.dir.join(name))
@@ -757,7 +797,7 @@ impl Runner<'_> {
         let (scores, loadings) = (self.file("pca_scores.csv")?, self.file("pca_loadings.csv")?);
         super::write_pca_tables(&fit, &self.dataset, Some(scores), Some(loadings))?;
         self.written.extend(["pca_scores.csv".to_owned(), "pca_loadings.csv".to_owned()]);
-        let colour_by = v.colour_by.annotation_name();
+        let colour_by = self.colouring(&v.colour_by);
         // Components beyond those computed show the last one, as in the app.
         let last = fit.explained_variance_ratio.len().saturating_sub(1);
         let axes = (v.axes.0.min(last), v.axes.1.min(last));
@@ -771,7 +811,7 @@ impl Runner<'_> {
     fn tsne(&mut self) -> anyhow::Result<()> {
         let v = &self.s.views.tsne;
         let embedding = recipes::tsne::run(self.x()?, &tsne_params(&v.params), Ctx::silent(), |_, _| {})?;
-        let fig = plot::tsne_scatter(&self.dataset, &embedding, v.colour_by.annotation_name(), None)?;
+        let fig = plot::tsne_scatter(&self.dataset, &embedding, self.colouring(&v.colour_by), None)?;
         self.figure("tsne", PlotView::Tsne, fig)
     }
 
