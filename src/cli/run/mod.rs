@@ -730,7 +730,7 @@ impl Runner<'_> {
     /// The annotation a scatter's `colouring` names, when the data have it (else one colour,
     /// as the script asks; [`Names::honour`] notes it).
     fn colouring<'c>(&self, colouring: &'c Colouring) -> Option<&'c str> {
-        colouring.annotation_name().filter(|name| self.dataset.annotations().iter().any(|a| a.name == *name))
+        colouring.annotation_name().filter(|_| colouring.applies_to(&self.dataset))
     }
 
     /// Creates `name` in the output folder (so a bad folder fails before the computation).
